@@ -1,0 +1,50 @@
+"""API authentication: `Authorization: Bearer <access JWT>`."""
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from agora.accounts import tokens
+from agora.accounts.models import User
+from agora.core import ratelimit
+from agora.core.errors import PermissionDenied
+
+
+class JWTAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        user = tokens.user_for_claims(tokens.decode(token, expected="access"))
+        ratelimit.hit(
+            request, group="api-user", key=str(user.pk), rate=settings.API_RATE_LIMIT_PER_USER
+        )
+        request.user = user
+        return user
+
+
+class AdminAuth(JWTAuth):
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        user = super().authenticate(request, token)
+        if not user.is_staff:
+            raise PermissionDenied("Only admins can do this.", code="admin_required")
+        return user
+
+
+class InstructorAuth(JWTAuth):
+    def authenticate(self, request: HttpRequest, token: str) -> User:
+        user = super().authenticate(request, token)
+        if not user.is_instructor and not user.is_staff:
+            raise PermissionDenied(
+                "Become an instructor first (POST /api/v1/me/instructor).",
+                code="instructor_required",
+            )
+        return user
+
+
+jwt_auth = JWTAuth()
+admin_auth = AdminAuth()
+instructor_auth = InstructorAuth()
+
+
+def current_user(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)  # noqa: S101 - the route's auth guarantees it
+    return user

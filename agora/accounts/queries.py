@@ -1,0 +1,39 @@
+from django.db.models import Q, QuerySet
+
+from agora.accounts.models import User
+from agora.core.errors import InvalidInput, NotFound
+
+
+def users_for_admin(
+    *, q: str = "", role: str = "", suspended: bool | None = None
+) -> QuerySet[User]:
+    users = User.objects.filter(erased_at__isnull=True).order_by("-date_joined", "-pk")
+    q = q.strip()[:200]
+    if q:
+        users = users.filter(Q(email__icontains=q) | Q(name__icontains=q))
+    if role == "admin":
+        users = users.filter(is_staff=True)
+    elif role == "instructor":
+        users = users.filter(is_instructor=True)
+    elif role == "student":
+        users = users.filter(is_instructor=False, is_staff=False)
+    elif role:
+        raise InvalidInput(fields={"role": ["Use student, instructor or admin."]})
+    if suspended is not None:
+        users = users.filter(suspended_at__isnull=not suspended)
+    return users
+
+
+def get_user_for_admin(*, user_id: int) -> User:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        raise NotFound("There is no user with this id.", code="user_not_found")
+    return user
+
+
+def get_public_profile(*, user_id: int) -> User:
+    """People's public pages exist for instructors only; learners stay private."""
+    user = User.objects.filter(pk=user_id, is_active=True, is_instructor=True).first()
+    if user is None:
+        raise NotFound("There is no such instructor.")
+    return user

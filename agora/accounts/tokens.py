@@ -1,0 +1,109 @@
+"""JSON Web Tokens for the API, signed and checked with PyJWT.
+
+Access tokens are short-lived and stateless. Refresh tokens are also JWTs, but each one is a
+`RefreshToken` row too, so it can be rotated, revoked, and recognised when replayed.
+Both carry a fragment of the user's auth hash (derived from the password hash), so a password
+change anywhere, on the web included, makes every earlier token worthless.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import jwt
+from django.conf import settings
+from django.utils import timezone
+
+from agora.accounts.models import RefreshToken, User
+from agora.core.errors import NotAuthenticated
+
+ALGORITHM = "HS256"
+ISSUER = "agora"
+TokenType = Literal["access", "refresh"]
+
+
+class InvalidToken(NotAuthenticated):
+    code = "invalid_token"
+    message = "The token is invalid, expired or revoked."
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+def auth_hash(user: User) -> str:
+    return user.get_session_auth_hash()[:24]
+
+
+def _encode(claims: dict[str, Any]) -> str:
+    return jwt.encode(claims, settings.JWT_SIGNING_KEY, algorithm=ALGORITHM)
+
+
+def issue_access_token(user: User, *, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    return _encode(
+        {
+            "iss": ISSUER,
+            "typ": "access",
+            "sub": str(user.pk),
+            "iat": int(now.timestamp()),
+            "exp": int((now + settings.JWT_ACCESS_TTL).timestamp()),
+            "ah": auth_hash(user),
+        }
+    )
+
+
+def issue_refresh_token(
+    user: User, *, family: uuid.UUID | None = None, user_agent: str = "", ip: str | None = None
+) -> str:
+    now = timezone.now()
+    record = RefreshToken.objects.create(
+        user=user,
+        family=family or uuid.uuid4(),
+        created_at=now,
+        expires_at=now + settings.JWT_REFRESH_TTL,
+        user_agent=user_agent[:300],
+        ip_address=ip,
+    )
+    return _encode(
+        {
+            "iss": ISSUER,
+            "typ": "refresh",
+            "sub": str(user.pk),
+            "jti": str(record.jti),
+            "iat": int(now.timestamp()),
+            "exp": int(record.expires_at.timestamp()),
+            "ah": auth_hash(user),
+        }
+    )
+
+
+def decode(token: str, *, expected: TokenType) -> dict[str, Any]:
+    """The verified claims of `token`, or InvalidToken.
+
+    Only HS256 with our key is accepted: `alg: none` and every other algorithm fail here.
+    """
+    try:
+        claims = jwt.decode(
+            token,
+            settings.JWT_SIGNING_KEY,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "typ", "iss"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken() from exc
+    if claims.get("typ") != expected:
+        raise InvalidToken(f"This is not an {expected} token.")
+    return claims
+
+
+def user_for_claims(claims: dict[str, Any]) -> User:
+    """The active user the claims belong to, if the token is still theirs to use."""
+    user = User.objects.filter(pk=claims["sub"], is_active=True).first()
+    if user is None or claims.get("ah") != auth_hash(user):
+        raise InvalidToken()
+    return user

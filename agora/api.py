@@ -1,0 +1,24 @@
+"""The one JSON API, mounted at /api/v1. Each domain app contributes a router."""
+
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+
+from agora.accounts.api import router as accounts_router
+from agora.core.api_errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Agora API",
+    version="1.0.0",
+    description=(
+        "The Agora course marketplace API. Authenticate with `Authorization: Bearer <access>` "
+        "(from /auth/login or /auth/register). Every error is "
+        '`{"error": {"code", "message", "fields"?}}`. Lists take `page` and `page_size` '
+        "(at most 100) and answer `{items, count, page, page_size}`."
+    ),
+    urls_namespace="api",
+    renderer=JSONRenderer(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)

@@ -1,0 +1,19 @@
+"""The Celery app. Every periodic schedule lives here, in one place."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings.base")
+
+app = Celery("agora")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "accounts-purge-expired-refresh-tokens": {
+        "task": "agora.accounts.tasks.purge_expired_refresh_tokens",
+        "schedule": crontab(minute=17, hour=3),
+    },
+}

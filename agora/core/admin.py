@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from agora.core.models import OutboxEmail
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """The embedded mailbox: every email Agora sent when no mail server is configured."""
+
+    list_display = ["created_at", "subject", "recipients"]
+    search_fields = ["subject", "to", "text_body"]
+    readonly_fields = ["created_at", "from_email", "to", "subject", "text_body", "html_preview"]
+    exclude = ["html_body"]
+
+    @admin.display(description="to")
+    def recipients(self, email: OutboxEmail) -> str:
+        return ", ".join(email.to)
+
+    @admin.display(description="HTML body (as sent)")
+    def html_preview(self, email: OutboxEmail) -> str:
+        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", email.html_body)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

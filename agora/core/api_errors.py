@@ -1,0 +1,107 @@
+"""Maps every failure inside the API to the error envelope of ARCHITECTURE.md."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from agora.core.errors import DomainError, error_body
+
+logger = logging.getLogger("agora.api")
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+
+def envelope(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields), status=status)
+
+
+def _field_name(location: tuple | list) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in {"body", "query", "path", "form", "file", "header", "cookie"}:
+        source, parts = parts[0], parts[1:]
+        # A body schema is one parameter (loc: body, <param>, <field>): the field is what
+        # the client sent, the parameter name is ours.
+        if source in {"body", "form"} and len(parts) > 1:
+            parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        message = str(error.get("msg", "Invalid value."))
+        message = message.removeprefix("Value error, ")
+        fields.setdefault(_field_name(error.get("loc", ())), []).append(message)
+    return fields
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        response = JsonResponse(exc.as_body(), status=exc.status_code)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return envelope(
+            422, "validation_error", "Some fields are not valid.", validation_fields(exc.errors)
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        response = envelope(
+            401, "not_authenticated", "A valid access token is required (Authorization: Bearer)."
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+
+    @api.exception_handler(AuthorizationError)
+    def authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+        return envelope(403, "permission_denied", "You are not allowed to do this.")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and "parse request body" in exc.message:
+            return envelope(400, "malformed_json", "The request body is not valid JSON.")
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        return envelope(exc.status_code, code, exc.message)
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return envelope(404, "not_found", "Not found.")
+
+    @api.exception_handler(DjangoPermissionDenied)
+    def forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+        return envelope(403, "permission_denied", "You are not allowed to do this.")
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        request_id = getattr(request, "request_id", "-")
+        logger.exception("unhandled error in %s %s", request.method, request.path)
+        return envelope(
+            500,
+            "server_error",
+            f"Something went wrong on our side. Quote request id {request_id} if you report it.",
+        )
+
+
+def api_not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
+    """Any `/api/` path that no endpoint answers."""
+    return envelope(404, "not_found", f"There is no API endpoint at {request.path}.")

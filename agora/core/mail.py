@@ -1,0 +1,72 @@
+"""Email delivery: the outbox backend and the queued, templated send used by every app."""
+
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+
+class OutboxBackend(BaseEmailBackend):
+    """Stores each message in the outbox table and echoes it to the console."""
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        from agora.core.models import OutboxEmail
+
+        for message in email_messages:
+            html = ""
+            for content, mimetype in getattr(message, "alternatives", []):
+                if mimetype == "text/html":
+                    html = str(content)
+            OutboxEmail.objects.create(
+                from_email=message.from_email,
+                to=list(message.to),
+                subject=str(message.subject),
+                text_body=str(message.body),
+                html_body=html,
+            )
+            if not self.fail_silently:
+                sys.stdout.write(
+                    f"\n--- email to {', '.join(message.to)}: {message.subject}\n"
+                    f"{message.body}\n---\n"
+                )
+        return len(email_messages)
+
+
+def render_email(template: str, context: dict[str, Any]) -> dict[str, str]:
+    """Renders `templates/<template>_subject.txt`, `_message.txt` and `_message.html`."""
+    context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    return {
+        "subject": f"[{settings.SITE_NAME}] {subject}",
+        "text": render_to_string(f"{template}_message.txt", context).strip(),
+        "html": render_to_string(f"{template}_message.html", context).strip(),
+    }
+
+
+def queue_email(*, to: str | list[str], subject: str, text: str, html: str = "") -> None:
+    """Sends the message from a background job once the current transaction commits."""
+    from agora.core.tasks import deliver_email
+
+    recipients = [to] if isinstance(to, str) else list(to)
+    transaction.on_commit(
+        lambda: deliver_email.delay(to=recipients, subject=subject, text=text, html=html)
+    )
+
+
+def queue_templated_email(*, to: str | list[str], template: str, context: dict) -> None:
+    queue_email(to=to, **render_email(template, context))
+
+
+def send_now(*, to: list[str], subject: str, text: str, html: str = "") -> None:
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()

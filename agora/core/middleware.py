@@ -1,0 +1,87 @@
+import re
+import uuid
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from agora.core import ratelimit
+from agora.core.api_errors import envelope
+from agora.core.errors import RateLimited
+from agora.core.logging import request_id_var
+from agora.core.network import client_ip
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class RequestContextMiddleware:
+    """Gives each request an id (echoed in `X-Request-ID`) and its real client address."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        request.client_ip = client_ip(request)  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        if is_api_request(request):
+            response = _as_api_error(response)
+            if "HTTP_AUTHORIZATION" in request.META:
+                # Answers to authenticated callers are personal: no cache may keep them.
+                response["Cache-Control"] = "no-store"
+        response["X-Request-ID"] = request_id
+        return response
+
+
+def _as_api_error(response: HttpResponse) -> HttpResponse:
+    """Errors Django answers itself under /api/ (405, 413, ...) get the JSON envelope too."""
+    if response.status_code < 400 or response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
+        return response
+    if response.status_code == 405:
+        allowed = response.get("Allow", "")
+        wrapped = envelope(
+            405, "method_not_allowed", f"This endpoint does not take this method; use {allowed}."
+        )
+        wrapped["Allow"] = allowed
+        return wrapped
+    try:
+        phrase = HTTPStatus(response.status_code).phrase
+    except ValueError:
+        phrase = "Error"
+    return envelope(response.status_code, "error", f"{phrase}.")
+
+
+class ApiRateLimitMiddleware:
+    """A generous per-address ceiling on API calls; per-user limits sit in the API auth."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_api_request(request):
+            try:
+                ratelimit.hit(
+                    request,
+                    group="api-address",
+                    key=request.client_ip,  # type: ignore[attr-defined]
+                    rate=settings.API_RATE_LIMIT_PER_ADDRESS,
+                )
+            except RateLimited as exc:
+                response = JsonResponse(exc.as_body(), status=exc.status_code)
+                for name, value in exc.headers.items():
+                    response[name] = value
+                return response
+        return self.get_response(request)

@@ -1,0 +1,44 @@
+"""The one pagination every list uses: `?page=1&page_size=20`, page size capped at 100."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class PagePagination(PaginationBase):
+    class Input(Schema):
+        page: int = Field(1, ge=1, description="1-based page number.")
+        page_size: int = Field(
+            DEFAULT_PAGE_SIZE, ge=1, description=f"Items per page (at most {MAX_PAGE_SIZE})."
+        )
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        page: int
+        page_size: int
+
+    items_attribute: str = "items"
+
+    def paginate_queryset(
+        self, queryset: QuerySet, pagination: Input, request: Any = None, **params: Any
+    ) -> dict[str, Any]:
+        return paginate(queryset, page=pagination.page, page_size=pagination.page_size)
+
+
+def paginate(queryset: QuerySet | list, *, page: int, page_size: int) -> dict[str, Any]:
+    page_size = min(page_size, MAX_PAGE_SIZE)
+    count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    # A page past the end is an empty page, not an error: lists shrink between two calls.
+    start = (page - 1) * page_size
+    return {
+        "items": list(queryset[start : start + page_size]),
+        "count": count,
+        "page": page,
+        "page_size": page_size,
+    }

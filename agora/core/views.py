@@ -1,0 +1,26 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from agora.core.api_errors import envelope
+from agora.core.middleware import is_api_request
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_request(request):
+        return envelope(404, "not_found", f"There is no API endpoint at {request.path}.")
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    request_id = getattr(request, "request_id", "-")
+    if is_api_request(request):
+        return envelope(
+            500,
+            "server_error",
+            f"Something went wrong on our side. Quote request id {request_id} if you report it.",
+        )
+    return render(request, "500.html", {"request_id": request_id}, status=500)

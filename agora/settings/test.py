@@ -1,0 +1,29 @@
+"""Settings for the test suite: the base settings with fast hashing and captured email.
+
+`DATABASE_URL` and `REDIS_URL` still switch the suite to PostgreSQL and Redis, which is how CI
+runs it a second time.
+"""
+
+import os
+
+os.environ.setdefault("AGORA_VAR_DIR", os.path.join(os.getcwd(), "var", "test"))
+
+from agora.settings.base import *  # noqa: F403
+from agora.settings.base import CACHES, REDIS_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = False
+if REDIS_URL:
+    # Keep test keys apart from anything else using the same Redis.
+    CACHES["default"]["KEY_PREFIX"] = f"agora-test-{os.getpid()}"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+from agora.settings.base import DATABASES, VAR_DIR  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a real worker process in the job tests can share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}

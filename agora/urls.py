@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from agora.accounts import views as account_views
+from agora.api import api
+from agora.core import health
+from agora.core import views as core_views
+from agora.core.api_errors import api_not_found
+
+admin.site.site_header = "Agora administration"
+admin.site.site_title = "Agora admin"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
+    path("admin/", admin.site.urls),
+    path("accounts/profile/", account_views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("people/<int:user_id>/", account_views.public_profile, name="public_profile"),
+]
+
+if not settings.IS_PRODUCTION:
+    # In production the web server or object storage serves uploads.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]
+
+handler404 = "agora.core.views.page_not_found"
+handler500 = "agora.core.views.server_error"
