@@ -13,7 +13,10 @@ from agora.settings.base import CACHES, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CELERY_TASK_ALWAYS_EAGER = False
+# Jobs queued in tests run inline once their transaction commits (capture them with
+# django_capture_on_commit_callbacks). tests/core/test_jobs.py runs a real worker instead.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
 if REDIS_URL:
     # Keep test keys apart from anything else using the same Redis.
     CACHES["default"]["KEY_PREFIX"] = f"agora-test-{os.getpid()}"
