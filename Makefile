@@ -4,7 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export HOST PORT
+SITE_URL ?= http://$(HOST):$(PORT)
+export HOST PORT SITE_URL
 
 .PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench migrate seed clean
 
