@@ -84,8 +84,12 @@ def load(port: int, scenario: Scenario, concurrency: int, duration: float) -> Re
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
-                conn.request(scenario.method, scenario.path, body=scenario.body,
-                             headers={"Content-Type": "application/json", **scenario.headers})
+                conn.request(
+                    scenario.method,
+                    scenario.path,
+                    body=scenario.body,
+                    headers={"Content-Type": "application/json", **scenario.headers},
+                )
                 response = conn.getresponse()
                 response.read()
                 if response.status >= 400:
@@ -136,8 +140,9 @@ def request_json(port: int, method: str, path: str, body: dict) -> dict:
 
 
 def scenarios_for(port: int) -> list[Scenario]:
-    tokens = request_json(port, "POST", "/api/v1/auth/login",
-                          {"email": BENCH_EMAIL, "password": BENCH_PASSWORD})
+    tokens = request_json(
+        port, "POST", "/api/v1/auth/login", {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+    )
     auth = {"Authorization": f"Bearer {tokens['access']}"}
     login = json.dumps({"email": BENCH_EMAIL, "password": BENCH_PASSWORD}).encode()
     return [
@@ -172,16 +177,37 @@ def main() -> None:
     manage = [PYTHON, "manage.py"]
     run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    run([*manage, "shell", "-c",
-         "from agora.accounts.models import User;"
-         f"User.objects.filter(email='{BENCH_EMAIL}').exists() or "
-         f"User.objects.create_user('{BENCH_EMAIL}', '{BENCH_PASSWORD}', name='Bench')"],
-        cwd=ROOT, env=env, check=True)
+    run(
+        [
+            *manage,
+            "shell",
+            "-c",
+            "from agora.accounts.models import User;"
+            f"User.objects.filter(email='{BENCH_EMAIL}').exists() or "
+            f"User.objects.create_user('{BENCH_EMAIL}', '{BENCH_PASSWORD}', name='Bench')",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     server = subprocess.Popen(  # noqa: S603
-        [PYTHON, "-m", "uvicorn", "agora.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(args.workers), "--no-access-log",
-         "--lifespan", "off"],
-        cwd=ROOT, env=env,
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "agora.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--no-access-log",
+            "--lifespan",
+            "off",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         wait_until_up(port)
@@ -194,13 +220,17 @@ def main() -> None:
         server.wait(timeout=30)
 
     header = f"{'scenario':<36}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
-    print(f"\n{args.concurrency} connections, {args.duration:.0f}s each, "
-          f"{args.workers} uvicorn workers, {env['DATABASE_URL'].split(':')[0]}")
+    print(
+        f"\n{args.concurrency} connections, {args.duration:.0f}s each, "
+        f"{args.workers} uvicorn workers, {env['DATABASE_URL'].split(':')[0]}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row['scenario']:<36}{row['rps']:>9}{row['p50_ms']:>9}{row['p95_ms']:>9}"
-              f"{row['p99_ms']:>9}{row['errors']:>8}")
+        print(
+            f"{row['scenario']:<36}{row['rps']:>9}{row['p50_ms']:>9}{row['p95_ms']:>9}"
+            f"{row['p99_ms']:>9}{row['errors']:>8}"
+        )
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{time.strftime('%Y%m%d-%H%M%S')}.json"

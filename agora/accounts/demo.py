@@ -8,9 +8,9 @@ from allauth.account.models import EmailAddress
 from agora.accounts.models import User
 
 ADMIN_EMAIL = "admin@agora.test"
-ADMIN_PASSWORD = "agora-admin-2026"
-INSTRUCTOR_PASSWORD = "agora-teach-2026"
-LEARNER_PASSWORD = "agora-learn-2026"
+ADMIN_PASSWORD = "agora-admin-2026"  # noqa: S105 - documented demo password
+INSTRUCTOR_PASSWORD = "agora-teach-2026"  # noqa: S105
+LEARNER_PASSWORD = "agora-learn-2026"  # noqa: S105
 
 INSTRUCTORS = [
     ("Maya Okafor", "Data engineer and Python teacher"),
@@ -22,12 +22,38 @@ INSTRUCTORS = [
 ]
 
 LEARNERS = [
-    "Sofia Rossi", "Noah Becker", "Aisha Khan", "Liam O'Brien", "Chloé Martin", "Mateo Silva",
-    "Hannah Schmidt", "Ethan Brooks", "Zara Ahmed", "Oliver Jensen", "Mia Costa", "Arjun Mehta",
-    "Grace Kim", "Jonas Weber", "Leila Haddad", "Samuel Adeyemi", "Emma Novak", "Diego Ramírez",
-    "Yuki Tanaka", "Isabel Moreau", "Daniel Cohen", "Nora Lindqvist", "Omar Farouk",
-    "Ava Thompson", "Felix Wagner", "Lucía García", "Kwame Mensah", "Elena Petrova",
-    "Ravi Shankar", "Freya Nilsson", "Hugo Dubois", "Amara Nwosu",
+    "Sofia Rossi",
+    "Noah Becker",
+    "Aisha Khan",
+    "Liam O'Brien",
+    "Chloé Martin",
+    "Mateo Silva",
+    "Hannah Schmidt",
+    "Ethan Brooks",
+    "Zara Ahmed",
+    "Oliver Jensen",
+    "Mia Costa",
+    "Arjun Mehta",
+    "Grace Kim",
+    "Jonas Weber",
+    "Leila Haddad",
+    "Samuel Adeyemi",
+    "Emma Novak",
+    "Diego Ramírez",
+    "Yuki Tanaka",
+    "Isabel Moreau",
+    "Daniel Cohen",
+    "Nora Lindqvist",
+    "Omar Farouk",
+    "Ava Thompson",
+    "Felix Wagner",
+    "Lucía García",
+    "Kwame Mensah",
+    "Elena Petrova",
+    "Ravi Shankar",
+    "Freya Nilsson",
+    "Hugo Dubois",
+    "Amara Nwosu",
 ]
 
 
@@ -52,8 +78,7 @@ def _person(email: str, password: str, **fields: object) -> User:
 def seed(log: Callable[[str], object]) -> None:
     _person(ADMIN_EMAIL, ADMIN_PASSWORD, name="Agora Admin", is_staff=True, is_superuser=True)
     for name, headline in INSTRUCTORS:
-        _person(_email(name), INSTRUCTOR_PASSWORD, name=name, headline=headline,
-                is_instructor=True)
+        _person(_email(name), INSTRUCTOR_PASSWORD, name=name, headline=headline, is_instructor=True)
     for name in LEARNERS:
         _person(_email(name), LEARNER_PASSWORD, name=name)
     log(

@@ -40,10 +40,26 @@ def worker(transactional_db: None, tmp_path: Path) -> Iterator[subprocess.Popen]
     }
     env.pop("EMAIL_URL", None)  # the worker must write to the outbox table we read
     log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "celery", "-A", "agora", "worker", "--pool", "solo",
-         "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "agora",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     celery_app.conf.task_always_eager = False
     try:
@@ -79,7 +95,9 @@ def test_sign_up_emails_are_sent_by_a_real_worker(worker, tmp_path: Path) -> Non
     assert response.status_code == 201
     _wait_for(
         lambda: OutboxEmail.objects.filter(to=[email]).count() == 2,
-        seconds=60, worker=worker, log=tmp_path / "worker.log",
+        seconds=60,
+        worker=worker,
+        log=tmp_path / "worker.log",
     )
     subjects = sorted(OutboxEmail.objects.filter(to=[email]).values_list("subject", flat=True))
     assert subjects == ["[Agora] Confirm your email address", "[Agora] Welcome to Agora, Wendy"]

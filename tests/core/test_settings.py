@@ -18,21 +18,28 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment.update(env)
     return subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
-    result = manage("check", AGORA_ENV="production", ALLOWED_HOSTS="agora.example",
-                    AGORA_VAR_DIR=str(tmp_path))
+    result = manage(
+        "check", AGORA_ENV="production", ALLOWED_HOSTS="agora.example", AGORA_VAR_DIR=str(tmp_path)
+    )
 
     assert result.returncode != 0
     assert "needs SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_to_start_without_allowed_hosts(tmp_path: Path) -> None:
-    result = manage("check", AGORA_ENV="production", SECRET_KEY=GOOD_KEY,
-                    AGORA_VAR_DIR=str(tmp_path))
+    result = manage(
+        "check", AGORA_ENV="production", SECRET_KEY=GOOD_KEY, AGORA_VAR_DIR=str(tmp_path)
+    )
 
     assert result.returncode != 0
     assert "needs ALLOWED_HOSTS" in result.stderr
@@ -40,8 +47,13 @@ def test_production_refuses_to_start_without_allowed_hosts(tmp_path: Path) -> No
 
 def test_production_passes_the_deployment_checklist(tmp_path: Path) -> None:
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        AGORA_ENV="production", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="agora.example",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        AGORA_ENV="production",
+        SECRET_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="agora.example",
         AGORA_VAR_DIR=str(tmp_path),
     )
 
