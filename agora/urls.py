@@ -14,6 +14,7 @@ admin.site.site_title = "Agora admin"
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("courses/", core_views.search, name="search"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),

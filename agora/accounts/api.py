@@ -14,6 +14,7 @@ from agora.accounts.schemas import (
     LoginIn,
     ProfileIn,
     RefreshIn,
+    RegisteredOut,
     RegisterIn,
     ResetIn,
     SuspendIn,
@@ -31,11 +32,11 @@ E = ErrorOut  # every error answer has the same envelope
 
 @router.post(
     "/auth/register",
-    response={201: AuthOut, 409: E, 422: E, 429: E},
+    response={201: RegisteredOut, 409: E, 422: E, 429: E},
     summary="Create an account",
 )
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
-    ratelimit.hit(request, group="register-address", key=request.client_ip, rate="30/h")  # type: ignore[attr-defined]
+    ratelimit.hit_per_address(request, group="register-address", rate="30/h")
     return Status(
         201,
         services.register_user(
@@ -76,7 +77,7 @@ def logout(request: HttpRequest, payload: RefreshIn) -> Status:
     summary="Email a password-reset link (answers 202 whether or not the account exists)",
 )
 def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
-    ratelimit.hit(request, group="forgot-address", key=request.client_ip, rate="20/h")  # type: ignore[attr-defined]
+    ratelimit.hit_per_address(request, group="forgot-address", rate="20/h")
     services.request_password_reset(email=payload.email, request=request)
     return Status(202, None)
 
@@ -87,7 +88,7 @@ def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
     summary="Set a new password with the token from the reset email",
 )
 def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
-    ratelimit.hit(request, group="reset-address", key=request.client_ip, rate="30/h")  # type: ignore[attr-defined]
+    ratelimit.hit_per_address(request, group="reset-address", rate="30/h")
     services.reset_password(token=payload.token, password=payload.password)
     return Status(204, None)
 

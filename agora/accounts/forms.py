@@ -5,9 +5,14 @@ from django.http import HttpRequest
 
 from agora.accounts.models import User
 
+MAX_LINKS = 10
+
 
 class SignupDetailsForm(forms.Form):
     """The fields allauth's sign-up form adds to email and password."""
+
+    # allauth's sign-up form inherits from this one and applies this order.
+    field_order = ["name", "email", "password1"]
 
     name = forms.CharField(
         max_length=150,
@@ -20,30 +25,76 @@ class SignupDetailsForm(forms.Form):
         return None
 
 
-class ProfileForm(forms.ModelForm):
+def _max_length(field_name: str) -> int | None:
+    return getattr(User._meta.get_field(field_name), "max_length", None)
+
+
+class ProfileForm(forms.Form):
+    """What a person edits about themselves. It only validates: the view saves through
+    `services.update_profile` and `services.set_avatar`, which hold the rules."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=_max_length("name"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    headline = forms.CharField(
+        label="Headline",
+        max_length=_max_length("headline"),
+        required=False,
+        help_text="A line under your name, such as “Data engineer and teacher”.",
+    )
+    bio = forms.CharField(
+        label="About you",
+        max_length=_max_length("bio"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
     links_text = forms.CharField(
         label="Links",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One web address per line (at most 10).",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://example.com"}),
+        help_text=f"Web addresses, one per line (at most {MAX_LINKS}).",
     )
-    avatar_file = forms.ImageField(label="Profile picture", required=False)
+    avatar_file = forms.ImageField(
+        label="Profile picture",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}),
+        help_text="A PNG, JPEG, GIF or WebP image up to 2 MB. We crop it to a square.",
+    )
 
-    class Meta:
-        model = User
-        fields = ["name", "headline", "bio"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["name"].required = True
-        self.fields["links_text"].initial = "\n".join(self.instance.links or [])
+    @classmethod
+    def for_user(cls, user: User, data: Any = None, files: Any = None) -> "ProfileForm":
+        initial = {
+            "name": user.name,
+            "headline": user.headline,
+            "bio": user.bio,
+            "links_text": "\n".join(user.links or []),
+        }
+        return cls(data, files, initial=initial)
 
     def clean_links_text(self) -> list[str]:
-        validator = forms.URLField()
+        validator = forms.URLField(assume_scheme="https")
         links = [
             line.strip() for line in self.cleaned_data["links_text"].splitlines() if line.strip()
         ]
-        if len(links) > 10:
-            raise forms.ValidationError("Add at most 10 links.")
-        return [validator.clean(link) for link in links]
+        if len(links) > MAX_LINKS:
+            raise forms.ValidationError(f"Add at most {MAX_LINKS} links.")
+        cleaned = []
+        for link in links:
+            try:
+                cleaned.append(validator.clean(link))
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    "“%(link)s” is not a web address. Write it in full, like https://example.com.",
+                    params={"link": link},
+                ) from None
+        return cleaned
+
+    def profile_changes(self) -> dict[str, Any]:
+        return {
+            "name": self.cleaned_data["name"],
+            "headline": self.cleaned_data["headline"],
+            "bio": self.cleaned_data["bio"],
+            "links": self.cleaned_data["links_text"],
+        }

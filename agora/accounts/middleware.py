@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -11,12 +12,25 @@ _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/api/")
 
 
 class RequireAdminTwoFactorMiddleware:
-    """With REQUIRE_ADMIN_2FA on, an admin without TOTP can only set it up (or sign out)."""
+    """With REQUIRE_ADMIN_2FA on, an admin without TOTP can only set it up (or sign out).
+
+    The check runs in `process_view`, which Django calls after every middleware has seen the
+    request: the message below needs MessageMiddleware, which sits later in the list.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         user = getattr(request, "user", None)
         if (
             settings.REQUIRE_ADMIN_2FA
@@ -28,4 +42,4 @@ class RequireAdminTwoFactorMiddleware:
         ):
             messages.warning(request, "Admins must turn on two-factor authentication first.")
             return redirect(reverse("mfa_activate_totp"))
-        return self.get_response(request)
+        return None

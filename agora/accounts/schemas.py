@@ -61,6 +61,16 @@ class AuthOut(Schema):
     refresh: str
 
 
+class RegisteredOut(Schema):
+    user: UserOut
+    access: str | None = Field(
+        description="Null when the server requires a confirmed email before signing in."
+    )
+    refresh: str | None = Field(
+        description="Null when the server requires a confirmed email before signing in."
+    )
+
+
 class TokensOut(Schema):
     access: str
     refresh: str
@@ -92,10 +102,17 @@ class ProfileIn(Schema):
             raise ValueError("Send a string (possibly empty), not null.")
         return value
 
+    @field_validator("links")
+    @classmethod
+    def no_null_links(cls, value: list[AnyHttpUrl] | None) -> list[AnyHttpUrl] | None:
+        if value is None:
+            raise ValueError("Send a list (possibly empty), not null.")
+        return value
+
     def changes(self) -> dict[str, Any]:
         data = self.model_dump(exclude_unset=True)
         if "links" in data:
-            data["links"] = [str(link) for link in data["links"] or []]
+            data["links"] = [str(link) for link in data["links"]]
         return data
 
 

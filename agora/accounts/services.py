@@ -1,5 +1,6 @@
 """Every write about people: sign-up, sign-in, tokens, profiles, roles, suspension, erasure."""
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from agora.accounts import throttling, tokens
 from agora.accounts.models import RefreshToken, User, normalize_email
+from agora.core import ratelimit
 from agora.core.errors import Conflict, DomainError, InvalidInput, NotAuthenticated
 from agora.core.errors import PermissionDenied as Forbidden
 from agora.core.mail import queue_templated_email
@@ -59,6 +61,15 @@ class SignedIn:
     refresh: str
 
 
+@dataclass(frozen=True)
+class Registered:
+    """A new account; signed in at once unless its email must be confirmed first."""
+
+    user: User
+    access: str | None
+    refresh: str | None
+
+
 def _request_meta(request: HttpRequest | None) -> dict[str, Any]:
     if request is None:
         return {}
@@ -92,8 +103,12 @@ def _validate_new_password(password: str, user: User) -> None:
         ) from exc
 
 
-def register_user(*, email: str, password: str, name: str, request: HttpRequest) -> SignedIn:
-    """Creates a learner account, signs it in and sends the welcome and verification emails."""
+def register_user(*, email: str, password: str, name: str, request: HttpRequest) -> Registered:
+    """Creates a learner account and sends the welcome and verification emails.
+
+    The account is signed in at once, except when REQUIRE_EMAIL_VERIFICATION is on: then no
+    token is issued until the address is confirmed (login refuses it the same way).
+    """
     email = _validated_email(email)
     name = name.strip()
     if not name:
@@ -113,7 +128,10 @@ def register_user(*, email: str, password: str, name: str, request: HttpRequest)
         raise EmailTaken() from exc
     address.send_confirmation(request, signup=True)
     send_welcome_email(user=user)
-    return _sign_in(user, request)
+    if settings.REQUIRE_EMAIL_VERIFICATION:
+        return Registered(user=user, access=None, refresh=None)
+    signed_in = _sign_in(user, request)
+    return Registered(user=user, access=signed_in.access, refresh=signed_in.refresh)
 
 
 def send_welcome_email(*, user: User) -> None:
@@ -215,11 +233,27 @@ def revoke_all_tokens(*, user: User) -> int:
 
 
 # --- passwords -------------------------------------------------------------------------------
+RESET_EMAILS_PER_MAILBOX = "5/h"
+
+
 def request_password_reset(*, email: str, request: HttpRequest) -> None:
-    """Emails a single-use, expiring reset link to a real, active account; to nobody else."""
+    """Emails a single-use, expiring reset link to a real, active account; to nobody else.
+
+    At most RESET_EMAILS_PER_MAILBOX links go to one mailbox, however many addresses ask:
+    past that the request is dropped silently (answering 429 would let anyone block a
+    person's resets, and would tell the email apart from unknown ones).
+    """
     form = ResetPasswordForm(data={"email": email})
-    if form.is_valid():
-        form.save(request)
+    if not form.is_valid():
+        return
+    mailbox = hashlib.sha256(normalize_email(email).encode()).hexdigest()
+    sent = ratelimit.usage(
+        request, group="reset-mailbox", key=mailbox, rate=RESET_EMAILS_PER_MAILBOX, increment=True
+    )
+    if sent is not None and sent.count > sent.limit:
+        logger.info("password reset emails to one mailbox over the limit; not sending")
+        return
+    form.save(request)
 
 
 def reset_password(*, token: str, password: str) -> User:
@@ -391,6 +425,9 @@ def erase_user(*, user: User) -> None:
     logger.info("user %s erased their account", user.pk)
 
 
+AVATAR_MAX_PIXELS = 40_000_000
+
+
 def set_avatar(*, user: User, upload: Any) -> User:
     """Stores a profile picture. The content must decode as an image; it is re-encoded as a
     square PNG, which also drops any metadata the original carried."""
@@ -407,6 +444,11 @@ def set_avatar(*, user: User, upload: Any) -> User:
         with Image.open(upload) as image:
             if image.format not in {"PNG", "JPEG", "GIF", "WEBP"}:
                 raise InvalidInput(fields={"file": ["Upload a PNG, JPEG, GIF or WebP image."]})
+            # Checked on the header, before decoding: a few KB of PNG can unpack to gigabytes.
+            if image.width * image.height > AVATAR_MAX_PIXELS:
+                raise InvalidInput(
+                    fields={"file": ["The image has too many pixels (at most 40 megapixels)."]}
+                )
             image.thumbnail((2048, 2048))
             square = ImageOps.fit(image.convert("RGBA"), (256, 256))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:

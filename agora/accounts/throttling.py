@@ -14,12 +14,14 @@ from django.http import HttpRequest
 
 from agora.core import ratelimit
 from agora.core.errors import RateLimited
+from agora.core.network import address_bucket
 
 MESSAGE = "Too many failed sign-in attempts. Wait a little, then try again."
 
 
 def _counters(email: str, address: str) -> list[tuple[str, str, str]]:
     account = hashlib.sha256(email.encode()).hexdigest()
+    address = address_bucket(address)
     return [
         (
             "login-account-address",

@@ -97,13 +97,16 @@ def decode(token: str, *, expected: TokenType) -> dict[str, Any]:
     except jwt.PyJWTError as exc:
         raise InvalidToken() from exc
     if claims.get("typ") != expected:
-        raise InvalidToken(f"This is not an {expected} token.")
+        raise InvalidToken(f"This is not {'an' if expected == 'access' else 'a'} {expected} token.")
     return claims
 
 
 def user_for_claims(claims: dict[str, Any]) -> User:
     """The active user the claims belong to, if the token is still theirs to use."""
-    user = User.objects.filter(pk=claims["sub"], is_active=True).first()
+    subject = str(claims["sub"])
+    if not subject.isdecimal():
+        raise InvalidToken()
+    user = User.objects.filter(pk=int(subject), is_active=True).first()
     if user is None or claims.get("ah") != auth_hash(user):
         raise InvalidToken()
     return user

@@ -1,34 +1,47 @@
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from agora.accounts import queries, services
 from agora.accounts.forms import ProfileForm
-from agora.core.errors import InvalidInput
+from agora.accounts.models import User
+from agora.core.errors import InvalidInput, NotFound
+
+# The services name the upload "file"; on the page it is the avatar field.
+_SERVICE_FIELD_TO_FORM_FIELD = {"file": "avatar_file", "links": "links_text"}
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=user)
-    if request.method == "POST" and form.is_valid():
-        changes = {field: form.cleaned_data[field] for field in ("name", "headline", "bio")}
-        changes["links"] = form.cleaned_data["links_text"]
-        try:
-            services.update_profile(user=user, changes=changes)  # type: ignore[arg-type]
-            if form.cleaned_data.get("avatar_file"):
-                services.set_avatar(user=user, upload=form.cleaned_data["avatar_file"])  # type: ignore[arg-type]
-        except InvalidInput as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error("avatar_file" if field == "file" else field, error)
-        else:
-            messages.success(request, "Your profile is saved.")
-            return redirect("profile")
+    user = cast(User, request.user)  # login_required lets only signed-in people through
+    if request.method == "POST":
+        form = ProfileForm.for_user(user, request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                # The picture first: it is the part most likely to be refused, and a refusal
+                # should leave the whole profile as it was.
+                if form.cleaned_data.get("avatar_file"):
+                    services.set_avatar(user=user, upload=form.cleaned_data["avatar_file"])
+                services.update_profile(user=user, changes=form.profile_changes())
+            except InvalidInput as exc:
+                for field, errors in exc.fields.items():
+                    form_field = _SERVICE_FIELD_TO_FORM_FIELD.get(field, field)
+                    for error in errors:
+                        form.add_error(form_field if form_field in form.fields else None, error)
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("profile")
+    else:
+        form = ProfileForm.for_user(user)
     return render(request, "accounts/profile.html", {"form": form})
 
 
 def public_profile(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = queries.get_public_profile(user_id=user_id)
+    try:
+        person = queries.get_public_profile(user_id=user_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     return render(request, "accounts/public_profile.html", {"person": person})

@@ -40,6 +40,9 @@ class RequestContextMiddleware:
             if "HTTP_AUTHORIZATION" in request.META:
                 # Answers to authenticated callers are personal: no cache may keep them.
                 response["Cache-Control"] = "no-store"
+            elif request.method not in {"GET", "HEAD", "OPTIONS"}:
+                # Answers to writes can carry credentials (sign-in, refresh, sign-up tokens).
+                response.setdefault("Cache-Control", "no-store")
         response["X-Request-ID"] = request_id
         return response
 
@@ -73,11 +76,8 @@ class ApiRateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_api_request(request):
             try:
-                ratelimit.hit(
-                    request,
-                    group="api-address",
-                    key=request.client_ip,  # type: ignore[attr-defined]
-                    rate=settings.API_RATE_LIMIT_PER_ADDRESS,
+                ratelimit.hit_per_address(
+                    request, group="api-address", rate=settings.API_RATE_LIMIT_PER_ADDRESS
                 )
             except RateLimited as exc:
                 response = JsonResponse(exc.as_body(), status=exc.status_code)

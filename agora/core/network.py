@@ -39,3 +39,17 @@ def client_ip(request: HttpRequest) -> str:
             return str(address)
         remote = address
     return str(remote)
+
+
+def address_bucket(address: str) -> str:
+    """What per-address rate limits count by: an IPv4 address, or a whole IPv6 /64.
+
+    One IPv6 customer is handed at least a /64 and can send from any of its 2^64 addresses,
+    so counting single IPv6 addresses would let every request come from a fresh one.
+    """
+    parsed = _parse(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address

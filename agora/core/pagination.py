@@ -32,6 +32,10 @@ class PagePagination(PaginationBase):
 
 
 def paginate(queryset: QuerySet | list, *, page: int, page_size: int) -> dict[str, Any]:
+    """One page of `queryset`; callers validate input first (PagePagination.Input does)."""
+    if page < 1 or page_size < 1:
+        # A negative slice would be silently wrong on a list and a crash on a QuerySet.
+        raise ValueError("page and page_size must be at least 1")
     page_size = min(page_size, MAX_PAGE_SIZE)
     count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     # A page past the end is an empty page, not an error: lists shrink between two calls.

@@ -1,0 +1,251 @@
+"""The conventions every endpoint shares: the error envelope, request ids, probes, schema."""
+
+import re
+
+import pytest
+
+from agora.accounts import services
+from tests.conftest import ApiClient
+
+REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def error(response) -> dict:
+    return response.json()["error"]
+
+
+@pytest.mark.django_db
+class TestErrorEnvelope:
+    @pytest.mark.parametrize("path", ["/api/v1/nope", "/api/v1/me/", "/api/v2/me", "/api/"])
+    def test_unknown_api_path_is_404_envelope(self, api: ApiClient, path):
+        response = api.get(path)
+
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {
+            "error": {"code": "not_found", "message": f"There is no API endpoint at {path}."}
+        }
+
+    def test_unknown_page_outside_the_api_is_html(self, api: ApiClient):
+        response = api.client.get("/no-such-page/")
+
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/html")
+
+    def test_wrong_method_is_405_envelope(self, api: ApiClient):
+        response = api.delete("/auth/login")
+
+        assert response.status_code == 405
+        assert response["Allow"] == "POST"
+        assert response.json() == {
+            "error": {
+                "code": "method_not_allowed",
+                "message": "This endpoint does not take this method; use POST.",
+            }
+        }
+
+    def test_malformed_json_is_400(self, api: ApiClient):
+        response = api.post("/auth/login", raw='{"email": "a@example.com",')
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": {"code": "malformed_json", "message": "The request body is not valid JSON."}
+        }
+
+    def test_json_of_the_wrong_shape_is_422(self, api: ApiClient):
+        response = api.post("/auth/login", raw="[1, 2]")
+
+        assert response.status_code == 422
+        assert error(response)["code"] == "validation_error"
+        assert set(error(response)["fields"]) == {"email", "password"}
+
+    def test_field_errors_name_the_client_field(self, api: ApiClient):
+        response = api.post("/auth/login", {"email": "a@example.com", "password": 42})
+
+        assert response.status_code == 422
+        assert error(response) == {
+            "code": "validation_error",
+            "message": "Some fields are not valid.",
+            "fields": {"password": ["Input should be a valid string"]},
+        }
+
+    def test_too_large_body_is_413(self, api: ApiClient, settings):
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+
+        response = api.post("/auth/login", {"email": "a@example.com", "password": "x" * 2000})
+
+        assert response.status_code == 413
+        assert response.json() == {
+            "error": {"code": "payload_too_large", "message": "The request body is too large."}
+        }
+
+    def test_unexpected_exception_is_500_without_details(self, user_api: ApiClient, monkeypatch):
+        def explode(**kwargs):
+            raise RuntimeError("secret connection string postgres://admin:hunter2@db")
+
+        monkeypatch.setattr(services, "become_instructor", explode)
+
+        response = user_api.post("/me/instructor", headers={"X-Request-ID": "trace-12345678"})
+
+        assert response.status_code == 500
+        assert response["X-Request-ID"] == "trace-12345678"
+        assert response.json() == {
+            "error": {
+                "code": "server_error",
+                "message": (
+                    "Something went wrong on our side. "
+                    "Quote request id trace-12345678 if you report it."
+                ),
+            }
+        }
+        assert b"hunter2" not in response.content
+        assert b"Traceback" not in response.content
+
+    def test_unexpected_exception_is_logged_with_its_traceback(
+        self, user_api: ApiClient, monkeypatch, caplog
+    ):
+        def explode(**kwargs):
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(services, "become_instructor", explode)
+
+        user_api.post("/me/instructor")
+
+        record = next(r for r in caplog.records if r.name == "agora.api")
+        assert record.exc_info is not None
+        assert str(record.exc_info[1]) == "boom"
+
+
+@pytest.mark.django_db
+class TestRequestId:
+    def test_a_good_request_id_is_echoed(self, api: ApiClient):
+        response = api.get("/me", headers={"X-Request-ID": "client-abc.123_XYZ"})
+
+        assert response["X-Request-ID"] == "client-abc.123_XYZ"
+
+    def test_missing_request_id_is_made_up(self, api: ApiClient):
+        first = api.get("/me")["X-Request-ID"]
+        second = api.get("/me")["X-Request-ID"]
+
+        assert REQUEST_ID.match(first)
+        assert REQUEST_ID.match(second)
+        assert first != second
+
+    @pytest.mark.parametrize(
+        "bad", ["short", "has spaces in it", "x" * 65, "<script>alert</script>"]
+    )
+    def test_unsafe_request_id_is_replaced(self, api: ApiClient, bad):
+        response = api.get("/me", headers={"X-Request-ID": bad})
+
+        assert REQUEST_ID.match(response["X-Request-ID"])
+
+    def test_pages_carry_a_request_id_too(self, api: ApiClient):
+        response = api.get("/healthz", headers={"X-Request-ID": "probe-0001"})
+
+        assert response["X-Request-ID"] == "probe-0001"
+
+
+@pytest.mark.django_db
+class TestHealth:
+    def test_healthz(self, api: ApiClient):
+        response = api.get("/healthz")
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+        assert "no-store" in response["Cache-Control"]
+
+    def test_readyz_when_everything_answers(self, api: ApiClient):
+        response = api.get("/readyz")
+
+        assert response.status_code == 200
+        assert response.json() == {
+            "status": "ok",
+            "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+        }
+
+    def test_readyz_names_an_unreachable_cache(self, api: ApiClient, settings):
+        # Nothing listens on port 1: the cache is really down.
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+            }
+        }
+
+        response = api.get("/readyz")
+
+        assert response.status_code == 503
+        assert response.json() == {
+            "status": "unavailable",
+            "down": ["cache"],
+            "checks": {"database": "ok", "cache": "down", "broker": "ok"},
+        }
+
+    def test_readyz_names_every_failed_check(self, api: ApiClient, monkeypatch):
+        from agora.core import health
+
+        def broker_down() -> None:
+            raise ConnectionRefusedError("no broker")
+
+        monkeypatch.setitem(health.CHECKS, "broker", broker_down)
+        monkeypatch.setitem(health.CHECKS, "cache", broker_down)
+
+        response = api.get("/readyz")
+
+        assert response.status_code == 503
+        assert response.json()["down"] == ["cache", "broker"]
+        assert b"no broker" not in response.content
+
+
+@pytest.mark.django_db
+class TestOpenApi:
+    @pytest.fixture
+    def spec(self, api: ApiClient) -> dict:
+        response = api.get("/api/v1/openapi.json")
+        assert response.status_code == 200
+        return response.json()
+
+    def test_lists_the_accounts_paths(self, spec):
+        assert {
+            "/api/v1/auth/register": {"post"},
+            "/api/v1/auth/login": {"post"},
+            "/api/v1/auth/refresh": {"post"},
+            "/api/v1/auth/logout": {"post"},
+            "/api/v1/auth/password/forgot": {"post"},
+            "/api/v1/auth/password/reset": {"post"},
+            "/api/v1/me": {"get", "patch", "delete"},
+            "/api/v1/me/instructor": {"post"},
+            "/api/v1/me/avatar": {"post"},
+            "/api/v1/me/export": {"get"},
+            "/api/v1/admin/users": {"get"},
+            "/api/v1/admin/users/{user_id}/suspend": {"post"},
+            "/api/v1/admin/users/{user_id}/unsuspend": {"post"},
+        }.items() <= {path: set(ops) for path, ops in spec["paths"].items()}.items()
+
+    def test_documents_error_responses_with_the_envelope(self, spec):
+        login = spec["paths"]["/api/v1/auth/login"]["post"]["responses"]
+
+        assert {"200", "401", "403", "422", "429"} <= set(login)
+        for path, operations in spec["paths"].items():
+            for method, operation in operations.items():
+                errors = {code for code in operation["responses"] if code.startswith(("4", "5"))}
+                assert errors, f"{method} {path} documents no error"
+                for code in errors:
+                    schema = operation["responses"][code]["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorOut"}, (method, path)
+
+    def test_authenticated_endpoints_declare_bearer_auth(self, spec):
+        assert spec["paths"]["/api/v1/me"]["get"]["security"] == [{"JWTAuth": []}]
+        assert spec["components"]["securitySchemes"]["JWTAuth"] == {
+            "type": "http",
+            "scheme": "bearer",
+        }
+        assert "security" not in spec["paths"]["/api/v1/auth/login"]["post"]
+
+    def test_docs_page_is_html(self, api: ApiClient):
+        response = api.get("/api/v1/docs")
+
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert b"swagger" in response.content.lower()
+        assert b"/api/v1/openapi.json" in response.content
