@@ -1,10 +1,14 @@
+import secrets
 import uuid
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 def avatar_upload_to(instance: "User", filename: str) -> str:
@@ -45,6 +49,10 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+def new_auth_stamp() -> str:
+    return secrets.token_hex(16)
+
+
 class Role(models.TextChoices):
     STUDENT = "student"
     INSTRUCTOR = "instructor"
@@ -67,6 +75,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Part of every session's and token's auth hash: changing it signs the person out
+    # everywhere at once (suspension, erasure), as changing the password does.
+    auth_stamp = models.CharField(max_length=32, default=new_auth_stamp, editable=False)
 
     objects = UserManager()
 
@@ -86,6 +97,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
+
+    def _auth_hash(self, secret: str | bytes | None = None) -> str:
+        return salted_hmac(
+            "agora.accounts.User.auth_hash",
+            f"{self.password}:{self.auth_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._auth_hash()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._auth_hash(secret=fallback_secret)
 
     def get_full_name(self) -> str:
         return self.name

@@ -20,7 +20,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from agora.accounts import throttling, tokens
-from agora.accounts.models import RefreshToken, User, normalize_email
+from agora.accounts.models import RefreshToken, User, new_auth_stamp, normalize_email
 from agora.core import ratelimit
 from agora.core.errors import Conflict, DomainError, InvalidInput, NotAuthenticated
 from agora.core.errors import PermissionDenied as Forbidden
@@ -232,6 +232,14 @@ def revoke_all_tokens(*, user: User) -> int:
     )
 
 
+def sign_out_everywhere(*, user: User) -> None:
+    """Ends every web session and API token of the user, for good: a new auth stamp changes
+    the hash that sessions and tokens carry, so lifting a suspension revives none of them."""
+    user.auth_stamp = new_auth_stamp()
+    user.save(update_fields=["auth_stamp"])
+    revoke_all_tokens(user=user)
+
+
 # --- passwords -------------------------------------------------------------------------------
 RESET_EMAILS_PER_MAILBOX = "5/h"
 
@@ -319,7 +327,7 @@ def become_instructor(*, user: User) -> User:
 
 # --- suspension ------------------------------------------------------------------------------
 def suspend_user(*, actor: User, user: User, reason: str = "") -> User:
-    """Stops the user's tokens and sessions at their next request (both check is_active)."""
+    """Stops the user's tokens and sessions at their next request, and for good."""
     if actor.pk == user.pk:
         raise Conflict("You cannot suspend yourself.", code="cannot_suspend_self")
     if user.is_superuser and not actor.is_superuser:
@@ -329,7 +337,7 @@ def suspend_user(*, actor: User, user: User, reason: str = "") -> User:
         user.suspended_at = user.suspended_at or timezone.now()
         user.suspension_reason = reason[:500]
         user.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
-        revoke_all_tokens(user=user)
+        sign_out_everywhere(user=user)
     logger.info("user %s suspended by %s", user.pk, actor.pk)
     return user
 
@@ -401,11 +409,10 @@ def export_user_data(*, user: User) -> dict[str, Any]:
 def erase_user(*, user: User) -> None:
     """Anonymises the person and revokes every credential. Rows other apps must keep
     (orders, ledger entries) stay, pointing at the anonymous account."""
+    avatar = user.avatar.name
     with transaction.atomic():
         for eraser in _erasers.values():
             eraser(user)
-        if user.avatar:
-            user.avatar.delete(save=False)
         user.email = f"erased-{user.pk}-{uuid.uuid4().hex[:8]}@erased.invalid"
         user.name = "Deleted user"
         user.headline = ""
@@ -414,14 +421,24 @@ def erase_user(*, user: User) -> None:
         user.avatar = ""
         user.is_active = False
         user.is_instructor = False
+        user.is_staff = False
+        user.is_superuser = False
+        user.suspension_reason = ""
+        user.last_login = None
         user.erased_at = timezone.now()
+        user.auth_stamp = new_auth_stamp()
         user.set_unusable_password()
         user.save()
+        user.groups.clear()
+        user.user_permissions.clear()
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
         RefreshToken.objects.filter(user=user).update(
             revoked_at=timezone.now(), user_agent="", ip_address=None
         )
+        if avatar:
+            storage = user.avatar.storage
+            transaction.on_commit(lambda: storage.delete(avatar))
     logger.info("user %s erased their account", user.pk)
 
 

@@ -2,13 +2,13 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from agora.accounts import queries, services
 from agora.accounts.forms import ProfileForm
 from agora.accounts.models import User
-from agora.core.errors import InvalidInput, NotFound
+from agora.core.errors import InvalidInput
 
 # The services name the upload "file"; on the page it is the avatar field.
 _SERVICE_FIELD_TO_FORM_FIELD = {"file": "avatar_file", "links": "links_text"}
@@ -40,8 +40,5 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 def public_profile(request: HttpRequest, user_id: int) -> HttpResponse:
-    try:
-        person = queries.get_public_profile(user_id=user_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    person = queries.get_public_profile(user_id=user_id)
     return render(request, "accounts/public_profile.html", {"person": person})

@@ -4,11 +4,13 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 
 from agora.core import ratelimit
 from agora.core.api_errors import envelope
-from agora.core.errors import RateLimited
+from agora.core.errors import DomainError, RateLimited
 from agora.core.logging import request_id_var
 from agora.core.network import client_ip
 
@@ -85,3 +87,31 @@ class ApiRateLimitMiddleware:
                     response[name] = value
                 return response
         return self.get_response(request)
+
+
+class DomainErrorPageMiddleware:
+    """A domain error raised under a page view becomes the page for its status (the API
+    answers the same errors with its JSON envelope)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if is_api_request(request) or not isinstance(exception, DomainError):
+            return None
+        if exception.status_code == 404:
+            raise Http404(exception.message) from exception
+        if exception.status_code == 403:
+            raise DjangoPermissionDenied(exception.message) from exception
+        response = render(
+            request,
+            "error.html",
+            {"status": exception.status_code, "message": exception.message},
+            status=exception.status_code,
+        )
+        for name, value in exception.headers.items():
+            response[name] = value
+        return response

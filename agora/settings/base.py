@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "csp",
+    "ninja",  # serves the API docs page from its bundled files: no CDN, no inline script
     "agora.core",
     "agora.accounts",
 ]
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "agora.core.middleware.RequestContextMiddleware",
+    "agora.core.middleware.DomainErrorPageMiddleware",
     "agora.core.middleware.ApiRateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,6 +145,8 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="agora"),
             "TIMEOUT": 300,
+            # A hung Redis must slow requests down by seconds at most, never stall them.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:

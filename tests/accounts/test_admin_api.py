@@ -285,3 +285,21 @@ class TestListUsers:
 
     def test_anonymous_is_401(self, api: ApiClient):
         assert api.get("/admin/users").status_code == 401
+
+
+@pytest.mark.django_db
+class TestLiftingASuspensionRevivesNothing:
+    def test_old_access_token_and_session_stay_dead_after_unsuspend(
+        self, user, admin_user, admin_api: ApiClient
+    ):
+        access = login_tokens(user.email)["access"]
+        browser = Client()
+        browser.force_login(user)
+        admin_api.post(f"/admin/users/{user.pk}/suspend", {})
+
+        response = admin_api.post(f"/admin/users/{user.pk}/unsuspend", {})
+
+        assert response.status_code == 200
+        assert ApiClient(access).get("/me").status_code == 401
+        assert browser.get("/accounts/profile/").status_code == 302
+        assert ApiClient(login_tokens(user.email)["access"]).get("/me").status_code == 200

@@ -421,10 +421,13 @@ class TestEraseMe:
         assert response.status_code == 201
         assert response.json()["user"]["id"] != user.pk
 
-    def test_erases_the_avatar_file(self, user, user_api: ApiClient):
+    def test_erases_the_avatar_file_once_committed(
+        self, user, user_api: ApiClient, django_capture_on_commit_callbacks
+    ):
         url = upload(user_api, png_bytes()).json()["avatar_url"]
 
-        user_api.delete("/me")
+        with django_capture_on_commit_callbacks(execute=True):
+            user_api.delete("/me")
 
         assert not (Path(django_settings.MEDIA_ROOT) / url.removeprefix("/media/")).exists()
         user.refresh_from_db()
@@ -436,3 +439,18 @@ class TestEraseMe:
         ids = [item["id"] for item in admin_api.get("/admin/users").json()["items"]]
 
         assert user.pk not in ids
+
+
+@pytest.mark.django_db
+def test_erasure_drops_admin_rights(user, django_capture_on_commit_callbacks):
+    from agora.accounts import services
+
+    user.is_staff = True
+    user.is_superuser = True
+    user.save()
+
+    services.erase_user(user=user)
+
+    user.refresh_from_db()
+    assert (user.is_staff, user.is_superuser, user.is_active) == (False, False, False)
+    assert user.roles == ["student"]

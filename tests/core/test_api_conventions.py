@@ -249,3 +249,60 @@ class TestOpenApi:
         assert response["Content-Type"].startswith("text/html")
         assert b"swagger" in response.content.lower()
         assert b"/api/v1/openapi.json" in response.content
+
+
+@pytest.mark.django_db
+def test_an_empty_body_names_the_body_not_our_parameter(api: ApiClient):
+    response = api.post("/auth/login", raw="")
+
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == {"body": ["Field required"]}
+
+
+class TestDomainErrorsOnPages:
+    """Pages turn the services' errors into the page for their status."""
+
+    @pytest.fixture
+    def raising_view(self, monkeypatch):
+        from agora.accounts import queries
+
+        def install(error):
+            def fail(**kwargs):
+                raise error
+
+            monkeypatch.setattr(queries, "get_public_profile", fail)
+
+        return install
+
+    @pytest.mark.django_db
+    def test_not_found_is_the_404_page(self, client, raising_view):
+        from agora.core.errors import NotFound
+
+        raising_view(NotFound("No such person."))
+
+        response = client.get("/people/1/")
+
+        assert response.status_code == 404
+        assert b"Page not found" in response.content
+
+    @pytest.mark.django_db
+    def test_forbidden_is_the_403_page(self, client, raising_view):
+        from agora.core.errors import PermissionDenied
+
+        raising_view(PermissionDenied("Instructors only."))
+
+        response = client.get("/people/1/")
+
+        assert response.status_code == 403
+        assert b"You cannot open this page" in response.content
+
+    @pytest.mark.django_db
+    def test_other_errors_show_their_message_with_their_status(self, client, raising_view):
+        from agora.core.errors import Conflict
+
+        raising_view(Conflict("Already done."))
+
+        response = client.get("/people/1/")
+
+        assert response.status_code == 409
+        assert b"Already done." in response.content
