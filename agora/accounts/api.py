@@ -20,6 +20,7 @@ from agora.accounts.schemas import (
     SuspendIn,
     TokensOut,
     UserOut,
+    VerifyEmailIn,
 )
 from agora.core import ratelimit
 from agora.core.pagination import PagePagination
@@ -91,6 +92,28 @@ def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
     ratelimit.hit_per_address(request, group="reset-address", rate="30/h")
     services.reset_password(token=payload.token, password=payload.password)
     return Status(204, None)
+
+
+@router.post(
+    "/auth/email/verify",
+    response={204: None, 400: E, 422: E, 429: E},
+    summary="Confirm an email address with the key from the confirmation email",
+)
+def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status:
+    ratelimit.hit_per_address(request, group="verify-email-address", rate="60/h")
+    services.confirm_email(key=payload.key, request=request)
+    return Status(204, None)
+
+
+@router.post(
+    "/auth/email/resend",
+    auth=jwt_auth,
+    response={202: None, 401: E, 429: E},
+    summary="Send me a new confirmation email (nothing is sent once confirmed)",
+)
+def resend_verification(request: HttpRequest) -> Status:
+    services.resend_verification_email(user=current_user(request), request=request)
+    return Status(202, None)
 
 
 @router.get("/me", auth=jwt_auth, response={200: UserOut, 401: E}, summary="My account")

@@ -1,13 +1,28 @@
-from django.db.models import Q, QuerySet
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from agora.accounts.models import User
 from agora.core.errors import InvalidInput, NotFound
 
 
+def is_email_verified(user: User) -> bool:
+    annotated = getattr(user, "has_verified_email", None)
+    if annotated is not None:
+        return bool(annotated)
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
 def users_for_admin(
     *, q: str = "", role: str = "", suspended: bool | None = None
 ) -> QuerySet[User]:
-    users = User.objects.filter(erased_at__isnull=True).order_by("-date_joined", "-pk")
+    verified = EmailAddress.objects.filter(
+        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+    )
+    users = (
+        User.objects.filter(erased_at__isnull=True)
+        .annotate(has_verified_email=Exists(verified))
+        .order_by("-date_joined", "-pk")
+    )
     q = q.strip()[:200]
     if q:
         users = users.filter(Q(email__icontains=q) | Q(name__icontains=q))

@@ -5,6 +5,7 @@ from ninja import Field, Schema
 from pydantic import AnyHttpUrl, field_validator
 
 from agora.accounts.models import User
+from agora.accounts.queries import is_email_verified
 
 
 class UserOut(Schema):
@@ -16,11 +17,16 @@ class UserOut(Schema):
     bio: str
     links: list[str]
     avatar_url: str | None
+    email_verified: bool
     date_joined: datetime
 
     @staticmethod
     def resolve_avatar_url(user: User) -> str | None:
         return user.avatar.url if user.avatar else None
+
+    @staticmethod
+    def resolve_email_verified(user: User) -> bool:
+        return is_email_verified(user)
 
 
 class AdminUserOut(UserOut):
@@ -87,6 +93,10 @@ class ForgotIn(Schema):
 class ResetIn(Schema):
     token: str = Field(max_length=512, description="The token from the password-reset email.")
     password: str = Field(max_length=1024)
+
+
+class VerifyEmailIn(Schema):
+    key: str = Field(max_length=512, description="The key from the confirmation email's link.")
 
 
 class ProfileIn(Schema):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.forms import ResetPasswordForm, UserTokenForm
-from allauth.account.models import EmailAddress
+from allauth.account.models import EmailAddress, get_emailconfirmation_model
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from agora.accounts import throttling, tokens
 from agora.accounts.models import RefreshToken, User, new_auth_stamp, normalize_email
+from agora.accounts.queries import is_email_verified
 from agora.core import ratelimit
 from agora.core.errors import Conflict, DomainError, InvalidInput, NotAuthenticated
 from agora.core.errors import PermissionDenied as Forbidden
@@ -138,8 +139,33 @@ def send_welcome_email(*, user: User) -> None:
     queue_templated_email(to=user.email, template="accounts/email/welcome", context={"user": user})
 
 
-def is_email_verified(user: User) -> bool:
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+class InvalidVerificationKey(DomainError):
+    status_code = 400
+    code = "invalid_verification_key"
+    message = "This confirmation link is invalid or expired. Ask for a new one."
+
+
+def confirm_email(*, key: str, request: HttpRequest) -> User:
+    """Confirms an address with the key from the confirmation email (the last part of its
+    link). A key works once."""
+    confirmation = get_emailconfirmation_model().from_key(key.strip().strip("/"))
+    if confirmation is None:
+        raise InvalidVerificationKey()
+    address = confirmation.confirm(request)
+    if address is None:
+        raise InvalidVerificationKey()
+    return address.user
+
+
+def resend_verification_email(*, user: User, request: HttpRequest) -> None:
+    """Sends a fresh confirmation link, at most a few an hour, unless already confirmed."""
+    address, _ = EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"primary": True}
+    )
+    if address.verified:
+        return
+    ratelimit.hit(request, group="verification-email", key=str(user.pk), rate="5/h")
+    address.send_confirmation(request)
 
 
 # --- sign-in ---------------------------------------------------------------------------------

@@ -200,6 +200,7 @@ class TestListUsers:
             "bio",
             "links",
             "avatar_url",
+            "email_verified",
             "date_joined",
             "is_active",
             "suspended_at",

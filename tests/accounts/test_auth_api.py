@@ -73,6 +73,7 @@ class TestRegister:
             "bio": "",
             "links": [],
             "avatar_url": None,
+            "email_verified": False,
             "date_joined": body["date_joined"],
         }
         assert body["date_joined"].endswith("Z") or body["date_joined"].endswith("+00:00")

@@ -68,6 +68,7 @@ class TestGetMe:
             "bio": "",
             "links": [],
             "avatar_url": None,
+            "email_verified": True,
             "date_joined": body["date_joined"],
         }
 
