@@ -1,12 +1,12 @@
 """The one JSON API, mounted at /api/v1. Each domain app contributes a router."""
 
-from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from agora.accounts.api import router as accounts_router
 from agora.core.api_errors import install_error_handlers
+from agora.core.openapi import AgoraAPI
 
-api = NinjaAPI(
+api = AgoraAPI(
     title="Agora API",
     version="1.0.0",
     description=(

@@ -306,3 +306,16 @@ class TestDomainErrorsOnPages:
 
         assert response.status_code == 409
         assert b"Already done." in response.content
+
+
+def test_every_operation_documents_its_errors_with_the_envelope(client):
+    schema = client.get("/api/v1/openapi.json").json()
+
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"429", "500"} <= set(responses), (method, path)
+            for status, response in responses.items():
+                if int(status) >= 400:
+                    ref = response["content"]["application/json"]["schema"]["$ref"]
+                    assert ref == "#/components/schemas/ErrorOut", (method, path, status)
