@@ -51,7 +51,8 @@ class TestUserAdmin:
 
         assert response.status_code == 200
         target.refresh_from_db()
-        assert target.is_suspended and not target.is_active
+        assert target.is_suspended
+        assert not target.is_active
         assert not RefreshToken.objects.filter(user=target, revoked_at__isnull=True).exists()
 
     def test_a_learner_cannot_open_the_admin(self, user):
