@@ -88,30 +88,29 @@ def _watch(page: Any, log: BrowserLog) -> None:
     page.on("pageerror", lambda error: log.page_errors.append(str(error)))
 
 
+def _open_page(browser: Any, live_server: Any, log: BrowserLog, **context: Any) -> Iterator[Any]:
+    """A fresh browser context (no cookies) based at the live server, watched for CSP
+    violations and script errors, which fail the test when it ends."""
+    browser_context = browser.new_context(base_url=live_server.url, **context)
+    browser_context.set_default_timeout(10_000)
+    page = browser_context.new_page()
+    _watch(page, log)
+    yield page
+    browser_context.close()
+    assert log.csp_violations() == [], "the pages broke the content security policy"
+    assert log.page_errors == [], "the pages threw JavaScript errors"
+
+
 @pytest.fixture
 def page(browser: Any, live_server: Any, browser_log: BrowserLog) -> Iterator[Any]:
-    """A fresh browser context (no cookies) at desktop size, based at the live server."""
-    context = browser.new_context(base_url=live_server.url, viewport=DESKTOP)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    _watch(page, browser_log)
-    yield page
-    context.close()
-    assert browser_log.csp_violations() == [], "the pages broke the content security policy"
-    assert browser_log.page_errors == [], "the pages threw JavaScript errors"
+    yield from _open_page(browser, live_server, browser_log, viewport=DESKTOP)
 
 
 @pytest.fixture
 def mobile_page(browser: Any, live_server: Any, browser_log: BrowserLog) -> Iterator[Any]:
-    context = browser.new_context(
-        base_url=live_server.url, viewport=MOBILE, is_mobile=True, has_touch=True
+    yield from _open_page(
+        browser, live_server, browser_log, viewport=MOBILE, is_mobile=True, has_touch=True
     )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    _watch(page, browser_log)
-    yield page
-    context.close()
-    assert browser_log.csp_violations() == [], "the pages broke the content security policy"
 
 
 @pytest.fixture
