@@ -3,6 +3,7 @@
 from ninja.renderers import JSONRenderer
 
 from agora.accounts.api import router as accounts_router
+from agora.catalog.api import router as catalog_router
 from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
 
@@ -22,3 +23,4 @@ api = AgoraAPI(
 )
 install_error_handlers(api)
 api.add_router("", accounts_router)
+api.add_router("", catalog_router)

@@ -12,6 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "catalog-recompute-trending": {
+        "task": "agora.catalog.tasks.recompute_trending",
+        "schedule": crontab(minute="*/30"),
+    },
     "accounts-purge-expired-refresh-tokens": {
         "task": "agora.accounts.tasks.purge_expired_refresh_tokens",
         "schedule": crontab(minute=17, hour=3),

@@ -1,6 +1,7 @@
 """API authentication: `Authorization: Bearer <access JWT>`."""
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
@@ -48,3 +49,15 @@ def current_user(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)  # noqa: S101 - the route's auth guarantees it
     return user
+
+
+def viewer(request: HttpRequest) -> User | AnonymousUser:
+    """The caller of a public endpoint: the signed-in user when a valid Bearer token comes
+    with the request, anonymous when none does. A bad token is still a 401."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return AnonymousUser()
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise tokens.InvalidToken("Send the access token as `Authorization: Bearer <token>`.")
+    return jwt_auth.authenticate(request, token.strip())

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page from its bundled files: no CDN, no inline script
     "agora.core",
     "agora.accounts",
+    "agora.catalog",
+    "agora.learning",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +257,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
+THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
+RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=100 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- email -----------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Agora <no-reply@agora.localhost>")

@@ -319,3 +319,15 @@ def test_every_operation_documents_its_errors_with_the_envelope(client):
                 if int(status) >= 400:
                     ref = response["content"]["application/json"]["schema"]["$ref"]
                     assert ref == "#/components/schemas/ErrorOut", (method, path, status)
+
+
+def test_unknown_api_path_is_404_for_a_post_with_cookies_too():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = "x" * 32
+
+    response = client.post("/api/v1/no-such-endpoint", data="{}", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -1,0 +1,82 @@
+"""Who may see and edit what in the catalog: the one access check every API, page and file
+download uses.
+
+Enrollments live in the learning app, which depends on the catalog, not the other way round;
+it registers its checks here when it starts (see LearningConfig.ready).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from agora.catalog.models import Course, CourseStatus, Lesson
+from agora.core.errors import NotFound, PermissionDenied
+
+AccessGrant = Callable[[Any, Course], bool]
+LearnerCheck = Callable[[Course], bool]
+_access_grants: list[AccessGrant] = []
+_learner_checks: list[LearnerCheck] = []
+
+
+def register_access_grant(grant: AccessGrant) -> None:
+    if grant not in _access_grants:
+        _access_grants.append(grant)
+
+
+def register_learner_check(check: LearnerCheck) -> None:
+    if check not in _learner_checks:
+        _learner_checks.append(check)
+
+
+class EnrollmentRequired(PermissionDenied):
+    code = "enrollment_required"
+    message = "Enroll in this course to open this lesson."
+
+
+def _is_signed_in(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def is_course_instructor(user: Any, course: Course) -> bool:
+    if not _is_signed_in(user):
+        return False
+    if course.owner_id == user.pk:
+        return True
+    return course.co_instructors.filter(user_id=user.pk).exists()
+
+
+def can_edit_course(user: Any, course: Course) -> bool:
+    return _is_signed_in(user) and (user.is_staff or is_course_instructor(user, course))
+
+
+def has_learner_access(user: Any, course: Course) -> bool:
+    """Enrolled (or otherwise granted) access to every lesson of the course."""
+    return _is_signed_in(user) and any(grant(user, course) for grant in _access_grants)
+
+
+def can_view_course(user: Any, course: Course) -> bool:
+    """Published courses are public; others only to their instructors, admins and (for an
+    archived course) the learners who kept access."""
+    if course.status == CourseStatus.PUBLISHED:
+        return True
+    if can_edit_course(user, course):
+        return True
+    return course.status == CourseStatus.ARCHIVED and has_learner_access(user, course)
+
+
+def can_read_lessons(user: Any, course: Course) -> bool:
+    return can_edit_course(user, course) or has_learner_access(user, course)
+
+
+def check_lesson_readable(user: Any, lesson: Lesson) -> None:
+    """Raises NotFound when the course is not visible to the user, EnrollmentRequired when
+    the lesson is listed but locked."""
+    course = lesson.module.course
+    if not can_view_course(user, course):
+        raise NotFound("There is no such lesson.", code="lesson_not_found")
+    if lesson.is_preview or can_read_lessons(user, course):
+        return
+    raise EnrollmentRequired()
+
+
+def has_learners(course: Course) -> bool:
+    return any(check(course) for check in _learner_checks)

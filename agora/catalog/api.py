@@ -1,0 +1,533 @@
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_auth, viewer
+from agora.catalog import access, cache_keys, queries, services
+from agora.catalog.models import Course, Lesson, Module
+from agora.catalog.schemas import (
+    CategoryOut,
+    CoInstructorsIn,
+    CourseDetailOut,
+    CourseIn,
+    CourseListItemOut,
+    CoursePatchIn,
+    FacetsOut,
+    InstructorsOut,
+    LessonIn,
+    LessonOrderIn,
+    LessonOut,
+    LessonPatchIn,
+    LessonSummaryOut,
+    ModuleIn,
+    ModuleOrderIn,
+    ModuleSummaryOut,
+    MoveLessonIn,
+    ReasonIn,
+    ResourceOut,
+)
+from agora.core.errors import InvalidInput
+from agora.core.http_cache import cached_json
+from agora.core.pagination import PagePagination
+from agora.core.pagination import paginate as paginate_items
+from agora.core.schemas import ErrorOut as E
+
+router = Router(tags=["catalog"])
+
+
+class CourseQuery(Schema):
+    q: str = ""
+    category: str = ""
+    price: str = ""
+    min_rating: Decimal | None = None
+    instructor: int | None = None
+    level: str = ""
+    language: str = ""
+    sort: str = ""
+    page: int = 1
+    page_size: int = 20
+
+    def filters(self) -> queries.CourseFilters:
+        return queries.CourseFilters(
+            q=self.q[:5000],
+            category=self.category,
+            price=self.price,
+            min_rating=self.min_rating,
+            instructor=self.instructor,
+            level=self.level,
+            language=self.language,
+            sort=self.sort,
+        )
+
+
+def _detail(course: Course) -> Course:
+    """The course ready for CourseDetailOut: its curriculum loaded in two queries."""
+    course.curriculum = queries.curriculum(course)  # type: ignore[attr-defined]
+    return course
+
+
+# --- discovery -------------------------------------------------------------------------------
+@router.get("/categories", response=list[CategoryOut], summary="All categories")
+def list_categories(request: HttpRequest) -> HttpResponse:
+    return cached_json(
+        request,
+        key=cache_keys.list_key("categories", ""),
+        build=lambda: [CategoryOut.from_orm(c).model_dump() for c in queries.categories()],
+    )
+
+
+@router.get(
+    "/courses",
+    response={200: PagePagination.Output, 422: E},
+    summary="Published courses: search, filter, sort, paginate",
+    description=(
+        "`q` searches title, subtitle, description and instructor names; `category` takes a "
+        "slug (subcategories included); `price` is free or paid; `sort` is relevance, newest, "
+        "rating, popular, trending, price_asc or price_desc. Items are CourseListItemOut."
+    ),
+)
+def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpResponse:
+    if params.page < 1 or params.page_size < 1:
+        raise InvalidInput(fields={"page": ["page and page_size start at 1."]})
+    filters = params.filters()
+    filters.validate()
+
+    def build() -> dict[str, Any]:
+        page = paginate_items(
+            queries.list_courses(filters), page=params.page, page_size=params.page_size
+        )
+        page["items"] = [
+            CourseListItemOut.from_orm(c).model_dump(mode="json") for c in page["items"]
+        ]
+        return page
+
+    return cached_json(
+        request,
+        key=cache_keys.list_key("courses", request.META.get("QUERY_STRING", "")),
+        build=build,
+    )
+
+
+@router.get(
+    "/courses/facets",
+    response={200: FacetsOut, 422: E},
+    summary="Counts per filter value for the current search (for filter panels)",
+)
+def course_facets(request: HttpRequest, params: Query[CourseQuery]) -> HttpResponse:
+    filters = params.filters()
+    filters.validate()
+    return cached_json(
+        request,
+        key=cache_keys.list_key("facets", request.META.get("QUERY_STRING", "")),
+        build=lambda: queries.facets(filters),
+    )
+
+
+@router.get(
+    "/courses/{course_id}",
+    response={200: CourseDetailOut, 401: E, 404: E},
+    summary="A course with its curriculum (id or slug); drafts only for their instructors",
+)
+def get_course(request: HttpRequest, course_id: str) -> Any:
+    user = viewer(request)
+    course = queries.get_course_for_viewer(user=user, key=course_id)
+    services.record_view(
+        course=course,
+        visitor=str(user.pk) if user.is_authenticated else f"ip:{request.client_ip}",  # type: ignore[attr-defined]
+    )
+    if course.is_published:
+        return cached_json(
+            request,
+            key=cache_keys.detail_key(course.pk),
+            build=lambda: CourseDetailOut.from_orm(_detail(course)).model_dump(mode="json"),
+        )
+    return _detail(course)
+
+
+# --- authoring -------------------------------------------------------------------------------
+@router.get(
+    "/instructor/courses",
+    auth=instructor_auth,
+    response={200: list[CourseListItemOut], 401: E, 403: E},
+    summary="Courses I own or co-teach, every status",
+)
+@paginate(PagePagination)
+def my_courses(request: HttpRequest) -> QuerySet[Course]:
+    return queries.instructor_courses(user=current_user(request))
+
+
+@router.post(
+    "/courses",
+    auth=instructor_auth,
+    response={201: CourseDetailOut, 401: E, 403: E, 422: E},
+    summary="Create a course (as a draft)",
+)
+def create_course(request: HttpRequest, payload: CourseIn) -> Status:
+    course = services.create_course(owner=current_user(request), data=payload.data())
+    return Status(201, _detail(course))
+
+
+@router.patch(
+    "/courses/{course_id}",
+    auth=jwt_auth,
+    response={200: CourseDetailOut, 401: E, 404: E, 409: E, 422: E},
+    summary="Edit a course (its instructors and admins)",
+)
+def update_course(request: HttpRequest, course_id: int, payload: CoursePatchIn) -> Any:
+    user = current_user(request)
+    course = queries.get_course_for_editing(user=user, course_id=course_id)
+    return _detail(services.update_course(user=user, course=course, changes=payload.changes()))
+
+
+@router.delete(
+    "/courses/{course_id}",
+    auth=jwt_auth,
+    response={200: CourseDetailOut, 204: None, 401: E, 403: E, 404: E},
+    summary="Delete a course; one with learners is archived instead (200 with the course)",
+)
+def delete_course(request: HttpRequest, course_id: int) -> Any:
+    user = current_user(request)
+    course = queries.get_course_for_editing(user=user, course_id=course_id)
+    archived = services.delete_course(user=user, course=course)
+    if archived is None:
+        return Status(204, None)
+    return _detail(archived)
+
+
+@router.post(
+    "/courses/{course_id}/thumbnail",
+    auth=jwt_auth,
+    response={200: CourseDetailOut, 401: E, 404: E, 422: E},
+    summary="Upload the course image (PNG, JPEG, GIF or WebP; cropped to 16:9)",
+)
+def upload_thumbnail(request: HttpRequest, course_id: int, file: File[UploadedFile]) -> Any:
+    user = current_user(request)
+    course = queries.get_course_for_editing(user=user, course_id=course_id)
+    return _detail(services.set_thumbnail(user=user, course=course, upload=file))
+
+
+@router.post(
+    "/courses/{course_id}/duplicate",
+    auth=instructor_auth,
+    response={201: CourseDetailOut, 401: E, 403: E, 404: E},
+    summary="Copy a course into a new draft",
+)
+def duplicate_course(request: HttpRequest, course_id: int) -> Status:
+    user = current_user(request)
+    course = queries.get_course_for_editing(user=user, course_id=course_id)
+    return Status(201, _detail(services.duplicate_course(user=user, course=course)))
+
+
+def _instructors(course: Course) -> dict[str, Any]:
+    co_instructors = list(course.co_instructors.select_related("user").order_by("id"))
+    return {
+        "owner": {"id": course.owner_id, "name": course.owner.name},
+        "owner_share_percent": 100 - sum(ci.revenue_share_percent for ci in co_instructors),
+        "co_instructors": [
+            {
+                "id": ci.user_id,
+                "name": ci.user.name,
+                "revenue_share_percent": ci.revenue_share_percent,
+            }
+            for ci in co_instructors
+        ],
+    }
+
+
+@router.get(
+    "/courses/{course_id}/instructors",
+    auth=jwt_auth,
+    response={200: InstructorsOut, 401: E, 404: E},
+    summary="Who teaches the course and their revenue shares (its instructors and admins)",
+)
+def get_instructors(request: HttpRequest, course_id: int) -> dict[str, Any]:
+    course = queries.get_course_for_editing(user=current_user(request), course_id=course_id)
+    return _instructors(course)
+
+
+@router.put(
+    "/courses/{course_id}/instructors",
+    auth=jwt_auth,
+    response={200: InstructorsOut, 401: E, 403: E, 404: E, 422: E},
+    summary="Set the co-instructors and their shares (the owner keeps the rest)",
+)
+def set_instructors(request: HttpRequest, course_id: int, payload: CoInstructorsIn) -> Any:
+    user = current_user(request)
+    course = queries.get_course_for_editing(user=user, course_id=course_id)
+    shares = {item.user_id: item.revenue_share_percent for item in payload.co_instructors}
+    if len(shares) != len(list(payload.co_instructors)):
+        raise InvalidInput(fields={"co_instructors": ["List each person once."]})
+    return _instructors(services.set_co_instructors(user=user, course=course, shares=shares))
+
+
+# --- review workflow -------------------------------------------------------------------------
+@router.post(
+    "/courses/{course_id}/submit",
+    auth=jwt_auth,
+    response={200: CourseDetailOut, 401: E, 404: E, 409: E},
+    summary="Submit a draft (or a rejected course) for review",
+)
+def submit_course(request: HttpRequest, course_id: int) -> Any:
+    user = current_user(request)
+    course = queries.get_course_for_editing(user=user, course_id=course_id)
+    return _detail(services.submit_for_review(user=user, course=course))
+
+
+@router.get(
+    "/admin/courses",
+    auth=admin_auth,
+    response={200: list[CourseListItemOut], 401: E, 403: E, 422: E},
+    summary="Courses by status, oldest change first (status=in_review is the review queue)",
+    tags=["admin"],
+)
+@paginate(PagePagination)
+def admin_courses(request: HttpRequest, status: str = "in_review") -> QuerySet[Course]:
+    return queries.courses_for_admin(status=status)
+
+
+@router.post(
+    "/admin/courses/{course_id}/approve",
+    auth=admin_auth,
+    response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E},
+    summary="Publish a course in review",
+    tags=["admin"],
+)
+def approve_course(request: HttpRequest, course_id: int) -> Any:
+    course = queries.get_course_for_admin(course_id=course_id)
+    return _detail(services.approve_course(admin=current_user(request), course=course))
+
+
+@router.post(
+    "/admin/courses/{course_id}/reject",
+    auth=admin_auth,
+    response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E, 422: E},
+    summary="Send a course in review back to its instructors with a reason",
+    tags=["admin"],
+)
+def reject_course(request: HttpRequest, course_id: int, payload: ReasonIn) -> Any:
+    course = queries.get_course_for_admin(course_id=course_id)
+    return _detail(
+        services.reject_course(admin=current_user(request), course=course, reason=payload.reason)
+    )
+
+
+@router.post(
+    "/admin/courses/{course_id}/unpublish",
+    auth=admin_auth,
+    response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E},
+    summary="Take a published course out of the catalog (learners keep access)",
+    tags=["admin"],
+)
+def unpublish_course(request: HttpRequest, course_id: int, payload: ReasonIn | None = None) -> Any:
+    course = queries.get_course_for_admin(course_id=course_id)
+    return _detail(
+        services.unpublish_course(
+            admin=current_user(request), course=course, reason=payload.reason if payload else ""
+        )
+    )
+
+
+# --- modules ---------------------------------------------------------------------------------
+@router.post(
+    "/courses/{course_id}/modules",
+    auth=jwt_auth,
+    response={201: ModuleSummaryOut, 401: E, 404: E, 422: E},
+    summary="Add a module at the end of the course",
+)
+def create_module(request: HttpRequest, course_id: int, payload: ModuleIn) -> Status:
+    user = current_user(request)
+    course = queries.get_course_for_editing(user=user, course_id=course_id)
+    return Status(201, services.create_module(user=user, course=course, title=payload.title))
+
+
+@router.put(
+    "/courses/{course_id}/modules/order",
+    auth=jwt_auth,
+    response={200: list[ModuleSummaryOut], 401: E, 404: E, 422: E},
+    summary="Reorder the modules: send every module id in the new order",
+)
+def reorder_modules(request: HttpRequest, course_id: int, payload: ModuleOrderIn) -> list[Module]:
+    user = current_user(request)
+    course = queries.get_course_for_editing(user=user, course_id=course_id)
+    return services.reorder_modules(user=user, course=course, module_ids=payload.module_ids)
+
+
+@router.patch(
+    "/modules/{module_id}",
+    auth=jwt_auth,
+    response={200: ModuleSummaryOut, 401: E, 404: E, 422: E},
+    summary="Rename a module",
+)
+def update_module(request: HttpRequest, module_id: int, payload: ModuleIn) -> Module:
+    user = current_user(request)
+    module = queries.get_module_for_editing(user=user, module_id=module_id)
+    return services.update_module(user=user, module=module, title=payload.title)
+
+
+@router.delete(
+    "/modules/{module_id}",
+    auth=jwt_auth,
+    response={204: None, 401: E, 404: E},
+    summary="Delete a module and its lessons",
+)
+def delete_module(request: HttpRequest, module_id: int) -> Status:
+    user = current_user(request)
+    services.delete_module(
+        user=user, module=queries.get_module_for_editing(user=user, module_id=module_id)
+    )
+    return Status(204, None)
+
+
+# --- lessons ---------------------------------------------------------------------------------
+def _lesson_out(lesson: Lesson, *, show_answers: bool) -> Lesson:
+    lesson.show_answers = show_answers  # type: ignore[attr-defined]
+    return lesson
+
+
+@router.post(
+    "/modules/{module_id}/lessons",
+    auth=jwt_auth,
+    response={201: LessonOut, 401: E, 404: E, 422: E},
+    summary="Add a lesson (video, text, quiz, file or code) at the end of a module",
+)
+def create_lesson(request: HttpRequest, module_id: int, payload: LessonIn) -> Status:
+    user = current_user(request)
+    module = queries.get_module_for_editing(user=user, module_id=module_id)
+    lesson = services.create_lesson(
+        user=user,
+        module=module,
+        lesson_type=payload.type,
+        data=payload.data(),
+        questions=payload.question_data(),
+    )
+    return Status(201, _lesson_out(lesson, show_answers=True))
+
+
+@router.put(
+    "/modules/{module_id}/lessons/order",
+    auth=jwt_auth,
+    response={200: list[LessonSummaryOut], 401: E, 404: E, 422: E},
+    summary="Reorder a module's lessons: send every lesson id in the new order",
+)
+def reorder_lessons(request: HttpRequest, module_id: int, payload: LessonOrderIn) -> list[Lesson]:
+    user = current_user(request)
+    module = queries.get_module_for_editing(user=user, module_id=module_id)
+    return services.reorder_lessons(user=user, module=module, lesson_ids=payload.lesson_ids)
+
+
+@router.get(
+    "/lessons/{lesson_id}",
+    response={200: LessonOut, 401: E, 403: E, 404: E},
+    summary="A lesson's content: for enrolled learners, the course's instructors and admins, "
+    "and everyone for preview lessons (others: 403 enrollment_required)",
+)
+def get_lesson(request: HttpRequest, lesson_id: int) -> Lesson:
+    user = viewer(request)
+    lesson = queries.get_lesson_for_reading(user=user, lesson_id=lesson_id)
+    return _lesson_out(lesson, show_answers=access.can_edit_course(user, lesson.module.course))
+
+
+@router.patch(
+    "/lessons/{lesson_id}",
+    auth=jwt_auth,
+    response={200: LessonOut, 401: E, 404: E, 422: E},
+    summary="Edit a lesson (sending `questions` replaces a quiz's questions)",
+)
+def update_lesson(request: HttpRequest, lesson_id: int, payload: LessonPatchIn) -> Lesson:
+    user = current_user(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    lesson = services.update_lesson(
+        user=user, lesson=lesson, changes=payload.changes(), questions=payload.question_data()
+    )
+    return _lesson_out(lesson, show_answers=True)
+
+
+@router.delete(
+    "/lessons/{lesson_id}",
+    auth=jwt_auth,
+    response={204: None, 401: E, 404: E},
+    summary="Delete a lesson",
+)
+def delete_lesson(request: HttpRequest, lesson_id: int) -> Status:
+    user = current_user(request)
+    services.delete_lesson(
+        user=user, lesson=queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    )
+    return Status(204, None)
+
+
+@router.post(
+    "/lessons/{lesson_id}/move",
+    auth=jwt_auth,
+    response={200: LessonOut, 401: E, 404: E, 422: E},
+    summary="Move a lesson to the end of another module of the same course",
+)
+def move_lesson(request: HttpRequest, lesson_id: int, payload: MoveLessonIn) -> Lesson:
+    user = current_user(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    module = queries.get_module_for_editing(user=user, module_id=payload.module_id)
+    return _lesson_out(
+        services.move_lesson(user=user, lesson=lesson, module=module), show_answers=True
+    )
+
+
+# --- resources -------------------------------------------------------------------------------
+@router.post(
+    "/lessons/{lesson_id}/resources",
+    auth=jwt_auth,
+    response={201: ResourceOut, 401: E, 404: E, 422: E},
+    summary="Attach a downloadable file or a link to a lesson (multipart form)",
+)
+def add_resource(
+    request: HttpRequest,
+    lesson_id: int,
+    title: Form[str],
+    url: Form[str] = "",
+    file: File[UploadedFile] | None = None,
+) -> Status:
+    user = current_user(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    if url and not url.startswith(("https://", "http://")):
+        raise InvalidInput(fields={"url": ["Enter a full web address (https://...)."]})
+    resource = services.add_resource(user=user, lesson=lesson, title=title, url=url, upload=file)
+    return Status(201, resource)
+
+
+@router.delete(
+    "/resources/{resource_id}",
+    auth=jwt_auth,
+    response={204: None, 401: E, 404: E},
+    summary="Remove a resource",
+)
+def delete_resource(request: HttpRequest, resource_id: int) -> Status:
+    user = current_user(request)
+    services.delete_resource(
+        user=user, resource=queries.get_resource_for_editing(user=user, resource_id=resource_id)
+    )
+    return Status(204, None)
+
+
+@router.get(
+    "/resources/{resource_id}/download",
+    response={200: None, 302: None, 401: E, 403: E, 404: E},
+    url_name="catalog_download_resource",
+    summary="Download a resource (same access as its lesson)",
+)
+def download_resource(request: HttpRequest, resource_id: int) -> HttpResponseBase:
+    resource = queries.get_resource_for_download(user=viewer(request), resource_id=resource_id)
+    if resource.url:
+        return HttpResponseRedirect(resource.url)
+    response = FileResponse(
+        resource.file.open("rb"),
+        as_attachment=True,
+        filename=f"{resource.title}.{(resource.file.name or '').rsplit('.', 1)[-1]}",
+        content_type=resource.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

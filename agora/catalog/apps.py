@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_search_schema(using: str, **kwargs: Any) -> None:
+    from django.db import connections
+
+    from agora.catalog.search import ensure_search_schema
+
+    ensure_search_schema(connections[using])
+
+
+class CatalogConfig(AppConfig):
+    name = "agora.catalog"
+    label = "catalog"
+    verbose_name = "Catalog"
+
+    def ready(self) -> None:
+        # Infrastructure, not domain flow: keep the search index's triggers in place.
+        post_migrate.connect(_ensure_search_schema, sender=self)

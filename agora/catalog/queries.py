@@ -1,0 +1,248 @@
+"""Reads of the catalog, scoped to who is asking."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from agora.catalog import access, search
+from agora.catalog.models import (
+    Category,
+    Course,
+    CourseStatus,
+    Lesson,
+    Level,
+    Module,
+    Resource,
+)
+from agora.core.errors import InvalidInput, NotFound
+
+SORTS = ("relevance", "newest", "rating", "popular", "trending", "price_asc", "price_desc")
+_ORDER = {
+    "newest": ["-published_at", "-id"],
+    "rating": ["-average_rating", "-ratings_count", "-id"],
+    "popular": ["-enrollments_count", "-id"],
+    "trending": ["-trending_score", "-id"],
+    "price_asc": ["price", "-id"],
+    "price_desc": ["-price", "-id"],
+}
+RATING_BUCKETS = (Decimal("4.5"), Decimal("4.0"), Decimal("3.5"), Decimal("3.0"))
+
+
+@dataclass(frozen=True)
+class CourseFilters:
+    q: str = ""
+    category: str = ""
+    price: str = ""
+    min_rating: Decimal | None = None
+    instructor: int | None = None
+    level: str = ""
+    language: str = ""
+    sort: str = ""
+
+    def validate(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if self.price not in ("", "free", "paid"):
+            errors["price"] = ["price is free or paid."]
+        if self.level and self.level not in Level.values:
+            errors["level"] = [f"level is one of {', '.join(Level.values)}."]
+        if self.sort and self.sort not in SORTS:
+            errors["sort"] = [f"sort is one of {', '.join(SORTS)}."]
+        if self.min_rating is not None and not Decimal(0) <= self.min_rating <= Decimal(5):
+            errors["min_rating"] = ["min_rating is from 0 to 5."]
+        if errors:
+            raise InvalidInput(fields=errors)
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.select_related("parent").order_by("parent_id", "position", "name")
+
+
+def _category_ids(slug: str) -> list[int]:
+    """The category and its subcategories; unknown slugs match nothing."""
+    found = Category.objects.filter(Q(slug=slug) | Q(parent__slug=slug)).values_list(
+        "id", flat=True
+    )
+    return list(found)
+
+
+def public_courses() -> QuerySet[Course]:
+    return Course.objects.published().select_related("owner", "category")
+
+
+def _apply_filters(courses: QuerySet[Course], f: CourseFilters, *, skip: str = "") -> QuerySet:
+    if f.category and skip != "category":
+        courses = courses.filter(category_id__in=_category_ids(f.category))
+    if f.price == "free" and skip != "price":
+        courses = courses.filter(price=0)
+    elif f.price == "paid" and skip != "price":
+        courses = courses.filter(price__gt=0)
+    if f.min_rating is not None and skip != "rating":
+        courses = courses.filter(average_rating__gte=f.min_rating)
+    if f.instructor is not None:
+        courses = courses.filter(
+            Q(owner_id=f.instructor) | Q(co_instructors__user_id=f.instructor)
+        ).distinct()
+    if f.level and skip != "level":
+        courses = courses.filter(level=f.level)
+    if f.language and skip != "language":
+        courses = courses.filter(language=f.language)
+    return courses
+
+
+def list_courses(filters: CourseFilters) -> QuerySet[Course]:
+    """Published courses matching the filters, in the requested order. Without a query,
+    `relevance` falls back to `popular`."""
+    filters.validate()
+    courses = _apply_filters(public_courses(), filters)
+    sort = filters.sort or ("relevance" if filters.q.strip() else "popular")
+    if filters.q.strip():
+        courses = search.backend().filter(courses, filters.q)
+        if sort == "relevance":
+            return courses.order_by("-search_rank", "-enrollments_count", "-id")
+    return courses.order_by(*_ORDER.get(sort, _ORDER["popular"]))
+
+
+def facets(filters: CourseFilters) -> dict[str, Any]:
+    """Counts for the filter panel. Each dimension is counted with every other filter applied
+    but its own, so choosing a value never hides its alternatives."""
+    filters.validate()
+    base = public_courses().order_by()
+    if filters.q.strip():
+        base = search.backend().filter(base, filters.q).order_by()
+
+    def counted(dimension: str, field: str) -> dict[str, int]:
+        rows = _apply_filters(base, filters, skip=dimension).values(field).annotate(n=Count("id"))
+        return {str(row[field]): row["n"] for row in rows}
+
+    by_category_id = counted("category", "category_id")
+    category_counts: dict[str, int] = {}
+    all_categories = {category.pk: category for category in Category.objects.all()}
+    for category_id, count in by_category_id.items():
+        category = all_categories.get(int(category_id))
+        while category is not None:  # a course counts for its category and the parents
+            category_counts[category.slug] = category_counts.get(category.slug, 0) + count
+            category = all_categories.get(category.parent_id) if category.parent_id else None
+    price_rows = _apply_filters(base, filters, skip="price").aggregate(
+        free=Count("id", filter=Q(price=0)), paid=Count("id", filter=Q(price__gt=0))
+    )
+    rating_rows = _apply_filters(base, filters, skip="rating").aggregate(
+        **{f"r{b}": Count("id", filter=Q(average_rating__gte=b)) for b in RATING_BUCKETS}
+    )
+    return {
+        "category": category_counts,
+        "price": {"free": price_rows["free"], "paid": price_rows["paid"]},
+        "rating": {str(b): rating_rows[f"r{b}"] for b in RATING_BUCKETS},
+        "level": counted("level", "level"),
+        "language": counted("language", "language"),
+    }
+
+
+# --- one course ------------------------------------------------------------------------------
+def _course_by_key(key: str | int) -> Course | None:
+    courses = Course.objects.select_related("owner", "category")
+    if isinstance(key, int) or str(key).isdigit():
+        return courses.filter(pk=int(key)).first()
+    return courses.filter(slug=str(key)[:220]).first()
+
+
+def get_course_for_viewer(*, user: Any, key: str | int) -> Course:
+    """A course by id or slug, if the user may see it (drafts only to their instructors)."""
+    course = _course_by_key(key)
+    if course is None or not access.can_view_course(user, course):
+        raise NotFound("There is no such course.", code="course_not_found")
+    return course
+
+
+def get_course_for_editing(*, user: Any, course_id: int) -> Course:
+    course = _course_by_key(course_id)
+    if course is None or not access.can_edit_course(user, course):
+        raise NotFound("There is no such course.", code="course_not_found")
+    return course
+
+
+def get_course_for_admin(*, course_id: int) -> Course:
+    course = _course_by_key(course_id)
+    if course is None:
+        raise NotFound("There is no such course.", code="course_not_found")
+    return course
+
+
+def get_module_for_editing(*, user: Any, module_id: int) -> Module:
+    module = Module.objects.select_related("course", "course__owner").filter(pk=module_id).first()
+    if module is None or not access.can_edit_course(user, module.course):
+        raise NotFound("There is no such module.", code="module_not_found")
+    return module
+
+
+def _lesson(lesson_id: int) -> Lesson | None:
+    return (
+        Lesson.objects.select_related("module", "module__course", "module__course__owner")
+        .filter(pk=lesson_id)
+        .first()
+    )
+
+
+def get_lesson_for_editing(*, user: Any, lesson_id: int) -> Lesson:
+    lesson = _lesson(lesson_id)
+    if lesson is None or not access.can_edit_course(user, lesson.module.course):
+        raise NotFound("There is no such lesson.", code="lesson_not_found")
+    return lesson
+
+
+def get_lesson_for_reading(*, user: Any, lesson_id: int) -> Lesson:
+    """The lesson with its content; 404 if its course is hidden from the user, 403
+    `enrollment_required` if the lesson is locked."""
+    lesson = _lesson(lesson_id)
+    if lesson is None:
+        raise NotFound("There is no such lesson.", code="lesson_not_found")
+    access.check_lesson_readable(user, lesson)
+    return lesson
+
+
+def get_resource_for_download(*, user: Any, resource_id: int) -> Resource:
+    resource = Resource.objects.select_related("lesson").filter(pk=resource_id).first()
+    if resource is None:
+        raise NotFound("There is no such file.", code="resource_not_found")
+    get_lesson_for_reading(user=user, lesson_id=resource.lesson_id)
+    return resource
+
+
+def get_resource_for_editing(*, user: Any, resource_id: int) -> Resource:
+    resource = (
+        Resource.objects.select_related("lesson__module__course").filter(pk=resource_id).first()
+    )
+    if resource is None or not access.can_edit_course(user, resource.lesson.module.course):
+        raise NotFound("There is no such file.", code="resource_not_found")
+    return resource
+
+
+def curriculum(course: Course) -> list[Module]:
+    """Modules with their lessons, in order: two queries whatever the size."""
+    return list(
+        Module.objects.filter(course=course).prefetch_related(
+            Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
+        )
+    )
+
+
+def instructor_courses(*, user: Any) -> QuerySet[Course]:
+    return (
+        Course.objects.filter(Q(owner=user) | Q(co_instructors__user=user))
+        .distinct()
+        .select_related("owner", "category")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def courses_for_admin(*, status: str = "") -> QuerySet[Course]:
+    courses = Course.objects.select_related("owner", "category")
+    if status:
+        if status not in CourseStatus.values:
+            raise InvalidInput(
+                fields={"status": [f"status is one of {', '.join(CourseStatus.values)}."]}
+            )
+        courses = courses.filter(status=status)
+    # The review queue: oldest submissions first.
+    return courses.order_by("updated_at", "id")

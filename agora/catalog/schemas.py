@@ -1,0 +1,359 @@
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+from ninja import Field, Schema
+from pydantic import AnyHttpUrl, field_validator
+
+from agora.catalog.models import Course, Lesson, Level, Resource
+from agora.core.errors import InvalidInput
+from agora.core.markdown import render_markdown
+from agora.core.money import MAX_PRICE_MINOR
+
+
+class CategoryOut(Schema):
+    slug: str
+    name: str
+    parent: str | None = Field(None, description="The parent category's slug, if any.")
+
+    @staticmethod
+    def resolve_parent(category: Any) -> str | None:
+        return category.parent.slug if category.parent_id else None
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
+class CategoryRefOut(Schema):
+    slug: str
+    name: str
+
+
+def _thumbnail_url(course: Course) -> str | None:
+    return course.thumbnail.url if course.thumbnail else None
+
+
+class CourseListItemOut(Schema):
+    id: int
+    slug: str
+    title: str
+    subtitle: str
+    price: int = Field(description="In minor units (cents).")
+    currency: str
+    average_rating: float
+    ratings_count: int
+    enrollments_count: int
+    instructor: PersonOut
+    category: CategoryRefOut
+    level: str
+    language: str
+    thumbnail_url: str | None
+    published_at: datetime | None
+    status: str
+
+    @staticmethod
+    def resolve_instructor(course: Course) -> dict[str, Any]:
+        return {"id": course.owner_id, "name": course.owner.name}
+
+    @staticmethod
+    def resolve_average_rating(course: Course) -> float:
+        return float(course.average_rating)
+
+    @staticmethod
+    def resolve_thumbnail_url(course: Course) -> str | None:
+        return _thumbnail_url(course)
+
+
+class LessonSummaryOut(Schema):
+    id: int
+    title: str
+    type: str
+    position: int
+    duration_seconds: int
+    is_preview: bool
+
+
+class ModuleOut(Schema):
+    id: int
+    title: str
+    position: int
+    lessons: list[LessonSummaryOut]
+
+    @staticmethod
+    def resolve_lessons(module: Any) -> list[Lesson]:
+        return list(module.lessons.all())
+
+
+class CourseDetailOut(CourseListItemOut):
+    description: str
+    description_html: str
+    learning_outcomes: list[str]
+    requirements: list[str]
+    tags: list[str]
+    promo_video_url: str
+    rejection_reason: str
+    instructors: list[PersonOut] = Field(description="The owner first, then co-instructors.")
+    modules: list[ModuleOut]
+    lessons_count: int
+    total_duration_seconds: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_description_html(course: Course) -> str:
+        return render_markdown(course.description)
+
+    @staticmethod
+    def resolve_instructors(course: Course) -> list[dict[str, Any]]:
+        people = [{"id": course.owner_id, "name": course.owner.name}]
+        people += [
+            {"id": ci.user_id, "name": ci.user.name}
+            for ci in course.co_instructors.select_related("user").order_by("id")
+        ]
+        return people
+
+    @staticmethod
+    def resolve_modules(course: Course) -> list[Any]:
+        return getattr(course, "curriculum", [])
+
+    @staticmethod
+    def resolve_lessons_count(course: Course) -> int:
+        return sum(len(m.lessons.all()) for m in getattr(course, "curriculum", []))
+
+    @staticmethod
+    def resolve_total_duration_seconds(course: Course) -> int:
+        return sum(
+            lesson.duration_seconds
+            for module in getattr(course, "curriculum", [])
+            for lesson in module.lessons.all()
+        )
+
+
+class CourseIn(Schema):
+    title: str = Field(max_length=200)
+    subtitle: str = Field("", max_length=250)
+    description: str = Field("", max_length=50_000, description="Markdown.")
+    price: int = Field(ge=0, le=MAX_PRICE_MINOR, description="In minor units (cents).")
+    currency: str = Field("USD", min_length=3, max_length=3)
+    category: str = Field(max_length=120, description="A category slug.")
+    level: Level = Level.ALL
+    language: str = Field("en", min_length=2, max_length=12)
+    promo_video_url: AnyHttpUrl | None = None
+    learning_outcomes: list[str] = Field(default_factory=list, max_length=30)
+    requirements: list[str] = Field(default_factory=list, max_length=30)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("learning_outcomes", "requirements", "tags")
+    @classmethod
+    def short_items(cls, items: list[str]) -> list[str]:
+        if any(len(item) > 300 for item in items):
+            raise ValueError("Each item is at most 300 characters.")
+        return items
+
+    def data(self) -> dict[str, Any]:
+        data = self.model_dump(exclude_unset=False)
+        data["promo_video_url"] = str(self.promo_video_url) if self.promo_video_url else ""
+        data["level"] = self.level.value
+        return data
+
+
+class CoursePatchIn(Schema):
+    title: str | None = Field(None, max_length=200)
+    subtitle: str | None = Field(None, max_length=250)
+    description: str | None = Field(None, max_length=50_000)
+    price: int | None = Field(None, ge=0, le=MAX_PRICE_MINOR)
+    currency: str | None = Field(None, min_length=3, max_length=3)
+    category: str | None = Field(None, max_length=120)
+    level: Level | None = None
+    language: str | None = Field(None, min_length=2, max_length=12)
+    promo_video_url: AnyHttpUrl | None = None
+    learning_outcomes: list[str] | None = Field(None, max_length=30)
+    requirements: list[str] | None = Field(None, max_length=30)
+    tags: list[str] | None = Field(None, max_length=20)
+
+    def changes(self) -> dict[str, Any]:
+        data = self.model_dump(exclude_unset=True)
+        nulls = [name for name, value in data.items() if value is None]
+        nulls = [name for name in nulls if name != "promo_video_url"]
+        if nulls:
+            raise InvalidInput(fields={name: ["Send a value, not null."] for name in nulls})
+        if "promo_video_url" in data:
+            data["promo_video_url"] = str(data["promo_video_url"] or "")
+        if "level" in data:
+            data["level"] = Level(data["level"]).value
+        return data
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=5000)
+
+
+class ModuleIn(Schema):
+    title: str = Field(max_length=200)
+
+
+class ModuleOrderIn(Schema):
+    module_ids: list[int] = Field(max_length=500)
+
+
+class LessonOrderIn(Schema):
+    lesson_ids: list[int] = Field(max_length=1000)
+
+
+class ModuleSummaryOut(Schema):
+    id: int
+    title: str
+    position: int
+
+
+class QuestionIn(Schema):
+    prompt: str = Field(max_length=5000)
+    kind: str = Field(description="single, multiple or fill_blank.")
+    options: list[str] = Field(default_factory=list, max_length=20)
+    correct: list[int] = Field(default_factory=list, max_length=20)
+    accepted_answers: list[str] = Field(default_factory=list, max_length=20)
+
+
+class LessonIn(Schema):
+    title: str = Field(max_length=200)
+    type: str = Field(description="video, text, quiz, file or code.")
+    is_preview: bool = False
+    duration_seconds: int = Field(0, ge=0, le=24 * 3600)
+    body: str = Field("", max_length=100_000, description="Markdown (text lessons, notes).")
+    video_url: AnyHttpUrl | None = None
+    pass_percent: int | None = Field(None, ge=0, le=100)
+    questions: list[QuestionIn] | None = Field(None, max_length=100)
+    code_language: str = Field("", max_length=30)
+    starter_code: str = Field("", max_length=50_000)
+    test_code: str = Field("", max_length=50_000)
+
+    def data(self) -> dict[str, Any]:
+        data = self.model_dump(exclude={"type", "questions"}, exclude_none=True)
+        data["video_url"] = str(self.video_url) if self.video_url else ""
+        return data
+
+    def question_data(self) -> list[dict[str, Any]] | None:
+        return [q.model_dump() for q in self.questions] if self.questions is not None else None
+
+
+class LessonPatchIn(Schema):
+    title: str | None = Field(None, max_length=200)
+    is_preview: bool | None = None
+    duration_seconds: int | None = Field(None, ge=0, le=24 * 3600)
+    body: str | None = Field(None, max_length=100_000)
+    video_url: AnyHttpUrl | None = None
+    pass_percent: int | None = Field(None, ge=0, le=100)
+    questions: list[QuestionIn] | None = Field(None, max_length=100)
+    code_language: str | None = Field(None, max_length=30)
+    starter_code: str | None = Field(None, max_length=50_000)
+    test_code: str | None = Field(None, max_length=50_000)
+
+    def changes(self) -> dict[str, Any]:
+        data = self.model_dump(exclude_unset=True, exclude={"questions"})
+        if "video_url" in data:
+            data["video_url"] = str(data["video_url"] or "")
+        return {k: v for k, v in data.items() if v is not None or k == "video_url"}
+
+    def question_data(self) -> list[dict[str, Any]] | None:
+        if "questions" not in self.model_fields_set or self.questions is None:
+            return None
+        return [q.model_dump() for q in self.questions]
+
+
+class MoveLessonIn(Schema):
+    module_id: int
+
+
+class ResourceOut(Schema):
+    id: int
+    title: str
+    url: str = Field(description="Where to download or open it.")
+    size_bytes: int
+    content_type: str
+
+    @staticmethod
+    def resolve_url(resource: Resource) -> str:
+        if resource.url:
+            return resource.url
+        return reverse("api:catalog_download_resource", kwargs={"resource_id": resource.pk})
+
+
+class QuestionOut(Schema):
+    """A quiz question as its authors see it, answers included."""
+
+    id: int
+    prompt: str
+    kind: str
+    options: list[str]
+    correct: list[int]
+    accepted_answers: list[str]
+
+
+class LessonOut(Schema):
+    id: int
+    module_id: int
+    course_id: int
+    title: str
+    type: str
+    position: int
+    is_preview: bool
+    duration_seconds: int
+    body: str
+    body_html: str
+    video_url: str
+    pass_percent: int | None
+    code_language: str
+    starter_code: str
+    resources: list[ResourceOut]
+    questions: list[QuestionOut] | None = Field(
+        None, description="Only for the course's instructors; learners use the quiz endpoint."
+    )
+
+    @staticmethod
+    def resolve_course_id(lesson: Lesson) -> int:
+        return lesson.module.course_id
+
+    @staticmethod
+    def resolve_body_html(lesson: Lesson) -> str:
+        return render_markdown(lesson.body)
+
+    @staticmethod
+    def resolve_resources(lesson: Lesson) -> list[Resource]:
+        return list(lesson.resources.all())
+
+    @staticmethod
+    def resolve_questions(lesson: Lesson) -> list[Any] | None:
+        if not getattr(lesson, "show_answers", False):
+            return None
+        return list(lesson.questions.all())
+
+
+class CoInstructorIn(Schema):
+    user_id: int
+    revenue_share_percent: int = Field(ge=0, le=100)
+
+
+class CoInstructorsIn(Schema):
+    co_instructors: list[CoInstructorIn] = Field(max_length=20)
+
+
+class CoInstructorOut(Schema):
+    id: int
+    name: str
+    revenue_share_percent: int
+
+
+class InstructorsOut(Schema):
+    owner: PersonOut
+    owner_share_percent: int
+    co_instructors: list[CoInstructorOut]
+
+
+class FacetsOut(Schema):
+    category: dict[str, int]
+    price: dict[str, int]
+    rating: dict[str, int]
+    level: dict[str, int]
+    language: dict[str, int]

@@ -1,0 +1,48 @@
+"""Cached public JSON answers with ETags.
+
+The body is built once per cache key and kept as bytes; a client that sends the ETag it has
+gets 304. Anonymous callers may cache for a short while; authenticated answers are marked
+no-store by the request middleware anyway.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+
+PUBLIC_MAX_AGE = 60
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def json_bytes(payload: Any) -> bytes:
+    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+
+
+def cached_json(
+    request: HttpRequest, *, key: str, build: Callable[[], Any], timeout: int = 300
+) -> HttpResponse:
+    entry = cache.get(key)
+    if entry is None:
+        body = json_bytes(build())
+        entry = (body, _etag(body))
+        cache.set(key, entry, timeout=timeout)
+    return json_response(request, *entry)
+
+
+def json_response(request: HttpRequest, body: bytes, etag: str | None = None) -> HttpResponse:
+    etag = etag or _etag(body)
+    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
+    response["Vary"] = "Authorization, Accept-Encoding"
+    return response

@@ -1,0 +1,55 @@
+"""Money is an integer amount of minor units (cents, paise) plus an ISO 4217 currency."""
+
+from dataclasses import dataclass
+
+# Currencies Agora accepts, with their minor-unit exponent.
+CURRENCY_EXPONENTS: dict[str, int] = {
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "INR": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "BRL": 2,
+    "MXN": 2,
+    "CHF": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "SGD": 2,
+    "ZAR": 2,
+    "JPY": 0,
+}
+CURRENCIES = tuple(sorted(CURRENCY_EXPONENTS))
+MAX_PRICE_MINOR = 100_000_000  # a million in two-decimal currencies: a sane ceiling
+
+
+def is_supported_currency(code: str) -> bool:
+    return code in CURRENCY_EXPONENTS
+
+
+@dataclass(frozen=True)
+class Money:
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, int):
+            raise TypeError("Money amounts are integers of minor units.")
+        if self.currency not in CURRENCY_EXPONENTS:
+            raise ValueError(f"Unsupported currency {self.currency!r}.")
+
+    def format(self) -> str:
+        exponent = CURRENCY_EXPONENTS[self.currency]
+        if self.amount == 0:
+            return "Free"
+        if exponent == 0:
+            return f"{self.amount:,} {self.currency}"
+        major, minor = divmod(abs(self.amount), 10**exponent)
+        sign = "-" if self.amount < 0 else ""
+        return f"{sign}{major:,}.{minor:0{exponent}d} {self.currency}"
+
+
+def format_money(amount: int, currency: str) -> str:
+    return Money(amount, currency).format()

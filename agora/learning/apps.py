@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class LearningConfig(AppConfig):
+    name = "agora.learning"
+    label = "learning"
+    verbose_name = "Learning"
+
+    def ready(self) -> None:
+        from agora.catalog import access
+        from agora.learning import queries
+
+        access.register_access_grant(queries.has_active_enrollment)
+        access.register_learner_check(queries.course_has_learners)
