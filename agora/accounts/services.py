@@ -338,10 +338,30 @@ def update_profile(*, user: User, changes: dict[str, Any]) -> User:
         changes["name"] = (changes["name"] or "").strip()
         if not changes["name"]:
             raise InvalidInput(fields={"name": ["Tell us your name."]})
-    for field, value in changes.items():
-        setattr(user, field, value)
-    user.save(update_fields=list(changes))
+    renamed = "name" in changes and changes["name"] != user.name
+    with transaction.atomic():
+        for field, value in changes.items():
+            setattr(user, field, value)
+        user.save(update_fields=list(changes))
+        if renamed:
+            _announce_rename(user)
     return user
+
+
+# Other apps that copy a person's name (the catalog's search text) hear of renames here,
+# registered from their AppConfig.ready(), so accounts never imports them.
+RenameListener = Callable[[User], None]
+_rename_listeners: list[RenameListener] = []
+
+
+def register_rename_listener(listener: RenameListener) -> None:
+    if listener not in _rename_listeners:
+        _rename_listeners.append(listener)
+
+
+def _announce_rename(user: User) -> None:
+    for listener in _rename_listeners:
+        listener(user)
 
 
 def become_instructor(*, user: User) -> User:
@@ -457,6 +477,7 @@ def erase_user(*, user: User) -> None:
         user.save()
         user.groups.clear()
         user.user_permissions.clear()
+        _announce_rename(user)
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
         RefreshToken.objects.filter(user=user).update(

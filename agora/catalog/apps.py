@@ -18,5 +18,9 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self) -> None:
+        from agora.accounts.services import register_rename_listener
+        from agora.catalog.listeners import instructor_renamed
+
         # Infrastructure, not domain flow: keep the search index's triggers in place.
         post_migrate.connect(_ensure_search_schema, sender=self)
+        register_rename_listener(instructor_renamed)
