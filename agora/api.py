@@ -4,6 +4,7 @@ from ninja.renderers import JSONRenderer
 
 from agora.accounts.api import router as accounts_router
 from agora.catalog.api import router as catalog_router
+from agora.commerce.api import router as commerce_router
 from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
 
@@ -24,3 +25,4 @@ api = AgoraAPI(
 install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
+api.add_router("", commerce_router)
