@@ -5,6 +5,7 @@ from django.views.static import serve
 
 from agora.accounts import views as account_views
 from agora.api import api
+from agora.commerce import views as commerce_views
 from agora.core import health
 from agora.core import views as core_views
 from agora.core.api_errors import api_not_found
@@ -23,6 +24,7 @@ urlpatterns = [
     path("accounts/profile/", account_views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("people/<int:user_id>/", account_views.public_profile, name="public_profile"),
+    path("pay/demo/<str:payment_id>/", commerce_views.demo_pay, name="demo_pay"),
 ]
 
 if not settings.IS_PRODUCTION:

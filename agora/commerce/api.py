@@ -1,12 +1,71 @@
+from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
+from ninja.pagination import paginate
 
-from agora.accounts.auth import admin_auth, current_user
-from agora.commerce.schemas import CommissionIn, CommissionOut
-from agora.commerce.services import commission
+from agora.accounts.auth import admin_auth, current_user, jwt_auth
+from agora.commerce import queries
+from agora.commerce.models import Order
+from agora.commerce.schemas import (
+    CheckoutIn,
+    CheckoutOut,
+    CommissionIn,
+    CommissionOut,
+    OrderOut,
+    WebhookAck,
+)
+from agora.commerce.services import checkout as checkout_service
+from agora.commerce.services import commission, payments
+from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
 
 router = Router(tags=["commerce"])
+
+
+@router.post(
+    "/checkout",
+    auth=jwt_auth,
+    response={201: CheckoutOut, 401: E, 404: E, 409: E, 422: E, 503: E},
+    summary="Order courses: a zero total is paid at once, otherwise pay at `checkout_url`",
+)
+def checkout(request: HttpRequest, payload: CheckoutIn) -> Status:
+    result = checkout_service.checkout(
+        buyer=current_user(request),
+        course_ids=payload.course_ids,
+        coupon_code=payload.coupon,
+        provider_name=payload.provider,
+        country=payload.country,
+    )
+    order = queries.get_order_for_viewer(user=current_user(request), order_id=result.order.pk)
+    return Status(201, {"order": order, "payment": result.payment})
+
+
+@router.get("/orders", auth=jwt_auth, response={200: list[OrderOut], 401: E}, summary="My orders")
+@paginate(PagePagination)
+def my_orders(request: HttpRequest) -> QuerySet[Order]:
+    return queries.orders_of(user=current_user(request))
+
+
+@router.get(
+    "/orders/{order_id}",
+    auth=jwt_auth,
+    response={200: OrderOut, 401: E, 404: E},
+    summary="One of my orders (admins: any order)",
+)
+def get_order(request: HttpRequest, order_id: int) -> Order:
+    return queries.get_order_for_viewer(user=current_user(request), order_id=order_id)
+
+
+@router.post(
+    "/payments/webhooks/{provider}",
+    response={200: WebhookAck, 400: E, 404: E},
+    summary="Payment provider webhooks (signature checked; each event processed once)",
+)
+def webhook(request: HttpRequest, provider: str) -> dict[str, object]:
+    event = payments.receive_webhook(
+        provider_name=provider, body=request.body, headers=dict(request.headers)
+    )
+    return {"received": True, "event_id": event.event_id}
 
 
 def _commission_out(basis_points: int) -> dict[str, float]:

@@ -1,4 +1,6 @@
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -9,3 +11,55 @@ class CommissionIn(Schema):
 
 class CommissionOut(Schema):
     rate_percent: float
+
+
+class CheckoutIn(Schema):
+    course_ids: list[int] = Field(min_length=1, max_length=20)
+    coupon: str | None = Field(None, max_length=40)
+    provider: str | None = Field(None, max_length=20, description="Default: the first enabled.")
+    country: str = Field("", max_length=2, description="The buyer's country (ISO 3166), for tax.")
+
+
+class OrderItemOut(Schema):
+    course_id: int
+    title: str
+    price: int
+    discount: int
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    status: str
+    items: list[OrderItemOut]
+    subtotal: int
+    discount: int
+    tax: int
+    total: int
+    currency: str
+    tax_country: str
+    provider: str
+    coupon: str | None
+    created_at: datetime
+    paid_at: datetime | None
+    refunded_at: datetime | None
+
+    @staticmethod
+    def resolve_items(order: Any) -> list[Any]:
+        return list(order.items.all())
+
+    @staticmethod
+    def resolve_coupon(order: Any) -> str | None:
+        return order.coupon.code if order.coupon_id else None
+
+
+class CheckoutOut(Schema):
+    order: OrderOut
+    payment: dict[str, Any] = Field(
+        description="`{provider, payment_id, checkout_url?, ...provider fields}`."
+    )
+
+
+class WebhookAck(Schema):
+    received: bool
+    event_id: str

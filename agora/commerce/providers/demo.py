@@ -1,0 +1,81 @@
+"""The offline sandbox provider: its hosted pay page is served by Agora itself, and its
+webhooks are signed and shaped as shared/API.md defines, so other tools can drive it too.
+
+Header `Demo-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` keyed with
+DEMO_WEBHOOK_SECRET; a timestamp more than five minutes off is refused.
+"""
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from agora.commerce.providers.base import InvalidSignature, PaymentStart, WebhookEvent
+
+TOLERANCE_SECONDS = 300
+SIGNATURE_HEADER = "Demo-Signature"
+
+
+def sign(body: bytes, *, timestamp: int | None = None, secret: str | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    key = (secret or settings.DEMO_WEBHOOK_SECRET).encode()
+    digest = hmac.new(key, f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def event_body(*, event_type: str, payment_id: str, amount: int, currency: str) -> bytes:
+    return json.dumps(
+        {
+            "id": f"evt_{uuid.uuid4().hex}",
+            "type": event_type,
+            "created": int(time.time()),
+            "data": {"payment_id": payment_id, "amount": amount, "currency": currency},
+        }
+    ).encode()
+
+
+class DemoProvider:
+    name = "demo"
+
+    def start_payment(self, *, order: Any, idempotency_key: str) -> PaymentStart:
+        # Unguessable, and the same for the same key: a retried start gives the same payment.
+        digest = hmac.new(
+            settings.DEMO_WEBHOOK_SECRET.encode(), idempotency_key.encode(), hashlib.sha256
+        ).hexdigest()
+        payment_id = f"demo_{digest[:32]}"
+        url = reverse("demo_pay", kwargs={"payment_id": payment_id})
+        return PaymentStart(payment_id=payment_id, checkout_url=f"{settings.SITE_URL}{url}")
+
+    def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> WebhookEvent:
+        header = headers.get(SIGNATURE_HEADER, "")
+        parts = dict(part.split("=", 1) for part in header.split(",") if "=" in part)
+        try:
+            timestamp = int(parts.get("t", ""))
+        except ValueError as exc:
+            raise InvalidSignature() from exc
+        if abs(time.time() - timestamp) > TOLERANCE_SECONDS:
+            raise InvalidSignature("The webhook timestamp is more than five minutes off.")
+        expected = sign(body, timestamp=timestamp).split("v1=", 1)[1]
+        if not hmac.compare_digest(expected, parts.get("v1", "")):
+            raise InvalidSignature()
+        try:
+            payload = json.loads(body)
+            data = payload["data"]
+            return WebhookEvent(
+                event_id=str(payload["id"]),
+                type=str(payload["type"]),
+                payment_id=str(data["payment_id"]),
+                amount=int(data["amount"]) if data.get("amount") is not None else None,
+                currency=str(data.get("currency", "")).upper(),
+                payload=payload,
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidSignature("The webhook body is not a demo event.") from exc
+
+    def refund(self, *, order: Any, idempotency_key: str) -> str:
+        return f"demo_refund_{uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key).hex}"

@@ -1,0 +1,244 @@
+"""Checkout: from a list of courses to an order with a payment to make (or paid at once)."""
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from agora.accounts.models import User
+from agora.catalog import access
+from agora.catalog.models import Course
+from agora.commerce import providers
+from agora.commerce.models import (
+    Coupon,
+    CouponRedemption,
+    Order,
+    OrderItem,
+    OrderStatus,
+    TaxRate,
+)
+from agora.commerce.services import commission, payments
+from agora.commerce.services.ledger import split
+from agora.core.errors import Conflict, DomainError, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+MAX_COURSES_PER_ORDER = 20
+
+
+class CouponError(DomainError):
+    status_code = 422
+
+
+class AlreadyOwned(Conflict):
+    code = "already_owned"
+    message = "You already have access to this course."
+
+
+@dataclass
+class CheckoutResult:
+    order: Order
+    payment: dict[str, Any] = field(default_factory=dict)
+
+
+def _courses(course_ids: list[int]) -> list[Course]:
+    unique_ids = list(dict.fromkeys(course_ids))
+    if not unique_ids:
+        raise InvalidInput(fields={"course_ids": ["Choose at least one course."]})
+    if len(unique_ids) > MAX_COURSES_PER_ORDER:
+        raise InvalidInput(
+            fields={"course_ids": [f"At most {MAX_COURSES_PER_ORDER} courses per order."]}
+        )
+    found = {
+        c.pk: c
+        for c in Course.objects.published().select_related("owner").filter(pk__in=unique_ids)
+    }
+    missing = [course_id for course_id in unique_ids if course_id not in found]
+    if missing:
+        raise NotFound(
+            f"There is no published course with id {missing[0]}.", code="course_not_found"
+        )
+    courses = [found[course_id] for course_id in unique_ids]
+    if len({c.currency for c in courses}) > 1:
+        raise InvalidInput(fields={"course_ids": ["One order takes courses in one currency."]})
+    return courses
+
+
+def _check_not_owned(buyer: User, courses: list[Course]) -> None:
+    for course in courses:
+        if access.has_learner_access(buyer, course) or access.can_edit_course(buyer, course):
+            raise AlreadyOwned(f"You already have access to “{course.title}”.")
+
+
+def find_coupon(code: str) -> Coupon:
+    coupon = Coupon.objects.filter(code=code.strip().upper()).first()
+    if coupon is None or not coupon.is_active:
+        raise CouponError("There is no such coupon.", code="coupon_not_found")
+    if coupon.expires_at is not None and coupon.expires_at <= timezone.now():
+        raise CouponError("This coupon has expired.", code="coupon_expired")
+    if coupon.max_uses is not None and coupon.uses >= coupon.max_uses:
+        raise CouponError("This coupon has been used up.", code="coupon_exhausted")
+    return coupon
+
+
+def applicable_courses(coupon: Coupon, courses: list[Course]) -> list[Course]:
+    if coupon.course_id is not None:
+        chosen = [c for c in courses if c.pk == coupon.course_id]
+    elif coupon.instructor_id is not None:
+        chosen = [c for c in courses if c.owner_id == coupon.instructor_id]
+    else:
+        chosen = list(courses)
+    chosen = [c for c in chosen if c.price > 0]
+    if coupon.amount_off is not None:
+        chosen = [c for c in chosen if c.currency == coupon.currency]
+    if not chosen:
+        raise CouponError(
+            "This coupon does not apply to these courses.", code="coupon_not_applicable"
+        )
+    return chosen
+
+
+def discounts_for(coupon: Coupon | None, courses: list[Course]) -> dict[int, int]:
+    """The discount on each course, in minor units."""
+    if coupon is None:
+        return {}
+    eligible = applicable_courses(coupon, courses)
+    if coupon.percent_off is not None:
+        return {c.pk: c.price * coupon.percent_off // 100 for c in eligible}
+    assert coupon.amount_off is not None  # noqa: S101 - a database constraint holds it
+    amount = min(coupon.amount_off, sum(c.price for c in eligible))
+    return split(amount, [(c.pk, c.price) for c in eligible])
+
+
+def tax_for(amount: int, country: str) -> tuple[int, int]:
+    """(tax, basis points) on `amount` for buyers in `country`; half-up rounding."""
+    rate = TaxRate.objects.filter(country=country.upper()).first() if country else None
+    if rate is None or amount == 0:
+        return 0, rate.basis_points if rate else 0
+    return (amount * rate.basis_points + 5_000) // 10_000, rate.basis_points
+
+
+def _instructor_shares(course: Course) -> list[dict[str, int]]:
+    co = list(course.co_instructors.values_list("user_id", "revenue_share_percent"))
+    owner_share = 100 - sum(share for _, share in co)
+    shares = [{"user_id": course.owner_id, "percent": owner_share}]
+    shares += [{"user_id": user_id, "percent": share} for user_id, share in co if share > 0]
+    return [s for s in shares if s["percent"] > 0] or [{"user_id": course.owner_id, "percent": 100}]
+
+
+def _reserve_coupon(coupon: Coupon, buyer: User, order: Order) -> None:
+    """Counts the use now, under the database's guard, so max_uses holds however many
+    buyers check out at once; a failed or expired payment gives it back."""
+    reserved = (
+        Coupon.objects.filter(pk=coupon.pk)
+        .filter(Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
+        .update(uses=F("uses") + 1)
+    )
+    if not reserved:
+        raise CouponError("This coupon has been used up.", code="coupon_exhausted")
+    try:
+        with transaction.atomic():
+            CouponRedemption.objects.create(coupon=coupon, buyer=buyer, order=order)
+    except IntegrityError as exc:
+        raise CouponError("You have already used this coupon.", code="coupon_already_used") from exc
+
+
+def _same_pending_order(buyer: User, courses: list[Course], coupon: Coupon | None) -> Order | None:
+    wanted = sorted(c.pk for c in courses)
+    for order in Order.objects.filter(buyer=buyer, status=OrderStatus.PENDING).prefetch_related(
+        "items"
+    ):
+        if sorted(item.course_id for item in order.items.all()) == wanted and (
+            order.coupon_id == (coupon.pk if coupon else None)
+        ):
+            return order
+    return None
+
+
+def _cancel_overlapping(buyer: User, courses: list[Course]) -> None:
+    overlapping = Order.objects.filter(
+        buyer=buyer, status=OrderStatus.PENDING, items__course__in=courses
+    ).distinct()
+    for order in overlapping:
+        payments.close_unpaid(
+            order=order, status=OrderStatus.CANCELED, reason="Replaced by a newer checkout."
+        )
+
+
+def checkout(
+    *,
+    buyer: User,
+    course_ids: list[int],
+    coupon_code: str | None = None,
+    provider_name: str | None = None,
+    country: str = "",
+) -> CheckoutResult:
+    """Creates the order (amounts from the server-side prices, never from the client),
+    reserves the coupon, and starts the payment. A zero total is paid at once. Repeating the
+    same checkout while it is unpaid returns the same order and payment."""
+    provider_name = provider_name or providers.enabled()[0]
+    provider = providers.get(provider_name)
+    courses = _courses(course_ids)
+    with transaction.atomic():
+        # One checkout per buyer at a time: two tabs cannot buy the same course twice.
+        User.objects.select_for_update().filter(pk=buyer.pk).first()
+        _check_not_owned(buyer, courses)
+        coupon = find_coupon(coupon_code) if coupon_code else None
+        existing = _same_pending_order(buyer, courses, coupon)
+        if existing is not None and existing.provider == provider_name:
+            order = existing
+        else:
+            _cancel_overlapping(buyer, courses)
+            order = _create_order(buyer, courses, coupon, provider_name, country)
+        if order.total == 0:
+            payments.fulfil(order=order, note="free order")
+            return CheckoutResult(order=order, payment={"provider": "free"})
+    if not order.provider_payment_id:
+        start = provider.start_payment(order=order, idempotency_key=f"order-{order.pk}")
+        Order.objects.filter(pk=order.pk).update(
+            provider_payment_id=start.payment_id, checkout_url=start.checkout_url or ""
+        )
+        order.provider_payment_id = start.payment_id
+        order.checkout_url = start.checkout_url or ""
+    payment = {"provider": provider_name, "payment_id": order.provider_payment_id}
+    if order.checkout_url:
+        payment["checkout_url"] = order.checkout_url
+    return CheckoutResult(order=order, payment=payment)
+
+
+def _create_order(
+    buyer: User, courses: list[Course], coupon: Coupon | None, provider_name: str, country: str
+) -> Order:
+    discounts = discounts_for(coupon, courses)
+    subtotal = sum(c.price for c in courses)
+    discount = sum(discounts.values())
+    tax, tax_basis_points = tax_for(subtotal - discount, country)
+    order = Order.objects.create(
+        buyer=buyer,
+        currency=courses[0].currency,
+        subtotal=subtotal,
+        discount=discount,
+        tax=tax,
+        total=subtotal - discount + tax,
+        tax_country=country.upper()[:2],
+        tax_basis_points=tax_basis_points,
+        coupon=coupon,
+        provider=provider_name if subtotal - discount + tax else "free",
+    )
+    OrderItem.objects.bulk_create(
+        OrderItem(
+            order=order,
+            course=course,
+            title=course.title,
+            price=course.price,
+            discount=discounts.get(course.pk, 0),
+            commission_basis_points=commission.commission_basis_points_for(course),
+            instructor_shares=_instructor_shares(course),
+        )
+        for course in courses
+    )
+    if coupon is not None:
+        _reserve_coupon(coupon, buyer, order)
+    return order

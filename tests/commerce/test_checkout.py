@@ -1,0 +1,307 @@
+import json
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from agora.catalog import access
+from agora.commerce.models import (
+    Coupon,
+    CouponRedemption,
+    LedgerEntry,
+    Order,
+    PaymentEvent,
+    TaxRate,
+)
+from agora.commerce.providers import demo
+from agora.commerce.services import ledger
+from tests.accounts.factories import UserFactory
+from tests.commerce.factories import published_course
+from tests.conftest import ApiClient, login_tokens
+
+
+@pytest.fixture
+def buyer(db):
+    return UserFactory(email="buyer@example.com")
+
+
+@pytest.fixture
+def buyer_api(buyer):
+    return ApiClient(login_tokens(buyer.email)["access"])
+
+
+@pytest.fixture
+def course(db):
+    return published_course(price=2000)
+
+
+def pay_on_demo_page(checkout_url: str, outcome: str = "succeed"):
+    path = checkout_url.split("127.0.0.1:8000", 1)[-1].split("testserver", 1)[-1]
+    return Client().post(path, {"outcome": outcome})
+
+
+def send_webhook(body: dict, *, signature: str | None = None):
+    raw = json.dumps(body).encode()
+    return Client().post(
+        "/api/v1/payments/webhooks/demo",
+        data=raw,
+        content_type="application/json",
+        headers={"Demo-Signature": signature or demo.sign(raw)},
+    )
+
+
+def event(order: Order, kind="payment.succeeded", event_id="evt_1", amount=None, currency=None):
+    return {
+        "id": event_id,
+        "type": kind,
+        "created": 1,
+        "data": {
+            "payment_id": order.provider_payment_id,
+            "amount": order.total if amount is None else amount,
+            "currency": currency or order.currency,
+        },
+    }
+
+
+@pytest.mark.django_db
+class TestCheckout:
+    def test_paid_course_gives_a_pending_order_and_a_pay_page(self, buyer_api, course):
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk], "provider": "demo"})
+
+        assert response.status_code == 201
+        body = response.json()
+        assert body["order"]["status"] == "pending"
+        assert (
+            body["order"]["subtotal"],
+            body["order"]["discount"],
+            body["order"]["tax"],
+            body["order"]["total"],
+            body["order"]["currency"],
+        ) == (2000, 0, 0, 2000, "USD")
+        assert body["order"]["items"] == [
+            {"course_id": course.pk, "title": course.title, "price": 2000, "discount": 0}
+        ]
+        assert body["payment"]["provider"] == "demo"
+        assert "/pay/demo/" in body["payment"]["checkout_url"]
+
+    def test_tax_by_the_buyers_country_is_added(self, buyer_api, course):
+        TaxRate.objects.create(country="DE", name="VAT", basis_points=1900)
+
+        body = buyer_api.post("/checkout", {"course_ids": [course.pk], "country": "de"}).json()
+
+        assert (body["order"]["tax"], body["order"]["total"]) == (380, 2380)
+
+    def test_free_course_is_paid_at_once(
+        self, buyer_api, buyer, django_capture_on_commit_callbacks
+    ):
+        free = published_course(price=0)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            body = buyer_api.post("/checkout", {"course_ids": [free.pk]}).json()
+
+        assert body["order"]["status"] == "paid"
+        assert access.has_learner_access(buyer, free)
+        assert LedgerEntry.objects.count() == 0
+
+    def test_repeating_a_checkout_returns_the_same_order(self, buyer_api, course):
+        first = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()
+        second = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()
+
+        assert second["order"]["id"] == first["order"]["id"]
+        assert second["payment"] == first["payment"]
+        assert Order.objects.count() == 1
+
+    def test_already_owned_is_409(self, buyer_api, course, django_capture_on_commit_callbacks):
+        order_id = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()["order"]["id"]
+        with django_capture_on_commit_callbacks(execute=True):
+            pay_on_demo_page(Order.objects.get(pk=order_id).checkout_url)
+
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk]})
+
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "already_owned"
+
+    def test_unpublished_course_is_404(self, buyer_api, course):
+        course.status = "draft"
+        course.save()
+
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk]})
+
+        assert response.status_code == 404
+        assert Order.objects.count() == 0
+
+    @pytest.mark.parametrize("payload", [{"course_ids": []}, {"provider": "nope"}])
+    def test_bad_input_is_422(self, buyer_api, course, payload):
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk], **payload})
+
+        assert response.status_code == 422
+        assert Order.objects.count() == 0
+
+    def test_one_currency_per_order(self, buyer_api, course):
+        euro = published_course(price=1500, currency="EUR")
+
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk, euro.pk]})
+
+        assert response.status_code == 422
+        assert Order.objects.count() == 0
+
+    def test_needs_a_signed_in_buyer(self, api, course):
+        assert api.post("/checkout", {"course_ids": [course.pk]}).status_code == 401
+
+
+@pytest.mark.django_db
+class TestDemoPayment:
+    def test_paying_enrolls_writes_the_ledger_and_emails_a_receipt(
+        self, buyer_api, buyer, course, django_capture_on_commit_callbacks
+    ):
+        body = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = pay_on_demo_page(body["payment"]["checkout_url"])
+
+        assert response.status_code == 200
+        order = Order.objects.get(pk=body["order"]["id"])
+        assert order.status == "paid"
+        assert access.has_learner_access(buyer, course)
+        assert ledger.instructor_balances(instructor_id=course.owner_id) == {
+            "USD": {"instructor_pending": 1600}
+        }
+        assert ledger.balance(account="platform_revenue", currency="USD") == -400
+        assert [m.subject for m in mail.outbox] == [
+            f"[Agora] Your order {order.number} is confirmed"
+        ]
+        assert buyer_api.get(f"/orders/{order.pk}").json()["status"] == "paid"
+
+    def test_declined_card_fails_the_order(
+        self, buyer_api, buyer, course, django_capture_on_commit_callbacks
+    ):
+        body = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            pay_on_demo_page(body["payment"]["checkout_url"], outcome="fail")
+
+        assert Order.objects.get(pk=body["order"]["id"]).status == "failed"
+        assert not access.has_learner_access(buyer, course)
+        assert LedgerEntry.objects.count() == 0
+
+
+@pytest.mark.django_db
+class TestWebhooks:
+    @pytest.fixture
+    def order(self, buyer_api, course):
+        order_id = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()["order"]["id"]
+        return Order.objects.get(pk=order_id)
+
+    def test_bad_signature_is_400_and_stores_nothing(self, order):
+        response = send_webhook(event(order), signature="t=1,v1=deadbeef")
+
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid_signature"
+        assert PaymentEvent.objects.count() == 0
+
+    def test_stale_timestamp_is_400(self, order):
+        raw = json.dumps(event(order)).encode()
+        response = Client().post(
+            "/api/v1/payments/webhooks/demo",
+            data=raw,
+            content_type="application/json",
+            headers={"Demo-Signature": demo.sign(raw, timestamp=1_000)},
+        )
+
+        assert response.status_code == 400
+        assert PaymentEvent.objects.count() == 0
+
+    def test_a_duplicate_delivery_fulfils_once(self, order, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            first = send_webhook(event(order))
+            second = send_webhook(event(order))
+
+        assert (first.status_code, second.status_code) == (200, 200)
+        assert PaymentEvent.objects.count() == 1
+        assert LedgerEntry.objects.filter(account="provider_clearing").count() == 1
+
+    def test_another_event_for_a_paid_order_changes_nothing(
+        self, order, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            send_webhook(event(order, event_id="evt_1"))
+            send_webhook(event(order, event_id="evt_2"))
+            send_webhook(event(order, kind="payment.failed", event_id="evt_3"))
+
+        order.refresh_from_db()
+        assert order.status == "paid"
+        assert LedgerEntry.objects.filter(account="provider_clearing").count() == 1
+        assert PaymentEvent.objects.get(event_id="evt_3").outcome == "ignored: order is paid"
+
+    def test_a_wrong_amount_fulfils_nothing_and_is_recorded(
+        self, order, buyer, course, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            send_webhook(event(order, amount=1))
+
+        order.refresh_from_db()
+        assert order.status == "pending"
+        assert not access.has_learner_access(buyer, course)
+        assert PaymentEvent.objects.get().outcome.startswith("amount mismatch")
+
+    def test_unknown_provider_is_404(self, order):
+        response = Client().post(
+            "/api/v1/payments/webhooks/nope", data="{}", content_type="application/json"
+        )
+
+        assert response.status_code == 404
+
+
+@pytest.mark.django_db
+class TestCoupons:
+    @pytest.fixture
+    def coupon(self, course):
+        return Coupon.objects.create(
+            code="SPRING", percent_off=25, created_by=course.owner, max_uses=1
+        )
+
+    def test_a_percent_coupon_lowers_the_total(self, buyer_api, course, coupon):
+        body = buyer_api.post("/checkout", {"course_ids": [course.pk], "coupon": "spring"}).json()
+
+        assert (body["order"]["discount"], body["order"]["total"]) == (500, 1500)
+        assert Coupon.objects.get().uses == 1
+
+    def test_a_used_up_coupon_is_refused_by_name(self, buyer_api, course, coupon):
+        other = ApiClient(login_tokens(UserFactory().email)["access"])
+        other.post("/checkout", {"course_ids": [course.pk], "coupon": "SPRING"})
+
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk], "coupon": "SPRING"})
+
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "coupon_exhausted"
+
+    def test_a_failed_payment_gives_the_use_back(
+        self, buyer_api, course, coupon, django_capture_on_commit_callbacks
+    ):
+        body = buyer_api.post("/checkout", {"course_ids": [course.pk], "coupon": "SPRING"}).json()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            pay_on_demo_page(body["payment"]["checkout_url"], outcome="fail")
+
+        assert Coupon.objects.get().uses == 0
+        assert CouponRedemption.objects.get().status == "released"
+
+    def test_a_coupon_for_another_course_does_not_apply(self, buyer_api, course):
+        other = published_course()
+        Coupon.objects.create(code="OTHER", percent_off=10, course=other, created_by=other.owner)
+
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk], "coupon": "OTHER"})
+
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "coupon_not_applicable"
+        assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_orders_are_private(buyer_api, course):
+    order_id = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()["order"]["id"]
+    stranger = ApiClient(login_tokens(UserFactory().email)["access"])
+
+    assert stranger.get(f"/orders/{order_id}").status_code == 404
+    assert stranger.get("/orders").json()["count"] == 0
+    assert buyer_api.get("/orders").json()["count"] == 1
