@@ -12,6 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "commerce-release-escrow": {
+        "task": "agora.commerce.tasks.release_escrow",
+        "schedule": crontab(minute=5, hour=2),
+    },
     "catalog-recompute-trending": {
         "task": "agora.catalog.tasks.recompute_trending",
         "schedule": crontab(minute="*/30"),

@@ -3,7 +3,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from agora.accounts.auth import admin_auth, current_user, jwt_auth
+from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_auth
 from agora.commerce import queries
 from agora.commerce.models import Order
 from agora.commerce.schemas import (
@@ -11,11 +11,13 @@ from agora.commerce.schemas import (
     CheckoutOut,
     CommissionIn,
     CommissionOut,
+    EarningsOut,
     OrderOut,
+    RefundIn,
     WebhookAck,
 )
 from agora.commerce.services import checkout as checkout_service
-from agora.commerce.services import commission, payments
+from agora.commerce.services import commission, payments, refunds
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
 
@@ -54,6 +56,29 @@ def my_orders(request: HttpRequest) -> QuerySet[Order]:
 )
 def get_order(request: HttpRequest, order_id: int) -> Order:
     return queries.get_order_for_viewer(user=current_user(request), order_id=order_id)
+
+
+@router.post(
+    "/orders/{order_id}/refund",
+    auth=jwt_auth,
+    response={200: OrderOut, 401: E, 403: E, 404: E, 409: E, 422: E, 503: E},
+    summary="Refund an order in full: access ends (buyers within the refund window; admins)",
+)
+def refund_order(request: HttpRequest, order_id: int, payload: RefundIn) -> Order:
+    user = current_user(request)
+    order = queries.get_order_for_viewer(user=user, order_id=order_id)
+    refunds.request_refund(actor=user, order=order, reason=payload.reason)
+    return queries.get_order_for_viewer(user=user, order_id=order_id)
+
+
+@router.get(
+    "/instructor/earnings",
+    auth=instructor_auth,
+    response={200: EarningsOut, 401: E, 403: E},
+    summary="My earnings: in escrow (pending), available, paid out and lifetime",
+)
+def my_earnings(request: HttpRequest) -> dict[str, object]:
+    return refunds.earnings(instructor=current_user(request))
 
 
 @router.post(

@@ -63,3 +63,22 @@ class CheckoutOut(Schema):
 class WebhookAck(Schema):
     received: bool
     event_id: str
+
+
+class RefundIn(Schema):
+    reason: str = Field("", max_length=1000)
+
+
+class CurrencyEarningsOut(Schema):
+    currency: str
+    pending: int
+    available: int
+    frozen: int
+    paid_out: int
+    lifetime: int
+
+
+class EarningsOut(CurrencyEarningsOut):
+    """The main currency's figures, and every currency in `by_currency`."""
+
+    by_currency: list[CurrencyEarningsOut]

@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.catalog import services as catalog_services
@@ -34,3 +35,18 @@ def grant_enrollment(*, learner: User, course: Course, source: str) -> Enrollmen
             return Enrollment.objects.get(learner=learner, course=course)
         catalog_services.record_enrollment(course=course)
     return enrollment
+
+
+def revoke_enrollment(*, learner: User, course: Course) -> bool:
+    """Ends the learner's access (a refund); the row stays for history. Returns whether an
+    active enrollment was revoked."""
+    with transaction.atomic():
+        revoked = Enrollment.objects.filter(
+            learner=learner, course=course, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+        if revoked:
+            Course.objects.filter(pk=course.pk, enrollments_count__gt=0).update(
+                enrollments_count=F("enrollments_count") - 1
+            )
+            catalog_services.course_changed(course)
+    return bool(revoked)

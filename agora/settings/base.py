@@ -305,6 +305,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- payments (the commerce issue fills these in) --------------------------------------------
 PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["demo"])
+DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
+REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
 DEMO_WEBHOOK_SECRET = env.str("DEMO_WEBHOOK_SECRET", default="") or ("demo-webhook-" + SECRET_KEY)
 
 # --- security --------------------------------------------------------------------------------

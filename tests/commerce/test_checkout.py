@@ -305,3 +305,121 @@ def test_orders_are_private(buyer_api, course):
     assert stranger.get(f"/orders/{order_id}").status_code == 404
     assert stranger.get("/orders").json()["count"] == 0
     assert buyer_api.get("/orders").json()["count"] == 1
+
+
+@pytest.fixture
+def paid_order(buyer_api, course, django_capture_on_commit_callbacks):
+    body = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()
+    with django_capture_on_commit_callbacks(execute=True):
+        pay_on_demo_page(body["payment"]["checkout_url"])
+    return Order.objects.get(pk=body["order"]["id"])
+
+
+@pytest.mark.django_db
+class TestRefunds:
+    def test_buyer_refunds_within_the_window_and_loses_access(
+        self, buyer_api, buyer, course, paid_order
+    ):
+        response = buyer_api.post(f"/orders/{paid_order.pk}/refund", {"reason": "Not for me"})
+
+        assert response.status_code == 200
+        assert response.json()["status"] == "refunded"
+        assert not access.has_learner_access(buyer, course)
+        assert ledger.instructor_balances(instructor_id=course.owner_id) == {
+            "USD": {"instructor_pending": 0}
+        }
+        assert ledger.balance(account="platform_revenue", currency="USD") == 0
+        assert (
+            buyer_api.get(f"/lessons/{course.modules.first().lessons.first().pk}").status_code
+            == 403
+        )
+
+    def test_refunding_twice_is_409_and_writes_nothing_more(self, buyer_api, paid_order):
+        buyer_api.post(f"/orders/{paid_order.pk}/refund", {"reason": ""})
+        entries = LedgerEntry.objects.count()
+
+        response = buyer_api.post(f"/orders/{paid_order.pk}/refund", {"reason": ""})
+
+        assert response.status_code == 409
+        assert LedgerEntry.objects.count() == entries
+
+    def test_after_the_window_only_an_admin_can_refund(self, buyer_api, admin_api, paid_order):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        Order.objects.filter(pk=paid_order.pk).update(paid_at=timezone.now() - timedelta(days=31))
+
+        refused = buyer_api.post(f"/orders/{paid_order.pk}/refund", {"reason": ""})
+        allowed = admin_api.post(f"/orders/{paid_order.pk}/refund", {"reason": "Goodwill"})
+
+        assert refused.status_code == 409
+        assert refused.json()["error"]["code"] == "refund_window_closed"
+        assert allowed.status_code == 200
+
+    def test_someone_elses_order_is_404(self, paid_order):
+        stranger = ApiClient(login_tokens(UserFactory().email)["access"])
+
+        response = stranger.post(f"/orders/{paid_order.pk}/refund", {"reason": ""})
+
+        assert response.status_code == 404
+        assert Order.objects.get(pk=paid_order.pk).status == "paid"
+
+    def test_refund_after_escrow_release_comes_from_the_available_balance(
+        self, admin_api, course, paid_order
+    ):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from agora.commerce.services import refunds
+
+        Order.objects.filter(pk=paid_order.pk).update(paid_at=timezone.now() - timedelta(days=31))
+        assert refunds.release_escrow() == 1
+        assert refunds.release_escrow() == 0
+        assert ledger.instructor_balances(instructor_id=course.owner_id)["USD"] == {
+            "instructor_pending": 0,
+            "instructor_available": 1600,
+        }
+
+        admin_api.post(f"/orders/{paid_order.pk}/refund", {"reason": "Chargeback risk"})
+
+        assert ledger.instructor_balances(instructor_id=course.owner_id)["USD"] == {
+            "instructor_pending": 0,
+            "instructor_available": 0,
+        }
+
+    def test_a_provider_refund_webhook_after_the_refund_changes_nothing(
+        self, buyer_api, paid_order, django_capture_on_commit_callbacks
+    ):
+        buyer_api.post(f"/orders/{paid_order.pk}/refund", {"reason": ""})
+        entries = LedgerEntry.objects.count()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            send_webhook(event(paid_order, kind="refund.succeeded", event_id="evt_refund"))
+
+        assert LedgerEntry.objects.count() == entries
+        assert (
+            PaymentEvent.objects.get(event_id="evt_refund").outcome == "ignored: already refunded"
+        )
+
+
+@pytest.mark.django_db
+class TestEarnings:
+    def test_instructor_sees_the_sale_in_escrow(self, course, paid_order):
+        teacher_api = ApiClient(login_tokens(course.owner.email)["access"])
+
+        body = teacher_api.get("/instructor/earnings").json()
+
+        assert {
+            k: body[k] for k in ("currency", "pending", "available", "paid_out", "lifetime")
+        } == {
+            "currency": "USD",
+            "pending": 1600,
+            "available": 0,
+            "paid_out": 0,
+            "lifetime": 1600,
+        }
+
+    def test_learners_cannot_see_earnings(self, buyer_api):
+        assert buyer_api.get("/instructor/earnings").status_code == 403

@@ -147,3 +147,17 @@ def invariant_problems() -> list[str]:
     if orphans:
         problems.append(f"{orphans} instructor entries name no instructor")
     return problems
+
+
+def paid_out(*, instructor_id: int) -> dict[str, int]:
+    """What payouts have taken from the instructor's available balance, per currency."""
+    rows = (
+        LedgerEntry.objects.filter(
+            instructor_id=instructor_id,
+            account=LedgerAccount.INSTRUCTOR_AVAILABLE,
+            transaction__kind=LedgerTransactionKind.PAYOUT,
+        )
+        .values("currency")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["currency"]: int(row["total"]) for row in rows}

@@ -22,7 +22,7 @@ from agora.commerce.models import (
     OrderStatus,
     PaymentEvent,
 )
-from agora.commerce.services import ledger
+from agora.commerce.services import ledger, refunds
 from agora.commerce.services.ledger import Posting, split
 from agora.core.errors import NotFound
 from agora.core.mail import queue_templated_email
@@ -76,6 +76,8 @@ def process_event(*, event_id: int) -> str:
             outcome = _payment_succeeded(order, event)
         elif event.type == "payment.failed":
             outcome = _payment_failed(order)
+        elif event.type == "refund.succeeded":
+            outcome = refunds.apply_refund(order=order, reason="Refunded at the payment provider.")
         else:
             outcome = f"ignored: {event.type} is not handled"
         event.processed_at = timezone.now()

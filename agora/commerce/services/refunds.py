@@ -1,0 +1,172 @@
+"""Refunds and escrow: an instructor's share waits out the refund window before it can be
+paid out; a refund reverses the sale in the ledger and ends access."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from agora.accounts.models import User
+from agora.commerce import providers
+from agora.commerce.models import (
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    LedgerTransactionKind,
+    Order,
+    OrderStatus,
+)
+from agora.commerce.services import ledger
+from agora.commerce.services.ledger import Posting
+from agora.core.errors import Conflict, PermissionDenied
+from agora.learning.services import revoke_enrollment
+
+logger = logging.getLogger(__name__)
+
+
+def refund_window() -> timedelta:
+    return timedelta(days=settings.REFUND_WINDOW_DAYS)
+
+
+def _sale_entries(order: Order) -> list[LedgerEntry]:
+    return list(LedgerEntry.objects.filter(transaction__idempotency_key=f"sale:order:{order.pk}"))
+
+
+def _escrow_released(order: Order) -> bool:
+    return LedgerTransaction.objects.filter(idempotency_key=f"escrow:order:{order.pk}").exists()
+
+
+def request_refund(*, actor: User, order: Order, reason: str) -> Order:
+    """A buyer may refund their own order within the refund window; an admin any order at
+    any time. Full refunds only."""
+    if not actor.is_staff:
+        if order.buyer_id != actor.pk:
+            raise PermissionDenied("This is not your order.")
+        if order.paid_at is None or timezone.now() - order.paid_at > refund_window():
+            raise Conflict(
+                f"Refunds are possible for {settings.REFUND_WINDOW_DAYS} days after purchase.",
+                code="refund_window_closed",
+            )
+        # TODO(#5): refuse when the learner completed most of the course (needs progress).
+    if order.status != OrderStatus.PAID:
+        raise Conflict(
+            f"Only a paid order can be refunded; this one is {order.status}.", code="not_refundable"
+        )
+    if order.total:
+        providers.get(order.provider).refund(order=order, idempotency_key=f"refund-{order.pk}")
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        apply_refund(order=locked, reason=reason)
+    return locked
+
+
+def apply_refund(*, order: Order, reason: str) -> str:
+    """Reverses the sale: commission, tax and each instructor's share (from escrow, or from
+    their available balance once released, which may go negative), revokes access. The
+    caller holds the order's row lock. Idempotent: a provider's later refund webhook for the
+    same order changes nothing."""
+    if order.status == OrderStatus.REFUNDED:
+        return "ignored: already refunded"
+    if order.status != OrderStatus.PAID:
+        return f"ignored: order is {order.status}"
+    order.status = OrderStatus.REFUNDED
+    order.refunded_at = timezone.now()
+    order.refund_reason = reason[:1000]
+    order.save(update_fields=["status", "refunded_at", "refund_reason"])
+    released = _escrow_released(order)
+    postings = []
+    for entry in _sale_entries(order):
+        account = LedgerAccount(entry.account)
+        if account == LedgerAccount.INSTRUCTOR_PENDING and released:
+            account = LedgerAccount.INSTRUCTOR_AVAILABLE
+        postings.append(Posting(account, -entry.amount, entry.currency, entry.instructor_id))
+    if postings:
+        ledger.post(
+            kind=LedgerTransactionKind.REFUND,
+            idempotency_key=f"refund:order:{order.pk}",
+            postings=postings,
+            description=f"Refund of order {order.number}",
+        )
+    for item in order.items.select_related("course"):
+        revoke_enrollment(learner=order.buyer, course=item.course)
+    logger.info("order %s refunded", order.pk)
+    return "refunded"
+
+
+def release_escrow(*, now: datetime | None = None) -> int:
+    """Moves instructor shares of orders paid before the refund window from escrow to
+    available. Each order once (the ledger key); returns how many were released."""
+    cutoff = (now or timezone.now()) - refund_window()
+    candidates = Order.objects.filter(status=OrderStatus.PAID, paid_at__lte=cutoff, total__gt=0)
+    released = 0
+    for order_id in candidates.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            order = Order.objects.select_for_update().get(pk=order_id)
+            if order.status != OrderStatus.PAID or _escrow_released(order):
+                continue
+            postings: list[Posting] = []
+            for entry in _sale_entries(order):
+                if entry.account == LedgerAccount.INSTRUCTOR_PENDING:
+                    postings += [
+                        Posting(
+                            LedgerAccount.INSTRUCTOR_PENDING,
+                            -entry.amount,
+                            entry.currency,
+                            entry.instructor_id,
+                        ),
+                        Posting(
+                            LedgerAccount.INSTRUCTOR_AVAILABLE,
+                            entry.amount,
+                            entry.currency,
+                            entry.instructor_id,
+                        ),
+                    ]
+            if postings:
+                ledger.post(
+                    kind=LedgerTransactionKind.ESCROW_RELEASE,
+                    idempotency_key=f"escrow:order:{order.pk}",
+                    postings=postings,
+                    description=f"Escrow of order {order.number} released",
+                )
+                released += 1
+    return released
+
+
+def earnings(*, instructor: User) -> dict[str, object]:
+    """Pending (in escrow), available, paid out and lifetime earnings per currency; the
+    main currency (largest lifetime) first."""
+    balances = ledger.instructor_balances(instructor_id=instructor.pk)
+    paid_out = ledger.paid_out(instructor_id=instructor.pk)
+    rows = []
+    for currency in sorted(set(balances) | set(paid_out)):
+        accounts = balances.get(currency, {})
+        pending = accounts.get(LedgerAccount.INSTRUCTOR_PENDING, 0)
+        available = accounts.get(LedgerAccount.INSTRUCTOR_AVAILABLE, 0)
+        frozen = accounts.get(LedgerAccount.INSTRUCTOR_FROZEN, 0)
+        out = paid_out.get(currency, 0)
+        rows.append(
+            {
+                "currency": currency,
+                "pending": pending,
+                "available": available,
+                "frozen": frozen,
+                "paid_out": out,
+                "lifetime": pending + available + frozen + out,
+            }
+        )
+    rows.sort(key=lambda row: -int(row["lifetime"]))  # type: ignore[call-overload]
+    main = (
+        rows[0]
+        if rows
+        else {
+            "currency": settings.DEFAULT_CURRENCY,
+            "pending": 0,
+            "available": 0,
+            "frozen": 0,
+            "paid_out": 0,
+            "lifetime": 0,
+        }
+    )
+    return {**main, "by_currency": rows}
