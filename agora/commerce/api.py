@@ -11,13 +11,18 @@ from agora.commerce.schemas import (
     CheckoutOut,
     CommissionIn,
     CommissionOut,
+    CouponIn,
+    CouponOut,
+    CouponValidateIn,
+    CouponValidationOut,
     EarningsOut,
     OrderOut,
     RefundIn,
     WebhookAck,
 )
 from agora.commerce.services import checkout as checkout_service
-from agora.commerce.services import commission, payments, refunds
+from agora.commerce.services import commission, coupons, payments, refunds
+from agora.core import ratelimit
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
 
@@ -69,6 +74,28 @@ def refund_order(request: HttpRequest, order_id: int, payload: RefundIn) -> Orde
     order = queries.get_order_for_viewer(user=user, order_id=order_id)
     refunds.request_refund(actor=user, order=order, reason=payload.reason)
     return queries.get_order_for_viewer(user=user, order_id=order_id)
+
+
+@router.post(
+    "/coupons",
+    auth=instructor_auth,
+    response={201: CouponOut, 401: E, 403: E, 404: E, 409: E, 422: E},
+    summary="Create a coupon (instructors for their own courses, admins for any)",
+)
+def create_coupon(request: HttpRequest, payload: CouponIn) -> Status:
+    return Status(201, coupons.create_coupon(creator=current_user(request), **payload.dict()))
+
+
+@router.post(
+    "/coupons/validate",
+    response={200: CouponValidationOut, 404: E, 422: E},
+    summary="What a coupon takes off these courses (coupon_expired, coupon_exhausted, "
+    "coupon_not_applicable when it does not)",
+)
+def validate_coupon(request: HttpRequest, payload: CouponValidateIn) -> dict[str, object]:
+    # Codes are short secrets: make guessing them slow.
+    ratelimit.hit_per_address(request, group="coupon-validate", rate="60/h")
+    return coupons.validate_coupon(code=payload.code, course_ids=payload.course_ids)
 
 
 @router.get(

@@ -82,3 +82,42 @@ class EarningsOut(CurrencyEarningsOut):
     """The main currency's figures, and every currency in `by_currency`."""
 
     by_currency: list[CurrencyEarningsOut]
+
+
+class CouponIn(Schema):
+    code: str = Field(max_length=40)
+    percent_off: int | None = Field(None, ge=1, le=100)
+    amount_off: int | None = Field(None, ge=1, description="Minor units; needs `currency`.")
+    currency: str = Field("", max_length=3)
+    max_uses: int | None = Field(None, ge=1)
+    expires_at: datetime | None = None
+    course_id: int | None = Field(None, description="Only this course (default: all of yours).")
+
+
+class CouponOut(Schema):
+    id: int
+    code: str
+    percent_off: int | None
+    amount_off: int | None
+    currency: str
+    course_id: int | None
+    max_uses: int | None
+    uses: int
+    expires_at: datetime | None
+    is_active: bool
+
+
+class CouponValidateIn(Schema):
+    code: str = Field(max_length=40)
+    course_ids: list[int] = Field(min_length=1, max_length=20)
+
+
+class CouponValidationOut(Schema):
+    code: str
+    valid: bool
+    percent_off: int | None
+    amount_off: int | None
+    applies_to: list[int]
+    discount: int
+    currency: str
+    expires_at: datetime | None

@@ -1,0 +1,90 @@
+"""Coupons: instructors make them for their own courses, admins for anything."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agora.accounts.models import User
+from agora.catalog import access
+from agora.catalog.models import Course
+from agora.commerce.models import Coupon
+from agora.commerce.services.checkout import (
+    applicable_courses,
+    discounts_for,
+    find_coupon,
+)
+from agora.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+
+
+def create_coupon(
+    *,
+    creator: User,
+    code: str,
+    percent_off: int | None = None,
+    amount_off: int | None = None,
+    currency: str = "",
+    max_uses: int | None = None,
+    expires_at: datetime | None = None,
+    course_id: int | None = None,
+) -> Coupon:
+    code = code.strip().upper()
+    errors: dict[str, list[str]] = {}
+    if not code.replace("-", "").replace("_", "").isalnum() or not 3 <= len(code) <= 40:
+        errors["code"] = ["3 to 40 letters, digits, - or _."]
+    if (percent_off is None) == (amount_off is None):
+        errors["percent_off"] = ["Give either percent_off (1-100) or amount_off."]
+    if percent_off is not None and not 1 <= percent_off <= 100:
+        errors["percent_off"] = ["percent_off is from 1 to 100."]
+    if amount_off is not None and (amount_off < 1 or not currency):
+        errors["amount_off"] = ["amount_off is at least 1 minor unit, with its currency."]
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = ["The expiry must be in the future."]
+    if max_uses is not None and max_uses < 1:
+        errors["max_uses"] = ["max_uses is at least 1."]
+    if errors:
+        raise InvalidInput(fields=errors)
+    course = None
+    if course_id is not None:
+        course = Course.objects.filter(pk=course_id).first()
+        if course is None or not access.can_edit_course(creator, course):
+            raise NotFound("There is no such course.", code="course_not_found")
+    elif not creator.is_staff:
+        if not creator.is_instructor:
+            raise PermissionDenied("Only instructors and admins make coupons.")
+    try:
+        with transaction.atomic():
+            return Coupon.objects.create(
+                code=code,
+                percent_off=percent_off,
+                amount_off=amount_off,
+                currency=currency.upper() if amount_off else "",
+                course=course,
+                # An instructor's coupon without a course covers all of their own courses.
+                instructor=creator if course is None and not creator.is_staff else None,
+                created_by=creator,
+                max_uses=max_uses,
+                expires_at=expires_at,
+            )
+    except IntegrityError as exc:
+        raise Conflict("A coupon with this code exists.", code="coupon_code_taken") from exc
+
+
+def validate_coupon(*, code: str, course_ids: list[int]) -> dict[str, Any]:
+    """What the coupon would take off these courses (no reservation is made)."""
+    coupon = find_coupon(code)
+    courses = list(Course.objects.published().filter(pk__in=course_ids))
+    if not courses:
+        raise NotFound("None of these courses is on sale.", code="course_not_found")
+    discounts = discounts_for(coupon, courses)
+    return {
+        "code": coupon.code,
+        "valid": True,
+        "percent_off": coupon.percent_off,
+        "amount_off": coupon.amount_off,
+        "applies_to": [c.pk for c in applicable_courses(coupon, courses)],
+        "discount": sum(discounts.values()),
+        "currency": courses[0].currency,
+        "expires_at": coupon.expires_at,
+    }
