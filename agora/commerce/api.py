@@ -1,5 +1,5 @@
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 from ninja.pagination import paginate
 
@@ -21,7 +21,7 @@ from agora.commerce.schemas import (
     WebhookAck,
 )
 from agora.commerce.services import checkout as checkout_service
-from agora.commerce.services import commission, coupons, payments, refunds
+from agora.commerce.services import commission, coupons, invoices, payments, refunds
 from agora.core import ratelimit
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
@@ -61,6 +61,19 @@ def my_orders(request: HttpRequest) -> QuerySet[Order]:
 )
 def get_order(request: HttpRequest, order_id: int) -> Order:
     return queries.get_order_for_viewer(user=current_user(request), order_id=order_id)
+
+
+@router.get(
+    "/orders/{order_id}/invoice",
+    auth=jwt_auth,
+    response={200: None, 401: E, 404: E, 409: E},
+    summary="The order's invoice as a PDF (once paid)",
+)
+def order_invoice(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = queries.get_order_for_viewer(user=current_user(request), order_id=order_id)
+    response = HttpResponse(invoices.render_invoice(order=order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="agora-invoice-{order.number}.pdf"'
+    return response
 
 
 @router.post(

@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from agora.commerce.services import payments, refunds
+from agora.commerce.services import invoices, payments, refunds
+from agora.core.tasks import TRANSIENT_MAIL_ERRORS
 
 
 @shared_task(acks_late=True)
@@ -13,3 +14,9 @@ def process_payment_event(*, event_id: int) -> str:
 def release_escrow() -> int:
     """Makes instructor shares available once the refund window has passed (idempotent)."""
     return refunds.release_escrow()
+
+
+@shared_task(autoretry_for=TRANSIENT_MAIL_ERRORS, retry_backoff=30, max_retries=6)
+def send_receipt(*, order_id: int) -> None:
+    """The payment confirmation with the invoice PDF attached."""
+    invoices.send_receipt(order_id=order_id)

@@ -307,6 +307,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["demo"])
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
+# Who sells, as printed on invoices (lines separated by "\n").
+INVOICE_SELLER = env.str(
+    "INVOICE_SELLER", default="Agora Marketplace\nhttps://agora.example\nsupport@agora.example"
+).replace("\\n", "\n")
 DEMO_WEBHOOK_SECRET = env.str("DEMO_WEBHOOK_SECRET", default="") or ("demo-webhook-" + SECRET_KEY)
 
 # --- security --------------------------------------------------------------------------------

@@ -423,3 +423,56 @@ class TestEarnings:
 
     def test_learners_cannot_see_earnings(self, buyer_api):
         assert buyer_api.get("/instructor/earnings").status_code == 403
+
+
+@pytest.mark.django_db
+class TestInvoice:
+    def test_the_receipt_email_carries_the_invoice(self, paid_order):
+        receipt = mail.outbox[-1]
+
+        assert receipt.subject == f"[Agora] Your order {paid_order.number} is confirmed"
+        assert [(name, kind) for name, _, kind in receipt.attachments] == [
+            (f"agora-invoice-{paid_order.number}.pdf", "application/pdf")
+        ]
+        assert receipt.attachments[0][1].startswith(b"%PDF-")
+
+    def test_buyer_downloads_the_invoice(self, buyer_api, paid_order):
+        response = buyer_api.get(f"/orders/{paid_order.pk}/invoice")
+
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF-")
+
+    def test_no_invoice_before_payment(self, buyer_api, course):
+        order_id = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()["order"]["id"]
+
+        response = buyer_api.get(f"/orders/{order_id}/invoice")
+
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "invoice_not_available"
+
+    def test_others_cannot_download_it(self, paid_order):
+        stranger = ApiClient(login_tokens(UserFactory().email)["access"])
+
+        assert stranger.get(f"/orders/{paid_order.pk}/invoice").status_code == 404
+
+    def test_the_invoice_shows_seller_buyer_items_and_totals(self, paid_order, course):
+        from io import BytesIO
+
+        from pypdf import PdfReader
+
+        from agora.commerce.services.invoices import render_invoice
+
+        text = PdfReader(BytesIO(render_invoice(order=paid_order))).pages[0].extract_text()
+
+        for expected in (
+            "Invoice",
+            paid_order.number,
+            "Agora Marketplace",
+            "buyer@example.com",
+            course.title,
+            "Subtotal",
+            "Total",
+            "20.00 USD",
+        ):
+            assert expected in text, expected

@@ -25,7 +25,6 @@ from agora.commerce.models import (
 from agora.commerce.services import ledger, refunds
 from agora.commerce.services.ledger import Posting, split
 from agora.core.errors import NotFound
-from agora.core.mail import queue_templated_email
 from agora.learning.models import EnrollmentSource
 from agora.learning.services import grant_enrollment
 
@@ -145,11 +144,10 @@ def fulfil(*, order: Order, note: str) -> None:
             postings=sale_postings(order, items),
             description=f"Order {order.number} ({note})",
         )
-    queue_templated_email(
-        to=order.buyer.email,
-        template="commerce/email/order_paid",
-        context={"order": order, "items": items},
-    )
+    from agora.commerce.tasks import send_receipt
+
+    order_id = order.pk
+    transaction.on_commit(lambda: send_receipt.delay(order_id=order_id))
 
 
 def sale_postings(order: Order, items: list) -> list[Posting]:
