@@ -12,6 +12,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "commerce-reconcile-payments": {
+        "task": "agora.commerce.tasks.reconcile_payments",
+        "schedule": crontab(minute="*/10"),
+    },
     "commerce-release-escrow": {
         "task": "agora.commerce.tasks.release_escrow",
         "schedule": crontab(minute=5, hour=2),

@@ -20,3 +20,9 @@ def release_escrow() -> int:
 def send_receipt(*, order_id: int) -> None:
     """The payment confirmation with the invoice PDF attached."""
     invoices.send_receipt(order_id=order_id)
+
+
+@shared_task
+def reconcile_payments() -> dict[str, int]:
+    """Processes stuck events, re-checks pending orders, cancels stale ones (idempotent)."""
+    return payments.reconcile()

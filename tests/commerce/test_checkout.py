@@ -14,7 +14,7 @@ from agora.commerce.models import (
     TaxRate,
 )
 from agora.commerce.providers import demo
-from agora.commerce.services import ledger
+from agora.commerce.services import ledger, payments
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import published_course
 from tests.conftest import ApiClient, login_tokens
@@ -476,3 +476,41 @@ class TestInvoice:
             "20.00 USD",
         ):
             assert expected in text, expected
+
+
+@pytest.mark.django_db
+class TestReconciliation:
+    def test_an_event_whose_job_was_lost_is_processed(self, buyer_api, buyer, course):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        order_id = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()["order"]["id"]
+        order = Order.objects.get(pk=order_id)
+        send_webhook(event(order))  # stored; its job never ran (no on-commit here)
+        PaymentEvent.objects.update(received_at=timezone.now() - timedelta(minutes=10))
+
+        counts = payments.reconcile()
+
+        assert counts["events"] == 1
+        assert Order.objects.get(pk=order_id).status == "paid"
+        assert access.has_learner_access(buyer, course)
+
+    def test_a_day_old_unpaid_order_is_canceled_and_its_coupon_use_returned(
+        self, buyer_api, course
+    ):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        Coupon.objects.create(code="DAY", percent_off=10, created_by=course.owner, max_uses=1)
+        order_id = buyer_api.post("/checkout", {"course_ids": [course.pk], "coupon": "DAY"}).json()[
+            "order"
+        ]["id"]
+        Order.objects.filter(pk=order_id).update(created_at=timezone.now() - timedelta(hours=25))
+
+        counts = payments.reconcile()
+
+        assert counts["canceled"] == 1
+        assert Order.objects.get(pk=order_id).status == "canceled"
+        assert Coupon.objects.get().uses == 0

@@ -77,5 +77,10 @@ class DemoProvider:
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidSignature("The webhook body is not a demo event.") from exc
 
+    def payment_state(self, *, payment_id: str) -> WebhookEvent | None:
+        # The sandbox settles only through its pay page, whose events are stored at once;
+        # there is nothing more to ask it.
+        return None
+
     def refund(self, *, order: Any, idempotency_key: str) -> str:
         return f"demo_refund_{uuid.uuid5(uuid.NAMESPACE_URL, idempotency_key).hex}"

@@ -7,6 +7,7 @@ arrive out of order: nothing ever moves a paid order back.
 """
 
 import logging
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -22,6 +23,7 @@ from agora.commerce.models import (
     OrderStatus,
     PaymentEvent,
 )
+from agora.commerce.providers import WebhookEvent
 from agora.commerce.services import ledger, refunds
 from agora.commerce.services.ledger import Posting, split
 from agora.core.errors import NotFound
@@ -193,3 +195,61 @@ def demo_outcome(*, payment_id: str, succeed: bool) -> PaymentEvent:
 
 
 __all__ = ["close_unpaid", "fulfil", "process_event", "receive_webhook"]
+
+
+PENDING_ORDER_TTL = timedelta(hours=24)
+STUCK_EVENT_AGE = timedelta(minutes=5)
+
+
+def reconcile(*, now: datetime | None = None) -> dict[str, int]:
+    """The safety net behind webhooks, run periodically:
+    - events stored but never processed (a worker died) are processed now;
+    - pending orders are re-checked with their provider, so a missed webhook never strands
+      a buyer who paid; a payment the provider reports settled goes through the same
+      pipeline as its webhook would have;
+    - orders left unpaid for a day are canceled and their coupon uses given back."""
+    now = now or timezone.now()
+    counts = {"events": 0, "settled": 0, "canceled": 0}
+    stuck = PaymentEvent.objects.filter(
+        processed_at__isnull=True, received_at__lt=now - STUCK_EVENT_AGE
+    )
+    for event_id in stuck.values_list("pk", flat=True):
+        process_event(event_id=event_id)
+        counts["events"] += 1
+    pending = Order.objects.filter(status=OrderStatus.PENDING, provider_payment_id__isnull=False)
+    for order in pending.filter(created_at__lt=now - STUCK_EVENT_AGE):
+        if order.provider not in providers.enabled():
+            continue
+        state = providers.get(order.provider).payment_state(
+            payment_id=order.provider_payment_id or ""
+        )
+        if state is not None:
+            event = _store_reconciled(order, state)
+            process_event(event_id=event.pk)
+            counts["settled"] += 1
+    for order in Order.objects.filter(
+        status=OrderStatus.PENDING, created_at__lt=now - PENDING_ORDER_TTL
+    ):
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            if locked.status == OrderStatus.PENDING:
+                close_unpaid(
+                    order=locked, status=OrderStatus.CANCELED, reason="Not paid within a day."
+                )
+                counts["canceled"] += 1
+    return counts
+
+
+def _store_reconciled(order: Order, state: WebhookEvent) -> PaymentEvent:
+    stored, _ = PaymentEvent.objects.get_or_create(
+        provider=order.provider,
+        event_id=state.event_id,
+        defaults={
+            "type": state.type,
+            "payment_id": state.payment_id,
+            "amount": state.amount,
+            "currency": state.currency,
+            "payload": state.payload,
+        },
+    )
+    return stored
