@@ -38,7 +38,7 @@ def _field_name(location: tuple | list) -> str:
         source, parts = parts[0], parts[1:]
         # A body schema is one parameter (loc: body, <param>, <field>): the field is what
         # the client sent, the parameter name is ours.
-        if source in {"body", "form"}:
+        if source == "body":
             parts = parts[1:]
     return ".".join(parts) or "body"
 

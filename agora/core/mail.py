@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,18 @@ class OutboxBackend(BaseEmailBackend):
 def render_email(template: str, context: dict[str, Any]) -> dict[str, str]:
     """Renders `templates/<template>_subject.txt`, `_message.txt` and `_message.html`."""
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+    subject = " ".join(_render_plain(f"{template}_subject.txt", context).split())
     return {
         "subject": f"[{settings.SITE_NAME}] {subject}",
-        "text": render_to_string(f"{template}_message.txt", context).strip(),
+        "text": _render_plain(f"{template}_message.txt", context).strip(),
         "html": render_to_string(f"{template}_message.html", context).strip(),
     }
+
+
+def _render_plain(template_name: str, context: dict[str, Any]) -> str:
+    """Plain-text parts are not HTML: "Tom & Jerry" must not arrive as "Tom &amp; Jerry"."""
+    template = get_template(template_name)
+    return template.template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
 def queue_email(*, to: str | list[str], subject: str, text: str, html: str = "") -> None:

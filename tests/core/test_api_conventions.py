@@ -331,3 +331,22 @@ def test_unknown_api_path_is_404_for_a_post_with_cookies_too():
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_page_number_beyond_reason_is_422_not_500(admin_api):
+    response = admin_api.get("/admin/users?page=99999999999999999999999")
+
+    assert response.status_code == 422
+    assert "page" in response.json()["error"]["fields"]
+
+
+def test_plain_text_emails_are_not_html_escaped():
+    from agora.core.mail import render_email
+
+    message = render_email(
+        "accounts/email/welcome", {"user": type("U", (), {"get_short_name": "Tom & Jerry <3"})()}
+    )
+
+    assert "Tom & Jerry <3" in message["text"]
+    assert "Tom & Jerry <3" in message["subject"]
+    assert "Tom &amp; Jerry &lt;3" in message["html"]
