@@ -7,15 +7,12 @@ from agora.accounts import views as account_views
 from agora.api import api
 from agora.commerce import views as commerce_views
 from agora.core import health
-from agora.core import views as core_views
 from agora.core.api_errors import api_not_found
 
 admin.site.site_header = "Agora administration"
 admin.site.site_title = "Agora admin"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("courses/", core_views.search, name="search"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", api.urls),
@@ -25,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/<int:user_id>/", account_views.public_profile, name="public_profile"),
     path("pay/demo/<str:payment_id>/", commerce_views.demo_pay, name="demo_pay"),
+    path("", include("agora.catalog.urls")),
 ]
 
 if not settings.IS_PRODUCTION:

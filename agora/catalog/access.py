@@ -54,13 +54,13 @@ def has_learner_access(user: Any, course: Course) -> bool:
 
 
 def can_view_course(user: Any, course: Course) -> bool:
-    """Published courses are public; others only to their instructors, admins and (for an
-    archived course) the learners who kept access."""
+    """Published courses are public; others only to their instructors, admins and the
+    learners who kept access (the course was archived, or unpublished back to a draft)."""
     if course.status == CourseStatus.PUBLISHED:
         return True
     if can_edit_course(user, course):
         return True
-    return course.status == CourseStatus.ARCHIVED and has_learner_access(user, course)
+    return has_learner_access(user, course)
 
 
 def can_read_lessons(user: Any, course: Course) -> bool:

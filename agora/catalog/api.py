@@ -4,7 +4,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -30,6 +30,7 @@ from agora.catalog.schemas import (
     ModuleSummaryOut,
     MoveLessonIn,
     ReasonIn,
+    ResourceIn,
     ResourceOut,
 )
 from agora.core.errors import InvalidInput
@@ -40,18 +41,22 @@ from agora.core.schemas import ErrorOut as E
 
 router = Router(tags=["catalog"])
 
+MAX_ID = 2**63 - 1
+MAX_PAGE = 10_000_000
+
 
 class CourseQuery(Schema):
     q: str = ""
     category: str = ""
     price: str = ""
     min_rating: Decimal | None = None
-    instructor: int | None = None
+    instructor: int | None = Field(None, ge=1, le=MAX_ID)
     level: str = ""
     language: str = ""
     sort: str = ""
-    page: int = 1
-    page_size: int = 20
+    # Bounded so that the page's offset always fits the database's integers.
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(20, ge=1)
 
     def filters(self) -> queries.CourseFilters:
         return queries.CourseFilters(
@@ -93,8 +98,6 @@ def list_categories(request: HttpRequest) -> HttpResponse:
     ),
 )
 def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpResponse:
-    if params.page < 1 or params.page_size < 1:
-        raise InvalidInput(fields={"page": ["page and page_size start at 1."]})
     filters = params.filters()
     filters.validate()
 
@@ -487,15 +490,14 @@ def move_lesson(request: HttpRequest, lesson_id: int, payload: MoveLessonIn) -> 
 def add_resource(
     request: HttpRequest,
     lesson_id: int,
-    title: Form[str],
-    url: Form[str] = "",
-    file: File[UploadedFile] | None = None,
+    form: Form[ResourceIn],
+    file: File[UploadedFile | None] = None,  # (`File[...] | None` never receives the file)
 ) -> Status:
     user = current_user(request)
     lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
-    if url and not url.startswith(("https://", "http://")):
-        raise InvalidInput(fields={"url": ["Enter a full web address (https://...)."]})
-    resource = services.add_resource(user=user, lesson=lesson, title=title, url=url, upload=file)
+    resource = services.add_resource(
+        user=user, lesson=lesson, title=form.title, url=form.url, upload=file
+    )
     return Status(201, resource)
 
 

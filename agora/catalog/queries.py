@@ -10,6 +10,7 @@ from agora.catalog import access, search
 from agora.catalog.models import (
     Category,
     Course,
+    CourseInstructor,
     CourseStatus,
     Lesson,
     Level,
@@ -51,6 +52,10 @@ class CourseFilters:
             errors["sort"] = [f"sort is one of {', '.join(SORTS)}."]
         if self.min_rating is not None and not Decimal(0) <= self.min_rating <= Decimal(5):
             errors["min_rating"] = ["min_rating is from 0 to 5."]
+        for name in ("category", "language"):
+            # PostgreSQL refuses NUL in any text it is sent; no slug or code holds one.
+            if "\x00" in getattr(self, name):
+                errors[name] = [f"{name} holds a character that is not allowed."]
         if errors:
             raise InvalidInput(fields=errors)
 
@@ -81,9 +86,15 @@ def _apply_filters(courses: QuerySet[Course], f: CourseFilters, *, skip: str = "
     if f.min_rating is not None and skip != "rating":
         courses = courses.filter(average_rating__gte=f.min_rating)
     if f.instructor is not None:
-        courses = courses.filter(
-            Q(owner_id=f.instructor) | Q(co_instructors__user_id=f.instructor)
-        ).distinct()
+        # The co-taught course ids first (a short list), not a join: a join repeats a course
+        # once per co-instructor in the facet counts, and neither a join nor a subquery
+        # inside the OR can be answered through indexes (owner_id's and the primary key's).
+        co_taught = list(
+            CourseInstructor.objects.filter(user_id=f.instructor).values_list(
+                "course_id", flat=True
+            )
+        )
+        courses = courses.filter(Q(owner_id=f.instructor) | Q(pk__in=co_taught))
     if f.level and skip != "level":
         courses = courses.filter(level=f.level)
     if f.language and skip != "language":
@@ -142,8 +153,10 @@ def facets(filters: CourseFilters) -> dict[str, Any]:
 # --- one course ------------------------------------------------------------------------------
 def _course_by_key(key: str | int) -> Course | None:
     courses = Course.objects.select_related("owner", "category")
-    if isinstance(key, int) or str(key).isdigit():
+    if isinstance(key, int) or (str(key).isascii() and str(key).isdigit()):  # not "²"
         return courses.filter(pk=int(key)).first()
+    if "\x00" in str(key):  # no slug holds NUL, which PostgreSQL refuses to be sent
+        return None
     return courses.filter(slug=str(key)[:220]).first()
 
 
@@ -246,3 +259,74 @@ def courses_for_admin(*, status: str = "") -> QuerySet[Course]:
         courses = courses.filter(status=status)
     # The review queue: oldest submissions first.
     return courses.order_by("updated_at", "id")
+
+
+# --- pages -----------------------------------------------------------------------------------
+HOME_ROW_SIZE = 8
+
+
+@dataclass(frozen=True)
+class HomeRows:
+    featured: list[Course]
+    trending: list[Course]
+    newest: list[Course]
+    top_rated: list[Course]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.featured or self.trending or self.newest or self.top_rated)
+
+
+def home_rows(*, size: int = HOME_ROW_SIZE) -> HomeRows:
+    """The home page's rows of published courses, one query each."""
+    courses = public_courses()
+    return HomeRows(
+        featured=list(courses.filter(is_featured=True).order_by(*_ORDER["newest"])[:size]),
+        trending=list(courses.filter(trending_score__gt=0).order_by(*_ORDER["trending"])[:size]),
+        newest=list(courses.order_by(*_ORDER["newest"])[:size]),
+        top_rated=list(courses.filter(ratings_count__gt=0).order_by(*_ORDER["rating"])[:size]),
+    )
+
+
+@dataclass(frozen=True)
+class CategoryGroup:
+    category: Category
+    children: list[Category]
+
+
+def category_tree() -> list[CategoryGroup]:
+    """Top-level categories with their subcategories, in display order: one query."""
+    everything = list(Category.objects.order_by("position", "name"))
+    groups = {c.pk: CategoryGroup(c, []) for c in everything if c.parent_id is None}
+    for category in everything:
+        if category.parent_id in groups:
+            groups[category.parent_id].children.append(category)
+    return list(groups.values())
+
+
+def course_instructors(course: Course) -> list[Any]:
+    """The people who teach the course, the owner first: one query."""
+    co_instructors = course.co_instructors.select_related("user").order_by("id")
+    return [course.owner, *(ci.user for ci in co_instructors)]
+
+
+def co_instructor_shares(course: Course) -> list[Any]:
+    """The course's co-instructors (with `user` loaded) and their revenue shares."""
+    return list(course.co_instructors.select_related("user").order_by("id"))
+
+
+def find_person_by_email(*, email: str) -> Any | None:
+    """An active account with this email address, for adding a co-instructor."""
+    from agora.accounts.models import User
+
+    email = (email or "").strip()
+    if not email:
+        return None
+    return User.objects.filter(email__iexact=email, is_active=True, erased_at__isnull=True).first()
+
+
+def studio_courses(*, user: Any) -> QuerySet[Course]:
+    """The instructor's courses, every status, with how many lessons each has."""
+    return instructor_courses(user=user).annotate(
+        lessons_total=Count("modules__lessons", distinct=True)
+    )

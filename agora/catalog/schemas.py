@@ -131,6 +131,15 @@ class CourseDetailOut(CourseListItemOut):
         )
 
 
+URL_MAX_LENGTH = 200  # the model's URLFields
+
+
+def _short_url(url: Any) -> Any:
+    if url is not None and len(str(url)) > URL_MAX_LENGTH:
+        raise ValueError(f"A web address here is at most {URL_MAX_LENGTH} characters.")
+    return url
+
+
 class CourseIn(Schema):
     title: str = Field(max_length=200)
     subtitle: str = Field("", max_length=250)
@@ -152,6 +161,8 @@ class CourseIn(Schema):
             raise ValueError("Each item is at most 300 characters.")
         return items
 
+    _short_promo_video_url = field_validator("promo_video_url")(_short_url)
+
     def data(self) -> dict[str, Any]:
         data = self.model_dump(exclude_unset=False)
         data["promo_video_url"] = str(self.promo_video_url) if self.promo_video_url else ""
@@ -172,6 +183,15 @@ class CoursePatchIn(Schema):
     learning_outcomes: list[str] | None = Field(None, max_length=30)
     requirements: list[str] | None = Field(None, max_length=30)
     tags: list[str] | None = Field(None, max_length=20)
+
+    _short_promo_video_url = field_validator("promo_video_url")(_short_url)
+
+    @field_validator("learning_outcomes", "requirements", "tags")
+    @classmethod
+    def short_items(cls, items: list[str] | None) -> list[str] | None:
+        if items and any(len(item) > 300 for item in items):
+            raise ValueError("Each item is at most 300 characters.")
+        return items
 
     def changes(self) -> dict[str, Any]:
         data = self.model_dump(exclude_unset=True)
@@ -229,6 +249,8 @@ class LessonIn(Schema):
     starter_code: str = Field("", max_length=50_000)
     test_code: str = Field("", max_length=50_000)
 
+    _short_video_url = field_validator("video_url")(_short_url)
+
     def data(self) -> dict[str, Any]:
         data = self.model_dump(exclude={"type", "questions"}, exclude_none=True)
         data["video_url"] = str(self.video_url) if self.video_url else ""
@@ -250,6 +272,8 @@ class LessonPatchIn(Schema):
     starter_code: str | None = Field(None, max_length=50_000)
     test_code: str | None = Field(None, max_length=50_000)
 
+    _short_video_url = field_validator("video_url")(_short_url)
+
     def changes(self) -> dict[str, Any]:
         data = self.model_dump(exclude_unset=True, exclude={"questions"})
         if "video_url" in data:
@@ -264,6 +288,15 @@ class LessonPatchIn(Schema):
 
 class MoveLessonIn(Schema):
     module_id: int
+
+
+class ResourceIn(Schema):
+    """The form fields of a new resource; the file itself comes as the `file` part."""
+
+    # Lengths and presence are checked by the service, so that errors name these fields
+    # (form-field errors from the schema would be reported under `body`).
+    title: str = Field("", description="Required; at most 200 characters.")
+    url: str = Field("", description="A link instead of a file (at most 200 characters).")
 
 
 class ResourceOut(Schema):

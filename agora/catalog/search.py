@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models import BooleanField, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 MAX_QUERY_LENGTH = 500
+FUZZY_MIN_LENGTH = 4
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -41,25 +42,34 @@ class SearchBackend:
         A query without any word matches nothing."""
         terms = terms_of(query)
         if not terms:
-            return queryset.none()
+            # Annotated like a real result, so that callers may still order by the rank.
+            return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
         if self.vendor == "postgresql":
             return self._postgres(queryset, terms, query)
         return self._sqlite(queryset, terms)
 
     @staticmethod
     def _postgres(queryset: QuerySet, terms: list[str], query: str) -> QuerySet:
-        tsquery = " & ".join(f"{term}:*" for term in terms)
+        # Every term must match: as a word or word prefix anywhere (tsvector), or - for
+        # terms long enough to hold a typo - as a word of the title similar enough to it
+        # (pg_trgm word similarity; `title %> term` can use the trigram index).
+        clauses, params = [], []
+        for term in terms:
+            clause = "catalog_course.search_document @@ to_tsquery('simple', %s)"
+            params.append(f"{term}:*")
+            if len(term) >= FUZZY_MIN_LENGTH:
+                clause = f"({clause} OR catalog_course.title %%> %s)"
+                params.append(term)
+            clauses.append(clause)
+        # Only constant fragments are joined here; every term travels as a bound parameter.
+        sql = "(" + " AND ".join(clauses) + ")"
+        matches = RawSQL(sql, tuple(params), output_field=BooleanField())  # noqa: S611
+        any_term = " | ".join(f"{term}:*" for term in terms)
         phrase = " ".join(terms)
-        matches = RawSQL(
-            "(catalog_course.search_document @@ to_tsquery('simple', %s)"
-            " OR catalog_course.title %% %s)",
-            (tsquery, phrase),
-            output_field=BooleanField(),
-        )
         rank = RawSQL(
             "(ts_rank_cd('{0.1, 0.3, 0.6, 1.0}', catalog_course.search_document,"
-            " to_tsquery('simple', %s)) + similarity(catalog_course.title, %s))",
-            (tsquery, phrase),
+            " to_tsquery('simple', %s)) + word_similarity(%s, catalog_course.title))",
+            (any_term, phrase),
             output_field=FloatField(),
         )
         return queryset.filter(matches).annotate(search_rank=rank)

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -67,14 +67,24 @@ class InvalidTransition(Conflict):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+RESERVED_SLUGS = {"facets"}  # path segments under /courses/ that are not courses
+
+
 def _unique_slug(title: str, *, exclude_id: int | None = None) -> str:
     base = slugify(title)[:200].strip("-") or "course"
+    if base.isdigit() or base in RESERVED_SLUGS:
+        # /courses/{id-or-slug} reads an all-digit key as an id.
+        base = f"course-{base}"
+    # One query for every slug the numbering could collide with (titles without Latin
+    # letters all start from "course"), then the first free number.
+    similar = Course.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+    if exclude_id:
+        similar = similar.exclude(pk=exclude_id)
+    taken = set(similar.values_list("slug", flat=True))
     candidate, number = base, 1
-    taken = Course.objects.filter(slug=candidate)
-    while (taken.exclude(pk=exclude_id) if exclude_id else taken).exists():
+    while candidate in taken:
         number += 1
         candidate = f"{base}-{number}"
-        taken = Course.objects.filter(slug=candidate)
     return candidate
 
 
@@ -172,7 +182,9 @@ def update_course(*, user: User, course: Course, changes: dict[str, Any]) -> Cou
         setattr(course, name, value)
     if "title" in cleaned and course.status == CourseStatus.DRAFT:
         course.slug = _unique_slug(course.title, exclude_id=course.pk)
-    course.save()
+    # Only what changed: the counters move concurrently (F() updates) and a full save from
+    # this copy would put back the values it was loaded with.
+    course.save(update_fields=[*cleaned, "slug", "updated_at"])
     course_changed(course)
     return course
 
@@ -183,8 +195,10 @@ def set_thumbnail(*, user: User, course: Course, upload: Any) -> Course:
     _require_editor(user, course)
     content = image_as_jpeg(upload, max_bytes=settings.THUMBNAIL_MAX_BYTES, size=(1280, 720))
     old = course.thumbnail.name
-    course.thumbnail.save("thumbnail.jpg", content, save=True)
-    if old:
+    course.thumbnail.save("thumbnail.jpg", content, save=False)
+    course.save(update_fields=["thumbnail", "updated_at"])  # not the counters: see update_course
+    # A duplicated course shares its original's file until one of them replaces it.
+    if old and not Course.objects.filter(thumbnail=old).exists():
         course.thumbnail.storage.delete(old)
     course_changed(course)
     return course
@@ -522,7 +536,8 @@ def update_lesson(
         built = _validate_questions(questions)
     _check_lesson_content(lesson, built)
     with transaction.atomic():
-        lesson.save()
+        # Only what changed: a reorder or move may have changed the position meanwhile.
+        lesson.save(update_fields=[*changes, "pass_percent", "updated_at"])
         if built is not None:
             lesson.questions.all().delete()
             for question in built:
@@ -567,13 +582,27 @@ def move_lesson(*, user: User, lesson: Lesson, module: Module) -> Lesson:
 
 
 # --- resources -------------------------------------------------------------------------------
+TITLE_MAX_LENGTH = 200
+URL_MAX_LENGTH = 200
+
+
 def add_resource(
     *, user: User, lesson: Lesson, title: str, url: str = "", upload: Any = None
 ) -> Resource:
-    from agora.catalog.uploads import checked_resource
+    from agora.catalog.uploads import checked_resource, extension_for
 
     _require_editor(user, lesson.module.course)
     title = _clean_title(title)
+    url = (url or "").strip()
+    errors: dict[str, list[str]] = {}
+    if len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = [f"A title is at most {TITLE_MAX_LENGTH} characters."]
+    if url and not url.startswith(("https://", "http://")):
+        errors["url"] = ["Enter a full web address (https://...)."]
+    elif len(url) > URL_MAX_LENGTH:
+        errors["url"] = [f"A web address is at most {URL_MAX_LENGTH} characters."]
+    if errors:
+        raise InvalidInput(fields=errors)
     if bool(url) == bool(upload):
         raise InvalidInput(fields={"file": ["Send either a file or a url, not both."]})
     resource = Resource(lesson=lesson, title=title, url=url)
@@ -581,7 +610,11 @@ def add_resource(
         content, content_type = checked_resource(upload, max_bytes=settings.RESOURCE_MAX_BYTES)
         resource.content_type = content_type
         resource.size_bytes = upload.size
-        resource.file.save(upload.name, content, save=False)
+        # The stored name's extension follows the checked content, never the sender's name
+        # (a PDF named page.html must not be served back as HTML).
+        resource.file.save(
+            f"resource.{extension_for(content_type, upload.name)}", content, save=False
+        )
     resource.save()
     course_changed(lesson.module.course)
     return resource
@@ -593,7 +626,8 @@ def delete_resource(*, user: User, resource: Resource) -> None:
     name = resource.file.name
     storage = resource.file.storage
     resource.delete()
-    if name:
+    # Copies of a duplicated course share their original's files.
+    if name and not Resource.objects.filter(file=name).exists():
         transaction.on_commit(lambda: storage.delete(name))
     course_changed(course)
 

@@ -31,6 +31,26 @@ _TEXT_TYPES = {
 }
 
 
+_EXTENSIONS = {
+    "application/pdf": "pdf",
+    "application/zip": "zip",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "audio/mpeg": "mp3",
+    "text/vtt": "vtt",
+}
+
+
+def extension_for(content_type: str, filename: str) -> str:
+    """The extension to store a checked file under: from its content type, or for plain
+    text from the (allow-listed) extension it was sent with."""
+    if content_type in _EXTENSIONS:
+        return _EXTENSIONS[content_type]
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return extension if extension in _TEXT_TYPES else "bin"
+
+
 def _too_big(upload: Any, max_bytes: int) -> None:
     if upload.size > max_bytes:
         raise InvalidInput(

@@ -38,7 +38,13 @@ def cached_json(
 
 def json_response(request: HttpRequest, body: bytes, etag: str | None = None) -> HttpResponse:
     etag = etag or _etag(body)
-    if etag in {tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")}:
+    # If-None-Match compares weakly (RFC 9110 13.1.2): proxies that compress answers send
+    # our tag back as W/"...".
+    sent = {
+        tag.strip().removeprefix("W/")
+        for tag in request.headers.get("If-None-Match", "").split(",")
+    }
+    if etag in sent or "*" in sent:
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type="application/json")

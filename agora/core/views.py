@@ -5,17 +5,6 @@ from agora.core.api_errors import envelope
 from agora.core.middleware import is_api_request
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
-
-
-def search(request: HttpRequest) -> HttpResponse:
-    """Where the header's search box goes. The catalog issue replaces this placeholder with
-    the real browse and search page."""
-    query = " ".join(request.GET.get("q", "").split())[:200]
-    return render(request, "core/search.html", {"query": query})
-
-
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_request(request):
         return envelope(404, "not_found", f"There is no API endpoint at {request.path}.")

@@ -26,3 +26,48 @@ document.addEventListener("click", (event) => {
     if (!menu.contains(event.target)) menu.open = false;
   }
 });
+
+// A form that asks before doing something destructive: <form data-confirm="Delete it?">.
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset?.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
+
+// The browse page's filters: always open on wide screens, folded away on narrow ones so
+// the results come first.
+(() => {
+  const narrow = window.matchMedia("(max-width: 768px)");
+  const fold = () => {
+    for (const panel of document.querySelectorAll("details[data-collapse-narrow]")) {
+      panel.open = !narrow.matches;
+    }
+  };
+  document.addEventListener("DOMContentLoaded", fold);
+  narrow.addEventListener("change", fold);
+})();
+
+// Lesson previews open in a dialog once htmx has loaded them; closing it empties the dialog
+// so that a playing video stops.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const target = event.detail.target;
+  if (target?.id === "preview-dialog-body") {
+    const dialog = target.closest("dialog");
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+});
+document.addEventListener(
+  "close",
+  (event) => {
+    if (event.target.id === "preview-dialog") {
+      event.target.querySelector("#preview-dialog-body")?.replaceChildren();
+    }
+  },
+  true,
+);
+
+// After htmx swaps in a new page of results, put focus where the link asks (the results
+// heading), since the link that had it is gone.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const selector = event.detail.requestConfig?.elt?.dataset?.focusAfterSwap;
+  if (selector) document.querySelector(selector)?.focus();
+});

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('catalog', '0004_catalog_bench_indexes'),
+        ('catalog', '0003_categories'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_catalog_bench_indexes'),
+        ('catalog', '0003_categories'),
         ('commerce', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
