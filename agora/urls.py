@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("people/<int:user_id>/", account_views.public_profile, name="public_profile"),
     path("pay/demo/<str:payment_id>/", commerce_views.demo_pay, name="demo_pay"),
+    path("", include("agora.commerce.urls")),
     path("", include("agora.catalog.urls")),
 ]
 
