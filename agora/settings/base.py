@@ -144,7 +144,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if env.bool("CACHE_DISABLED", default=False):
     # Benchmarks of the cold path: nothing is ever answered from the cache. Never in
     # production: rate limits, login throttling and view counting need a real cache.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    CACHES: dict[str, dict[str, object]] = {
+        "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    }
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
 elif REDIS_URL:
     CACHES = {
@@ -312,6 +314,22 @@ INVOICE_SELLER = env.str(
     "INVOICE_SELLER", default="Agora Marketplace\nhttps://agora.example\nsupport@agora.example"
 ).replace("\\n", "\n")
 DEMO_WEBHOOK_SECRET = env.str("DEMO_WEBHOOK_SECRET", default="") or ("demo-webhook-" + SECRET_KEY)
+# Stripe: enabled when listed in PAYMENT_PROVIDERS and both keys are set. STRIPE_API_BASE
+# points the SDK elsewhere (a local emulator); empty means Stripe's own API.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Razorpay: enabled when listed and the key id, key secret and webhook secret are set.
+RAZORPAY_KEY_ID = env.str("RAZORPAY_KEY_ID", default="")
+RAZORPAY_KEY_SECRET = env.str("RAZORPAY_KEY_SECRET", default="")
+RAZORPAY_WEBHOOK_SECRET = env.str("RAZORPAY_WEBHOOK_SECRET", default="")
+RAZORPAY_API_BASE = env.str("RAZORPAY_API_BASE", default="https://api.razorpay.com")
+# PayPal: enabled when listed and the client id, secret and webhook id are set. The API base
+# defaults to the sandbox; production is https://api-m.paypal.com.
+PAYPAL_CLIENT_ID = env.str("PAYPAL_CLIENT_ID", default="")
+PAYPAL_CLIENT_SECRET = env.str("PAYPAL_CLIENT_SECRET", default="")
+PAYPAL_WEBHOOK_ID = env.str("PAYPAL_WEBHOOK_ID", default="")
+PAYPAL_API_BASE = env.str("PAYPAL_API_BASE", default="https://api-m.sandbox.paypal.com")
 
 # --- security --------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -11,13 +11,27 @@ __all__ = ["PaymentProvider", "ProviderUnavailable", "WebhookEvent", "enabled", 
 
 def _registry() -> dict[str, type[PaymentProvider]]:
     from agora.commerce.providers.demo import DemoProvider
+    from agora.commerce.providers.paypal import PayPalProvider
+    from agora.commerce.providers.razorpay import RazorpayProvider
+    from agora.commerce.providers.stripe import StripeProvider
 
-    return {"demo": DemoProvider}
+    return {
+        "demo": DemoProvider,
+        "stripe": StripeProvider,
+        "razorpay": RazorpayProvider,
+        "paypal": PayPalProvider,
+    }
 
 
 def enabled() -> list[str]:
+    """The providers listed in PAYMENT_PROVIDERS that are known and configured (their keys
+    set), in the order listed."""
     known = _registry()
-    return [name for name in settings.PAYMENT_PROVIDERS if name in known]
+    return [
+        name
+        for name in settings.PAYMENT_PROVIDERS
+        if name in known and getattr(known[name], "is_configured", lambda: True)()
+    ]
 
 
 def get(name: str) -> PaymentProvider:

@@ -1,0 +1,227 @@
+"""Razorpay through its official SDK: orders paid in Razorpay's client-side Checkout,
+signed webhooks, refunds.
+
+The payment id Agora keeps is the Razorpay order id (`order_…`); the buyer's browser opens
+Razorpay Checkout with the `extra` fields of the payment start (key_id, order_id, amount,
+currency), and Razorpay calls back with `razorpay_payment_id`, `razorpay_order_id` and
+`razorpay_signature`, which `verify_checkout_signature` checks. The order is paid only by
+the webhook, as with every provider.
+
+Webhooks: header `X-Razorpay-Signature` = hex HMAC-SHA256 of the raw body keyed with
+RAZORPAY_WEBHOOK_SECRET; `X-Razorpay-Event-Id` identifies the delivery's event.
+`payment.captured` and `order.paid` → `payment.succeeded`, `payment.failed` →
+`payment.failed`, `refund.processed` (of the whole payment) → `refund.succeeded`.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import razorpay
+import razorpay.errors
+import requests
+from django.conf import settings
+
+from agora.commerce.providers.base import (
+    InvalidSignature,
+    PaymentStart,
+    ProviderUnavailable,
+    WebhookEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Razorpay-Signature"
+EVENT_ID_HEADER = "X-Razorpay-Event-Id"
+TIMEOUT_SECONDS: float = 15
+
+T = TypeVar("T")
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), "")
+
+
+def _hmac(key: str, message: bytes) -> str:
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def verify_checkout_signature(*, order_id: str, payment_id: str, signature: str) -> bool:
+    """What Razorpay Checkout hands the browser after a payment: `razorpay_signature` is the
+    hex HMAC-SHA256 of "<razorpay_order_id>|<razorpay_payment_id>" keyed with the key
+    secret."""
+    expected = _hmac(settings.RAZORPAY_KEY_SECRET, f"{order_id}|{payment_id}".encode())
+    return bool(signature) and hmac.compare_digest(expected, signature)
+
+
+def _client() -> razorpay.Client:
+    return razorpay.Client(
+        auth=(settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET),
+        base_url=settings.RAZORPAY_API_BASE.rstrip("/"),
+    )
+
+
+def _call(fn: Callable[[], T]) -> T:
+    """Timeouts, network errors and Razorpay's server or gateway errors (5xx, 429) mean the
+    provider is unavailable; a refused request is logged as our bug and shown the same way
+    to the buyer, since nothing was charged."""
+    try:
+        return fn()
+    except (
+        requests.RequestException,
+        razorpay.errors.ServerError,
+        razorpay.errors.GatewayError,
+        ValueError,  # a non-JSON answer, such as a proxy's error page
+    ) as exc:
+        logger.warning("Razorpay is unavailable: %s", exc)
+        raise ProviderUnavailable() from exc
+    except razorpay.errors.BadRequestError as exc:
+        logger.error("Razorpay refused a request: %s", exc)
+        raise ProviderUnavailable() from exc
+
+
+class RazorpayProvider:
+    name = "razorpay"
+
+    @staticmethod
+    def is_configured() -> bool:
+        return bool(
+            settings.RAZORPAY_KEY_ID
+            and settings.RAZORPAY_KEY_SECRET
+            and settings.RAZORPAY_WEBHOOK_SECRET
+        )
+
+    def start_payment(self, *, order: Any, idempotency_key: str) -> PaymentStart:
+        # Razorpay orders take no idempotency key; a retry after a timeout may leave an
+        # unpaid Razorpay order behind, which charges nobody and expires on its own.
+        created = _call(
+            lambda: _client().order.create(
+                {
+                    "amount": order.total,
+                    "currency": order.currency,
+                    "receipt": order.number,
+                    "notes": {"order_id": str(order.pk), "idempotency_key": idempotency_key},
+                },
+                timeout=TIMEOUT_SECONDS,
+            )
+        )
+        return PaymentStart(
+            payment_id=str(created["id"]),
+            checkout_url=None,
+            extra={
+                "key_id": settings.RAZORPAY_KEY_ID,
+                "order_id": str(created["id"]),
+                "amount": int(created["amount"]),
+                "currency": str(created["currency"]),
+                "receipt": order.number,
+            },
+        )
+
+    def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> WebhookEvent:
+        signature = _header(headers, SIGNATURE_HEADER)
+        expected = _hmac(settings.RAZORPAY_WEBHOOK_SECRET, body)
+        if not signature or not hmac.compare_digest(expected, signature):
+            raise InvalidSignature()
+        try:
+            payload = json.loads(body)
+            kind = str(payload["event"])
+            entities = payload.get("payload", {})
+            payment = (entities.get("payment") or {}).get("entity") or {}
+            refund = (entities.get("refund") or {}).get("entity") or {}
+            order = (entities.get("order") or {}).get("entity") or {}
+            subject = refund or payment or order
+            event_id = _header(headers, EVENT_ID_HEADER) or (
+                f"{kind}:{subject.get('id', '')}:{payload.get('created_at', '')}"
+            )
+            payment_id = str(payment.get("order_id") or order.get("id") or "")
+            if kind in {"payment.captured", "order.paid"}:
+                return WebhookEvent(
+                    event_id=event_id,
+                    type="payment.succeeded",
+                    payment_id=payment_id,
+                    amount=int(payment.get("amount", order.get("amount_paid", 0))),
+                    currency=str(payment.get("currency") or order.get("currency", "")).upper(),
+                    payload=payload,
+                )
+            if kind == "payment.failed":
+                return WebhookEvent(
+                    event_id=event_id,
+                    type="payment.failed",
+                    payment_id=payment_id,
+                    amount=int(payment.get("amount", 0)),
+                    currency=str(payment.get("currency", "")).upper(),
+                    payload=payload,
+                )
+            full_refund = payment.get("status") == "refunded" or (
+                refund and int(refund.get("amount", 0)) >= int(payment.get("amount", 0))
+            )
+            if kind == "refund.processed" and full_refund:
+                return WebhookEvent(
+                    event_id=event_id,
+                    type="refund.succeeded",
+                    payment_id=payment_id,
+                    amount=int(refund.get("amount", 0)),
+                    currency=str(refund.get("currency", "")).upper(),
+                    payload=payload,
+                )
+            return WebhookEvent(
+                event_id=event_id,
+                type=f"razorpay.{kind}",
+                payment_id=payment_id,
+                amount=None,
+                currency="",
+                payload=payload,
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InvalidSignature("The webhook body is not a Razorpay event.") from exc
+
+    def _captured_payment(self, order_id: str) -> dict[str, Any] | None:
+        found = _call(lambda: _client().order.payments(order_id, timeout=TIMEOUT_SECONDS))
+        for payment in found.get("items", []):
+            if payment.get("status") in {"captured", "refunded"}:
+                return dict(payment)
+        return None
+
+    def refund(self, *, order: Any, idempotency_key: str) -> str:
+        payment = self._captured_payment(order.provider_payment_id)
+        if payment is None:
+            raise ProviderUnavailable("Razorpay has no captured payment for this order.")
+        client = _client()
+        if payment.get("status") == "refunded":
+            # Already refunded (a retry after a lost answer): report that refund.
+            refunds = _call(
+                lambda: client.payment.fetch_multiple_refund(
+                    payment["id"], {}, timeout=TIMEOUT_SECONDS
+                )
+            )
+            if refunds.get("items"):
+                return str(refunds["items"][0]["id"])
+        refund = _call(
+            lambda: client.payment.refund(
+                payment["id"],
+                {
+                    "amount": order.total,
+                    "receipt": idempotency_key,
+                    "notes": {"order_id": str(order.pk)},
+                },
+                timeout=TIMEOUT_SECONDS,
+            )
+        )
+        return str(refund["id"])
+
+    def payment_state(self, *, payment_id: str) -> WebhookEvent | None:
+        found = _call(lambda: _client().order.fetch(payment_id, timeout=TIMEOUT_SECONDS))
+        if found.get("status") != "paid":
+            return None  # created or attempted: the buyer may still pay
+        return WebhookEvent(
+            event_id=f"reconcile:{payment_id}:paid",
+            type="payment.succeeded",
+            payment_id=payment_id,
+            amount=int(found.get("amount_paid", 0)),
+            currency=str(found.get("currency", "")).upper(),
+            payload=dict(found),
+        )

@@ -1,0 +1,241 @@
+"""Stripe through its official SDK: Checkout Sessions, signed webhooks, refunds.
+
+The payment id Agora keeps is the Checkout Session id (`cs_…`): it exists as soon as the
+buyer is sent to pay, and the session events carry it. Events about a PaymentIntent or a
+charge are traced back to their session.
+
+Stripe's event types become the pipeline's:
+- `checkout.session.completed` (paid) and `checkout.session.async_payment_succeeded`
+  → `payment.succeeded`; a completed session still waiting for an asynchronous payment
+  method is stored and ignored until its outcome arrives;
+- `checkout.session.async_payment_failed` and `checkout.session.expired` → `payment.failed`;
+- `charge.refunded` (the whole charge) → `refund.succeeded`.
+A `payment_intent.payment_failed` is kept as `stripe.payment_intent.payment_failed` and
+changes nothing: on a Checkout page a declined card does not end the session, the buyer may
+try another card, so only the session's own outcome fails the order.
+"""
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import stripe
+from django.conf import settings
+
+from agora.commerce.providers.base import (
+    InvalidSignature,
+    PaymentStart,
+    ProviderUnavailable,
+    WebhookEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "Stripe-Signature"
+TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE  # five minutes, as Stripe recommends
+TIMEOUT_SECONDS: float = 15
+# The SDK retries network errors, 409, 429 and 5xx itself, with the same idempotency key.
+MAX_NETWORK_RETRIES = 2
+
+T = TypeVar("T")
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    wanted = name.lower()
+    return next((value for key, value in headers.items() if key.lower() == wanted), "")
+
+
+def _client() -> stripe.StripeClient:
+    base = settings.STRIPE_API_BASE.rstrip("/")
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        base_addresses={"api": base} if base else None,
+        http_client=stripe.RequestsClient(timeout=TIMEOUT_SECONDS),
+        max_network_retries=MAX_NETWORK_RETRIES,
+    )
+
+
+@contextmanager
+def _unavailable_on_error() -> Iterator[None]:
+    """Timeouts, network errors, 429 and 5xx (after the SDK's retries) are the provider being
+    unavailable; any other refusal is logged as our bug and shown the same way to the buyer,
+    since nothing was charged."""
+    try:
+        yield
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        logger.warning("Stripe is unavailable: %s", exc)
+        raise ProviderUnavailable() from exc
+    except stripe.StripeError as exc:
+        logger.error("Stripe refused a request: %s", exc)
+        raise ProviderUnavailable() from exc
+
+
+def _call(fn: Callable[[], T]) -> T:
+    with _unavailable_on_error():
+        return fn()
+
+
+def line_items(order: Any) -> list[dict[str, Any]]:
+    """The order's courses at their discounted prices, plus tax, summing to the total."""
+    currency = order.currency.lower()
+    lines: list[dict[str, Any]] = [
+        {
+            "quantity": 1,
+            "price_data": {
+                "currency": currency,
+                "unit_amount": item.price - item.discount,
+                "product_data": {"name": item.title},
+            },
+        }
+        for item in order.items.all()
+        if item.price - item.discount > 0
+    ]
+    if order.tax:
+        lines.append(
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": order.tax,
+                    "product_data": {"name": "Tax"},
+                },
+            }
+        )
+    if sum(line["price_data"]["unit_amount"] for line in lines) != order.total:
+        lines = [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency,
+                    "unit_amount": order.total,
+                    "product_data": {"name": f"Order {order.number}"},
+                },
+            }
+        ]
+    return lines
+
+
+def _session_event(event_id: str, kind: str, session: dict[str, Any], payload: Any) -> WebhookEvent:
+    amount = session.get("amount_total")
+    return WebhookEvent(
+        event_id=event_id,
+        type=kind,
+        payment_id=str(session["id"]),
+        amount=int(amount) if amount is not None else None,
+        currency=str(session.get("currency") or "").upper(),
+        payload=payload,
+    )
+
+
+class StripeProvider:
+    name = "stripe"
+
+    @staticmethod
+    def is_configured() -> bool:
+        return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+    def start_payment(self, *, order: Any, idempotency_key: str) -> PaymentStart:
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "line_items": line_items(order),
+            "success_url": (
+                f"{settings.SITE_URL}/orders/{order.pk}/?session_id={{CHECKOUT_SESSION_ID}}"
+            ),
+            "cancel_url": f"{settings.SITE_URL}/orders/{order.pk}/?canceled=1",
+            "client_reference_id": str(order.pk),
+            "metadata": {"order_id": str(order.pk), "order_number": order.number},
+            "payment_intent_data": {
+                "metadata": {"order_id": str(order.pk), "order_number": order.number}
+            },
+        }
+        if getattr(order.buyer, "email", ""):
+            params["customer_email"] = order.buyer.email
+        session = _call(
+            lambda: _client().v1.checkout.sessions.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": idempotency_key},
+            )
+        )
+        return PaymentStart(payment_id=session.id, checkout_url=session.url)
+
+    def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> WebhookEvent:
+        try:
+            stripe.Webhook.construct_event(
+                body,
+                _header(headers, SIGNATURE_HEADER),
+                settings.STRIPE_WEBHOOK_SECRET,
+                tolerance=TOLERANCE_SECONDS,
+            )
+            payload = json.loads(body)
+            event_id = str(payload["id"])
+            kind = str(payload["type"])
+            obj = payload["data"]["object"]
+        except stripe.SignatureVerificationError as exc:
+            raise InvalidSignature() from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidSignature("The webhook body is not a Stripe event.") from exc
+
+        if kind in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
+            if obj.get("payment_status") in {"paid", "no_payment_required"}:
+                return _session_event(event_id, "payment.succeeded", obj, payload)
+            return _session_event(event_id, f"stripe.{kind}", obj, payload)
+        if kind in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
+            return _session_event(event_id, "payment.failed", obj, payload)
+        if kind == "charge.refunded" and obj.get("refunded") and obj.get("payment_intent"):
+            return WebhookEvent(
+                event_id=event_id,
+                type="refund.succeeded",
+                payment_id=self._session_id_for(str(obj["payment_intent"])),
+                amount=int(obj.get("amount_refunded") or 0),
+                currency=str(obj.get("currency") or "").upper(),
+                payload=payload,
+            )
+        payment_id = obj.get("id", "") if str(obj.get("object")) == "checkout.session" else ""
+        return WebhookEvent(
+            event_id=event_id,
+            type=f"stripe.{kind}",
+            payment_id=str(payment_id),
+            amount=None,
+            currency="",
+            payload=payload,
+        )
+
+    def _session_id_for(self, payment_intent_id: str) -> str:
+        sessions = _call(
+            lambda: _client().v1.checkout.sessions.list(
+                {"payment_intent": payment_intent_id, "limit": 1}
+            )
+        )
+        return str(sessions.data[0].id) if sessions.data else ""
+
+    def refund(self, *, order: Any, idempotency_key: str) -> str:
+        client = _client()
+        session = _call(lambda: client.v1.checkout.sessions.retrieve(order.provider_payment_id))
+        payment_intent = session.payment_intent
+        if payment_intent is None:
+            raise ProviderUnavailable("Stripe has no payment for this order to refund.")
+        payment_intent_id = payment_intent if isinstance(payment_intent, str) else payment_intent.id
+        refund = _call(
+            lambda: client.v1.refunds.create(
+                {
+                    "payment_intent": payment_intent_id,
+                    "metadata": {"order_id": str(order.pk), "order_number": order.number},
+                },
+                {"idempotency_key": idempotency_key},
+            )
+        )
+        return str(refund.id)
+
+    def payment_state(self, *, payment_id: str) -> WebhookEvent | None:
+        session = _call(lambda: _client().v1.checkout.sessions.retrieve(payment_id))
+        data = json.loads(str(session))
+        if data.get("status") == "complete" and data.get("payment_status") in {
+            "paid",
+            "no_payment_required",
+        }:
+            return _session_event(f"reconcile:{payment_id}:paid", "payment.succeeded", data, data)
+        if data.get("status") == "expired":
+            return _session_event(f"reconcile:{payment_id}:expired", "payment.failed", data, data)
+        return None
