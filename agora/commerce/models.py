@@ -269,6 +269,9 @@ class Order(models.Model):
     provider = models.CharField(max_length=20)
     provider_payment_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
     checkout_url = models.URLField(max_length=1000, blank=True)
+    # What the buyer's browser needs to open the provider's own checkout (Razorpay's key id,
+    # order id and amount, for example); never secrets.
+    payment_extra = models.JSONField(default=dict, blank=True)
     failure_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -198,11 +198,18 @@ def checkout(
     if not order.provider_payment_id:
         start = provider.start_payment(order=order, idempotency_key=f"order-{order.pk}")
         Order.objects.filter(pk=order.pk).update(
-            provider_payment_id=start.payment_id, checkout_url=start.checkout_url or ""
+            provider_payment_id=start.payment_id,
+            checkout_url=start.checkout_url or "",
+            payment_extra=start.extra,
         )
         order.provider_payment_id = start.payment_id
         order.checkout_url = start.checkout_url or ""
-    payment = {"provider": provider_name, "payment_id": order.provider_payment_id}
+        order.payment_extra = start.extra
+    payment = {
+        **order.payment_extra,
+        "provider": provider_name,
+        "payment_id": order.provider_payment_id,
+    }
     if order.checkout_url:
         payment["checkout_url"] = order.checkout_url
     return CheckoutResult(order=order, payment=payment)

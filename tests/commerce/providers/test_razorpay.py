@@ -135,6 +135,15 @@ class TestStartPayment:
         }
         expected_auth = base64.b64encode(f"{KEY_ID}:{KEY_SECRET}".encode()).decode()
         assert call.header("Authorization") == f"Basic {expected_auth}"
+        # The buyer's browser gets what Razorpay's checkout needs, and no secret.
+        payment = response.json()["payment"]
+        assert payment["provider"] == "razorpay"
+        assert (payment["key_id"], payment["order_id"], payment["amount"]) == (
+            KEY_ID,
+            RZP_ORDER["id"],
+            49900,
+        )
+        assert KEY_SECRET not in str(payment)
 
     def test_the_start_carries_what_razorpay_checkout_needs(self, razorpay_enabled, db):
         order = Order.objects.create(
