@@ -1,167 +1,65 @@
-"""Agora benchmarks: start the production server on loopback, load it, print a table.
+"""Agora benchmarks: the production server on loopback, a closed-loop load, a table.
 
-    make bench                          # SQLite in a temporary folder
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/agora_bench make bench
+    make bench
+    .venv/bin/python bench/run.py --servers uvicorn,gunicorn-sync,gunicorn-gthread
+    .venv/bin/python bench/run.py --only search --duration 20 --no-explain
 
-Each scenario is a list of requests sent by CONCURRENCY keep-alive connections for DURATION
-seconds; the table shows requests/s and latency percentiles. Results are also written to
-bench/results/<timestamp>.json. Nothing here runs in CI.
+The database is BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/agora_bench):
+created if missing, migrated, and filled with 100,000 generated courses unless it already
+holds them. Each scenario is sent by --concurrency keep-alive connections for --duration
+seconds after a short warm-up; the table shows requests/s and latency percentiles, and is
+written to bench/results/<timestamp>-bench.json. Then the plans of the catalog queries are
+printed (bench/explain.py). Nothing here runs in CI.
+
+Cache: by default the server runs with CACHE_DISABLED=true, a cache that keeps nothing, so
+every catalog answer is computed from the database ("cache cold"); --cache warm uses the
+normal per-process cache instead (REDIS_URL if set).
+
+Servers (2 cores here): uvicorn[:workers] (ASGI, as deployed; default 2 workers),
+gunicorn-sync[:workers] (WSGI, default 5), gunicorn-gthread[:workersxthreads] (default 2x8).
 """
 
 import argparse
-import http.client
-import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+import catalog
+from common import (
+    PYTHON,
+    ROOT,
+    Scenario,
+    Server,
+    ServerSpec,
+    load,
+    machine,
+    print_comparison,
+    print_table,
+    request_json,
+    write_results,
+)
+
 BENCH_EMAIL = "bench.user@agora.test"
 BENCH_PASSWORD = "Bench-password-2026"  # noqa: S105
 
 
-@dataclass
-class Scenario:
-    name: str
-    method: str
-    path: str
-    body: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Result:
-    name: str
-    requests: int
-    errors: int
-    seconds: float
-    latencies_ms: list[float]
-
-    def row(self) -> dict[str, float | int | str]:
-        ordered = sorted(self.latencies_ms) or [0.0]
-
-        def pct(p: float) -> float:
-            return round(ordered[min(len(ordered) - 1, int(len(ordered) * p))], 2)
-
-        return {
-            "scenario": self.name,
-            "requests": self.requests,
-            "errors": self.errors,
-            "rps": round(self.requests / self.seconds, 1),
-            "p50_ms": pct(0.50),
-            "p95_ms": pct(0.95),
-            "p99_ms": pct(0.99),
-            "mean_ms": round(statistics.fmean(ordered), 2),
-        }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def load(port: int, scenario: Scenario, concurrency: int, duration: float) -> Result:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop_at = time.monotonic() + duration
-
-    def client() -> None:
-        nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        failed = 0
-        while time.monotonic() < stop_at:
-            started = time.perf_counter()
-            try:
-                conn.request(
-                    scenario.method,
-                    scenario.path,
-                    body=scenario.body,
-                    headers={"Content-Type": "application/json", **scenario.headers},
-                )
-                response = conn.getresponse()
-                response.read()
-                if response.status >= 400:
-                    failed += 1
-                    if failed == 1:
-                        print(f"{scenario.name}: HTTP {response.status}", file=sys.stderr)
-            except (OSError, http.client.HTTPException):
-                failed += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            mine.append((time.perf_counter() - started) * 1000)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors += failed
-
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
-    began = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Result(scenario.name, len(latencies), errors, time.monotonic() - began, latencies)
-
-
-def wait_until_up(port: int, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("the server did not come up")
-
-
-def request_json(port: int, method: str, path: str, body: dict) -> dict:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request(method, path, body=json.dumps(body), headers={"Content-Type": "application/json"})
-    response = conn.getresponse()
-    payload = json.loads(response.read() or b"{}")
-    if response.status >= 400:
-        raise SystemExit(f"{method} {path} -> {response.status}: {payload}")
-    return payload
-
-
-def scenarios_for(port: int) -> list[Scenario]:
+def account_scenarios(port: int) -> list[Scenario]:
     tokens = request_json(
         port, "POST", "/api/v1/auth/login", {"email": BENCH_EMAIL, "password": BENCH_PASSWORD}
     )
     auth = {"Authorization": f"Bearer {tokens['access']}"}
-    login = json.dumps({"email": BENCH_EMAIL, "password": BENCH_PASSWORD}).encode()
+    login = f'{{"email": "{BENCH_EMAIL}", "password": "{BENCH_PASSWORD}"}}'.encode()
     return [
-        Scenario("GET /healthz", "GET", "/healthz"),
-        Scenario("GET /api/v1/me (JWT)", "GET", "/api/v1/me", headers=auth),
-        Scenario("GET / (home page)", "GET", "/"),
-        Scenario("POST /api/v1/auth/login (Argon2)", "POST", "/api/v1/auth/login", body=login),
+        Scenario("GET /healthz", "GET", ["/healthz"]),
+        Scenario("GET /api/v1/me (JWT)", "GET", ["/api/v1/me"], headers=auth),
+        Scenario("GET / (home page)", "GET", ["/"]),
+        Scenario("POST /api/v1/auth/login (Argon2)", "POST", ["/api/v1/auth/login"], body=login),
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--duration", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=2, help="web server processes")
-    args = parser.parse_args()
-
-    var_dir = Path(tempfile.mkdtemp(prefix="agora-bench-"))
-    port = free_port()
+def server_env(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "AGORA_ENV": "production",
@@ -170,72 +68,116 @@ def main() -> None:
         "SECURE_SSL_REDIRECT": "false",
         "RATELIMIT_ENABLE": "false",
         "AGORA_VAR_DIR": str(var_dir),
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{var_dir}/bench.sqlite3"),
+        "DATABASE_URL": args.database_url,
         "LOG_LEVEL": "WARNING",
     }
-    run: Callable[..., subprocess.CompletedProcess] = subprocess.run
-    manage = [PYTHON, "manage.py"]
-    run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    run(
-        [
-            *manage,
-            "shell",
-            "-c",
-            "from agora.accounts.models import User;"
-            f"User.objects.filter(email='{BENCH_EMAIL}').exists() or "
-            f"User.objects.create_user('{BENCH_EMAIL}', '{BENCH_PASSWORD}', name='Bench')",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
-    server = subprocess.Popen(  # noqa: S603
-        [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "agora.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--no-access-log",
-            "--lifespan",
-            "off",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        wait_until_up(port)
-        rows = []
-        for scenario in scenarios_for(port):
-            load(port, scenario, args.concurrency, 1.0)  # warm-up
-            rows.append(load(port, scenario, args.concurrency, args.duration).row())
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    if args.cache == "cold":
+        env["CACHE_DISABLED"] = "true"
+    return env
 
-    header = f"{'scenario':<36}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}"
-    print(
-        f"\n{args.concurrency} connections, {args.duration:.0f}s each, "
-        f"{args.workers} uvicorn workers, {env['DATABASE_URL'].split(':')[0]}"
+
+def create_bench_user(env: dict[str, str]) -> None:
+    catalog.manage(
+        env,
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from agora.accounts.models import User;"
+        f"User.objects.filter(email='{BENCH_EMAIL}').exists() or "
+        f"User.objects.create_user('{BENCH_EMAIL}', '{BENCH_PASSWORD}', name='Bench')",
     )
-    print(header)
-    print("-" * len(header))
-    for row in rows:
-        print(
-            f"{row['scenario']:<36}{row['rps']:>9}{row['p50_ms']:>9}{row['p95_ms']:>9}"
-            f"{row['p99_ms']:>9}{row['errors']:>8}"
-        )
-    out_dir = ROOT / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"settings": vars(args), "results": rows}, indent=2))
+
+
+def measure(spec: ServerSpec, env: dict[str, str], facts: dict, args: argparse.Namespace) -> list:
+    rows = []
+    with Server(spec, env) as server:
+        scenarios = catalog.scenarios(facts) + account_scenarios(server.port)
+        if args.only:
+            scenarios = [s for s in scenarios if args.only.lower() in s.name.lower()]
+        if args.skip:
+            scenarios = [s for s in scenarios if args.skip.lower() not in s.name.lower()]
+        for scenario in scenarios:
+            load(server.port, scenario, args.concurrency, args.warmup)
+            row = load(server.port, scenario, args.concurrency, args.duration).row()
+            row["note"] = scenario.note
+            rows.append(row)
+            print(
+                f"  {spec.label:<22} {scenario.name:<44} {row['rps']:>8} req/s"
+                f"  p95 {row['p95_ms']:>8} ms",
+                file=sys.stderr,
+            )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per scenario")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before measuring")
+    parser.add_argument(
+        "--servers",
+        default=os.environ.get("BENCH_SERVERS", "uvicorn"),
+        help="comma-separated: uvicorn[:N], gunicorn-sync[:N], gunicorn-gthread[:NxT]",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", catalog.DEFAULT_DATABASE_URL),
+    )
+    parser.add_argument("--courses", type=int, default=100_000)
+    parser.add_argument("--instructors", type=int, default=2_000)
+    parser.add_argument("--cache", choices=("cold", "warm"), default="cold")
+    parser.add_argument("--only", default="", help="run the scenarios whose name has this")
+    parser.add_argument("--skip", default="", help="leave out the scenarios whose name has this")
+    parser.add_argument("--no-explain", action="store_true", help="skip the EXPLAIN step")
+    parser.add_argument("--label", default="", help="a note stored with the results")
+    args = parser.parse_args()
+    specs = [ServerSpec.parse(text) for text in args.servers.split(",") if text.strip()]
+
+    var_dir = Path(tempfile.mkdtemp(prefix="agora-bench-"))
+    env = server_env(args, var_dir)
+    facts = catalog.prepare(env, courses=args.courses, instructors=args.instructors)
+    catalog.manage(env, "collectstatic", "--noinput", "-v0")
+    create_bench_user(env)
+
+    results = {spec.label: measure(spec, env, facts, args) for spec in specs}
+
+    engine = args.database_url.split(":")[0]
+    cache_note = (
+        "cache cold: CACHE_DISABLED=true (a cache that keeps nothing), every answer computed"
+        if args.cache == "cold"
+        else "cache warm: the normal cache (REDIS_URL if set, else per-process memory)"
+    )
+    print(
+        f"\n{args.concurrency} connections, {args.duration:.0f}s per scenario after "
+        f"{args.warmup:.0f}s warm-up; {engine} with {facts['courses']:,} courses "
+        f"({facts['published']:,} published); production settings; {cache_note}."
+    )
+    for label, rows in results.items():
+        print_table(label, rows)
+        notes = [f"  {row['scenario']}: {row['note']}" for row in rows if row.get("note")]
+        if notes:
+            print("\n".join(notes))
+    print_comparison(results)
+    out = write_results(
+        "bench",
+        {
+            "settings": {**vars(args), "database_url": args.database_url, "cache": cache_note},
+            "machine": machine(),
+            "catalog": {k: v for k, v in facts.items() if k != "detail_ids"},
+            "results": results,
+        },
+    )
     print(f"\nwritten to {out.relative_to(ROOT)}")
+
+    if not args.no_explain:
+        paths = [
+            "/api/v1/courses",
+            *catalog.filtered_paths()[:4],
+            *(f"/api/v1/courses?q={word}" for word in catalog.SEARCH_WORDS),
+            f"/api/v1/courses/{facts['detail_ids'][0]}",
+        ]
+        subprocess.run([PYTHON, "bench/explain.py", *paths], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
 if __name__ == "__main__":

@@ -38,12 +38,13 @@ def paginate(queryset: QuerySet | list, *, page: int, page_size: int) -> dict[st
         # A negative slice would be silently wrong on a list and a crash on a QuerySet.
         raise ValueError("page and page_size must be at least 1")
     page_size = min(page_size, MAX_PAGE_SIZE)
-    count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
-    # A page past the end is an empty page, not an error: lists shrink between two calls.
     start = (page - 1) * page_size
-    return {
-        "items": list(queryset[start : start + page_size]),
-        "count": count,
-        "page": page,
-        "page_size": page_size,
-    }
+    items = list(queryset[start : start + page_size])
+    # A page that is neither empty nor full is the last one: its position gives the exact
+    # count, and the (often costlier) COUNT query is not needed.
+    if items and len(items) < page_size:
+        count = start + len(items)
+    else:
+        count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+    # A page past the end is an empty page, not an error: lists shrink between two calls.
+    return {"items": items, "count": count, "page": page, "page_size": page_size}

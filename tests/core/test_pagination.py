@@ -67,3 +67,23 @@ class TestPaginateQuerySet:
         page = paginate(User.objects.order_by("pk"), page=5, page_size=10)
 
         assert page == {"items": [], "count": 2, "page": 5, "page_size": 10}
+
+
+@pytest.mark.django_db
+def test_a_short_page_needs_no_count_query(django_assert_num_queries):
+    UserFactory.create_batch(3)
+
+    with django_assert_num_queries(1):
+        page = paginate(User.objects.order_by("pk"), page=1, page_size=20)
+
+    assert page["count"] == 3
+
+
+@pytest.mark.django_db
+def test_a_short_last_page_counts_from_its_position(django_assert_num_queries):
+    UserFactory.create_batch(25)
+
+    with django_assert_num_queries(1):
+        page = paginate(User.objects.order_by("pk"), page=2, page_size=20)
+
+    assert (page["count"], len(page["items"])) == (25, 5)

@@ -1,0 +1,74 @@
+"""`manage.py generate_catalog --courses 100000 --instructors 2000`: a big synthetic catalog
+for benchmarks (see agora/catalog/management/catalog_generator.py). Never on a real database."""
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from agora.catalog.management.catalog_generator import generate_catalog
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr; without a terminal, a line every tenth."""
+
+    def __init__(self, stream: Any = None, width: int = 30) -> None:
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.started = time.monotonic()
+        self.is_terminal = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.last_tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        fraction = done / total if total else 1.0
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        remaining = (total - done) / rate if rate > 0 else 0.0
+        filled = int(self.width * fraction)
+        line = (
+            f"[{'#' * filled}{'.' * (self.width - filled)}] {done:,}/{total:,} courses"
+            f"  {rate:,.0f}/s  {elapsed:,.0f}s elapsed, ~{remaining:,.0f}s left"
+        )
+        if self.is_terminal:
+            self.stream.write("\r" + line + ("\n" if done >= total else ""))
+            self.stream.flush()
+        elif int(fraction * 10) > self.last_tenth:
+            self.last_tenth = int(fraction * 10)
+            self.stream.write(line + "\n")
+
+
+class Command(BaseCommand):
+    help = "Add a large synthetic catalog (instructors, courses, curricula) for benchmarks."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--courses", type=int, required=True, help="courses to add")
+        parser.add_argument("--instructors", type=int, required=True, help="instructors to add")
+        parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        parser.add_argument(
+            "--batch-size", type=int, default=1000, help="courses per transaction (default 1000)"
+        )
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["courses"] < 0 or options["instructors"] < 1 or options["batch_size"] < 1:
+            raise CommandError("--courses must be >= 0, --instructors and --batch-size >= 1.")
+        progress = None if options["no_progress"] else ProgressBar(self.stderr._out)
+        try:
+            result = generate_catalog(
+                courses=options["courses"],
+                instructors=options["instructors"],
+                seed=options["seed"],
+                batch_size=options["batch_size"],
+                progress=progress,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Added {result.instructors:,} instructors and {result.courses:,} courses "
+                f"({result.published:,} published; {result.modules:,} modules, "
+                f"{result.lessons:,} lessons, {result.questions:,} quiz questions) "
+                f"in {result.seconds:,.1f}s."
+            )
+        )

@@ -1,0 +1,222 @@
+"""The public course list is served by indexes for every filter and sort, on both engines.
+
+Each case calls GET /api/v1/courses, captures the SELECTs it runs on catalog_course (the page
+and its count) and asks the database for their plans. A plan passes when:
+
+- it never reads the whole course table (PostgreSQL "Seq Scan" or a full walk of an index over
+  every course; SQLite "SCAN catalog_course" other than through a published-only index);
+- a sort without filters takes its order from an index instead of sorting every published
+  course;
+- the count of a selective filter (a subcategory, free courses, a level, a language, a search)
+  is answered through an index condition, not by reading every published course. Broad
+  filters (a top-level category, paid courses) may read most courses: that is what they match.
+
+How the plans are made meaningful on a test-sized table:
+- PostgreSQL, with a few hundred rows, rightly prefers sequential scans and in-memory sorts.
+  The test copies the generated courses up to a few thousand rows, runs ANALYZE, and sets
+  `enable_seqscan = off` and `enable_sort = off` for its transaction (SET LOCAL): a
+  sequential scan or a sort that remains has no index to replace it.
+- SQLite has no such switches; its planner follows table statistics, so the test runs ANALYZE
+  over a realistic mix of generated courses, as `PRAGMA optimize` would in production.
+  Without statistics SQLite guesses that `status = 'published'` is selective and reads every
+  published course through course_status_created (see bench/README.md).
+
+The plans on 100,000 courses are printed by `make bench` (bench/explain.py).
+"""
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.db import connection
+
+from agora.catalog.management.catalog_generator import generate_catalog
+from agora.catalog.models import Course
+from tests.conftest import ApiClient
+
+SORTS = ["newest", "rating", "popular", "trending", "price_asc", "price_desc"]
+SELECTIVE_FILTERS: list[dict[str, Any]] = [
+    {"category": "web-development"},
+    {"price": "free"},
+    {"min_rating": "4.8"},
+    {"level": "advanced"},
+    {"language": "de"},
+    {"q": "python"},
+    {"q": "python", "sort": "newest"},
+    {"category": "web-development", "price": "paid", "sort": "price_desc"},
+    {"category": "graphic-design", "price": "free", "sort": "newest"},
+    {"language": "es", "sort": "rating"},
+]
+BROAD_FILTERS: list[dict[str, Any]] = [
+    {"category": "development"},  # a top-level category: its subcategories too
+    {"price": "paid"},
+    {"min_rating": "4.0", "sort": "price_asc"},
+    {"category": "development", "price": "paid", "sort": "rating"},
+    {"level": "beginner", "language": "en", "sort": "trending"},
+]
+COPIES_ON_POSTGRES = 40
+
+
+def _multiply_courses(copies: int) -> None:
+    """Copies every course `copies` times in one INSERT ... SELECT: the same mix of
+    categories, prices and words, at a size where PostgreSQL's costs resemble production."""
+    columns = [f.column for f in Course._meta.concrete_fields if f.column not in {"id", "slug"}]
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO catalog_course ({names}, slug)"  # noqa: S608 - model column names
+            f" SELECT {names}, slug || '-copy-' || n FROM catalog_course,"
+            " generate_series(1, %s) AS n",
+            [copies],
+        )
+
+
+@pytest.fixture
+def catalog(db):
+    generate_catalog(courses=240, instructors=6, seed=11, batch_size=240)
+    if connection.vendor == "postgresql":
+        _multiply_courses(COPIES_ON_POSTGRES)
+    with connection.cursor() as cursor:
+        # Statistics of these rows (inside the test's transaction), so that the plans do not
+        # depend on whatever an earlier test or autovacuum left behind.
+        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+    assert Course.objects.published().count() > 200
+
+
+def course_selects(api: ApiClient, params: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The SELECTs on catalog_course that the list endpoint runs for these parameters."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(execute, sql, sql_params, many, context):
+        captured.append((sql, sql_params))
+        return execute(sql, sql_params, many, context)
+
+    with connection.execute_wrapper(capture):
+        response = api.get(f"/courses?{urlencode(params)}")
+    assert response.status_code == 200, response.content
+    selects = [
+        (sql, sql_params)
+        for sql, sql_params in captured
+        if sql.lstrip().upper().startswith("SELECT") and '"catalog_course"' in sql
+    ]
+    assert selects, "the endpoint read no courses"
+    return selects
+
+
+def partial_indexes() -> set[str]:
+    """Indexes over published courses only: reading one whole reads no other course."""
+    if connection.vendor == "postgresql":
+        sql = "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE tbl_name = %s AND sql LIKE %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ("catalog_course", "% WHERE %"))
+        return {row[0] for row in cursor.fetchall()}
+
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+def _nodes(node: dict[str, Any], parents: tuple[dict[str, Any], ...] = ()):
+    yield node, parents
+    for child in node.get("Plans", []):
+        yield from _nodes(child, (*parents, node))
+
+
+def _index_condition(node: dict[str, Any]) -> bool:
+    """Whether an index condition picks the rows this scan reads (a bitmap built from a
+    whole partial index, with no condition, picks nothing)."""
+    if "Index Cond" in node:
+        return True
+    return any(
+        _index_condition(child)
+        for child in node.get("Plans", [])
+        if child.get("Parent Relationship") not in {"SubPlan", "InitPlan"}
+        and child["Node Type"] in {"Bitmap Index Scan", "BitmapAnd", "BitmapOr"}
+    )
+
+
+def postgres_problems(sql: str, params: Any, *, filtered: bool, must_pick: bool) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        raw = cursor.fetchone()[0]
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    problems = []
+    for node, parents in _nodes(plan):
+        if node.get("Relation Name") != "catalog_course":
+            continue
+        kind = node["Node Type"]
+        if kind == "Seq Scan":
+            problems.append("sequential scan of catalog_course")
+        whole_index = kind in {"Index Scan", "Index Only Scan"} and "Index Cond" not in node
+        if whole_index and node["Index Name"] not in partial_indexes():
+            problems.append(f"full scan of catalog_course through {node['Index Name']}")
+        sorted_above = any(p["Node Type"] in {"Sort", "Incremental Sort"} for p in parents)
+        picked_by_index = _index_condition(node)
+        if sorted_above and not (filtered and picked_by_index):
+            problems.append(f"every published course sorted ({kind} {node.get('Index Name')})")
+        if must_pick and not picked_by_index:
+            problems.append(f"every published course read ({kind} {node.get('Index Name')})")
+    return problems
+
+
+# --- SQLite ----------------------------------------------------------------------------------
+def sqlite_problems(sql: str, params: Any, *, filtered: bool, must_pick: bool) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        steps = [row[3] for row in cursor.fetchall()]
+    problems = []
+    course_steps = [s for s in steps if s.split(" ")[1:2] == ["catalog_course"]]
+    for step in course_steps:
+        if step.startswith("SCAN catalog_course") and step.split(" ")[-1] not in partial_indexes():
+            problems.append(f"full scan: {step}")
+    sorts_everything = any(s.startswith("USE TEMP B-TREE FOR ORDER BY") for s in steps)
+    # "(status=?)" alone picks every published course; any other condition is a filter.
+    picked_by_index = any(
+        step.startswith("SEARCH") and "(status=?)" not in step for step in course_steps
+    ) or any("catalog_course_fts" in s for s in steps)
+    if sorts_everything and not (filtered and picked_by_index):
+        problems.append(f"every published course sorted: {steps}")
+    if must_pick and not picked_by_index:
+        problems.append(f"every published course read: {steps}")
+    return problems
+
+
+def plan_problems(api: ApiClient, params: dict[str, Any], *, selective: bool) -> list[str]:
+    filtered = any(name != "sort" for name in params)
+    check = postgres_problems if connection.vendor == "postgresql" else sqlite_problems
+    problems = []
+    for sql, sql_params in course_selects(api, params):
+        counting = "COUNT(" in sql.upper()
+        found = check(sql, sql_params, filtered=filtered, must_pick=selective and counting)
+        problems += [f"{problem}\n  in {sql[:160]}" for problem in found]
+    return problems
+
+
+def test_each_sort_reads_courses_in_index_order(catalog, api):
+    problems = {sort: plan_problems(api, {"sort": sort}, selective=False) for sort in SORTS}
+    assert {sort: found for sort, found in problems.items() if found} == {}
+
+
+def test_each_filter_is_answered_through_an_index(catalog, api):
+    problems = {
+        urlencode(params): plan_problems(api, params, selective=params in SELECTIVE_FILTERS)
+        for params in SELECTIVE_FILTERS + BROAD_FILTERS
+    }
+    assert {case: found for case, found in problems.items() if found} == {}
+
+
+def test_instructor_filter_is_answered_through_an_index(catalog, api):
+    owner_id = Course.objects.published().values_list("owner_id", flat=True).first()
+    assert plan_problems(api, {"instructor": owner_id}, selective=True) == []
+
+
+def test_the_check_reports_a_query_no_index_serves(catalog):
+    sql = (
+        'SELECT COUNT(*) FROM "catalog_course"'
+        ' WHERE "catalog_course"."status" = %s AND "catalog_course"."views_count" = %s'
+    )
+    check = postgres_problems if connection.vendor == "postgresql" else sqlite_problems
+    assert check(sql, ("published", 3), filtered=True, must_pick=True) != []
