@@ -1,0 +1,175 @@
+import csv
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from agora.commerce.models import (
+    CommissionOverride,
+    Coupon,
+    LedgerEntry,
+    LedgerTransaction,
+    Order,
+    OrderItem,
+    PaymentEvent,
+    PlatformSettings,
+    TaxRate,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money records are written by the services only; the admin reads them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ["country", "name", "basis_points"]
+    search_fields = ["country", "name"]
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "percent_off",
+        "amount_off",
+        "currency",
+        "course",
+        "instructor",
+        "uses",
+        "max_uses",
+        "expires_at",
+        "is_active",
+    ]
+    list_filter = ["is_active"]
+    search_fields = ["code"]
+    raw_id_fields = ["course", "instructor", "created_by"]
+    readonly_fields = ["uses"]
+
+
+@admin.register(CommissionOverride)
+class CommissionOverrideAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "commission_basis_points", "note", "created_at"]
+    raw_id_fields = ["course", "instructor"]
+
+
+@admin.register(PlatformSettings)
+class PlatformSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "updated_at", "updated_by"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not PlatformSettings.objects.exists()
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "course",
+        "title",
+        "price",
+        "discount",
+        "commission_basis_points",
+        "instructor_shares",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "buyer",
+        "status",
+        "total",
+        "currency",
+        "provider",
+        "created_at",
+        "paid_at",
+    ]
+    list_filter = ["status", "provider", "currency"]
+    search_fields = ["buyer__email", "provider_payment_id"]
+    inlines = [OrderItemInline]
+
+
+@admin.register(PaymentEvent)
+class PaymentEventAdmin(ReadOnlyAdmin):
+    """Every webhook as received, and what processing it did (amount mismatches show here)."""
+
+    list_display = [
+        "received_at",
+        "provider",
+        "type",
+        "payment_id",
+        "amount",
+        "currency",
+        "processed_at",
+        "outcome",
+    ]
+    list_filter = ["provider", "type"]
+    search_fields = ["event_id", "payment_id", "outcome"]
+
+
+class LedgerEntryInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+    readonly_fields = ["account", "instructor", "amount", "currency"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "idempotency_key", "description"]
+    list_filter = ["kind"]
+    search_fields = ["idempotency_key", "description"]
+    inlines = [LedgerEntryInline]
+    actions = ["export_csv"]
+
+    @admin.action(description="Export the selected transactions' entries as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="agora-ledger.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "transaction",
+                "created_at",
+                "kind",
+                "key",
+                "account",
+                "instructor_id",
+                "amount",
+                "currency",
+            ]
+        )
+        entries = LedgerEntry.objects.filter(transaction__in=queryset).select_related("transaction")
+        for entry in entries.order_by("transaction_id", "id"):
+            writer.writerow(
+                [
+                    entry.transaction_id,
+                    entry.transaction.created_at.isoformat(),
+                    entry.transaction.kind,
+                    entry.transaction.idempotency_key,
+                    entry.account,
+                    entry.instructor_id or "",
+                    entry.amount,
+                    entry.currency,
+                ]
+            )
+        return response
