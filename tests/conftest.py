@@ -90,6 +90,17 @@ class ApiClient:
         return self.call("DELETE", path, body, **kw)
 
 
+HTMX = {"HX-Request": "true"}
+
+
+def client_for(user: Any = None) -> Client:
+    """A browser session: signed in as `user`, or anonymous."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 def login_tokens(email: str, password: str = PASSWORD) -> dict[str, Any]:
     response = ApiClient().post("/auth/login", {"email": email, "password": password})
     assert response.status_code == 200, response.content

@@ -40,20 +40,12 @@ from tests.catalog.factories import (
     UrlResourceFactory,
     course_with_curriculum,
 )
+from tests.conftest import HTMX, client_for
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HX-Request": "true"}
-
 
 # --- helpers ---------------------------------------------------------------------------------
-def client_for(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
 def html_of(response) -> str:
     return response.content.decode()
 

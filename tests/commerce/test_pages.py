@@ -6,7 +6,6 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from agora.catalog import access
@@ -14,17 +13,9 @@ from agora.commerce.models import Coupon, LedgerEntry, Order, TaxRate
 from agora.commerce.services import checkout, payments
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import published_course
+from tests.conftest import HTMX, client_for
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HX-Request": "true"}
-
-
-def client_for(user=None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def text_of(response) -> str:
