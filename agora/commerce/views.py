@@ -235,6 +235,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = queries.get_order_for_viewer(user=request.user, order_id=order_id)
+    if not _is_htmx(request) and payments.settle_on_return(order=order):
+        order = queries.get_order_for_viewer(user=request.user, order_id=order_id)
     context = {
         "order": order,
         "items": list(order.items.select_related("course")),

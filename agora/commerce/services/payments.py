@@ -253,3 +253,22 @@ def _store_reconciled(order: Order, state: WebhookEvent) -> PaymentEvent:
         },
     )
     return stored
+
+
+def settle_on_return(*, order: Order) -> str | None:
+    """When the buyer comes back from the provider's page, ask the provider at once instead of
+    waiting for its webhook (PayPal captures an approved order only when asked). The answer
+    goes through the same pipeline; a provider that is down changes nothing (reconciliation
+    retries later). Returns the outcome, or None when there was nothing to settle."""
+    if order.status != OrderStatus.PENDING or not order.provider_payment_id:
+        return None
+    if order.provider not in providers.enabled():
+        return None
+    try:
+        state = providers.get(order.provider).payment_state(payment_id=order.provider_payment_id)
+    except providers.ProviderUnavailable:
+        logger.warning("provider %s unavailable while settling order %s", order.provider, order.pk)
+        return None
+    if state is None:
+        return None
+    return process_event(event_id=_store_reconciled(order, state).pk)

@@ -307,3 +307,65 @@ def test_refund_refunds_the_capture(
     [call] = paypal_enabled.calls("POST", "/v2/payments/captures/CAPTURE-1/refund")
     assert call.json()["amount"] == {"currency_code": "USD", "value": "20.00"}
     assert call.header("PayPal-Request-Id") == f"refund-{order.pk}"
+
+
+APPROVED_THEN_CAPTURED = {
+    "status": "COMPLETED",
+    "purchase_units": [
+        {
+            "payments": {
+                "captures": [
+                    {
+                        "id": "CAPTURE-1",
+                        "status": "COMPLETED",
+                        "amount": {"currency_code": "USD", "value": "20.00"},
+                    }
+                ]
+            }
+        }
+    ],
+}
+
+
+@pytest.mark.django_db
+class TestReturnFromPayPal:
+    def test_coming_back_to_the_order_page_captures_and_fulfils(
+        self, order, paypal_enabled, buyer, course, django_capture_on_commit_callbacks
+    ):
+        paypal_enabled.on(
+            "GET", f"/v2/checkout/orders/{PP_ORDER_ID}", Answer(200, {"status": "APPROVED"})
+        )
+        paypal_enabled.on(
+            "POST",
+            f"/v2/checkout/orders/{PP_ORDER_ID}/capture",
+            Answer(201, APPROVED_THEN_CAPTURED),
+        )
+        browser = Client()
+        browser.force_login(buyer)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = browser.get(f"/orders/{order.pk}/?token={PP_ORDER_ID}&PayerID=P1")
+
+        assert response.status_code == 200
+        assert Order.objects.get(pk=order.pk).status == "paid"
+        assert access.has_learner_access(buyer, course)
+        assert len(paypal_enabled.calls("POST", f"/v2/checkout/orders/{PP_ORDER_ID}/capture")) == 1
+
+    def test_paypal_being_down_leaves_the_order_pending(self, order, paypal_enabled, buyer):
+        paypal_enabled.on("GET", f"/v2/checkout/orders/{PP_ORDER_ID}", Answer(503, {}))
+        browser = Client()
+        browser.force_login(buyer)
+
+        response = browser.get(f"/orders/{order.pk}/")
+
+        assert response.status_code == 200
+        assert Order.objects.get(pk=order.pk).status == "pending"
+        assert PaymentEvent.objects.count() == 0
+
+    def test_polling_does_not_ask_paypal(self, order, paypal_enabled, buyer):
+        browser = Client()
+        browser.force_login(buyer)
+
+        browser.get(f"/orders/{order.pk}/", headers={"HX-Request": "true"})
+
+        assert paypal_enabled.calls("GET", f"/v2/checkout/orders/{PP_ORDER_ID}") == []
