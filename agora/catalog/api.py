@@ -2,7 +2,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_auth, viewer
 from agora.catalog import access, cache_keys, queries, services
+from agora.catalog.downloads import resource_response
 from agora.catalog.models import Course, Lesson, Module
 from agora.catalog.schemas import (
     CategoryOut,
@@ -523,13 +524,4 @@ def delete_resource(request: HttpRequest, resource_id: int) -> Status:
 )
 def download_resource(request: HttpRequest, resource_id: int) -> HttpResponseBase:
     resource = queries.get_resource_for_download(user=viewer(request), resource_id=resource_id)
-    if resource.url:
-        return HttpResponseRedirect(resource.url)
-    response = FileResponse(
-        resource.file.open("rb"),
-        as_attachment=True,
-        filename=f"{resource.title}.{(resource.file.name or '').rsplit('.', 1)[-1]}",
-        content_type=resource.content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return resource_response(resource)

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from agora.accounts import services as account_services
 from agora.accounts.models import User
 from agora.catalog import access, cache_keys, queries, services
+from agora.catalog.downloads import resource_response
 from agora.catalog.forms import (
     LANGUAGES,
     LEVEL_LABELS,
@@ -222,17 +223,7 @@ def lesson_preview(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespo
 def resource_download(request: HttpRequest, resource_id: int) -> HttpResponseBase:
     """A lesson's file or link, with the same access as the lesson (signed-in session)."""
     resource = queries.get_resource_for_download(user=request.user, resource_id=resource_id)
-    if resource.url:
-        return HttpResponseRedirect(resource.url)
-    extension = (resource.file.name or "").rsplit(".", 1)[-1]
-    response = FileResponse(
-        resource.file.open("rb"),
-        as_attachment=True,
-        filename=f"{resource.title}.{extension}",
-        content_type=resource.content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return resource_response(resource)
 
 
 # --- studio ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from ninja.pagination import paginate
 
 from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_auth
 from agora.commerce import queries
+from agora.commerce.downloads import invoice_response
 from agora.commerce.models import Order
 from agora.commerce.schemas import (
     CheckoutIn,
@@ -21,7 +22,7 @@ from agora.commerce.schemas import (
     WebhookAck,
 )
 from agora.commerce.services import checkout as checkout_service
-from agora.commerce.services import commission, coupons, invoices, payments, refunds
+from agora.commerce.services import commission, coupons, payments, refunds
 from agora.core import ratelimit
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
@@ -71,9 +72,7 @@ def get_order(request: HttpRequest, order_id: int) -> Order:
 )
 def order_invoice(request: HttpRequest, order_id: int) -> HttpResponse:
     order = queries.get_order_for_viewer(user=current_user(request), order_id=order_id)
-    response = HttpResponse(invoices.render_invoice(order=order), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="agora-invoice-{order.number}.pdf"'
-    return response
+    return invoice_response(order)
 
 
 @router.post(

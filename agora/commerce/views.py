@@ -20,13 +20,14 @@ from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course
 from agora.commerce import queries
+from agora.commerce.downloads import invoice_response
 from agora.commerce.forms import CheckoutForm, RefundForm
 from agora.commerce.models import (
     Order,
     OrderStatus,
 )
 from agora.commerce.services import checkout as checkout_service
-from agora.commerce.services import coupons, invoices, payments, refunds
+from agora.commerce.services import coupons, payments, refunds
 from agora.core import ratelimit
 from agora.core.errors import DomainError, NotFound
 
@@ -254,10 +255,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 def order_invoice(request: HttpRequest, order_id: int) -> HttpResponse:
     order = queries.get_order_for_viewer(user=request.user, order_id=order_id)
-    response = HttpResponse(invoices.render_invoice(order=order), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="agora-invoice-{order.number}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return invoice_response(order)
 
 
 @login_required
