@@ -3,10 +3,14 @@
 from ninja.renderers import JSONRenderer
 
 from agora.accounts.api import router as accounts_router
+from agora.analytics.api import router as analytics_router
 from agora.catalog.api import router as catalog_router
 from agora.commerce.api import router as commerce_router
+from agora.community.api import router as community_router
 from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
+from agora.learning.api import router as learning_router
+from agora.learning.certificates_api import router as certificates_router
 
 api = AgoraAPI(
     title="Agora API",
@@ -26,3 +30,7 @@ install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
 api.add_router("", commerce_router)
+api.add_router("", community_router)
+api.add_router("", analytics_router)
+api.add_router("", learning_router)
+api.add_router("", certificates_router)

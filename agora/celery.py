@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
         "task": "agora.commerce.tasks.release_escrow",
         "schedule": crontab(minute=5, hour=2),
     },
+    "commerce-run-payouts": {
+        "task": "agora.commerce.tasks.run_payouts",
+        "schedule": crontab(minute=35, hour=3),
+    },
     "catalog-recompute-trending": {
         "task": "agora.catalog.tasks.recompute_trending",
         "schedule": crontab(minute="*/30"),

@@ -1,10 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from agora.accounts import views as account_views
 from agora.api import api
+from agora.catalog.media import serve_public_media
 from agora.commerce import views as commerce_views
 from agora.core import health
 from agora.core.api_errors import api_not_found
@@ -23,14 +23,16 @@ urlpatterns = [
     path("people/<int:user_id>/", account_views.public_profile, name="public_profile"),
     path("pay/demo/<str:payment_id>/", commerce_views.demo_pay, name="demo_pay"),
     path("", include("agora.commerce.urls")),
+    path("", include("agora.learning.urls")),
+    path("", include("agora.community.urls")),
+    path("", include("agora.analytics.urls")),
     path("", include("agora.catalog.urls")),
 ]
 
 if not settings.IS_PRODUCTION:
-    # In production the web server or object storage serves uploads.
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    # In production the web server or object storage serves uploads (the public folders
+    # only: lesson files go through signed links, see agora/catalog/media.py).
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_public_media)]
 
 handler404 = "agora.core.views.page_not_found"
 handler500 = "agora.core.views.server_error"

@@ -120,13 +120,20 @@ def request_json(port: int, method: str, path: str, body: dict | None = None) ->
 # --- servers ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ServerSpec:
-    """`uvicorn[:workers]`, `gunicorn-sync[:workers]` or `gunicorn-gthread[:workersxthreads]`."""
+    """`uvicorn[:workers]`, `gunicorn-sync[:workers]`, `gunicorn-gthread[:workersxthreads]`,
+    `granian-wsgi[:workersxthreads]` or `granian-asgi[:workers]`."""
 
     kind: str
     workers: int
     threads: int = 1
 
-    DEFAULTS = {"uvicorn": (2, 1), "gunicorn-sync": (5, 1), "gunicorn-gthread": (2, 8)}
+    DEFAULTS = {
+        "uvicorn": (2, 1),
+        "gunicorn-sync": (5, 1),
+        "gunicorn-gthread": (2, 8),
+        "granian-wsgi": (2, 8),
+        "granian-asgi": (2, 1),
+    }
 
     @classmethod
     def parse(cls, text: str) -> "ServerSpec":
@@ -142,7 +149,7 @@ class ServerSpec:
 
     @property
     def label(self) -> str:
-        if self.kind == "gunicorn-gthread":
+        if self.kind in ("gunicorn-gthread", "granian-wsgi"):
             return f"{self.kind} {self.workers}x{self.threads}"
         return f"{self.kind} {self.workers}w"
 
@@ -153,6 +160,18 @@ class ServerSpec:
                 "--host", "127.0.0.1", "--port", str(port),
                 "--workers", str(self.workers),
                 "--no-access-log", "--lifespan", "off",
+            ]  # fmt: skip
+        if self.kind.startswith("granian"):
+            interface = self.kind.removeprefix("granian-")
+            module = "agora.wsgi:application" if interface == "wsgi" else "agora.asgi:application"
+            return [
+                PYTHON, "-m", "granian", "--interface", interface, module,
+                "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(self.workers),
+                *(["--blocking-threads", str(self.threads)] if interface == "wsgi" else []),
+                "--backlog", "512",
+                "--log-level", "warning",
+                "--no-ws",
             ]  # fmt: skip
         worker_class = "sync" if self.kind == "gunicorn-sync" else "gthread"
         return [

@@ -11,6 +11,7 @@ many queries each request made and whether any of them read the course table seq
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -26,32 +27,36 @@ from django.test import Client  # noqa: E402
 CATALOG_TABLES = ('"catalog_course"', '"catalog_module"', '"catalog_lesson"')
 
 
-def captured_selects(client: Client, path: str) -> tuple[int, list[tuple[str, object]]]:
-    captured: list[tuple[str, object]] = []
+def captured_selects(client: Client, path: str) -> tuple[int, list[tuple[str, list[str]]]]:
+    """How many queries answering `path` ran, and each SELECT on the catalog with its plan.
+
+    The plan is taken as the query runs, on the same connection and in the same transaction,
+    so it shows what the database really did under the settings the code chose (the search
+    switches sequential scans off for its queries: catalog/search.py)."""
+    total = 0
+    selects: list[tuple[str, list[str]]] = []
 
     def capture(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
-        captured.append((sql, params))
+        nonlocal total
+        total += 1
+        wanted = sql.lstrip().upper().startswith("SELECT")
+        if wanted and any(t in sql for t in CATALOG_TABLES):
+            selects.append((sql, plan(context["cursor"].cursor, sql, params)))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):
         response = client.get(path, HTTP_HOST="127.0.0.1")
     if response.status_code != 200:
         raise SystemExit(f"GET {path} -> {response.status_code}")
-    selects = [
-        (sql, params)
-        for sql, params in captured
-        if sql.lstrip().upper().startswith("SELECT") and any(t in sql for t in CATALOG_TABLES)
-    ]
-    return len(captured), selects
+    return total, selects
 
 
-def plan(sql: str, params: object) -> list[str]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        return [row[3] for row in cursor.fetchall()]
+def plan(cursor: Any, sql: str, params: object) -> list[str]:
+    if connection.vendor == "postgresql":
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        return [row[0] for row in cursor.fetchall()]
+    cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+    return [row[3] for row in cursor.fetchall()]
 
 
 def shorten(sql: str, limit: int = 240) -> str:
@@ -67,8 +72,7 @@ def main(paths: list[str]) -> None:
         print(f"\n=== GET {path}  ({total} queries in all, {len(selects)} on the catalog)")
         worst_ms = 0.0
         sequential = False
-        for sql, params in selects:
-            lines = plan(sql, params)
+        for sql, lines in selects:
             print(f"\n-- {shorten(sql)}")
             print("\n".join(lines))
             for line in lines:

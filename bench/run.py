@@ -15,8 +15,9 @@ Cache: by default the server runs with CACHE_DISABLED=true, a cache that keeps n
 every catalog answer is computed from the database ("cache cold"); --cache warm uses the
 normal per-process cache instead (REDIS_URL if set).
 
-Servers (2 cores here): uvicorn[:workers] (ASGI, as deployed; default 2 workers),
-gunicorn-sync[:workers] (WSGI, default 5), gunicorn-gthread[:workersxthreads] (default 2x8).
+Servers (2 cores here): uvicorn[:workers] (ASGI; default 2 workers), gunicorn-sync[:workers]
+(WSGI, default 5), gunicorn-gthread[:workersxthreads] (default 2x8), granian-wsgi[:workersx
+threads] (default 2x8) and granian-asgi[:workers] (default 2).
 """
 
 import argparse
@@ -118,7 +119,8 @@ def main() -> None:
     parser.add_argument(
         "--servers",
         default=os.environ.get("BENCH_SERVERS", "uvicorn"),
-        help="comma-separated: uvicorn[:N], gunicorn-sync[:N], gunicorn-gthread[:NxT]",
+        help="comma-separated: uvicorn[:N], gunicorn-sync[:N], gunicorn-gthread[:NxT], "
+        "granian-wsgi[:NxT], granian-asgi[:N]",
     )
     parser.add_argument(
         "--database-url",

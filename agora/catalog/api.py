@@ -12,14 +12,17 @@ from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_a
 from agora.catalog import access, cache_keys, queries, services
 from agora.catalog.downloads import resource_response
 from agora.catalog.models import Course, Lesson, Module
+from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
 from agora.catalog.schemas import (
     CategoryOut,
     CoInstructorsIn,
     CourseDetailOut,
     CourseIn,
     CourseListItemOut,
+    CoursePageOut,
     CoursePatchIn,
     FacetsOut,
+    FeatureIn,
     InstructorsOut,
     LessonIn,
     LessonOrderIn,
@@ -90,12 +93,20 @@ def list_categories(request: HttpRequest) -> HttpResponse:
 
 @router.get(
     "/courses",
-    response={200: PagePagination.Output, 422: E},
+    response={200: CoursePageOut, 422: E},
     summary="Published courses: search, filter, sort, paginate",
     description=(
-        "`q` searches title, subtitle, description and instructor names; `category` takes a "
-        "slug (subcategories included); `price` is free or paid; `sort` is relevance, newest, "
-        "rating, popular, trending, price_asc or price_desc. Items are CourseListItemOut."
+        "`q` searches title, subtitle, description and instructor names (every word must "
+        "match; each word also matches as a prefix; on PostgreSQL a misspelt title word "
+        "still matches when the words alone find few courses). `category` takes a slug "
+        "(subcategories included); `price` is free or paid; `sort` is relevance (the default "
+        "with `q`: title matches first, then subtitle and instructor matches, then "
+        "description matches), newest, rating, popular (the default without `q`), trending, "
+        "price_asc or price_desc.\n\n"
+        f"`count` is exact below {LIST_COUNT_LIMIT:,} courses ({SEARCH_LIMIT:,} with `q`); "
+        "a list that reaches the limit reports the limit as its count and "
+        "`count_exact: false`. A search reaches its first "
+        f"{SEARCH_LIMIT:,} results: later pages are empty (narrow the search instead)."
     ),
 )
 def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpResponse:
@@ -103,12 +114,12 @@ def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpRespon
     filters.validate()
 
     def build() -> dict[str, Any]:
-        page = paginate_items(
-            queries.list_courses(filters), page=params.page, page_size=params.page_size
-        )
+        results = queries.list_courses(filters)
+        page = paginate_items(results, page=params.page, page_size=params.page_size)
         page["items"] = [
             CourseListItemOut.from_orm(c).model_dump(mode="json") for c in page["items"]
         ]
+        page["count_exact"] = page["count"] < results.count_limit
         return page
 
     return cached_json(
@@ -322,6 +333,20 @@ def reject_course(request: HttpRequest, course_id: int, payload: ReasonIn) -> An
 
 
 @router.post(
+    "/admin/courses/{course_id}/feature",
+    auth=admin_auth,
+    response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E, 422: E},
+    summary="Show a published course in the home page's Featured row, or take it out",
+    tags=["admin"],
+)
+def feature_course(request: HttpRequest, course_id: int, payload: FeatureIn) -> Any:
+    course = queries.get_course_for_admin(course_id=course_id)
+    return _detail(
+        services.set_featured(admin=current_user(request), course=course, featured=payload.featured)
+    )
+
+
+@router.post(
     "/admin/courses/{course_id}/unpublish",
     auth=admin_auth,
     response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E},
@@ -389,8 +414,9 @@ def delete_module(request: HttpRequest, module_id: int) -> Status:
 
 
 # --- lessons ---------------------------------------------------------------------------------
-def _lesson_out(lesson: Lesson, *, show_answers: bool) -> Lesson:
+def _lesson_out(lesson: Lesson, *, user: Any, show_answers: bool) -> Lesson:
     lesson.show_answers = show_answers  # type: ignore[attr-defined]
+    lesson.media_urls = queries.lesson_media_urls(user, lesson)  # type: ignore[attr-defined]
     return lesson
 
 
@@ -410,7 +436,7 @@ def create_lesson(request: HttpRequest, module_id: int, payload: LessonIn) -> St
         data=payload.data(),
         questions=payload.question_data(),
     )
-    return Status(201, _lesson_out(lesson, show_answers=True))
+    return Status(201, _lesson_out(lesson, user=user, show_answers=True))
 
 
 @router.put(
@@ -434,7 +460,9 @@ def reorder_lessons(request: HttpRequest, module_id: int, payload: LessonOrderIn
 def get_lesson(request: HttpRequest, lesson_id: int) -> Lesson:
     user = viewer(request)
     lesson = queries.get_lesson_for_reading(user=user, lesson_id=lesson_id)
-    return _lesson_out(lesson, show_answers=access.can_edit_course(user, lesson.module.course))
+    return _lesson_out(
+        lesson, user=user, show_answers=access.can_edit_course(user, lesson.module.course)
+    )
 
 
 @router.patch(
@@ -449,7 +477,7 @@ def update_lesson(request: HttpRequest, lesson_id: int, payload: LessonPatchIn) 
     lesson = services.update_lesson(
         user=user, lesson=lesson, changes=payload.changes(), questions=payload.question_data()
     )
-    return _lesson_out(lesson, show_answers=True)
+    return _lesson_out(lesson, user=user, show_answers=True)
 
 
 @router.delete(
@@ -469,16 +497,77 @@ def delete_lesson(request: HttpRequest, lesson_id: int) -> Status:
 @router.post(
     "/lessons/{lesson_id}/move",
     auth=jwt_auth,
-    response={200: LessonOut, 401: E, 404: E, 422: E},
-    summary="Move a lesson to the end of another module of the same course",
+    response={200: LessonOut, 401: E, 404: E, 409: E, 422: E},
+    summary="Move a lesson to another module of the same course (at `position`, or last)",
 )
 def move_lesson(request: HttpRequest, lesson_id: int, payload: MoveLessonIn) -> Lesson:
     user = current_user(request)
     lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
     module = queries.get_module_for_editing(user=user, module_id=payload.module_id)
-    return _lesson_out(
-        services.move_lesson(user=user, lesson=lesson, module=module), show_answers=True
-    )
+    moved = services.move_lesson(user=user, lesson=lesson, module=module, position=payload.position)
+    return _lesson_out(moved, user=user, show_answers=True)
+
+
+# --- lesson video and subtitles ----------------------------------------------------------------
+@router.post(
+    "/lessons/{lesson_id}/video",
+    auth=jwt_auth,
+    response={200: LessonOut, 401: E, 404: E, 422: E},
+    summary="Upload a video lesson's video (multipart `file`: MP4 or WebM)",
+    description=(
+        "The type is judged by the file's content, never its name; the size limit is the "
+        "server's VIDEO_MAX_BYTES. A new upload replaces the old video. The lesson's "
+        "`video_file_url` is a signed link that expires (see GET /lessons/{id})."
+    ),
+)
+def upload_video(request: HttpRequest, lesson_id: int, file: File[UploadedFile]) -> Lesson:
+    user = current_user(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    lesson = services.set_lesson_video(user=user, lesson=lesson, upload=file)
+    return _lesson_out(lesson, user=user, show_answers=True)
+
+
+@router.delete(
+    "/lessons/{lesson_id}/video",
+    auth=jwt_auth,
+    response={200: LessonOut, 401: E, 404: E},
+    summary="Remove a video lesson's uploaded video",
+)
+def delete_video(request: HttpRequest, lesson_id: int) -> Lesson:
+    user = current_user(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    lesson = services.remove_lesson_file(user=user, lesson=lesson, kind="video")
+    return _lesson_out(lesson, user=user, show_answers=True)
+
+
+@router.post(
+    "/lessons/{lesson_id}/subtitles",
+    auth=jwt_auth,
+    response={200: LessonOut, 401: E, 404: E, 422: E},
+    summary="Upload a video lesson's subtitles (multipart `file`: WebVTT)",
+    description=(
+        "The file must be UTF-8 WebVTT (it starts with `WEBVTT`, every cue timing is "
+        "well-formed and none runs backwards), at most 2 MB. It replaces the old subtitles."
+    ),
+)
+def upload_subtitles(request: HttpRequest, lesson_id: int, file: File[UploadedFile]) -> Lesson:
+    user = current_user(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    lesson = services.set_lesson_subtitles(user=user, lesson=lesson, upload=file)
+    return _lesson_out(lesson, user=user, show_answers=True)
+
+
+@router.delete(
+    "/lessons/{lesson_id}/subtitles",
+    auth=jwt_auth,
+    response={200: LessonOut, 401: E, 404: E},
+    summary="Remove a video lesson's subtitles",
+)
+def delete_subtitles(request: HttpRequest, lesson_id: int) -> Lesson:
+    user = current_user(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    lesson = services.remove_lesson_file(user=user, lesson=lesson, kind="subtitles")
+    return _lesson_out(lesson, user=user, show_answers=True)
 
 
 # --- resources -------------------------------------------------------------------------------

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
@@ -24,10 +27,14 @@ from PIL import Image, ImageDraw, ImageFont
 from agora.accounts.demo import ADMIN_EMAIL, INSTRUCTORS, _email
 from agora.accounts.models import User
 from agora.catalog import services
-from agora.catalog.models import Course, CourseStatus, LessonType
+from agora.catalog.models import Course, CourseStatus, Lesson, LessonType
 
 # A CC0 sample clip served by MDN: every demo video lesson plays it.
 DEMO_VIDEO_URL = "https://interactive-examples.mdn.mozilla.net/media/cc0-videos/flower.mp4"
+# A short generated test pattern and its captions, shipped with the code so that demo video
+# lessons play offline. Stored once and shared by every demo video lesson.
+DEMO_MEDIA_DIR = Path(__file__).resolve().parents[2] / "static" / "agora" / "demo"
+DEMO_MEDIA = {"video_file": "demo-lesson.mp4", "subtitle_file": "demo-lesson.vtt"}
 
 MAYA, LUCAS, PRIYA, TOMASZ, AMELIA, KENJI = (name for name, _headline in INSTRUCTORS)
 
@@ -1629,6 +1636,8 @@ def _build(spec: CourseSpec, owner: User, admin: User) -> Course:
                 },
                 questions=list(lesson_spec.questions) or None,
             )
+            if lesson_spec.type == LessonType.VIDEO:
+                _attach_demo_media(lesson)
             if lesson_spec.resource is not None:
                 services.add_resource(
                     user=owner,
@@ -1648,6 +1657,23 @@ def _build(spec: CourseSpec, owner: User, admin: User) -> Course:
     if spec.stats is not None or spec.is_featured:
         _set_demo_statistics(course, spec)
     return course
+
+
+def _demo_media_names() -> dict[str, str]:
+    """The shared demo video and captions in storage, saved the first time."""
+    names = {}
+    for field, filename in DEMO_MEDIA.items():
+        name = f"demo/{filename}"
+        if not default_storage.exists(name):
+            name = default_storage.save(name, ContentFile((DEMO_MEDIA_DIR / filename).read_bytes()))
+        names[field] = name
+    return names
+
+
+def _attach_demo_media(lesson: Lesson) -> None:
+    # Demo data only: every demo video lesson points at the same stored file instead of an
+    # upload of its own (sixty copies of one clip would be a waste of disk).
+    Lesson.objects.filter(pk=lesson.pk).update(video_url="", **_demo_media_names())
 
 
 def _set_demo_statistics(course: Course, spec: CourseSpec) -> None:

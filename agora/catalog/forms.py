@@ -372,7 +372,7 @@ BODY_LABELS = {
 TYPE_FIELDS = {
     LessonType.VIDEO: {"video_url"},
     LessonType.TEXT: set(),
-    LessonType.QUIZ: {"pass_percent"},
+    LessonType.QUIZ: {"pass_percent", "max_attempts", "shuffle_questions"},
     LessonType.FILE: set(),
     LessonType.CODE: {"code_language", "starter_code", "test_code"},
 }
@@ -404,6 +404,8 @@ class LessonForm(forms.Form):
         "starter_code",
         "test_code",
         "pass_percent",
+        "max_attempts",
+        "shuffle_questions",
         "duration",
         "is_preview",
     ]
@@ -425,11 +427,21 @@ class LessonForm(forms.Form):
         required=False,
         label="Video address",
         assume_scheme="https",
-        help_text="A link to the video (https://…). Uploading video files comes with the "
-        "media pipeline.",
+        help_text="A link to the video (https://…), or upload the video file below once the "
+        "lesson is saved.",
     )
     pass_percent = forms.IntegerField(
         label="Pass mark (%)", min_value=0, max_value=100, initial=70, required=False
+    )
+    max_attempts = forms.IntegerField(
+        label="Attempts allowed",
+        min_value=1,
+        max_value=1000,
+        required=False,
+        help_text="Leave empty to allow any number of attempts.",
+    )
+    shuffle_questions = forms.BooleanField(
+        required=False, label="Show the questions in a different order to each learner"
     )
     code_language = forms.ChoiceField(label="Language", choices=CODE_LANGUAGES)
     starter_code = forms.CharField(
@@ -466,6 +478,8 @@ class LessonForm(forms.Form):
                 "is_preview": lesson.is_preview,
                 "video_url": lesson.video_url,
                 "pass_percent": lesson.pass_percent,
+                "max_attempts": lesson.max_attempts,
+                "shuffle_questions": lesson.shuffle_questions,
                 "code_language": lesson.code_language,
                 "starter_code": lesson.starter_code,
                 "test_code": lesson.test_code,
@@ -473,7 +487,8 @@ class LessonForm(forms.Form):
             }
         super().__init__(data, *args, **kwargs)
         self.lesson_type = LessonType(lesson_type)
-        for name in {"video_url", "pass_percent", "code_language", "starter_code", "test_code"}:
+        optional = {"video_url", "code_language", "starter_code", "test_code"}
+        for name in optional | TYPE_FIELDS[LessonType.QUIZ]:
             if name not in TYPE_FIELDS[self.lesson_type]:
                 del self.fields[name]
         if lesson is None or not modules or len(modules) < 2:

@@ -248,6 +248,10 @@ class Lesson(models.Model):
     video_file = models.FileField(upload_to=resource_upload_to, blank=True)
     subtitle_file = models.FileField(upload_to=resource_upload_to, blank=True)
     pass_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Quiz attempts a learner may make; empty for no limit."
+    )
+    shuffle_questions = models.BooleanField(default=False)
     # Code exercises: the language, the code the learner starts from, and the tests.
     code_language = models.CharField(max_length=30, blank=True)
     starter_code = models.TextField(max_length=50_000, blank=True)

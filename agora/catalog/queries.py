@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from agora.catalog import access, search
+from agora.catalog import access, media, search
 from agora.catalog.models import (
     Category,
     Course,
@@ -17,7 +17,8 @@ from agora.catalog.models import (
     Module,
     Resource,
 )
-from agora.core.errors import InvalidInput, NotFound
+from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT, CappedResults
+from agora.core.errors import InvalidInput, NotFound, PermissionDenied
 
 SORTS = ("relevance", "newest", "rating", "popular", "trending", "price_asc", "price_desc")
 _ORDER = {
@@ -102,23 +103,42 @@ def _apply_filters(courses: QuerySet[Course], f: CourseFilters, *, skip: str = "
     return courses
 
 
-def list_courses(filters: CourseFilters) -> QuerySet[Course]:
+def list_courses(filters: CourseFilters) -> CappedResults:
     """Published courses matching the filters, in the requested order. Without a query,
-    `relevance` falls back to `popular`."""
+    `relevance` falls back to `popular`.
+
+    The results are sliced like a list and count up to a limit (results.py): 10,000
+    courses, or 1,000 for a text search, which also reaches only its first 1,000 results.
+    """
     filters.validate()
     courses = _apply_filters(public_courses(), filters)
-    sort = filters.sort or ("relevance" if filters.q.strip() else "popular")
-    if filters.q.strip():
-        courses = search.backend().filter(courses, filters.q)
-        if sort == "relevance":
-            return courses.order_by("-search_rank", "-enrollments_count", "-id")
-    return courses.order_by(*_ORDER.get(sort, _ORDER["popular"]))
+    searching = bool(filters.q.strip())
+    sort = filters.sort or ("relevance" if searching else "popular")
+    if not searching:
+        ordered = courses.order_by(*_ORDER.get(sort, _ORDER["popular"]))
+        return CappedResults(ordered, count_limit=LIST_COUNT_LIMIT)
+    if sort == "relevance":
+        return search.backend().ranked(courses, filters.q)
+    matches = search.backend().filter(courses, filters.q)
+    return CappedResults(
+        matches.order_by(*_ORDER[sort]),
+        count_limit=SEARCH_LIMIT,
+        window=SEARCH_LIMIT,
+        guard=search.prefer_indexes,
+    )
 
 
 def facets(filters: CourseFilters) -> dict[str, Any]:
     """Counts for the filter panel. Each dimension is counted with every other filter applied
     but its own, so choosing a value never hides its alternatives."""
     filters.validate()
+    if filters.q.strip():
+        with search.prefer_indexes():
+            return _facets(filters)
+    return _facets(filters)
+
+
+def _facets(filters: CourseFilters) -> dict[str, Any]:
     base = public_courses().order_by()
     if filters.q.strip():
         base = search.backend().filter(base, filters.q).order_by()
@@ -212,6 +232,34 @@ def get_lesson_for_reading(*, user: Any, lesson_id: int) -> Lesson:
         raise NotFound("There is no such lesson.", code="lesson_not_found")
     access.check_lesson_readable(user, lesson)
     return lesson
+
+
+def _readable(user: Any, lesson: Lesson) -> bool:
+    try:
+        access.check_lesson_readable(user, lesson)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+def lesson_media_urls(user: Any, lesson: Lesson) -> dict[str, str | None]:
+    """Signed, expiring links to the lesson's uploaded video and subtitles for `user`, for
+    the lesson API and the player; None for a file the lesson lacks or the user may not
+    open. Never a /media/ address: see catalog/media.py."""
+    urls: dict[str, str | None] = {"video": None, "subtitles": None}
+    if not (lesson.video_file or lesson.subtitle_file) or not _readable(user, lesson):
+        return urls
+    urls["video"] = media.signed_url("video", lesson, user)
+    urls["subtitles"] = media.signed_url("subtitles", lesson, user)
+    return urls
+
+
+def resource_media_url(user: Any, resource: Resource) -> str | None:
+    """A signed, expiring link to a resource's file (None for a link resource or when the
+    user may not open its lesson)."""
+    if not resource.file or not _readable(user, resource.lesson):
+        return None
+    return media.signed_url("resource", resource, user)
 
 
 def get_resource_for_download(*, user: Any, resource_id: int) -> Resource:

@@ -66,6 +66,16 @@ class CourseListItemOut(Schema):
         return _thumbnail_url(course)
 
 
+class CoursePageOut(Schema):
+    """A page of courses. `count` stops at a limit (see the endpoint's description)."""
+
+    items: list[CourseListItemOut]
+    count: int
+    count_exact: bool = Field(description="False when `count` is the limit, not the total.")
+    page: int
+    page_size: int
+
+
 class LessonSummaryOut(Schema):
     id: int
     title: str
@@ -94,6 +104,7 @@ class CourseDetailOut(CourseListItemOut):
     tags: list[str]
     promo_video_url: str
     rejection_reason: str
+    is_featured: bool
     instructors: list[PersonOut] = Field(description="The owner first, then co-instructors.")
     modules: list[ModuleOut]
     lessons_count: int
@@ -244,6 +255,8 @@ class LessonIn(Schema):
     body: str = Field("", max_length=100_000, description="Markdown (text lessons, notes).")
     video_url: AnyHttpUrl | None = None
     pass_percent: int | None = Field(None, ge=0, le=100)
+    max_attempts: int | None = Field(None, ge=1, le=1000, description="Quiz attempt limit.")
+    shuffle_questions: bool = False
     questions: list[QuestionIn] | None = Field(None, max_length=100)
     code_language: str = Field("", max_length=30)
     starter_code: str = Field("", max_length=50_000)
@@ -267,6 +280,8 @@ class LessonPatchIn(Schema):
     body: str | None = Field(None, max_length=100_000)
     video_url: AnyHttpUrl | None = None
     pass_percent: int | None = Field(None, ge=0, le=100)
+    max_attempts: int | None = Field(None, ge=1, le=1000, description="Quiz attempt limit.")
+    shuffle_questions: bool | None = None
     questions: list[QuestionIn] | None = Field(None, max_length=100)
     code_language: str | None = Field(None, max_length=30)
     starter_code: str | None = Field(None, max_length=50_000)
@@ -278,7 +293,9 @@ class LessonPatchIn(Schema):
         data = self.model_dump(exclude_unset=True, exclude={"questions"})
         if "video_url" in data:
             data["video_url"] = str(data["video_url"] or "")
-        return {k: v for k, v in data.items() if v is not None or k == "video_url"}
+        return {
+            k: v for k, v in data.items() if v is not None or k in ("video_url", "max_attempts")
+        }
 
     def question_data(self) -> list[dict[str, Any]] | None:
         if "questions" not in self.model_fields_set or self.questions is None:
@@ -288,6 +305,13 @@ class LessonPatchIn(Schema):
 
 class MoveLessonIn(Schema):
     module_id: int
+    position: int | None = Field(
+        None, ge=1, description="1-based place in the module; omitted or past the end: last."
+    )
+
+
+class FeatureIn(Schema):
+    featured: bool
 
 
 class ResourceIn(Schema):
@@ -337,8 +361,16 @@ class LessonOut(Schema):
     body_html: str
     video_url: str
     pass_percent: int | None
+    max_attempts: int | None
+    shuffle_questions: bool
     code_language: str
     starter_code: str
+    video_file_url: str | None = Field(
+        None, description="The uploaded video: a signed link that expires (null: none)."
+    )
+    subtitles_url: str | None = Field(
+        None, description="The uploaded WebVTT subtitles: a signed link that expires."
+    )
     resources: list[ResourceOut]
     questions: list[QuestionOut] | None = Field(
         None, description="Only for the course's instructors; learners use the quiz endpoint."
@@ -351,6 +383,14 @@ class LessonOut(Schema):
     @staticmethod
     def resolve_body_html(lesson: Lesson) -> str:
         return render_markdown(lesson.body)
+
+    @staticmethod
+    def resolve_video_file_url(lesson: Lesson) -> str | None:
+        return getattr(lesson, "media_urls", {}).get("video")
+
+    @staticmethod
+    def resolve_subtitles_url(lesson: Lesson) -> str | None:
+        return getattr(lesson, "media_urls", {}).get("subtitles")
 
     @staticmethod
     def resolve_resources(lesson: Lesson) -> list[Resource]:

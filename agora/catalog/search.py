@@ -1,25 +1,47 @@
 """Full-text search over published courses, one interface on two engines.
 
-PostgreSQL: a weighted tsvector column (title A, subtitle and instructors B, description C)
-with a GIN index, prefix matching, plus pg_trgm similarity on the title so a typo still finds
-the course. SQLite: an FTS5 table kept in sync by triggers, ranked by bm25 with the same
-weights. Both are created by migration 0002 of this app.
+PostgreSQL: two weighted tsvector columns with their own GIN indexes, every query word a
+prefix, and pg_trgm word similarity on the title so that a typo still finds the course.
+- `search_head`, small (about 230 bytes a course): title (A), subtitle (B), instructor
+  names (C). Relevance is decided here.
+- `search_document`, everything (about 970 bytes): title and subtitle, instructors and the
+  description. A course matches when every word is in it.
+Results in relevance order: courses with every word in the title, subtitle or instructor
+names first, ranked by `ts_rank` over `search_head` (a title match outweighs a subtitle
+match, which outweighs an instructor's name), then the courses that match through their
+description, most popular first. When a word is so common that the search reaches its
+result limit (results.SEARCH_LIMIT), ranking thousands of matches would cost more than it
+tells: the order is then title matches, then subtitle or instructor matches, then
+description matches, each most popular first, read in index order. Typo tolerance
+(`title %> word`) joins in when the words themselves find fewer than FUZZY_BELOW courses.
 
+SQLite: an FTS5 table kept in sync by triggers, ranked by bm25 with the same weights.
+
+Both schemas are created by migrations 0002 and 0006 and re-checked after every migrate.
 Queries are reduced to plain word tokens before they reach SQL, so quotes, `%`, operators,
-very long input and emoji can never break a query.
+very long input and emoji can never break a query; every word travels as a bound parameter.
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
+
+from agora.catalog.results import SEARCH_LIMIT, CappedResults
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
 MAX_QUERY_LENGTH = 500
 FUZZY_MIN_LENGTH = 4
+# Fewer exact matches than this, and titles similar to the words are searched as well.
+FUZZY_BELOW = 10
+# ts_rank's weights for D, C, B, A: instructor names (C) < subtitle (B) < title (A).
+HEAD_WEIGHTS = "{0.0, 0.2, 0.4, 1.0}"
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -33,46 +55,201 @@ def terms_of(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
+_INSIDE = "agora_prefer_indexes"
+
+
+@contextmanager
+def prefer_indexes() -> Iterator[None]:
+    """Runs the enclosed PostgreSQL queries with sequential scans switched off.
+
+    PostgreSQL prices `@@` like a cheap operator, so for a common word it would rather read
+    every course and decompress each `search_document` than use the GIN index (hundreds of
+    milliseconds instead of a few): bench/README.md has the plans. The setting is local to
+    a transaction and put back afterwards, so nothing else is affected.
+    """
+    if connection.vendor != "postgresql" or getattr(connection, _INSIDE, False):
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('enable_seqscan'),"
+                " set_config('enable_seqscan', 'off', true)"
+            )
+            previous = cursor.fetchone()[0]
+        setattr(connection, _INSIDE, True)
+        try:
+            yield
+        finally:
+            setattr(connection, _INSIDE, False)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+
+
+# --- PostgreSQL SQL fragments ----------------------------------------------------------------
+# Only constant fragments are joined; every term travels as a bound parameter.
+_HEAD = "catalog_course.search_head"
+_DOCUMENT = "catalog_course.search_document"
+_TITLE = "catalog_course.title"
+
+
+def _tsquery(terms: list[str], *, joiner: str, weights: str = "") -> tuple[str, list[str]]:
+    """`to_tsquery(...) && to_tsquery(...)` (joiner `&&`: every word; `||`: any word), each
+    word a prefix, restricted to `weights` (e.g. "A") when given."""
+    sql = f" {joiner} ".join("to_tsquery('simple', %s)" for _ in terms)
+    return f"({sql})", [f"{term}:*{weights}" for term in terms]
+
+
+def _matches(column: str, terms: list[str], weights: str = "") -> tuple[str, list[str]]:
+    query, params = _tsquery(terms, joiner="&&", weights=weights)
+    return f"{column} @@ {query}", params
+
+
+def _fuzzy_matches(terms: list[str]) -> tuple[str, list[str]]:
+    """Every word in the document, or - when long enough to hold a typo - similar enough to
+    a word of the title (pg_trgm word similarity; `title %> word` uses the trigram index)."""
+    clauses, params = [], []
+    for term in terms:
+        clause = f"{_DOCUMENT} @@ to_tsquery('simple', %s)"
+        params.append(f"{term}:*")
+        if len(term) >= FUZZY_MIN_LENGTH:
+            clause = f"({clause} OR {_TITLE} %%> %s)"
+            params.append(term)
+        clauses.append(clause)
+    return "(" + " AND ".join(clauses) + ")", params
+
+
+def _raw(sql: str, params: list[str], field: Any) -> RawSQL:
+    return RawSQL(sql, tuple(params), output_field=field)  # noqa: S611 - constant SQL
+
+
+@dataclass(frozen=True)
+class _PostgresSearch:
+    terms: list[str]
+
+    def exact(self) -> RawSQL:
+        return _raw(*_matches(_DOCUMENT, self.terms), BooleanField())
+
+    def fuzzy(self) -> RawSQL:
+        return _raw(*_fuzzy_matches(self.terms), BooleanField())
+
+    def can_be_fuzzy(self) -> bool:
+        return any(len(term) >= FUZZY_MIN_LENGTH for term in self.terms)
+
+    def use_fuzzy(self, queryset: QuerySet) -> bool:
+        """Whether the words alone find too few courses (one cheap query)."""
+        if not self.can_be_fuzzy():
+            return False
+        exact = queryset.filter(self.exact()).order_by()[:FUZZY_BELOW]
+        with prefer_indexes():
+            return bool(exact.count() < FUZZY_BELOW)
+
+    def in_head(self) -> RawSQL:
+        return _raw(*_matches(_HEAD, self.terms), BooleanField())
+
+    def in_title(self) -> RawSQL:
+        return _raw(*_matches(_HEAD, self.terms, weights="A"), BooleanField())
+
+    def rank(self, *, fuzzy: bool) -> RawSQL:
+        query, params = _tsquery(self.terms, joiner="||")
+        sql = f"ts_rank('{HEAD_WEIGHTS}', {_HEAD}, {query})"
+        if fuzzy:
+            # A title that is only similar to the words still ranks by how similar.
+            sql = f"({sql} + word_similarity(%s, {_TITLE}))"
+            params = [*params, " ".join(self.terms)]
+        return _raw(sql, params, FloatField())
+
+
+class _PostgresRanked(CappedResults):
+    """Relevance order on PostgreSQL (see the module's docstring)."""
+
+    def __init__(self, queryset: QuerySet, search: _PostgresSearch) -> None:
+        super().__init__(
+            queryset, count_limit=SEARCH_LIMIT, window=SEARCH_LIMIT, guard=prefer_indexes
+        )
+        self.base = queryset
+        self.search = search
+        self.fuzzy = False
+
+    def _capped_count(self) -> int:
+        # Every course that has the words in its title, subtitle or instructor names has
+        # them in its document too; the small vector's index answers a common word faster.
+        if self._count_where(self.search.in_head()) >= self.count_limit:
+            return self.count_limit
+        count = self._count_where(self.search.exact())
+        if count < FUZZY_BELOW and self.search.can_be_fuzzy():
+            self.fuzzy = True
+            count = self._count_where(self.search.fuzzy())
+        return count
+
+    def _count_where(self, condition: RawSQL) -> int:
+        return int(self.base.filter(condition).order_by()[: self.count_limit].count())
+
+    def _fetch(self, start: int, stop: int) -> list[Any]:
+        if self.total() < self.count_limit:
+            return self._ranked(start, stop)
+        return self._by_tier(start, stop)
+
+    def _ranked(self, start: int, stop: int) -> list[Any]:
+        # At most SEARCH_LIMIT matches: rank them all (a few milliseconds), then load the
+        # page's courses with their instructor and category.
+        condition = self.search.fuzzy() if self.fuzzy else self.search.exact()
+        ranked = (
+            self.base.filter(condition)
+            .annotate(in_head=self.search.in_head(), search_rank=self.search.rank(fuzzy=self.fuzzy))
+            .order_by("-in_head", "-search_rank", "-enrollments_count", "-id")
+            .values_list("id", flat=True)
+        )
+        return self._load(list(ranked[start:stop]))
+
+    def _load(self, ids: list[int]) -> list[Any]:
+        courses = self.base.in_bulk(ids)
+        return [courses[course_id] for course_id in ids if course_id in courses]
+
+    def _by_tier(self, start: int, stop: int) -> list[Any]:
+        # A very common word: title matches, then subtitle or instructor matches, then
+        # description matches, each most popular first. Each tier is read in the order of
+        # a popularity index and stops as soon as the page is full.
+        tiers = [
+            self.base.filter(self.search.in_title()),
+            self.base.filter(self.search.in_head()).exclude(self.search.in_title()),
+            self.base.filter(self.search.exact()).exclude(self.search.in_head()),
+        ]
+        ids: list[int] = []
+        for tier in tiers:
+            if len(ids) >= stop:
+                break
+            found = tier.order_by("-enrollments_count", "-id").values_list("id", flat=True)
+            ids += list(found[: stop - len(ids)])
+        return self._load(ids[start:stop])
+
+
 @dataclass(frozen=True)
 class SearchBackend:
     vendor: str
 
     def filter(self, queryset: QuerySet, query: str) -> QuerySet:
-        """The courses that match `query`, annotated with `search_rank` (higher is better).
-        A query without any word matches nothing."""
+        """The courses that match `query`, annotated with `search_rank` (higher is better),
+        in no particular order. A query without any word matches nothing."""
         terms = terms_of(query)
         if not terms:
             # Annotated like a real result, so that callers may still order by the rank.
             return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
         if self.vendor == "postgresql":
-            return self._postgres(queryset, terms, query)
+            search = _PostgresSearch(terms)
+            fuzzy = search.use_fuzzy(queryset)
+            condition = search.fuzzy() if fuzzy else search.exact()
+            return queryset.filter(condition).annotate(search_rank=search.rank(fuzzy=fuzzy))
         return self._sqlite(queryset, terms)
 
-    @staticmethod
-    def _postgres(queryset: QuerySet, terms: list[str], query: str) -> QuerySet:
-        # Every term must match: as a word or word prefix anywhere (tsvector), or - for
-        # terms long enough to hold a typo - as a word of the title similar enough to it
-        # (pg_trgm word similarity; `title %> term` can use the trigram index).
-        clauses, params = [], []
-        for term in terms:
-            clause = "catalog_course.search_document @@ to_tsquery('simple', %s)"
-            params.append(f"{term}:*")
-            if len(term) >= FUZZY_MIN_LENGTH:
-                clause = f"({clause} OR catalog_course.title %%> %s)"
-                params.append(term)
-            clauses.append(clause)
-        # Only constant fragments are joined here; every term travels as a bound parameter.
-        sql = "(" + " AND ".join(clauses) + ")"
-        matches = RawSQL(sql, tuple(params), output_field=BooleanField())  # noqa: S611
-        any_term = " | ".join(f"{term}:*" for term in terms)
-        phrase = " ".join(terms)
-        rank = RawSQL(
-            "(ts_rank_cd('{0.1, 0.3, 0.6, 1.0}', catalog_course.search_document,"
-            " to_tsquery('simple', %s)) + word_similarity(%s, catalog_course.title))",
-            (any_term, phrase),
-            output_field=FloatField(),
-        )
-        return queryset.filter(matches).annotate(search_rank=rank)
+    def ranked(self, queryset: QuerySet, query: str) -> CappedResults:
+        """The courses that match `query` in relevance order, as capped results: the first
+        SEARCH_LIMIT of them, counted up to that many."""
+        terms = terms_of(query)
+        if self.vendor == "postgresql" and terms:
+            return _PostgresRanked(queryset, _PostgresSearch(terms))
+        ordered = self.filter(queryset, query).order_by("-search_rank", "-enrollments_count", "-id")
+        return CappedResults(ordered, count_limit=SEARCH_LIMIT, window=SEARCH_LIMIT)
 
     @staticmethod
     def _sqlite(queryset: QuerySet, terms: list[str]) -> QuerySet:
@@ -109,6 +286,14 @@ _POSTGRES_SCHEMA = [
     "CREATE INDEX IF NOT EXISTS course_search_document ON catalog_course"
     " USING GIN (search_document)",
     "CREATE INDEX IF NOT EXISTS course_title_trgm ON catalog_course USING GIN (title gin_trgm_ops)",
+    # The small vector that decides relevance (migration 0006).
+    """ALTER TABLE catalog_course ADD COLUMN IF NOT EXISTS search_head tsvector
+       GENERATED ALWAYS AS (
+         setweight(to_tsvector('simple', coalesce(title, '')), 'A') ||
+         setweight(to_tsvector('simple', coalesce(subtitle, '')), 'B') ||
+         setweight(to_tsvector('simple', coalesce(instructor_names, '')), 'C')
+       ) STORED""",
+    "CREATE INDEX IF NOT EXISTS course_search_head ON catalog_course USING GIN (search_head)",
 ]
 _FTS_COLUMNS = "title, subtitle, description, instructor_names"
 _SQLITE_TABLE = (
@@ -166,6 +351,7 @@ def drop_search_schema(db_connection: object = None) -> None:
     conn = db_connection or connection
     with conn.cursor() as cursor:  # type: ignore[attr-defined]
         if conn.vendor == "postgresql":  # type: ignore[attr-defined]
+            drop_search_head(conn)
             cursor.execute("DROP INDEX IF EXISTS course_title_trgm")
             cursor.execute("DROP INDEX IF EXISTS course_search_document")
             cursor.execute("ALTER TABLE catalog_course DROP COLUMN IF EXISTS search_document")
@@ -173,3 +359,13 @@ def drop_search_schema(db_connection: object = None) -> None:
             for name in _SQLITE_TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             cursor.execute("DROP TABLE IF EXISTS catalog_course_fts")
+
+
+def drop_search_head(db_connection: object = None) -> None:
+    """Undoes migration 0006 (PostgreSQL only)."""
+    conn = db_connection or connection
+    if conn.vendor != "postgresql":  # type: ignore[attr-defined]
+        return
+    with conn.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("DROP INDEX IF EXISTS course_search_head")
+        cursor.execute("ALTER TABLE catalog_course DROP COLUMN IF EXISTS search_head")

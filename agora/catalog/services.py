@@ -56,6 +56,8 @@ LESSON_CONTENT_FIELDS = {
     "body",
     "video_url",
     "pass_percent",
+    "max_attempts",
+    "shuffle_questions",
     "code_language",
     "starter_code",
     "test_code",
@@ -357,6 +359,23 @@ def unpublish_course(*, admin: User, course: Course, reason: str = "") -> Course
     return course
 
 
+def set_featured(*, admin: User, course: Course, featured: bool) -> Course:
+    """Shows a published course in the home page's "Featured" row, or takes it out. Only
+    published courses can be featured; any course can be unfeatured."""
+    if featured and course.status != CourseStatus.PUBLISHED:
+        raise InvalidTransition(
+            f"Only a published course can be featured; this one is {course.status}."
+        )
+    if course.is_featured != featured:
+        course.is_featured = featured
+        course.save(update_fields=["is_featured", "updated_at"])
+        course_changed(course)
+        logger.info(
+            "course %s %s by %s", course.pk, "featured" if featured else "unfeatured", admin.pk
+        )
+    return course
+
+
 # --- modules ---------------------------------------------------------------------------------
 def _next_position(queryset: Any) -> int:
     return (queryset.aggregate(top=Max("position"))["top"] or 0) + 1
@@ -566,19 +585,130 @@ def reorder_lessons(*, user: User, module: Module, lesson_ids: Sequence[int]) ->
     return list(Lesson.objects.filter(module=module))
 
 
-def move_lesson(*, user: User, lesson: Lesson, module: Module) -> Lesson:
-    """Moves a lesson to the end of another module of the same course."""
+def move_lesson(
+    *, user: User, lesson: Lesson, module: Module, position: int | None = None
+) -> Lesson:
+    """Moves a lesson to another module of the same course (or within its own), at
+    `position` (1-based; None or past the end: last). Both modules' positions stay
+    1, 2, 3, ... without gaps."""
     _require_editor(user, lesson.module.course)
     if module.course_id != lesson.module.course_id:
         raise InvalidInput(fields={"module_id": ["Lessons move within their course only."]})
-    old_module = lesson.module
+    if position is not None and position < 1:
+        raise InvalidInput(fields={"position": ["Positions start at 1."]})
     with transaction.atomic():
-        lesson.module = module
-        lesson.position = _next_position(Lesson.objects.filter(module=module))
-        lesson.save(update_fields=["module", "position", "updated_at"])
-        _renumber(Lesson.objects.filter(module=old_module))
+        source_id = _module_of(lesson)
+        # Both modules are locked (in id order: two moves never wait on each other in a
+        # circle), then the lesson's module is read again: a move that ran meanwhile wins.
+        list(
+            Module.objects.select_for_update().filter(pk__in={source_id, module.pk}).order_by("pk")
+        )
+        if _module_of(lesson) != source_id:
+            raise Conflict(
+                "The lesson was moved meanwhile: reload and try again.", code="lesson_moved"
+            )
+        target = list(
+            Lesson.objects.filter(module=module)
+            .exclude(pk=lesson.pk)
+            .order_by("position", "id")
+            .values_list("id", flat=True)
+        )
+        index = len(target) if position is None else min(position - 1, len(target))
+        target.insert(index, lesson.pk)
+        Lesson.objects.filter(pk=lesson.pk).update(module=module, updated_at=timezone.now())
+        _set_positions(target)
+        if source_id != module.pk:
+            _renumber(Lesson.objects.filter(module_id=source_id))
+    lesson.refresh_from_db(fields=["module", "position", "updated_at"])
+    lesson.module = module
     course_changed(module.course)
     return lesson
+
+
+def _module_of(lesson: Lesson) -> int:
+    module_id = Lesson.objects.filter(pk=lesson.pk).values_list("module_id", flat=True).first()
+    if module_id is None:
+        raise NotFound("There is no such lesson.", code="lesson_not_found")
+    return int(module_id)
+
+
+def _set_positions(ordered_ids: Sequence[int]) -> None:
+    for position, item_id in enumerate(ordered_ids, start=1):
+        Lesson.objects.filter(pk=item_id).exclude(position=position).update(position=position)
+
+
+# --- lesson video and subtitles ---------------------------------------------------------------
+LESSON_FILE_FIELDS = {"video": "video_file", "subtitles": "subtitle_file"}
+
+
+def _file_in_use(name: str) -> bool:
+    """Copies of a duplicated course share their original's files."""
+    return (
+        Lesson.objects.filter(Q(video_file=name) | Q(subtitle_file=name)).exists()
+        or Resource.objects.filter(file=name).exists()
+    )
+
+
+def _delete_unused(storage: Any, name: str) -> None:
+    if not _file_in_use(name):
+        storage.delete(name)
+
+
+def _replace_lesson_file(lesson: Lesson, kind: str, filename: str, content: Any) -> Lesson:
+    """Stores `content` under a new server-generated name (or removes the file when
+    `content` is None) and deletes the old file once nothing refers to it any more."""
+    field = LESSON_FILE_FIELDS[kind]
+    stored = getattr(lesson, field)
+    new_name = ""
+    if content is not None:
+        # Written before the row is locked: a big video must not hold the lock meanwhile.
+        new_name = stored.storage.save(stored.field.generate_filename(lesson, filename), content)
+    rows = Lesson.objects.filter(pk=lesson.pk)
+    try:
+        with transaction.atomic():
+            old_name = rows.select_for_update().values_list(field, flat=True).first() or ""
+            rows.update(**{field: new_name, "updated_at": timezone.now()})
+            if old_name and old_name != new_name:
+                transaction.on_commit(lambda: _delete_unused(stored.storage, old_name))
+    except Exception:
+        if new_name:
+            stored.storage.delete(new_name)
+        raise
+    lesson.refresh_from_db(fields=[field, "updated_at"])
+    course_changed(lesson.module.course)
+    return lesson
+
+
+def _require_video_lesson(lesson: Lesson) -> None:
+    if lesson.type != LessonType.VIDEO:
+        raise InvalidInput(fields={"file": ["Only video lessons take a video or subtitles."]})
+
+
+def set_lesson_video(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
+    """Uploads (or replaces) a video lesson's video: MP4 or WebM, by content, at most
+    VIDEO_MAX_BYTES."""
+    from agora.catalog.uploads import checked_video
+
+    _require_editor(user, lesson.module.course)
+    _require_video_lesson(lesson)
+    extension = checked_video(upload, max_bytes=settings.VIDEO_MAX_BYTES)
+    return _replace_lesson_file(lesson, "video", f"video.{extension}", upload)
+
+
+def set_lesson_subtitles(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
+    """Uploads (or replaces) a video lesson's subtitles: a WebVTT file, checked cue by cue."""
+    from agora.catalog.uploads import checked_subtitles
+
+    _require_editor(user, lesson.module.course)
+    _require_video_lesson(lesson)
+    content = checked_subtitles(upload, max_bytes=settings.SUBTITLE_MAX_BYTES)
+    return _replace_lesson_file(lesson, "subtitles", "subtitles.vtt", content)
+
+
+def remove_lesson_file(*, user: User, lesson: Lesson, kind: str) -> Lesson:
+    """Removes the lesson's uploaded video or subtitles (`kind`)."""
+    _require_editor(user, lesson.module.course)
+    return _replace_lesson_file(lesson, kind, "", None)
 
 
 # --- resources -------------------------------------------------------------------------------

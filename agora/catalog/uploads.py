@@ -1,5 +1,6 @@
 """Checks on uploaded files: the content decides what a file is, never its name."""
 
+import re
 from io import BytesIO
 from typing import Any
 
@@ -98,3 +99,92 @@ def checked_resource(upload: Any, *, max_bytes: int) -> tuple[Any, str]:
     raise InvalidInput(
         fields={"file": ["Upload a PDF, ZIP, image, MP3, subtitle or plain-text file."]}
     )
+
+
+# --- lesson videos and subtitles -------------------------------------------------------------
+# MP4 (ISO base media) brands browsers play; QuickTime ("qt  ") and others are refused.
+_MP4_BRANDS = {
+    b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1",
+    b"M4V ", b"M4VH", b"M4VP", b"dash", b"mmp4", b"MSNV", b"NDAS", b"f4v ",
+}  # fmt: skip
+_EBML_MAGIC = b"\x1a\x45\xdf\xa3"
+_EBML_DOCTYPE = b"\x42\x82"
+VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
+
+
+def _mp4_brands(head: bytes) -> set[bytes]:
+    """The major and compatible brands of a leading `ftyp` box, if there is one."""
+    if len(head) < 12 or head[4:8] != b"ftyp":
+        return set()
+    size = min(int.from_bytes(head[0:4], "big"), len(head))
+    brands = {head[8:12]}
+    brands.update(head[offset : offset + 4] for offset in range(16, size - 3, 4))
+    return brands
+
+
+def _is_webm(head: bytes) -> bool:
+    """An EBML document whose DocType is "webm" (Matroska's is "matroska")."""
+    if not head.startswith(_EBML_MAGIC):
+        return False
+    at = head.find(_EBML_DOCTYPE, 4, 64)
+    if at < 0 or at + 3 >= len(head):
+        return False
+    size = head[at + 2]
+    if not size & 0x80:  # DocType's length is a one-byte EBML number in practice
+        return False
+    length = size & 0x7F
+    return head[at + 3 : at + 3 + length] == b"webm"
+
+
+def checked_video(upload: Any, *, max_bytes: int) -> str:
+    """The extension ("mp4" or "webm") of an uploaded video, judged by its first bytes."""
+    _too_big(upload, max_bytes)
+    head = upload.read(64)
+    upload.seek(0)
+    if _mp4_brands(head) & _MP4_BRANDS:
+        return "mp4"
+    if _is_webm(head):
+        return "webm"
+    raise InvalidInput(fields={"file": ["Upload an MP4 (H.264) or WebM video."]})
+
+
+_CUE_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
+_CUE_TIMING = re.compile(rf"^{_CUE_TIME}[ \t]+-->[ \t]+{_CUE_TIME}(?:[ \t].*)?$")
+
+
+def _seconds(hours: str | None, minutes: str, seconds: str, millis: str) -> float:
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
+
+
+def checked_subtitles(upload: Any, *, max_bytes: int) -> ContentFile:
+    """A WebVTT file, checked line by line: UTF-8, the WEBVTT signature, well-formed cue
+    timings that do not run backwards, at least one cue. Stored as UTF-8 without a BOM, with
+    plain newlines."""
+    _too_big(upload, max_bytes)
+    raw = upload.read()
+    upload.seek(0)
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(fields={"file": ["A subtitle file is UTF-8 text."]}) from exc
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    first = lines[0]
+    if "\x00" in text or not (first == "WEBVTT" or first.startswith(("WEBVTT ", "WEBVTT\t"))):
+        raise InvalidInput(
+            fields={"file": ["Upload a WebVTT subtitle file (it starts with “WEBVTT”)."]}
+        )
+    cues = 0
+    for number, line in enumerate(lines[1:], start=2):
+        if "-->" not in line:
+            continue
+        timing = _CUE_TIMING.match(line.strip())
+        if timing is None:
+            raise InvalidInput(fields={"file": [f"Line {number} is not a valid cue timing."]})
+        parts = timing.groups()
+        if _seconds(*parts[4:]) < _seconds(*parts[:4]):
+            problem = f"The cue on line {number} ends before it starts."
+            raise InvalidInput(fields={"file": [problem]})
+        cues += 1
+    if not cues:
+        raise InvalidInput(fields={"file": ["The subtitle file has no cues."]})
+    return ContentFile("\n".join(lines).encode("utf-8"))

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from agora.catalog import views
+from agora.catalog import media, views
 
 urlpatterns = [
+    # Gated lesson media (videos, subtitles, files) through signed, expiring links.
+    path("media-signed/<str:token>/", media.serve_signed, name="media_signed"),
     path("", views.home, name="home"),
     path("courses/", views.browse, name="search"),
     path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
@@ -65,6 +67,23 @@ urlpatterns = [
     ),
     path("studio/lessons/<int:lesson_id>/move/", views.lesson_move, name="studio_lesson_move"),
     path(
+        "studio/lessons/<int:lesson_id>/move-to/",
+        views.lesson_move_to,
+        name="studio_lesson_move_to",
+    ),
+    path(
+        "studio/lessons/<int:lesson_id>/video/",
+        views.lesson_media,
+        {"kind": "video"},
+        name="studio_lesson_video",
+    ),
+    path(
+        "studio/lessons/<int:lesson_id>/subtitles/",
+        views.lesson_media,
+        {"kind": "subtitles"},
+        name="studio_lesson_subtitles",
+    ),
+    path(
         "studio/lessons/<int:lesson_id>/resources/",
         views.resource_add,
         name="studio_resource_add",
@@ -78,6 +97,7 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("review/courses/<int:course_id>/approve/", views.review_approve, name="review_approve"),
     path("review/courses/<int:course_id>/reject/", views.review_reject, name="review_reject"),
+    path("review/courses/<int:course_id>/feature/", views.review_feature, name="review_feature"),
     path(
         "review/courses/<int:course_id>/unpublish/",
         views.review_unpublish,

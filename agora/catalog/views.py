@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -116,7 +117,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def browse(request: HttpRequest) -> HttpResponse:
     state = BrowseForm(request.GET).state()
     filters = state.filters
-    page = paginate(queries.list_courses(filters), page=state.page, page_size=PAGE_SIZE)
+    results = queries.list_courses(filters)
+    page = paginate(results, page=state.page, page_size=PAGE_SIZE)
     pages = max(1, math.ceil(page["count"] / PAGE_SIZE))
     facets = _cached(
         cache_keys.list_key("page-facets", state.query_string(sort="")),
@@ -140,6 +142,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         "query": filters.q,
         "courses": page["items"],
         "count": page["count"],
+        "count_capped": page["count"] >= results.count_limit,
         "page": state.page,
         "pages": pages,
         "page_links": [(n, state.query_string(page=n) if n else "") for n in numbers],
@@ -212,6 +215,8 @@ def lesson_preview(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespo
         "lesson": lesson,
         "resources": list(lesson.resources.all()),
         "questions_count": lesson.questions.count() if lesson.type == LessonType.QUIZ else 0,
+        # Signed, expiring links: lesson files are never linked under /media/.
+        "media": queries.lesson_media_urls(request.user, lesson),
     }
     partial = _is_htmx(request)  # the course page loads it into its preview dialog
     template = "catalog/partials/lesson_preview.html" if partial else "catalog/lesson_preview.html"
@@ -415,6 +420,20 @@ def lesson_move(request: HttpRequest, lesson_id: int) -> HttpResponse:
     return _back_to_curriculum(lesson.module.course_id, f"lesson-{lesson.pk}")
 
 
+@login_required
+@require_POST
+def lesson_move_to(request: HttpRequest, lesson_id: int) -> HttpResponse:
+    """A lesson dragged into another module (studio.js): `module` and its new `position`."""
+    user = _signed_in(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    target, position = parse_ids([request.POST.get("module", ""), request.POST.get("position", "")])
+    if target < 1 or position < 1:
+        return HttpResponse("Send the module and a position from 1.", status=422)
+    module = queries.get_module_for_editing(user=user, module_id=target)
+    services.move_lesson(user=user, lesson=lesson, module=module, position=position)
+    return HttpResponse(status=204)
+
+
 def _question_formset(request: HttpRequest, lesson: Lesson | None) -> Any:
     if request.method == "POST":
         return QuestionFormSet(request.POST, prefix="questions")
@@ -551,6 +570,8 @@ def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "formset": formset,
             "resources": list(lesson.resources.all()),
             "resource_form": ResourceForm(),
+            "media": queries.lesson_media_urls(user, lesson),
+            "video_max_bytes": settings.VIDEO_MAX_BYTES,
         }
     )
     return render(request, "catalog/studio/lesson_form.html", context)
@@ -607,6 +628,38 @@ def resource_delete(request: HttpRequest, resource_id: int) -> HttpResponse:
     return HttpResponseRedirect(
         reverse("studio_lesson", kwargs={"lesson_id": lesson_id}) + "#resources"
     )
+
+
+MEDIA_UPLOADS = {
+    "video": ("video", services.set_lesson_video),
+    "subtitles": ("subtitles", services.set_lesson_subtitles),
+}
+
+
+@login_required
+@require_POST
+def lesson_media(request: HttpRequest, lesson_id: int, kind: str) -> HttpResponse:
+    """Upload (or, with action=remove, remove) a video lesson's video or subtitles."""
+    if kind not in MEDIA_UPLOADS:
+        raise Http404("There is no such lesson file.")
+    user = _signed_in(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    url = reverse("studio_lesson", kwargs={"lesson_id": lesson.pk}) + "#lesson-media"
+    noun, upload_with = MEDIA_UPLOADS[kind]
+    try:
+        if request.POST.get("action") == "remove":
+            services.remove_lesson_file(user=user, lesson=lesson, kind=kind)
+            messages.success(request, f"The {noun} file is removed.")
+        elif "file" not in request.FILES:
+            messages.error(request, f"Choose a {noun} file to upload.")
+        else:
+            upload_with(user=user, lesson=lesson, upload=request.FILES["file"])
+            messages.success(request, f"The {noun} file is uploaded.")
+    except InvalidInput as error:
+        refusals = [p for field in error.fields.values() for p in field] or [error.message]
+        for refusal in refusals:
+            messages.error(request, f"The {noun} file was not saved: {refusal}")
+    return HttpResponseRedirect(url)
 
 
 @login_required
@@ -725,6 +778,7 @@ def _review_page(
         page_number = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page_number = 1
+    courses: Any
     if tab == "published" and search:
         courses = queries.list_courses(queries.CourseFilters(q=search, sort="relevance"))
     else:
@@ -792,6 +846,22 @@ def review_reject(request: HttpRequest, course_id: int) -> HttpResponse:
             messages.success(request, f"“{course.title}” is sent back to its instructors.")
             return _review_redirect(request)
     return _review_page(request, reject_forms={course.pk: form})
+
+
+@staff_required
+@require_POST
+def review_feature(request: HttpRequest, course_id: int) -> HttpResponse:
+    """Feature a published course on the home page (featured=1), or stop featuring it."""
+    course = queries.get_course_for_admin(course_id=course_id)
+    featured = request.POST.get("featured") == "1"
+    try:
+        services.set_featured(admin=_signed_in(request), course=course, featured=featured)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        shown = "is featured on the home page" if featured else "is no longer featured"
+        messages.success(request, f"“{course.title}” {shown}.")
+    return _review_redirect(request)
 
 
 @staff_required

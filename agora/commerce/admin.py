@@ -1,17 +1,19 @@
-import csv
-
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from agora.commerce.exports import ledger_csv
 from agora.commerce.models import (
     CommissionOverride,
     Coupon,
+    Dispute,
     LedgerEntry,
     LedgerTransaction,
     Order,
     OrderItem,
     PaymentEvent,
+    Payout,
+    PayoutAccount,
     PlatformSettings,
     TaxRate,
 )
@@ -143,33 +145,46 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Export the selected transactions' entries as CSV")
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
-        response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="agora-ledger.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
-            [
-                "transaction",
-                "created_at",
-                "kind",
-                "key",
-                "account",
-                "instructor_id",
-                "amount",
-                "currency",
-            ]
-        )
         entries = LedgerEntry.objects.filter(transaction__in=queryset).select_related("transaction")
-        for entry in entries.order_by("transaction_id", "id"):
-            writer.writerow(
-                [
-                    entry.transaction_id,
-                    entry.transaction.created_at.isoformat(),
-                    entry.transaction.kind,
-                    entry.transaction.idempotency_key,
-                    entry.account,
-                    entry.instructor_id or "",
-                    entry.amount,
-                    entry.currency,
-                ]
-            )
-        return response
+        return ledger_csv(entries.order_by("transaction_id", "id"))
+
+
+@admin.register(PayoutAccount)
+class PayoutAccountAdmin(ReadOnlyAdmin):
+    list_display = ["instructor", "method", "onboarding_status", "stripe_account_id", "updated_at"]
+    list_filter = ["method", "onboarding_status"]
+    search_fields = ["instructor__email", "stripe_account_id"]
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    """Payouts are made by the payout run and recorded on the admin payouts page."""
+
+    list_display = [
+        "created_at",
+        "instructor",
+        "amount",
+        "currency",
+        "method",
+        "status",
+        "provider_reference",
+        "paid_at",
+    ]
+    list_filter = ["status", "method", "currency"]
+    search_fields = ["instructor__email", "provider_reference", "idempotency_key"]
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "provider",
+        "provider_dispute_id",
+        "order",
+        "status",
+        "amount",
+        "currency",
+        "outcome",
+    ]
+    list_filter = ["provider", "status"]
+    search_fields = ["provider_dispute_id"]

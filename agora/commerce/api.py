@@ -6,8 +6,9 @@ from ninja.pagination import paginate
 from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_auth
 from agora.commerce import queries
 from agora.commerce.downloads import invoice_response
-from agora.commerce.models import Order
+from agora.commerce.models import Order, Payout, PayoutAccount
 from agora.commerce.schemas import (
+    AdminPayoutOut,
     CheckoutIn,
     CheckoutOut,
     CommissionIn,
@@ -17,12 +18,18 @@ from agora.commerce.schemas import (
     CouponValidateIn,
     CouponValidationOut,
     EarningsOut,
+    ManualPayoutIn,
+    OnboardingLinkOut,
     OrderOut,
+    PayoutAccountIn,
+    PayoutAccountOut,
+    PayoutOut,
+    PayoutRunOut,
     RefundIn,
     WebhookAck,
 )
 from agora.commerce.services import checkout as checkout_service
-from agora.commerce.services import commission, coupons, payments, refunds
+from agora.commerce.services import commission, coupons, payments, payouts, refunds
 from agora.core import ratelimit
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
@@ -118,6 +125,111 @@ def validate_coupon(request: HttpRequest, payload: CouponValidateIn) -> dict[str
 )
 def my_earnings(request: HttpRequest) -> dict[str, object]:
     return refunds.earnings(instructor=current_user(request))
+
+
+@router.get(
+    "/instructor/payouts",
+    auth=instructor_auth,
+    response={200: list[PayoutOut], 401: E, 403: E},
+    summary="My payouts, newest first",
+)
+@paginate(PagePagination)
+def my_payouts(request: HttpRequest) -> QuerySet[Payout]:
+    return queries.payouts_of(instructor=current_user(request))
+
+
+def _account_out(account: PayoutAccount | None) -> dict[str, object]:
+    if account is None:
+        return {
+            "method": "manual",
+            "onboarding_status": "not_started",
+            "has_stripe_account": False,
+            "manual_details": "",
+        }
+    return {
+        "method": account.method,
+        "onboarding_status": account.onboarding_status,
+        "has_stripe_account": bool(account.stripe_account_id),
+        "manual_details": account.manual_details,
+    }
+
+
+@router.get(
+    "/instructor/payouts/account",
+    auth=instructor_auth,
+    response={200: PayoutAccountOut, 401: E, 403: E},
+    summary="How I am paid: Stripe Connect (and its onboarding state) or manually",
+)
+def my_payout_account(request: HttpRequest) -> dict[str, object]:
+    return _account_out(payouts.payout_account(instructor=current_user(request)))
+
+
+@router.put(
+    "/instructor/payouts/account",
+    auth=instructor_auth,
+    response={200: PayoutAccountOut, 401: E, 403: E, 422: E},
+    summary="Be paid manually by an admin, to the account these details describe",
+)
+def set_my_payout_account(request: HttpRequest, payload: PayoutAccountIn) -> dict[str, object]:
+    account = payouts.set_manual_details(
+        instructor=current_user(request), details=payload.manual_details
+    )
+    return _account_out(account)
+
+
+@router.post(
+    "/instructor/payouts/stripe/onboard",
+    auth=instructor_auth,
+    response={200: OnboardingLinkOut, 401: E, 403: E, 409: E, 503: E},
+    summary="Connect Stripe: the URL of Stripe's onboarding for my Express account",
+)
+def stripe_onboard(request: HttpRequest) -> dict[str, str]:
+    return {"url": payouts.start_stripe_onboarding(instructor=current_user(request))}
+
+
+@router.get(
+    "/admin/payouts",
+    auth=admin_auth,
+    response={200: list[AdminPayoutOut], 401: E, 403: E},
+    summary="Every payout, newest first (filter by `status`, `instructor_id`)",
+    tags=["admin"],
+)
+@paginate(PagePagination)
+def admin_payouts(
+    request: HttpRequest, status: str | None = None, instructor_id: int | None = None
+) -> QuerySet[Payout]:
+    return queries.payouts_for_admin(status=status, instructor_id=instructor_id)
+
+
+@router.post(
+    "/admin/payouts",
+    auth=admin_auth,
+    response={201: AdminPayoutOut, 401: E, 403: E, 404: E, 409: E, 422: E},
+    summary="Record a manual payout (paid outside Agora) from an instructor's available balance",
+    tags=["admin"],
+)
+def record_payout(request: HttpRequest, payload: ManualPayoutIn) -> Status:
+    payout = payouts.record_manual_payout(
+        admin=current_user(request),
+        instructor=queries.get_instructor(instructor_id=payload.instructor_id),
+        amount=payload.amount,
+        currency=payload.currency,
+        reference=payload.reference,
+        note=payload.note,
+        idempotency_key=payload.idempotency_key,
+    )
+    return Status(201, queries.payouts_for_admin().get(pk=payout.pk))
+
+
+@router.post(
+    "/admin/payouts/run",
+    auth=admin_auth,
+    response={200: PayoutRunOut, 401: E, 403: E},
+    summary="Run the scheduled payouts now (the daily job does the same)",
+    tags=["admin"],
+)
+def run_payouts(request: HttpRequest) -> dict[str, int]:
+    return payouts.run_scheduled_payouts()
 
 
 @router.post(

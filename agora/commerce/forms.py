@@ -1,11 +1,14 @@
-"""Forms of the commerce pages. They validate input; the checkout and refund services decide."""
+"""Forms of the commerce pages. They validate input; the checkout, refund and payout services
+decide."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from agora.commerce import providers
-from agora.commerce.models import TaxRate
+from agora.commerce.models import LedgerTransactionKind, TaxRate
+from agora.core.money import CURRENCIES, CURRENCY_EXPONENTS
 
 PROVIDER_LABELS = {
     "demo": "Demo (offline sandbox, no money moves)",
@@ -80,4 +83,60 @@ class RefundForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """12.34 USD → 1234; refuses more decimals than the currency has."""
+    exponent = CURRENCY_EXPONENTS[currency]
+    minor = amount * (10**exponent)
+    if minor != minor.to_integral_value():
+        raise forms.ValidationError(f"{currency} amounts have at most {exponent} decimals.")
+    return int(minor)
+
+
+class ManualDetailsForm(forms.Form):
+    details = forms.CharField(
+        label="Where should an admin send your money?",
+        help_text="For example your bank account (IBAN and name) or a PayPal address.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ManualPayoutForm(forms.Form):
+    instructor = forms.EmailField(label="Instructor's email")
+    amount = forms.DecimalField(
+        label="Amount paid", min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+    )
+    currency = forms.ChoiceField(choices=[(code, code) for code in CURRENCIES])
+    reference = forms.CharField(
+        label="Reference", required=False, max_length=200, help_text="E.g. the transfer's id."
+    )
+    note = forms.CharField(label="Note", required=False, max_length=500)
+    # Generated with the form: submitting the same form twice records one payout.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        amount, currency = cleaned.get("amount"), cleaned.get("currency")
+        if amount is not None and currency:
+            try:
+                cleaned["amount_minor"] = to_minor_units(amount, currency)
+            except forms.ValidationError as error:
+                self.add_error("amount", error)
+        return cleaned
+
+
+class TransactionFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Kind",
+        required=False,
+        choices=[("", "Every kind"), *LedgerTransactionKind.choices],
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -1,11 +1,21 @@
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from agora.commerce.models import LedgerAccount, LedgerEntry, LedgerTransactionKind, Order
+from agora.accounts.models import User
+from agora.commerce.models import (
+    Dispute,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    LedgerTransactionKind,
+    Order,
+    Payout,
+    PayoutAccount,
+)
 from agora.core.errors import NotFound
 
 
@@ -58,3 +68,110 @@ def sales_chart(*, instructor: Any, currency: str, period: str) -> list[dict[str
         }
         for row in rows
     ]
+
+
+# --- payouts ---------------------------------------------------------------------------------
+def payouts_of(*, instructor: Any) -> QuerySet[Payout]:
+    return Payout.objects.filter(instructor=instructor).order_by("-created_at", "-id")
+
+
+def payouts_for_admin(
+    *, status: str | None = None, instructor_id: int | None = None
+) -> QuerySet[Payout]:
+    payouts = Payout.objects.select_related("instructor", "recorded_by").order_by(
+        "-created_at", "-id"
+    )
+    if status:
+        payouts = payouts.filter(status=status)
+    if instructor_id:
+        payouts = payouts.filter(instructor_id=instructor_id)
+    return payouts
+
+
+def get_instructor(*, instructor_id: int) -> User:
+    """Anyone an admin may pay: an instructor, or anyone the ledger owes money."""
+    instructor = User.objects.filter(pk=instructor_id).first()
+    if instructor is None or not (
+        instructor.is_instructor or LedgerEntry.objects.filter(instructor=instructor).exists()
+    ):
+        raise NotFound("There is no such instructor.", code="instructor_not_found")
+    return instructor
+
+
+def find_user_by_email(*, email: str) -> User | None:
+    return User.objects.filter(email__iexact=email.strip()).first()
+
+
+def manual_payouts_due(*, minimum: int) -> list[dict[str, Any]]:
+    """Instructors owed at least `minimum` who are not paid through a ready Stripe account:
+    an admin pays them and records it."""
+    rows = list(
+        LedgerEntry.objects.filter(account=LedgerAccount.INSTRUCTOR_AVAILABLE)
+        .values("instructor_id", "currency")
+        .annotate(total=Sum("amount"))
+        .filter(total__lte=-max(minimum, 1))
+        .order_by("total")
+    )
+    users = User.objects.in_bulk([row["instructor_id"] for row in rows])
+    accounts = {
+        account.instructor_id: account
+        for account in PayoutAccount.objects.filter(
+            instructor_id__in=[row["instructor_id"] for row in rows]
+        )
+    }
+    due = []
+    for row in rows:
+        account = accounts.get(row["instructor_id"])
+        if account is not None and account.is_stripe_ready:
+            continue
+        due.append(
+            {
+                "instructor": users[row["instructor_id"]],
+                "currency": row["currency"],
+                "available": -int(row["total"]),
+                "account": account,
+            }
+        )
+    return due
+
+
+def disputes_of_order(*, order: Order) -> QuerySet[Dispute]:
+    return Dispute.objects.filter(order=order)
+
+
+# --- the admin's ledger view ----------------------------------------------------------------
+def ledger_transactions(
+    *,
+    kind: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[LedgerTransaction]:
+    """Newest first, each with its entries (and their instructors); the dates are whole days
+    in the site's time zone, both included."""
+    transactions = LedgerTransaction.objects.order_by("-created_at", "-id").prefetch_related(
+        Prefetch(
+            "entries",
+            queryset=LedgerEntry.objects.select_related("instructor").order_by("id"),
+        )
+    )
+    if kind:
+        transactions = transactions.filter(kind=kind)
+    zone = timezone.get_current_timezone()
+    if date_from:
+        transactions = transactions.filter(
+            created_at__gte=datetime.combine(date_from, time.min, tzinfo=zone)
+        )
+    if date_to:
+        transactions = transactions.filter(
+            created_at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone)
+        )
+    return transactions
+
+
+def ledger_entries_of(transactions: QuerySet[LedgerTransaction]) -> QuerySet[LedgerEntry]:
+    """The entries of these transactions with their transaction, in ledger order (CSV)."""
+    return (
+        LedgerEntry.objects.filter(transaction__in=transactions.values("pk"))
+        .select_related("transaction")
+        .order_by("transaction_id", "id")
+    )

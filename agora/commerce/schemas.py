@@ -121,3 +121,61 @@ class CouponValidationOut(Schema):
     discount: int
     currency: str
     expires_at: datetime | None
+
+
+class PayoutOut(Schema):
+    id: int
+    amount: int = Field(description="Minor units.")
+    currency: str
+    method: str = Field(description="`stripe` or `manual`.")
+    status: str = Field(description="`pending`, `paid` or `failed`.")
+    provider_reference: str = Field(description="Stripe's transfer id, or the admin's note.")
+    failure_reason: str
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class AdminPayoutOut(PayoutOut):
+    instructor_id: int
+    instructor_email: str
+    recorded_by_id: int | None
+    note: str
+
+    @staticmethod
+    def resolve_instructor_email(payout: Any) -> str:
+        return str(payout.instructor.email)
+
+
+class ManualPayoutIn(Schema):
+    instructor_id: int
+    amount: int = Field(gt=0, description="Minor units, at most the available balance.")
+    currency: str | None = Field(
+        None, min_length=3, max_length=3, description="Default: the instructor's main one."
+    )
+    reference: str = Field("", max_length=200, description="E.g. the bank transfer's id.")
+    note: str = Field("", max_length=500)
+    idempotency_key: str | None = Field(
+        None, max_length=100, description="The same key records the payout once."
+    )
+
+
+class PayoutAccountOut(Schema):
+    method: str = Field(description="`stripe` or `manual`.")
+    onboarding_status: str = Field(description="`not_started`, `pending` or `complete`.")
+    has_stripe_account: bool
+    manual_details: str
+
+
+class PayoutAccountIn(Schema):
+    manual_details: str = Field(max_length=2000, description="Where an admin sends the money.")
+
+
+class OnboardingLinkOut(Schema):
+    url: str
+
+
+class PayoutRunOut(Schema):
+    paid: int
+    failed: int
+    pending: int
+    manual_due: int

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from agora.commerce.services import invoices, payments, refunds
+from agora.commerce.services import invoices, payments, payouts, refunds
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
 
 
@@ -26,3 +26,10 @@ def send_receipt(*, order_id: int) -> None:
 def reconcile_payments() -> dict[str, int]:
     """Processes stuck events, re-checks pending orders, cancels stale ones (idempotent)."""
     return payments.reconcile()
+
+
+@shared_task
+def run_payouts() -> dict[str, int]:
+    """Pays available balances above PAYOUT_MINIMUM through Stripe Connect (each payout
+    exactly once, however many runs overlap)."""
+    return payouts.run_scheduled_payouts()

@@ -1,5 +1,5 @@
-"""Page routes of commerce: cart, checkout, orders and earnings. (The demo pay page is
-routed in agora/urls.py.)"""
+"""Page routes of commerce: cart, checkout, orders, earnings and payouts, and the admin
+console's transactions and payouts. (The demo pay page is routed in agora/urls.py.)"""
 
 from django.urls import path
 
@@ -17,4 +17,25 @@ urlpatterns = [
     path("orders/<int:order_id>/invoice/", views.order_invoice, name="order_invoice"),
     path("orders/<int:order_id>/refund/", views.order_refund, name="order_refund"),
     path("studio/earnings/", views.earnings, name="studio_earnings"),
+    path("studio/payouts/", views.payout_settings, name="studio_payouts"),
+    path("studio/payouts/manual/", views.payout_manual, name="studio_payouts_manual"),
+    path(
+        "studio/payouts/stripe/onboard/",
+        views.payout_stripe_onboard,
+        name="studio_payouts_stripe_onboard",
+    ),
+    path(
+        "studio/payouts/stripe/refresh/",
+        views.payout_stripe_refresh,
+        name="studio_payouts_stripe_refresh",
+    ),
+    path(
+        "studio/payouts/stripe/return/",
+        views.payout_stripe_return,
+        name="studio_payouts_stripe_return",
+    ),
+    path("admin-console/transactions/", views.admin_transactions, name="admin_transactions"),
+    path("admin-console/payouts/", views.admin_payouts, name="admin_payouts"),
+    path("admin-console/payouts/record/", views.admin_payout_record, name="admin_payout_record"),
+    path("admin-console/payouts/run/", views.admin_payouts_run, name="admin_payouts_run"),
 ]

@@ -1,5 +1,6 @@
 """The one pagination every list uses: `?page=1&page_size=20`, page size capped at 100."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -32,7 +33,7 @@ class PagePagination(PaginationBase):
         return paginate(queryset, page=pagination.page, page_size=pagination.page_size)
 
 
-def paginate(queryset: QuerySet | list, *, page: int, page_size: int) -> dict[str, Any]:
+def paginate(queryset: QuerySet | Sequence[Any], *, page: int, page_size: int) -> dict[str, Any]:
     """One page of `queryset`; callers validate input first (PagePagination.Input does)."""
     if page < 1 or page_size < 1:
         # A negative slice would be silently wrong on a list and a crash on a QuerySet.

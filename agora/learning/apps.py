@@ -12,3 +12,12 @@ class LearningConfig(AppConfig):
 
         access.register_access_grant(queries.has_active_enrollment)
         access.register_learner_check(queries.course_has_learners)
+
+        from agora.accounts.services import register_personal_data
+        from agora.learning import certificates
+
+        register_personal_data(
+            "certificates",
+            export=certificates.export_certificates,
+            erase=certificates.erase_certificates,
+        )

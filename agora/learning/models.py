@@ -1,3 +1,6 @@
+import secrets
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,7 +18,9 @@ class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
 
 
 class Enrollment(models.Model):
-    """A learner's access to a course. Revoking (a refund) keeps the row for history."""
+    """A learner's access to a course, and where they are in it. Revoking (a refund) keeps
+    the row for history. The progress fields are kept by the progress services under this
+    row's lock, so two devices completing lessons at once never lose an update."""
 
     learner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrollments"
@@ -26,12 +31,21 @@ class Enrollment(models.Model):
     source = models.CharField(max_length=20, choices=EnrollmentSource.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_lesson = models.ForeignKey(
+        "catalog.Lesson", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
 
     objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["learner", "course"], name="learning_enrollment_once")
+            models.UniqueConstraint(fields=["learner", "course"], name="learning_enrollment_once"),
+            models.CheckConstraint(
+                condition=Q(progress_percent__lte=100), name="learning_enrollment_progress"
+            ),
         ]
         indexes = [
             models.Index(
@@ -40,7 +54,116 @@ class Enrollment(models.Model):
                 name="enrollment_active",
             ),
             models.Index(fields=["course", "created_at"], name="enrollment_course_created"),
+            models.Index(fields=["learner", "-last_activity_at"], name="enrollment_learner_recent"),
+            models.Index(fields=["created_at"], name="enrollment_created"),
         ]
 
     def __str__(self) -> str:
         return f"{self.learner_id} in {self.course_id}"
+
+
+class LessonProgress(models.Model):
+    """One person's state in one lesson. Kept per person rather than per enrollment so the
+    course's instructors and admins can go through a course too."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    position_seconds = models.PositiveIntegerField(default=0)
+    seconds_spent = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="learning_progress_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "course"],
+                condition=Q(completed_at__isnull=False),
+                name="progress_completed",
+            ),
+            models.Index(fields=["lesson"], name="progress_lesson"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on lesson {self.lesson_id}"
+
+
+class QuizAttempt(models.Model):
+    """One submission of a quiz, graded on the server. Its answers are QuizAnswer rows so
+    instructors can see how many got each question right."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.CASCADE, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    passed = models.BooleanField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(score__lte=100), name="learning_attempt_score")
+        ]
+        indexes = [
+            models.Index(fields=["user", "lesson", "-created_at"], name="attempt_user_lesson"),
+            models.Index(fields=["lesson", "passed"], name="attempt_lesson"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} scored {self.score}% on lesson {self.lesson_id}"
+
+
+class QuizAnswer(models.Model):
+    attempt = models.ForeignKey(QuizAttempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey("catalog.QuizQuestion", on_delete=models.CASCADE, related_name="+")
+    selected = models.JSONField(default=list, blank=True)
+    text = models.CharField(max_length=500, blank=True)
+    correct = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="learning_answer_once")
+        ]
+        indexes = [models.Index(fields=["question", "correct"], name="answer_question")]
+
+    def __str__(self) -> str:
+        return f"answer to {self.question_id}"
+
+
+def certificate_upload_to(instance: object, filename: str) -> str:
+    return f"certificates/{uuid.uuid4().hex}.pdf"
+
+
+def new_certificate_code() -> str:
+    # 16 characters of an unambiguous alphabet in four groups: AGR-7K2M-Q9XD-4HPT-W3NC.
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    raw = "".join(secrets.choice(alphabet) for _ in range(16))
+    return "AGR-" + "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+class Certificate(models.Model):
+    """Issued once per enrollment when the course is completed. Names and titles are copied
+    at issue time: a certificate says what was true on the day it was issued."""
+
+    enrollment = models.OneToOneField(
+        Enrollment, on_delete=models.PROTECT, related_name="certificate"
+    )
+    code = models.CharField(max_length=32, unique=True, default=new_certificate_code)
+    issued_at = models.DateTimeField()
+    learner_name = models.CharField(max_length=200)
+    course_title = models.CharField(max_length=200)
+    instructor_names = models.CharField(max_length=500)
+    pdf = models.FileField(upload_to=certificate_upload_to, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["issued_at"], name="certificate_issued")]
+
+    def __str__(self) -> str:
+        return self.code

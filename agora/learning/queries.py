@@ -1,6 +1,17 @@
+"""Reads of the learning app, scoped to the person asking."""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from agora.learning.models import Enrollment
+from django.db.models import Count, F, Max, Q, QuerySet
+
+from agora.catalog import access
+from agora.catalog import queries as catalog_queries
+from agora.catalog.models import Course, Lesson, Module, QuizQuestion
+from agora.core.errors import NotFound
+from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
 
 
 def has_active_enrollment(user: Any, course: Any) -> bool:
@@ -12,3 +23,260 @@ def has_active_enrollment(user: Any, course: Any) -> bool:
 def course_has_learners(course: Any) -> bool:
     """Whether anyone ever enrolled: such a course is archived, never destroyed."""
     return Enrollment.objects.filter(course=course).exists()
+
+
+def active_enrollment(user: Any, course: Any) -> Enrollment | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Enrollment.objects.active().filter(learner=user, course=course).first()
+
+
+def progress_percent(learner: Any, course: Any) -> int:
+    """The learner's progress in the course as last recorded (0 when not enrolled)."""
+    value = (
+        Enrollment.objects.filter(learner=learner, course=course)
+        .values_list("progress_percent", flat=True)
+        .first()
+    )
+    return value or 0
+
+
+def my_enrollments(user: Any) -> QuerySet[Enrollment]:
+    """The courses the user is enrolled in, the most recently studied first."""
+    return (
+        Enrollment.objects.active()
+        .filter(learner=user)
+        .select_related("course", "course__owner")
+        .order_by(F("last_activity_at").desc(nulls_last=True), "-created_at", "-id")
+    )
+
+
+# --- one learner in one course ---------------------------------------------------------------
+@dataclass
+class LessonState:
+    lesson: Lesson
+    completed: bool
+    position_seconds: int
+
+
+@dataclass
+class ModuleState:
+    module: Module
+    lessons: list[LessonState]
+
+    @property
+    def done(self) -> int:
+        return sum(state.completed for state in self.lessons)
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    enrollment: Enrollment | None
+    modules: list[ModuleState]
+
+    @property
+    def done(self) -> int:
+        return sum(m.done for m in self.modules)
+
+    @property
+    def total(self) -> int:
+        return sum(m.total for m in self.modules)
+
+    @property
+    def percent(self) -> int:
+        if not self.total:
+            return 0
+        return 100 if self.done >= self.total else min(99, self.done * 100 // self.total)
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return self.enrollment.completed_at if self.enrollment else None
+
+    def lessons(self) -> list[LessonState]:
+        return [state for module in self.modules for state in module.lessons]
+
+    def state_of(self, lesson_id: int) -> LessonState | None:
+        return next((s for s in self.lessons() if s.lesson.pk == lesson_id), None)
+
+    def next_lesson(self) -> Lesson | None:
+        """Where "continue" goes: after the last lesson studied, else the first not done."""
+        states = self.lessons()
+        if not states:
+            return None
+        last_id = self.enrollment.last_lesson_id if self.enrollment else None
+        if last_id is not None:
+            for state in states:
+                if state.lesson.pk == last_id:
+                    return state.lesson if not state.completed else self._after(last_id)
+        return next((s.lesson for s in states if not s.completed), states[0].lesson)
+
+    def _after(self, lesson_id: int) -> Lesson:
+        states = self.lessons()
+        ids = [s.lesson.pk for s in states]
+        index = ids.index(lesson_id)
+        following = [s for s in states[index + 1 :] if not s.completed]
+        earlier = [s for s in states[:index] if not s.completed]
+        pick = (following or earlier or [states[index]])[0]
+        return pick.lesson
+
+    def neighbours(self, lesson_id: int) -> tuple[Lesson | None, Lesson | None]:
+        lessons = [s.lesson for s in self.lessons()]
+        ids = [lesson.pk for lesson in lessons]
+        if lesson_id not in ids:
+            return None, None
+        index = ids.index(lesson_id)
+        previous = lessons[index - 1] if index > 0 else None
+        following = lessons[index + 1] if index + 1 < len(lessons) else None
+        return previous, following
+
+
+def course_progress(*, user: Any, course: Course) -> CourseProgress:
+    """The curriculum with the user's ticks and resume positions: three queries."""
+    modules = catalog_queries.curriculum(course)
+    rows = {
+        row.lesson_id: row
+        for row in LessonProgress.objects.filter(user=user, course=course).only(
+            "lesson_id", "completed_at", "position_seconds"
+        )
+    }
+    states = [
+        ModuleState(
+            module,
+            [
+                LessonState(
+                    lesson,
+                    completed=lesson.pk in rows and rows[lesson.pk].completed_at is not None,
+                    position_seconds=rows[lesson.pk].position_seconds if lesson.pk in rows else 0,
+                )
+                for lesson in module.lessons.all()
+            ],
+        )
+        for module in modules
+    ]
+    return CourseProgress(course, active_enrollment(user, course), states)
+
+
+def get_course_for_learning(*, user: Any, key: str | int) -> Course:
+    """A course the user may study: enrolled, or one of its instructors or an admin."""
+    course = catalog_queries.get_course_for_viewer(user=user, key=key)
+    if not access.can_read_lessons(user, course):
+        raise access.EnrollmentRequired("Enroll in this course to study it.")
+    return course
+
+
+def lesson_position(user: Any, lesson: Lesson) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    value = (
+        LessonProgress.objects.filter(user=user, lesson=lesson)
+        .values_list("position_seconds", flat=True)
+        .first()
+    )
+    return value or 0
+
+
+# --- quizzes ---------------------------------------------------------------------------------
+def quiz_questions_for(user: Any, lesson: Lesson) -> list[QuizQuestion]:
+    """The questions in the order this learner sees them: shuffled quizzes keep one order per
+    learner, so a reload does not reshuffle."""
+    questions = list(lesson.questions.all())
+    if lesson.shuffle_questions:
+        # An order, not a secret: the same learner sees the same order on every visit.
+        random.Random(f"{lesson.pk}:{getattr(user, 'pk', 0)}").shuffle(questions)  # noqa: S311
+    return questions
+
+
+@dataclass
+class QuizStanding:
+    attempts_used: int
+    best_score: int | None
+    passed: bool
+    attempts_left: int | None
+
+
+def quiz_standing(user: Any, lesson: Lesson) -> QuizStanding:
+    summary = QuizAttempt.objects.filter(user=user, lesson=lesson).aggregate(
+        used=Count("id"), best=Max("score"), passes=Count("id", filter=Q(passed=True))
+    )
+    used = summary["used"] or 0
+    left = None
+    if lesson.max_attempts is not None and not access.can_edit_course(user, lesson.module.course):
+        left = max(0, lesson.max_attempts - used)
+    return QuizStanding(used, summary["best"], bool(summary["passes"]), left)
+
+
+def my_attempts(user: Any, lesson: Lesson) -> QuerySet[QuizAttempt]:
+    return QuizAttempt.objects.filter(user=user, lesson=lesson).order_by("-created_at", "-id")
+
+
+@dataclass
+class QuestionStat:
+    question: QuizQuestion
+    answered: int
+    right: int
+
+    @property
+    def right_percent(self) -> int:
+        return self.right * 100 // self.answered if self.answered else 0
+
+
+def quiz_statistics(lesson: Lesson) -> dict[str, Any]:
+    """For the course's instructors: attempts, pass rate and how many got each question
+    right. Two queries whatever the size of the quiz."""
+    attempts = QuizAttempt.objects.filter(lesson=lesson).aggregate(
+        attempts=Count("id"),
+        learners=Count("user", distinct=True),
+        passed=Count("user", distinct=True, filter=Q(passed=True)),
+    )
+    counts: dict[int, Any] = {
+        row["question_id"]: row
+        for row in QuizAnswer.objects.filter(attempt__lesson=lesson)
+        .values("question_id")
+        .annotate(answered=Count("id"), right=Count("id", filter=Q(correct=True)))
+    }
+    return {
+        "attempts": attempts["attempts"],
+        "learners": attempts["learners"],
+        "learners_passed": attempts["passed"],
+        "questions": [
+            QuestionStat(
+                question,
+                counts.get(question.pk, {}).get("answered", 0),
+                counts.get(question.pk, {}).get("right", 0),
+            )
+            for question in lesson.questions.all()
+        ],
+    }
+
+
+def get_lesson_for_statistics(*, user: Any, lesson_id: int) -> Lesson:
+    return catalog_queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+
+
+# --- instructors -----------------------------------------------------------------------------
+def course_students(course: Course, *, search: str = "") -> QuerySet[Enrollment]:
+    """Everyone enrolled in the course with their progress, for its instructors."""
+    students = Enrollment.objects.filter(course=course).select_related("learner", "last_lesson")
+    if search:
+        students = students.filter(
+            Q(learner__name__icontains=search[:100]) | Q(learner__email__icontains=search[:100])
+        )
+    return students.order_by("-created_at", "-id")
+
+
+def get_lesson(lesson_id: int) -> Lesson:
+    lesson = (
+        Lesson.objects.select_related("module", "module__course", "module__course__owner")
+        .filter(pk=lesson_id)
+        .first()
+        if 0 < lesson_id < 2**63
+        else None
+    )
+    if lesson is None:
+        raise NotFound("There is no such lesson.", code="lesson_not_found")
+    return lesson

@@ -1,52 +1,372 @@
-"""Enrollments: who has access to which course. (The learning issue extends this.)"""
+"""Enrollments, progress and quizzes: every write of the learning app.
+
+Progress is recorded per person and lesson (LessonProgress). The enrollment keeps the
+course-level summary — percent, last lesson, completion — and every change to it happens
+under the enrollment's row lock, so two devices completing lessons at the same moment never
+lose an update and the course is completed (and its certificate issued) exactly once.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.catalog import access
 from agora.catalog import services as catalog_services
-from agora.catalog.models import Course
-from agora.learning.models import Enrollment, EnrollmentSource
+from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
+from agora.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from agora.core.mail import queue_templated_email
+from agora.learning import certificates
+from agora.learning.models import (
+    Enrollment,
+    EnrollmentSource,
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+)
+
+MAX_POSITION_SECONDS = 24 * 3600
+# How much watching time one position report may add: players report every few seconds,
+# so a bigger jump is a seek or a tab left open, not time spent.
+MAX_SPENT_PER_REPORT = 120
 
 
+class PaymentRequired(DomainError):
+    status_code = 402
+    code = "payment_required"
+    message = "This course is paid: buy it at checkout (POST /api/v1/checkout)."
+
+
+# --- enrollments -----------------------------------------------------------------------------
 def grant_enrollment(*, learner: User, course: Course, source: str) -> Enrollment:
     """Gives the learner access to the course exactly once; a revoked enrollment comes back.
     Safe to call twice or concurrently."""
+    return _grant(learner=learner, course=course, source=source)[0]
+
+
+def _grant(*, learner: User, course: Course, source: str) -> tuple[Enrollment, bool]:
+    """The enrollment, and whether this call gave the access (False when it was there)."""
     if source not in EnrollmentSource.values:
         raise ValueError(f"unknown enrollment source {source!r}")
     with transaction.atomic():
         existing = Enrollment.objects.select_for_update().filter(learner=learner, course=course)
         enrollment = existing.first()
         if enrollment is not None:
-            if enrollment.revoked_at is not None:
-                existing.update(revoked_at=None, source=source)
-                enrollment.refresh_from_db()
-                Course.objects.filter(pk=course.pk).update(
-                    enrollments_count=F("enrollments_count") + 1
-                )
-            return enrollment
+            if enrollment.revoked_at is None:
+                return enrollment, False
+            existing.update(revoked_at=None, source=source)
+            enrollment.refresh_from_db()
+            # Bought again after a refund: a course completed before is still completed.
+            certificates.reinstate_certificate(enrollment)
+            Course.objects.filter(pk=course.pk).update(enrollments_count=F("enrollments_count") + 1)
+            return enrollment, True
         try:
             with transaction.atomic():
                 enrollment = Enrollment.objects.create(
                     learner=learner, course=course, source=source
                 )
         except IntegrityError:  # a concurrent call enrolled first
-            return Enrollment.objects.get(learner=learner, course=course)
+            return Enrollment.objects.get(learner=learner, course=course), False
         catalog_services.record_enrollment(course=course)
-    return enrollment
+    return enrollment, True
 
 
 def revoke_enrollment(*, learner: User, course: Course) -> bool:
-    """Ends the learner's access (a refund); the row stays for history. Returns whether an
-    active enrollment was revoked."""
+    """Ends the learner's access (a refund, a lost dispute) and revokes the certificate;
+    the rows stay for history. Returns whether an active enrollment was revoked."""
     with transaction.atomic():
-        revoked = Enrollment.objects.filter(
-            learner=learner, course=course, revoked_at__isnull=True
-        ).update(revoked_at=timezone.now())
-        if revoked:
-            Course.objects.filter(pk=course.pk, enrollments_count__gt=0).update(
-                enrollments_count=F("enrollments_count") - 1
+        enrollment = (
+            Enrollment.objects.select_for_update()
+            .filter(learner=learner, course=course, revoked_at__isnull=True)
+            .first()
+        )
+        if enrollment is None:
+            return False
+        enrollment.revoked_at = timezone.now()
+        enrollment.save(update_fields=["revoked_at"])
+        certificates.revoke_certificate(enrollment)
+        Course.objects.filter(pk=course.pk, enrollments_count__gt=0).update(
+            enrollments_count=F("enrollments_count") - 1
+        )
+        catalog_services.course_changed(course)
+    return True
+
+
+def enroll_free(*, learner: User, course: Course) -> tuple[Enrollment, bool]:
+    """Enrolls the learner in a free, published course. Returns the enrollment and whether
+    it is new; enrolling again changes nothing."""
+    if not course.is_published:
+        raise NotFound("There is no such course.", code="course_not_found")
+    if access.is_course_instructor(learner, course):
+        raise Conflict("You teach this course: it is open to you already.", code="own_course")
+    current = Enrollment.objects.active().filter(learner=learner, course=course).first()
+    if current is not None:
+        return current, False
+    if course.price > 0:
+        raise PaymentRequired()
+    with transaction.atomic():
+        enrollment, created = _grant(learner=learner, course=course, source=EnrollmentSource.FREE)
+        if created:
+            queue_templated_email(
+                to=learner.email,
+                template="learning/email/enrolled",
+                context={"learner": learner, "course": course},
             )
-            catalog_services.course_changed(course)
-    return bool(revoked)
+    return enrollment, created
+
+
+# --- progress --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CompletionResult:
+    progress_percent: int
+    course_completed: bool
+
+
+def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
+    """The user's active enrollment in the lesson's course (None for its instructors and
+    admins, who may go through it too). Others get 404 or 403 enrollment_required, the
+    same answers as reading the lesson."""
+    course = lesson.module.course
+    if not access.can_view_course(user, course):
+        raise NotFound("There is no such lesson.", code="lesson_not_found")
+    enrollment = Enrollment.objects.active().filter(learner=user, course=course).first()
+    if enrollment is None and not access.can_edit_course(user, course):
+        raise access.EnrollmentRequired("Enroll in this course to record your progress.")
+    return enrollment
+
+
+def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
+    course_id = lesson.module.course_id
+    row, _ = LessonProgress.objects.get_or_create(
+        user=user, lesson=lesson, defaults={"course_id": course_id}
+    )
+    return row
+
+
+def course_percent(*, user: Any, course: Course) -> tuple[int, int, int]:
+    """(percent, lessons done, lessons in the course), counted now. 100 only when every
+    lesson is done."""
+    total = Lesson.objects.filter(module__course=course).count()
+    done = LessonProgress.objects.filter(
+        user=user, course=course, completed_at__isnull=False, lesson__module__course=course
+    ).count()
+    if total == 0:
+        return 0, 0, 0
+    percent = 100 if done >= total else min(99, done * 100 // total)
+    return percent, done, total
+
+
+def _refresh_enrollment(enrollment: Enrollment, *, lesson: Lesson | None) -> bool:
+    """Recounts the enrollment's progress (its row is locked by the caller); completes the
+    course and issues the certificate the first time every lesson is done. Returns whether
+    the course is completed."""
+    now = timezone.now()
+    percent, done, total = course_percent(user=enrollment.learner, course=enrollment.course)
+    enrollment.progress_percent = percent
+    enrollment.last_activity_at = now
+    if lesson is not None:
+        enrollment.last_lesson = lesson
+    fields = ["progress_percent", "last_activity_at", "last_lesson"]
+    newly_completed = total > 0 and done >= total and enrollment.completed_at is None
+    if newly_completed:
+        enrollment.completed_at = now
+        fields.append("completed_at")
+    enrollment.save(update_fields=fields)
+    if newly_completed:
+        certificates.issue_certificate(enrollment)
+    return enrollment.completed_at is not None
+
+
+def _lock(enrollment: Enrollment | None) -> Enrollment | None:
+    if enrollment is None:
+        return None
+    return (
+        Enrollment.objects.select_for_update()
+        .select_related("learner", "course")
+        .get(pk=enrollment.pk)
+    )
+
+
+def complete_lesson(*, user: User, lesson: Lesson) -> CompletionResult:
+    """Marks the lesson done (idempotent). A quiz lesson is done only once passed."""
+    enrollment = require_progress_rights(user, lesson)
+    if lesson.type == LessonType.QUIZ and not _has_passed(user, lesson):
+        raise Conflict(
+            "Pass the quiz to complete this lesson (POST .../quiz/attempts).",
+            code="quiz_not_passed",
+        )
+    return _mark_complete(user=user, lesson=lesson, enrollment=enrollment)
+
+
+def _mark_complete(
+    *, user: User, lesson: Lesson, enrollment: Enrollment | None
+) -> CompletionResult:
+    with transaction.atomic():
+        locked = _lock(enrollment)  # first: serialises this learner's writes to the course
+        row = _progress_row(user, lesson)
+        if row.completed_at is None:
+            LessonProgress.objects.filter(pk=row.pk, completed_at__isnull=True).update(
+                completed_at=timezone.now()
+            )
+        if locked is None:  # an instructor or admin going through the course
+            percent, done, total = course_percent(user=user, course=lesson.module.course)
+            return CompletionResult(percent, total > 0 and done >= total)
+        completed = _refresh_enrollment(locked, lesson=lesson)
+        return CompletionResult(locked.progress_percent, completed)
+
+
+def save_position(
+    *, user: User, lesson: Lesson, seconds: int, spent_seconds: int = 0
+) -> LessonProgress:
+    """Where playback stopped (to resume there) and how long the learner spent."""
+    if not 0 <= seconds <= MAX_POSITION_SECONDS:
+        raise InvalidInput(fields={"seconds": [f"From 0 to {MAX_POSITION_SECONDS}."]})
+    if spent_seconds < 0:
+        raise InvalidInput(fields={"spent_seconds": ["Cannot be negative."]})
+    enrollment = require_progress_rights(user, lesson)
+    if lesson.duration_seconds:
+        seconds = min(seconds, lesson.duration_seconds)
+    with transaction.atomic():
+        row = _progress_row(user, lesson)
+        LessonProgress.objects.filter(pk=row.pk).update(
+            position_seconds=seconds,
+            seconds_spent=F("seconds_spent") + min(spent_seconds, MAX_SPENT_PER_REPORT),
+            updated_at=timezone.now(),
+        )
+        if enrollment is not None:
+            Enrollment.objects.filter(pk=enrollment.pk).update(
+                last_lesson=lesson, last_activity_at=timezone.now()
+            )
+    row.refresh_from_db()
+    return row
+
+
+def record_visit(*, user: Any, lesson: Lesson) -> None:
+    """The learner opened the lesson: it becomes where "continue" takes them."""
+    if not getattr(user, "is_authenticated", False):
+        return
+    Enrollment.objects.active().filter(learner=user, course_id=lesson.module.course_id).update(
+        last_lesson=lesson, last_activity_at=timezone.now()
+    )
+
+
+# --- quizzes ---------------------------------------------------------------------------------
+@dataclass
+class QuestionResult:
+    question_id: int
+    is_right: bool
+    selected: list[int] = field(default_factory=list)
+    text: str = ""
+    # Filled only once the learner may see the answers (passed, or no attempts left).
+    answer_options: list[int] | None = None
+    accepted_answers: list[str] | None = None
+
+
+@dataclass
+class AttemptResult:
+    attempt: QuizAttempt
+    results: list[QuestionResult]
+    attempts_left: int | None
+    progress: CompletionResult | None
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _has_passed(user: User, lesson: Lesson) -> bool:
+    return QuizAttempt.objects.filter(user=user, lesson=lesson, passed=True).exists()
+
+
+def _grade(question: QuizQuestion, answer: dict[str, Any] | None) -> QuestionResult:
+    selected = sorted(set(answer.get("selected") or [])) if answer else []
+    text = ((answer.get("text") or "") if answer else "").strip()[:500]
+    if question.kind == QuestionKind.FILL_BLANK:
+        accepted = {_normalise(a) for a in question.accepted_answers}
+        right = bool(text) and _normalise(text) in accepted
+        return QuestionResult(question.pk, right, text=text)
+    right = bool(selected) and selected == sorted(set(question.correct))
+    if question.kind == QuestionKind.SINGLE and len(selected) != 1:
+        right = False
+    return QuestionResult(question.pk, right, selected=selected)
+
+
+def _check_answers(questions: dict[int, QuizQuestion], answers: list[dict[str, Any]]) -> None:
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for index, answer in enumerate(answers):
+        question = questions.get(answer.get("question_id"))  # type: ignore[arg-type]
+        if question is None:
+            errors[f"answers.{index}.question_id"] = ["Not a question of this quiz."]
+            continue
+        if question.pk in seen:
+            errors[f"answers.{index}.question_id"] = ["This question is answered twice."]
+        seen.add(question.pk)
+        selected = answer.get("selected") or []
+        if question.kind == QuestionKind.FILL_BLANK:
+            if selected:
+                errors[f"answers.{index}.selected"] = ["Answer a blank with `text`."]
+        elif any(not 0 <= i < len(question.options) for i in selected):
+            errors[f"answers.{index}.selected"] = [
+                f"Option indexes are from 0 to {len(question.options) - 1}."
+            ]
+        elif question.kind == QuestionKind.SINGLE and len(selected) > 1:
+            errors[f"answers.{index}.selected"] = ["Choose one option."]
+    if errors:
+        raise InvalidInput("Some answers are not valid.", fields=errors)
+
+
+def submit_quiz(*, user: User, lesson: Lesson, answers: list[dict[str, Any]]) -> AttemptResult:
+    """Grades an attempt on the server and stores it with each answer. Passing completes the
+    lesson. The attempt limit holds under concurrent submissions (the enrollment's lock)."""
+    if lesson.type != LessonType.QUIZ:
+        raise NotFound("This lesson has no quiz.", code="quiz_not_found")
+    enrollment = require_progress_rights(user, lesson)
+    questions = {q.pk: q for q in lesson.questions.all()}
+    if not questions:
+        raise Conflict("This quiz has no questions yet.", code="quiz_empty")
+    _check_answers(questions, answers)
+    by_question = {a["question_id"]: a for a in answers}
+    with transaction.atomic():
+        locked = _lock(enrollment)
+        used = QuizAttempt.objects.filter(user=user, lesson=lesson).count()
+        limited = lesson.max_attempts is not None and locked is not None
+        if limited and used >= lesson.max_attempts:  # type: ignore[operator]
+            raise Conflict(
+                f"You have used all {lesson.max_attempts} attempts of this quiz.",
+                code="attempts_exhausted",
+            )
+        results = [_grade(q, by_question.get(q.pk)) for q in questions.values()]
+        right = sum(r.is_right for r in results)
+        score = right * 100 // len(results)
+        pass_percent = lesson.pass_percent if lesson.pass_percent is not None else 70
+        attempt = QuizAttempt.objects.create(
+            user=user, lesson=lesson, score=score, passed=score >= pass_percent
+        )
+        QuizAnswer.objects.bulk_create(
+            QuizAnswer(
+                attempt=attempt,
+                question_id=r.question_id,
+                selected=r.selected,
+                text=r.text,
+                correct=r.is_right,
+            )
+            for r in results
+        )
+        attempts_left = lesson.max_attempts - used - 1 if limited else None  # type: ignore[operator]
+        progress = None
+        if attempt.passed:
+            progress = _mark_complete(user=user, lesson=lesson, enrollment=locked)
+        elif locked is not None:
+            _refresh_enrollment(locked, lesson=lesson)
+    if attempt.passed or attempts_left == 0 or locked is None:
+        for result in results:
+            question = questions[result.question_id]
+            if question.kind == QuestionKind.FILL_BLANK:
+                result.accepted_answers = list(question.accepted_answers)
+            else:
+                result.answer_options = list(question.correct)
+    return AttemptResult(attempt, results, attempts_left, progress)

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "agora.catalog",
     "agora.learning",
     "agora.commerce",
+    "agora.community",
+    "agora.analytics",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +269,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
 RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=100 * 1024 * 1024)
+VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
+SUBTITLE_MAX_BYTES = 2 * 1024 * 1024
+# Lesson videos, subtitles and files are served only through signed links that last this long.
+SIGNED_MEDIA_MAX_AGE = env.int("SIGNED_MEDIA_MAX_AGE", default=4 * 60 * 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- email -----------------------------------------------------------------------------------
@@ -309,6 +315,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["demo"])
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
+# A learner who has completed this much of a course (percent) can no longer refund it.
+REFUND_MAX_PROGRESS_PERCENT = env.int("REFUND_MAX_PROGRESS_PERCENT", default=50)
+# Scheduled payouts pay an available balance of at least this many minor units.
+PAYOUT_MINIMUM = env.int("PAYOUT_MINIMUM", default=5000)
 # Who sells, as printed on invoices (lines separated by "\n").
 INVOICE_SELLER = env.str(
     "INVOICE_SELLER", default="Agora Marketplace\nhttps://agora.example\nsupport@agora.example"

@@ -86,18 +86,68 @@
     (pressed.disabled ? other : pressed).focus();
   });
 
-  // Drag and drop by the handle.
+  // A module without lessons shows "No lessons yet." in its list.
+  function showEmptyState(list) {
+    const placeholder = list.querySelector(":scope > .lesson-empty");
+    const empty = itemsOf(list).length === 0;
+    if (empty && !placeholder) {
+      const item = document.createElement("li");
+      item.className = "lesson-empty muted";
+      item.textContent = "No lessons yet.";
+      list.appendChild(item);
+    } else if (!empty && placeholder) {
+      placeholder.remove();
+    }
+  }
+
+  // A lesson dropped into another module: the server moves it there, at that position, and
+  // numbers both modules' lessons again.
+  async function moveAcross(from, to, item) {
+    const items = itemsOf(to);
+    const position = items.indexOf(item) + 1;
+    const body = new URLSearchParams({ module: to.dataset.moduleId, position: String(position) });
+    showEmptyState(from);
+    showEmptyState(to);
+    refresh(from);
+    refresh(to);
+    from.setAttribute("aria-busy", "true");
+    to.setAttribute("aria-busy", "true");
+    try {
+      const response = await fetch(item.dataset.moveToUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrfToken() },
+        body,
+        credentials: "same-origin",
+      });
+      if (!response.ok) throw new Error(`moving the lesson answered ${response.status}`);
+      const module = to.closest("[data-id]")?.dataset.title || "the module";
+      announce(`Moved “${item.dataset.title}” to “${module}”, position ${position} of ${items.length}.`);
+    } catch (error) {
+      announce("The lesson could not be moved. Reload the page and try again.", true);
+    } finally {
+      from.removeAttribute("aria-busy");
+      to.removeAttribute("aria-busy");
+    }
+  }
+
+  // Drag and drop by the handle. Lesson lists share a group, so a lesson can be dragged
+  // from one module into another.
   function enableDragging() {
     if (!window.Sortable) return;
     for (const list of document.querySelectorAll("[data-sortable]")) {
       window.Sortable.create(list, {
         handle: list.dataset.handle,
         draggable: "[data-id]",
+        group: list.dataset.group || undefined,
         animation: 150,
         ghostClass: "sortable-ghost",
         chosenClass: "sortable-chosen",
         onEnd: (event) => {
-          if (event.oldDraggableIndex !== event.newDraggableIndex) commit(list, event.item);
+          if (event.from !== event.to) {
+            moveAcross(event.from, event.to, event.item);
+          } else if (event.oldDraggableIndex !== event.newDraggableIndex) {
+            commit(list, event.item);
+          }
         },
       });
     }

@@ -21,16 +21,23 @@ How the plans are made meaningful on a test-sized table:
   Without statistics SQLite guesses that `status = 'published'` is selective and reads every
   published course through course_status_created (see bench/README.md).
 
+The search path is checked apart (the tests at the end): there the plans are captured as
+the request runs them, with the planner settings the search code chose itself
+(search.prefer_indexes), and must read courses through the GIN search indexes or the
+published-course indexes only, never sequentially.
+
 The plans on 100,000 courses are printed by `make bench` (bench/explain.py).
 """
 
 import json
+from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 
+from agora.catalog import queries, search
 from agora.catalog.management.catalog_generator import generate_catalog
 from agora.catalog.models import Course
 from tests.conftest import ApiClient
@@ -220,3 +227,120 @@ def test_the_check_reports_a_query_no_index_serves(catalog):
     )
     check = postgres_problems if connection.vendor == "postgresql" else sqlite_problems
     assert check(sql, ("published", 3), filtered=True, must_pick=True) != []
+
+
+# --- the search path: the plans PostgreSQL actually used ---------------------------------------
+SEARCH_INDEXES = {"course_search_head", "course_search_document", "course_title_trgm"}
+PLAN_SEARCH_LIMIT = 200
+
+
+@pytest.fixture
+def search_catalog(db, monkeypatch):
+    """The generated catalog (copied up to ~10,000 courses on PostgreSQL), with statistics,
+    and the planner left as it is: the search code chooses its own settings."""
+    generate_catalog(courses=240, instructors=6, seed=11, batch_size=240)
+    if connection.vendor == "postgresql":
+        _multiply_courses(COPIES_ON_POSTGRES)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    # A limit this catalog can reach, so both relevance modes are exercised.
+    monkeypatch.setattr(search, "SEARCH_LIMIT", PLAN_SEARCH_LIMIT)
+    monkeypatch.setattr(queries, "SEARCH_LIMIT", PLAN_SEARCH_LIMIT)
+    titles = Course.objects.published().values_list("title", flat=True)
+    counts = Counter(word for title in titles for word in set(search.terms_of(title)))
+    return {
+        "common": next(w for w, n in counts.most_common() if len(w) >= 4),
+        "rare": next(w for w, n in reversed(counts.most_common()) if len(w) >= 5),
+    }
+
+
+def executed_plans(client: Any, path: str) -> list[tuple[str, Any]]:
+    """Every SELECT on catalog_course that answering `path` ran, each with the plan the
+    database chose for it at that moment (same transaction, same settings)."""
+    plans: list[tuple[str, Any]] = []
+
+    def explain_first(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT") and '"catalog_course"' in sql:
+            raw = context["cursor"].cursor
+            if connection.vendor == "postgresql":
+                raw.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+                found = raw.fetchone()[0]
+                plans.append((sql, (json.loads(found) if isinstance(found, str) else found)[0]))
+            else:
+                raw.execute("EXPLAIN QUERY PLAN " + sql, params)
+                plans.append((sql, [row[3] for row in raw.fetchall()]))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain_first):
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    assert plans, "the request read no courses"
+    return plans
+
+
+def search_plan_problems(plans: list[tuple[str, Any]]) -> list[str]:
+    problems = []
+    for sql, plan in plans:
+        if connection.vendor == "postgresql":
+            course_scans = [
+                node
+                for node, _ in _nodes(plan["Plan"])
+                if node.get("Relation Name") == "catalog_course"
+            ]
+            if any(node["Node Type"] == "Seq Scan" for node in course_scans):
+                problems.append(f"sequential scan of catalog_course in {sql[:200]}")
+        else:
+            for step in plan:
+                # "SCAN catalog_course", or through an index over every course.
+                scanned = step.split(" ")[1:2] == ["catalog_course"]
+                if (
+                    step.startswith("SCAN")
+                    and scanned
+                    and (step.split(" ")[-1] not in partial_indexes())
+                ):
+                    problems.append(f"full scan ({step}) in {sql[:200]}")
+            if "catalog_course_fts" in sql and not any("catalog_course_fts" in s for s in plan):
+                problems.append(f"FTS5 not used: {plan}")
+    return problems
+
+
+def test_searches_read_courses_through_indexes_only(search_catalog, api):
+    words = search_catalog
+    cases = [
+        {"q": words["common"]},  # reaches the limit: tiers read in popularity order
+        {"q": words["common"], "page": 3},
+        {"q": words["rare"]},  # ranked
+        {"q": words["rare"][:-1] + "x"},  # no exact match: typo tolerance
+        {"q": f"{words['common']} {words['rare']}"},
+        {"q": words["common"], "category": "development"},
+        {"q": words["common"], "price": "free", "sort": "newest"},
+        {"q": words["rare"], "sort": "price_desc"},
+    ]
+    problems = {
+        urlencode(params): search_plan_problems(
+            executed_plans(api.client, f"/api/v1/courses?{urlencode(params)}")
+        )
+        for params in cases
+    }
+    assert {case: found for case, found in problems.items() if found} == {}
+
+
+@pytest.mark.parametrize("word", ["common", "rare"])
+def test_search_counts_use_the_search_indexes(search_catalog, api, word):
+    # One per page, so that the count runs on both engines (a short page counts itself).
+    path = f"/api/v1/courses?q={search_catalog[word]}&page_size=1"
+    plans = executed_plans(api.client, path)
+    counts = [(sql, plan) for sql, plan in plans if "COUNT(" in sql.upper()]
+
+    assert counts
+    for _sql, plan in counts:
+        if connection.vendor == "postgresql":
+            used = {node.get("Index Name") for node, _ in _nodes(plan["Plan"])}
+            assert used & SEARCH_INDEXES, plan
+        else:
+            assert any("catalog_course_fts" in step for step in plan), plan
+
+
+def test_search_facets_read_courses_through_indexes_only(search_catalog, api):
+    path = f"/api/v1/courses/facets?q={search_catalog['common']}"
+    assert search_plan_problems(executed_plans(api.client, path)) == []

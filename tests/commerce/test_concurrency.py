@@ -105,3 +105,80 @@ def test_concurrent_duplicate_webhooks_fulfil_once():
     assert Order.objects.get().status == "paid"
     assert Enrollment.objects.filter(learner=buyer, course=course).count() == 1
     assert LedgerTransaction.objects.filter(kind="sale").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_payout_runs_at_once_pay_each_instructor_once(settings, monkeypatch):
+    from agora.commerce.models import Payout
+    from agora.commerce.providers import stripe as stripe_provider
+    from agora.commerce.services import ledger, payouts
+    from tests.commerce.factories import paid_order, release_escrow_of, stripe_ready_account
+    from tests.commerce.providers.fakehttp import Answer, FakeHTTP
+
+    fake_stripe = FakeHTTP()
+    try:
+        settings.STRIPE_SECRET_KEY = "sk_test_123"
+        settings.STRIPE_API_BASE = fake_stripe.url
+        settings.PAYOUT_MINIMUM = 1000
+        monkeypatch.setattr(stripe_provider, "MAX_NETWORK_RETRIES", 0)
+        # A slow Stripe widens the window in which the second run could pay again.
+        fake_stripe.on(
+            "POST", "/v1/transfers", Answer(200, {"id": "tr_1", "object": "transfer"}, delay=0.2)
+        )
+        teachers = [UserFactory(is_instructor=True) for _ in range(3)]
+        for number, teacher in enumerate(teachers):
+            stripe_ready_account(teacher, account_id=f"acct_{number}")
+            release_escrow_of(
+                paid_order(buyer=UserFactory(), course=published_course(price=2000, owner=teacher))
+            )
+
+        results = run_at_once([payouts.run_scheduled_payouts for _ in range(2)])
+
+        assert all(isinstance(r, dict) for r in results), results
+        assert sum(r["paid"] for r in results) == 3
+        assert sorted(Payout.objects.values_list("instructor_id", "amount", "status")) == [
+            (teacher.pk, 1600, "paid") for teacher in teachers
+        ]
+        transfers = fake_stripe.calls("POST", "/v1/transfers")
+        assert sorted(call.form()["destination"] for call in transfers) == [
+            "acct_0",
+            "acct_1",
+            "acct_2",
+        ]
+        for teacher in teachers:
+            assert (
+                ledger.owed(
+                    instructor_id=teacher.pk, account="instructor_available", currency="USD"
+                )
+                == 0
+            )
+        assert LedgerTransaction.objects.filter(kind="payout").count() == 3
+    finally:
+        fake_stripe.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_manual_payouts_at_once_never_overdraw(admin_user):
+    from agora.commerce.models import Payout
+    from agora.commerce.services import payouts
+    from agora.core.errors import Conflict
+    from tests.commerce.factories import paid_order, release_escrow_of
+
+    teacher = UserFactory(is_instructor=True)
+    release_escrow_of(
+        paid_order(buyer=UserFactory(), course=published_course(price=2000, owner=teacher))
+    )
+
+    results = run_at_once(
+        [
+            lambda: payouts.record_manual_payout(
+                admin=admin_user, instructor=teacher, amount=1000, currency="USD"
+            )
+            for _ in range(2)
+        ]
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "Payout"]
+    assert [r.code for r in results if isinstance(r, Conflict)] == ["insufficient_balance"]
+    assert Payout.objects.count() == 1
+    assert payouts.available_balance(instructor_id=teacher.pk, currency="USD") == 600

@@ -154,3 +154,70 @@ class TestInvariants:
         ]
         with pytest.raises(CommandError, match="2 ledger problem"):
             call_command("check_ledger")
+
+
+@pytest.mark.django_db
+class TestPayoutAndDisputeInvariants:
+    @pytest.fixture
+    def earned(self, teacher):
+        from tests.commerce.factories import paid_order, published_course, release_escrow_of
+
+        order = paid_order(buyer=UserFactory(), course=published_course(owner=teacher))
+        release_escrow_of(order)
+        return order
+
+    def test_payouts_and_disputes_keep_the_ledger_sound(self, teacher, earned, admin_user):
+        from agora.commerce.services import payouts
+        from tests.commerce.factories import demo_event
+
+        payouts.record_manual_payout(admin=admin_user, instructor=teacher, amount=500)
+        demo_event(earned, "dispute.created")
+
+        assert ledger.invariant_problems() == []
+        call_command("check_ledger")
+
+    @pytest.mark.ledger_broken_on_purpose
+    def test_finds_a_payout_the_ledger_never_saw(self, teacher):
+        from agora.commerce.models import Payout
+
+        payout = Payout.objects.create(
+            instructor=teacher,
+            amount=700,
+            currency="USD",
+            method="manual",
+            status="paid",
+            idempotency_key="manual:x",
+        )
+
+        assert ledger.invariant_problems() == [
+            f"payout {payout.pk} of 700 USD is None in the ledger"
+        ]
+        with pytest.raises(CommandError, match="1 ledger problem"):
+            call_command("check_ledger")
+
+    @pytest.mark.ledger_broken_on_purpose
+    def test_finds_a_failed_payout_that_was_not_given_back(self, teacher, earned, admin_user):
+        from agora.commerce.models import Payout
+        from agora.commerce.services import payouts
+
+        payout = payouts.record_manual_payout(admin=admin_user, instructor=teacher, amount=500)
+        Payout.objects.filter(pk=payout.pk).update(status="failed")
+
+        assert ledger.invariant_problems() == [
+            f"failed payout {payout.pk} is not reversed in the ledger"
+        ]
+
+    @pytest.mark.ledger_broken_on_purpose
+    def test_finds_frozen_money_no_open_dispute_explains(self, teacher):
+        ledger.post(
+            kind=LedgerTransactionKind.ADJUSTMENT,
+            idempotency_key="adjust:freeze",
+            postings=[
+                Posting(LedgerAccount.INSTRUCTOR_AVAILABLE, 300, "USD", teacher.pk),
+                Posting(LedgerAccount.INSTRUCTOR_FROZEN, -300, "USD", teacher.pk),
+            ],
+        )
+
+        assert ledger.invariant_problems() == [
+            f"instructor {teacher.pk} has 300 USD frozen; open disputes froze 0"
+        ]

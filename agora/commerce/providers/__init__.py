@@ -1,12 +1,31 @@
 """Payment providers behind one interface. Only the modules in this package talk to a
 provider (and import its SDK)."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 
-from agora.commerce.providers.base import PaymentProvider, ProviderUnavailable, WebhookEvent
-from agora.core.errors import InvalidInput
+from agora.commerce.providers.base import (
+    PaymentProvider,
+    PayoutRejected,
+    ProviderUnavailable,
+    WebhookEvent,
+)
+from agora.core.errors import Conflict, InvalidInput
 
-__all__ = ["PaymentProvider", "ProviderUnavailable", "WebhookEvent", "enabled", "get"]
+if TYPE_CHECKING:
+    from agora.commerce.providers.stripe import StripeProvider
+
+__all__ = [
+    "PaymentProvider",
+    "PayoutRejected",
+    "ProviderUnavailable",
+    "WebhookEvent",
+    "enabled",
+    "get",
+    "stripe_connect",
+    "stripe_connect_available",
+]
 
 
 def _registry() -> dict[str, type[PaymentProvider]]:
@@ -40,3 +59,21 @@ def get(name: str) -> PaymentProvider:
             fields={"provider": [f"Choose one of the enabled providers: {', '.join(enabled())}."]}
         )
     return _registry()[name]()
+
+
+def stripe_connect_available() -> bool:
+    """Whether instructors can be paid through Stripe Connect (the secret key is set)."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def stripe_connect() -> "StripeProvider":
+    """Stripe for Connect onboarding and payout transfers."""
+    if not stripe_connect_available():
+        raise Conflict(
+            "Payouts through Stripe are not set up on this platform; an admin pays you "
+            "manually instead.",
+            code="stripe_connect_unavailable",
+        )
+    from agora.commerce.providers.stripe import StripeProvider
+
+    return StripeProvider()

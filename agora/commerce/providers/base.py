@@ -12,6 +12,15 @@ class ProviderUnavailable(DomainError):
     message = "The payment provider is not answering. Nothing was charged; try again shortly."
 
 
+class PayoutRejected(DomainError):
+    """The provider refused a payout for good (not a passing outage): the payout fails and
+    its money goes back to the instructor's available balance."""
+
+    status_code = 409
+    code = "payout_rejected"
+    message = "The payment provider refused the payout."
+
+
 class InvalidSignature(DomainError):
     status_code = 400
     code = "invalid_signature"
@@ -30,11 +39,13 @@ class WebhookEvent:
     """A provider's event reduced to what the payment pipeline needs."""
 
     event_id: str
-    type: str  # payment.succeeded | payment.failed | refund.succeeded | other provider types
+    type: str  # payment.succeeded | payment.failed | refund.succeeded | dispute.created |
+    # dispute.won | dispute.lost | other provider types
     payment_id: str
     amount: int | None
     currency: str
     payload: dict[str, Any]
+    dispute_id: str = ""  # the provider's dispute id, for dispute.* events
 
 
 class PaymentProvider(Protocol):

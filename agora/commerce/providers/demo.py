@@ -3,6 +3,10 @@ webhooks are signed and shaped as shared/API.md defines, so other tools can driv
 
 Header `Demo-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` keyed with
 DEMO_WEBHOOK_SECRET; a timestamp more than five minutes off is refused.
+
+Besides API.md's `payment.succeeded`, `payment.failed` and `refund.succeeded`, the sandbox
+knows chargebacks: `dispute.created`, `dispute.won` and `dispute.lost`, with the same body
+shape plus an optional `data.dispute_id` (default `dp_<payment_id>`).
 """
 
 import hashlib
@@ -28,13 +32,27 @@ def sign(body: bytes, *, timestamp: int | None = None, secret: str | None = None
     return f"t={timestamp},v1={digest}"
 
 
-def event_body(*, event_type: str, payment_id: str, amount: int, currency: str) -> bytes:
+DISPUTE_EVENT_TYPES = ("dispute.created", "dispute.won", "dispute.lost")
+
+
+def event_body(
+    *,
+    event_type: str,
+    payment_id: str,
+    amount: int,
+    currency: str,
+    dispute_id: str | None = None,
+    event_id: str | None = None,
+) -> bytes:
+    data: dict[str, Any] = {"payment_id": payment_id, "amount": amount, "currency": currency}
+    if dispute_id:
+        data["dispute_id"] = dispute_id
     return json.dumps(
         {
-            "id": f"evt_{uuid.uuid4().hex}",
+            "id": event_id or f"evt_{uuid.uuid4().hex}",
             "type": event_type,
             "created": int(time.time()),
-            "data": {"payment_id": payment_id, "amount": amount, "currency": currency},
+            "data": data,
         }
     ).encode()
 
@@ -66,13 +84,20 @@ class DemoProvider:
         try:
             payload = json.loads(body)
             data = payload["data"]
+            kind = str(payload["type"])
+            payment_id = str(data["payment_id"])
+            dispute_id = ""
+            if kind in DISPUTE_EVENT_TYPES:
+                # A payment has at most one dispute, so its id may be left out.
+                dispute_id = str(data.get("dispute_id") or f"dp_{payment_id}")
             return WebhookEvent(
                 event_id=str(payload["id"]),
-                type=str(payload["type"]),
-                payment_id=str(data["payment_id"]),
+                type=kind,
+                payment_id=payment_id,
                 amount=int(data["amount"]) if data.get("amount") is not None else None,
                 currency=str(data.get("currency", "")).upper(),
                 payload=payload,
+                dispute_id=dispute_id,
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidSignature("The webhook body is not a demo event.") from exc

@@ -10,7 +10,9 @@ the webhook, as with every provider.
 Webhooks: header `X-Razorpay-Signature` = hex HMAC-SHA256 of the raw body keyed with
 RAZORPAY_WEBHOOK_SECRET; `X-Razorpay-Event-Id` identifies the delivery's event.
 `payment.captured` and `order.paid` → `payment.succeeded`, `payment.failed` →
-`payment.failed`, `refund.processed` (of the whole payment) → `refund.succeeded`.
+`payment.failed`, `refund.processed` (of the whole payment) → `refund.succeeded`,
+`payment.dispute.created`, `payment.dispute.won` and `payment.dispute.lost` →
+`dispute.created`, `dispute.won` and `dispute.lost`.
 """
 
 import hashlib
@@ -37,6 +39,11 @@ logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Razorpay-Signature"
 EVENT_ID_HEADER = "X-Razorpay-Event-Id"
 TIMEOUT_SECONDS: float = 15
+DISPUTE_EVENTS = {
+    "payment.dispute.created": "dispute.created",
+    "payment.dispute.won": "dispute.won",
+    "payment.dispute.lost": "dispute.lost",
+}
 
 T = TypeVar("T")
 
@@ -133,7 +140,8 @@ class RazorpayProvider:
             payment = (entities.get("payment") or {}).get("entity") or {}
             refund = (entities.get("refund") or {}).get("entity") or {}
             order = (entities.get("order") or {}).get("entity") or {}
-            subject = refund or payment or order
+            dispute = (entities.get("dispute") or {}).get("entity") or {}
+            subject = dispute or refund or payment or order
             event_id = _header(headers, EVENT_ID_HEADER) or (
                 f"{kind}:{subject.get('id', '')}:{payload.get('created_at', '')}"
             )
@@ -167,6 +175,16 @@ class RazorpayProvider:
                     amount=int(refund.get("amount", 0)),
                     currency=str(refund.get("currency", "")).upper(),
                     payload=payload,
+                )
+            if kind in DISPUTE_EVENTS and dispute:
+                return WebhookEvent(
+                    event_id=event_id,
+                    type=DISPUTE_EVENTS[kind],
+                    payment_id=payment_id,
+                    amount=int(dispute.get("amount", 0)),
+                    currency=str(dispute.get("currency", "")).upper(),
+                    payload=payload,
+                    dispute_id=str(dispute["id"]),
                 )
             return WebhookEvent(
                 event_id=event_id,

@@ -1,4 +1,5 @@
-"""Stripe through its official SDK: Checkout Sessions, signed webhooks, refunds.
+"""Stripe through its official SDK: Checkout Sessions, signed webhooks, refunds, and
+Connect Express accounts and transfers for instructor payouts.
 
 The payment id Agora keeps is the Checkout Session id (`cs_…`): it exists as soon as the
 buyer is sent to pay, and the session events carry it. Events about a PaymentIntent or a
@@ -9,7 +10,10 @@ Stripe's event types become the pipeline's:
   → `payment.succeeded`; a completed session still waiting for an asynchronous payment
   method is stored and ignored until its outcome arrives;
 - `checkout.session.async_payment_failed` and `checkout.session.expired` → `payment.failed`;
-- `charge.refunded` (the whole charge) → `refund.succeeded`.
+- `charge.refunded` (the whole charge) → `refund.succeeded`;
+- `charge.dispute.created` → `dispute.created`; `charge.dispute.closed` → `dispute.won`
+  (status `won`, or `warning_closed`: an inquiry that never took the money) or
+  `dispute.lost` (status `lost`).
 A `payment_intent.payment_failed` is kept as `stripe.payment_intent.payment_failed` and
 changes nothing: on a Checkout page a declined card does not end the session, the buyer may
 try another card, so only the session's own outcome fails the order.
@@ -19,6 +23,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import stripe
@@ -27,6 +32,7 @@ from django.conf import settings
 from agora.commerce.providers.base import (
     InvalidSignature,
     PaymentStart,
+    PayoutRejected,
     ProviderUnavailable,
     WebhookEvent,
 )
@@ -75,6 +81,40 @@ def _unavailable_on_error() -> Iterator[None]:
 def _call(fn: Callable[[], T]) -> T:
     with _unavailable_on_error():
         return fn()
+
+
+def _call_for_payout(fn: Callable[[], T]) -> T:
+    """Like `_call`, but a refusal (an invalid request, a restricted account, too little
+    platform balance) is final: PayoutRejected, so the payout fails instead of waiting."""
+    try:
+        return fn()
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        logger.warning("Stripe is unavailable for a payout: %s", exc)
+        raise ProviderUnavailable() from exc
+    except stripe.StripeError as exc:
+        logger.error("Stripe refused a payout: %s", exc)
+        raise PayoutRejected(f"Stripe refused the transfer: {exc.user_message or exc}") from exc
+
+
+def _as_dict(stripe_object: Any) -> dict[str, Any]:
+    return dict(json.loads(str(stripe_object)))
+
+
+@dataclass(frozen=True)
+class ConnectAccountState:
+    details_submitted: bool
+    transfers_active: bool
+
+    @property
+    def is_complete(self) -> bool:
+        return self.details_submitted and self.transfers_active
+
+
+DISPUTE_CLOSED_TYPES = {
+    "won": "dispute.won",
+    "warning_closed": "dispute.won",
+    "lost": "dispute.lost",
+}
 
 
 def line_items(order: Any) -> list[dict[str, Any]]:
@@ -192,6 +232,21 @@ class StripeProvider:
                 currency=str(obj.get("currency") or "").upper(),
                 payload=payload,
             )
+        if kind in {"charge.dispute.created", "charge.dispute.closed"}:
+            dispute_type = (
+                "dispute.created"
+                if kind == "charge.dispute.created"
+                else DISPUTE_CLOSED_TYPES.get(str(obj.get("status")), f"stripe.{kind}")
+            )
+            return WebhookEvent(
+                event_id=event_id,
+                type=dispute_type,
+                payment_id=self._session_id_for_dispute(obj),
+                amount=int(obj["amount"]) if obj.get("amount") is not None else None,
+                currency=str(obj.get("currency") or "").upper(),
+                payload=payload,
+                dispute_id=str(obj.get("id") or ""),
+            )
         payment_id = obj.get("id", "") if str(obj.get("object")) == "checkout.session" else ""
         return WebhookEvent(
             event_id=event_id,
@@ -209,6 +264,17 @@ class StripeProvider:
             )
         )
         return str(sessions.data[0].id) if sessions.data else ""
+
+    def _session_id_for_dispute(self, dispute: dict[str, Any]) -> str:
+        """Disputes name the charge and (on current API versions) its PaymentIntent."""
+        payment_intent = dispute.get("payment_intent")
+        if not payment_intent and dispute.get("charge"):
+            charge_id = str(dispute["charge"])
+            charge = _call(lambda: _client().v1.charges.retrieve(charge_id))
+            payment_intent = _as_dict(charge).get("payment_intent")
+        if isinstance(payment_intent, dict):
+            payment_intent = payment_intent.get("id")
+        return self._session_id_for(str(payment_intent)) if payment_intent else ""
 
     def refund(self, *, order: Any, idempotency_key: str) -> str:
         client = _client()
@@ -239,3 +305,79 @@ class StripeProvider:
         if data.get("status") == "expired":
             return _session_event(f"reconcile:{payment_id}:expired", "payment.failed", data, data)
         return None
+
+    # --- Connect: instructor payouts -------------------------------------------------------
+    def create_express_account(
+        self, *, email: str, instructor_id: int, idempotency_key: str
+    ) -> str:
+        """A Connect Express account that can receive transfers; returns its id (`acct_…`)."""
+        params: dict[str, Any] = {
+            "type": "express",
+            "capabilities": {"transfers": {"requested": True}},
+            "metadata": {"agora_user_id": str(instructor_id)},
+        }
+        if email:
+            params["email"] = email
+        account = _call(
+            lambda: _client().v1.accounts.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": idempotency_key},
+            )
+        )
+        return str(account.id)
+
+    def onboarding_link(self, *, account_id: str, refresh_url: str, return_url: str) -> str:
+        """A short-lived URL of Stripe's hosted onboarding for the account."""
+        link = _call(
+            lambda: _client().v1.account_links.create(
+                {
+                    "account": account_id,
+                    "refresh_url": refresh_url,
+                    "return_url": return_url,
+                    "type": "account_onboarding",
+                }
+            )
+        )
+        return str(link.url)
+
+    def connect_account_state(self, *, account_id: str) -> ConnectAccountState:
+        data = _as_dict(_call(lambda: _client().v1.accounts.retrieve(account_id)))
+        capabilities = data.get("capabilities") or {}
+        return ConnectAccountState(
+            details_submitted=bool(data.get("details_submitted")),
+            transfers_active=capabilities.get("transfers") == "active",
+        )
+
+    def transfer(
+        self,
+        *,
+        account_id: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        look_up_first: bool = False,
+    ) -> str:
+        """Sends `amount` to the connected account; returns the transfer id. The key is both
+        the idempotency key and the transfer group, so a retry after Stripe forgot the key
+        (24 hours) finds the earlier transfer instead of paying twice (`look_up_first`).
+        ProviderUnavailable: try again later; PayoutRejected: it will not go through."""
+        client = _client()
+        if look_up_first:
+            found = _call_for_payout(
+                lambda: client.v1.transfers.list({"transfer_group": idempotency_key, "limit": 1})
+            )
+            if found.data:
+                return str(found.data[0].id)
+        transfer = _call_for_payout(
+            lambda: client.v1.transfers.create(
+                {
+                    "amount": amount,
+                    "currency": currency.lower(),
+                    "destination": account_id,
+                    "transfer_group": idempotency_key,
+                    "metadata": {"payout": idempotency_key},
+                },
+                {"idempotency_key": idempotency_key},
+            )
+        )
+        return str(transfer.id)

@@ -121,7 +121,9 @@ def invariant_problems() -> list[str]:
     - every transaction's entries sum to zero in each currency;
     - every transaction has entries;
     - the whole ledger sums to zero in each currency;
-    - instructor accounts always name an instructor (also a database constraint).
+    - instructor accounts always name an instructor (also a database constraint);
+    - every payout is in the ledger as recorded (and reversed only if it failed);
+    - the frozen balances are exactly what open disputes froze.
     """
     problems: list[str] = []
     per_transaction = (
@@ -146,16 +148,88 @@ def invariant_problems() -> list[str]:
     ).count()
     if orphans:
         problems.append(f"{orphans} instructor entries name no instructor")
+    return problems + _payout_problems() + _frozen_problems()
+
+
+def _payout_entries(kind: LedgerTransactionKind) -> dict[str, tuple[int, str]]:
+    return {
+        row["transaction__idempotency_key"]: (int(row["amount"]), row["currency"])
+        for row in LedgerEntry.objects.filter(
+            account=LedgerAccount.PAYOUTS, transaction__kind=kind
+        ).values("transaction__idempotency_key", "amount", "currency")
+    }
+
+
+def _payout_problems() -> list[str]:
+    """Every payout row is in the ledger once, with its amount; a failed one is reversed,
+    and only a failed one; the ledger has no payout without its row."""
+    from agora.commerce.models import Payout, PayoutStatus
+
+    moved = _payout_entries(LedgerTransactionKind.PAYOUT)
+    reversed_ = _payout_entries(LedgerTransactionKind.PAYOUT_REVERSAL)
+    problems = []
+    rows = Payout.objects.values_list("pk", "amount", "currency", "status")
+    known = set()
+    for pk, amount, currency, status in rows.iterator():
+        key = f"payout:{pk}"
+        known.add(key)
+        if moved.get(key) != (-amount, currency):
+            problems.append(f"payout {pk} of {amount} {currency} is {moved.get(key)} in the ledger")
+        reversal = reversed_.get(f"{key}:reversal")
+        if status == PayoutStatus.FAILED and reversal != (amount, currency):
+            problems.append(f"failed payout {pk} is not reversed in the ledger")
+        if status != PayoutStatus.FAILED and reversal is not None:
+            problems.append(f"payout {pk} is {status} but reversed in the ledger")
+    problems += [f"ledger {key} has no payout" for key in sorted(set(moved) - known)]
     return problems
 
 
+def _frozen_problems() -> list[str]:
+    """What the frozen accounts hold equals what the open disputes of paid orders froze."""
+    from agora.commerce.models import Dispute, DisputeStatus, OrderStatus
+
+    expected: dict[tuple[int, str], int] = defaultdict(int)
+    open_keys = [
+        f"dispute:{pk}:freeze"
+        for pk in Dispute.objects.filter(
+            status=DisputeStatus.OPEN, order__status=OrderStatus.PAID
+        ).values_list("pk", flat=True)
+    ]
+    for row in LedgerEntry.objects.filter(
+        account=LedgerAccount.INSTRUCTOR_FROZEN, transaction__idempotency_key__in=open_keys
+    ).values("instructor_id", "currency", "amount"):
+        expected[(row["instructor_id"], row["currency"])] += int(row["amount"])
+    actual = {
+        (row["instructor_id"], row["currency"]): int(row["total"])
+        for row in LedgerEntry.objects.filter(account=LedgerAccount.INSTRUCTOR_FROZEN)
+        .values("instructor_id", "currency")
+        .annotate(total=Sum("amount"))
+    }
+    return [
+        f"instructor {instructor_id} has {-actual.get((instructor_id, currency), 0)} "
+        f"{currency} frozen; open disputes froze {-expected.get((instructor_id, currency), 0)}"
+        for instructor_id, currency in sorted(set(expected) | set(actual))
+        if expected.get((instructor_id, currency), 0) != actual.get((instructor_id, currency), 0)
+    ]
+
+
+def owed(*, instructor_id: int, account: LedgerAccount, currency: str) -> int:
+    """What the platform owes the instructor on one of their accounts (negative when they
+    owe it: a refund or a lost dispute after a payout)."""
+    return -balance(account=account, currency=currency, instructor_id=instructor_id)
+
+
 def paid_out(*, instructor_id: int) -> dict[str, int]:
-    """What payouts have taken from the instructor's available balance, per currency."""
+    """What payouts have taken from the instructor's available balance, per currency (a
+    failed payout's reversal gives its amount back)."""
     rows = (
         LedgerEntry.objects.filter(
             instructor_id=instructor_id,
             account=LedgerAccount.INSTRUCTOR_AVAILABLE,
-            transaction__kind=LedgerTransactionKind.PAYOUT,
+            transaction__kind__in=[
+                LedgerTransactionKind.PAYOUT,
+                LedgerTransactionKind.PAYOUT_REVERSAL,
+            ],
         )
         .values("currency")
         .annotate(total=Sum("amount"))

@@ -24,7 +24,7 @@ from agora.commerce.models import (
     PaymentEvent,
 )
 from agora.commerce.providers import WebhookEvent
-from agora.commerce.services import ledger, refunds
+from agora.commerce.services import disputes, ledger, refunds
 from agora.commerce.services.ledger import Posting, split
 from agora.core.errors import NotFound
 from agora.learning.models import EnrollmentSource
@@ -47,6 +47,7 @@ def receive_webhook(*, provider_name: str, body: bytes, headers: dict[str, str])
             defaults={
                 "type": event.type,
                 "payment_id": event.payment_id,
+                "dispute_id": event.dispute_id,
                 "amount": event.amount,
                 "currency": event.currency,
                 "payload": event.payload,
@@ -79,6 +80,8 @@ def process_event(*, event_id: int) -> str:
             outcome = _payment_failed(order)
         elif event.type == "refund.succeeded":
             outcome = refunds.apply_refund(order=order, reason="Refunded at the payment provider.")
+        elif event.type in disputes.EVENT_STATUSES:
+            outcome = disputes.apply_dispute_event(order=order, event=event)
         else:
             outcome = f"ignored: {event.type} is not handled"
         event.processed_at = timezone.now()
@@ -89,7 +92,7 @@ def process_event(*, event_id: int) -> str:
 
 
 def _payment_succeeded(order: Order, event: PaymentEvent) -> str:
-    if order.status in {OrderStatus.PAID, OrderStatus.REFUNDED}:
+    if order.status in {OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGED_BACK}:
         return f"ignored: order already {order.status}"
     if event.amount != order.total or event.currency != order.currency:
         logger.warning(
@@ -247,6 +250,7 @@ def _store_reconciled(order: Order, state: WebhookEvent) -> PaymentEvent:
         defaults={
             "type": state.type,
             "payment_id": state.payment_id,
+            "dispute_id": state.dispute_id,
             "amount": state.amount,
             "currency": state.currency,
             "payload": state.payload,

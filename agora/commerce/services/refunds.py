@@ -11,6 +11,8 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.commerce import providers
 from agora.commerce.models import (
+    Dispute,
+    DisputeStatus,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -21,6 +23,7 @@ from agora.commerce.models import (
 from agora.commerce.services import ledger
 from agora.commerce.services.ledger import Posting
 from agora.core.errors import Conflict, PermissionDenied
+from agora.learning import queries as learning_queries
 from agora.learning.services import revoke_enrollment
 
 logger = logging.getLogger(__name__)
@@ -30,12 +33,57 @@ def refund_window() -> timedelta:
     return timedelta(days=settings.REFUND_WINDOW_DAYS)
 
 
-def _sale_entries(order: Order) -> list[LedgerEntry]:
+def sale_entries(order: Order) -> list[LedgerEntry]:
     return list(LedgerEntry.objects.filter(transaction__idempotency_key=f"sale:order:{order.pk}"))
 
 
 def _escrow_released(order: Order) -> bool:
     return LedgerTransaction.objects.filter(idempotency_key=f"escrow:order:{order.pk}").exists()
+
+
+def freezing_dispute(order: Order) -> Dispute | None:
+    """The open dispute whose freeze holds the order's instructor shares, if any."""
+    for dispute in Dispute.objects.filter(order=order, status=DisputeStatus.OPEN):
+        if LedgerTransaction.objects.filter(
+            idempotency_key=f"dispute:{dispute.pk}:freeze"
+        ).exists():
+            return dispute
+    return None
+
+
+def share_account(order: Order) -> LedgerAccount:
+    """Where the instructors' shares of a paid order sit now: frozen by an open dispute, in
+    escrow, or available once the escrow was released."""
+    if freezing_dispute(order) is not None:
+        return LedgerAccount.INSTRUCTOR_FROZEN
+    if _escrow_released(order):
+        return LedgerAccount.INSTRUCTOR_AVAILABLE
+    return LedgerAccount.INSTRUCTOR_PENDING
+
+
+def reversal_postings(order: Order) -> list[Posting]:
+    """The sale's entries negated (commission, tax, clearing), the instructors' shares taken
+    from wherever they sit now (their available balance may go negative)."""
+    source = share_account(order)
+    postings = []
+    for entry in sale_entries(order):
+        account = LedgerAccount(entry.account)
+        if account == LedgerAccount.INSTRUCTOR_PENDING:
+            account = source
+        postings.append(Posting(account, -entry.amount, entry.currency, entry.instructor_id))
+    return postings
+
+
+def _refuse_mostly_completed(order: Order) -> None:
+    limit = settings.REFUND_MAX_PROGRESS_PERCENT
+    for item in order.items.select_related("course"):
+        progress = learning_queries.progress_percent(order.buyer, item.course)
+        if progress >= limit:
+            raise Conflict(
+                f"You have completed {progress}% of “{item.title}”; refunds are possible "
+                f"until {limit}% of a course.",
+                code="course_mostly_completed",
+            )
 
 
 def request_refund(*, actor: User, order: Order, reason: str) -> Order:
@@ -49,10 +97,16 @@ def request_refund(*, actor: User, order: Order, reason: str) -> Order:
                 f"Refunds are possible for {settings.REFUND_WINDOW_DAYS} days after purchase.",
                 code="refund_window_closed",
             )
-        # TODO(#5): refuse when the learner completed most of the course (needs progress).
     if order.status != OrderStatus.PAID:
         raise Conflict(
             f"Only a paid order can be refunded; this one is {order.status}.", code="not_refundable"
+        )
+    if not actor.is_staff:
+        _refuse_mostly_completed(order)
+    if Dispute.objects.filter(order=order, status=DisputeStatus.OPEN).exists():
+        raise Conflict(
+            "This payment is disputed at the bank; it cannot be refunded until the dispute closes.",
+            code="order_disputed",
         )
     if order.total:
         providers.get(order.provider).refund(order=order, idempotency_key=f"refund-{order.pk}")
@@ -63,25 +117,20 @@ def request_refund(*, actor: User, order: Order, reason: str) -> Order:
 
 
 def apply_refund(*, order: Order, reason: str) -> str:
-    """Reverses the sale: commission, tax and each instructor's share (from escrow, or from
-    their available balance once released, which may go negative), revokes access. The
+    """Reverses the sale: commission, tax and each instructor's share (from escrow, from
+    their available balance once released, which may go negative, or from the frozen account
+    while a dispute holds it), revokes access. The
     caller holds the order's row lock. Idempotent: a provider's later refund webhook for the
     same order changes nothing."""
     if order.status == OrderStatus.REFUNDED:
         return "ignored: already refunded"
     if order.status != OrderStatus.PAID:
         return f"ignored: order is {order.status}"
+    postings = reversal_postings(order)
     order.status = OrderStatus.REFUNDED
     order.refunded_at = timezone.now()
     order.refund_reason = reason[:1000]
     order.save(update_fields=["status", "refunded_at", "refund_reason"])
-    released = _escrow_released(order)
-    postings = []
-    for entry in _sale_entries(order):
-        account = LedgerAccount(entry.account)
-        if account == LedgerAccount.INSTRUCTOR_PENDING and released:
-            account = LedgerAccount.INSTRUCTOR_AVAILABLE
-        postings.append(Posting(account, -entry.amount, entry.currency, entry.instructor_id))
     if postings:
         ledger.post(
             kind=LedgerTransactionKind.REFUND,
@@ -106,8 +155,10 @@ def release_escrow(*, now: datetime | None = None) -> int:
             order = Order.objects.select_for_update().get(pk=order_id)
             if order.status != OrderStatus.PAID or _escrow_released(order):
                 continue
+            if Dispute.objects.filter(order=order, status=DisputeStatus.OPEN).exists():
+                continue  # released once the dispute is won
             postings: list[Posting] = []
-            for entry in _sale_entries(order):
+            for entry in sale_entries(order):
                 if entry.account == LedgerAccount.INSTRUCTOR_PENDING:
                     postings += [
                         Posting(

@@ -12,8 +12,9 @@ from django.test import Client
 
 from agora.catalog import access
 from agora.commerce import providers
-from agora.commerce.models import LedgerEntry, Order, PaymentEvent
+from agora.commerce.models import Dispute, LedgerEntry, Order, PaymentEvent
 from agora.commerce.providers import razorpay as razorpay_provider
+from agora.commerce.services import ledger
 from tests.commerce.factories import published_course
 from tests.commerce.providers.fakehttp import Answer
 
@@ -280,3 +281,124 @@ def test_refund_refunds_the_captured_payment(
     [call] = razorpay_enabled.calls("POST", "/v1/payments/pay_1/refund")
     assert call.json()["amount"] == 49900
     assert call.json()["receipt"] == f"refund-{order.pk}"
+
+
+# --- disputes: payment.dispute.created|won|lost ------------------------------------------------
+def dispute_event(kind: str, status: str) -> bytes:
+    payment = {
+        "id": "pay_IH4NVgf4Dreq1l",
+        "entity": "payment",
+        "amount": 49900,
+        "currency": "INR",
+        "status": "captured",
+        "order_id": RZP_ORDER["id"],
+    }
+    dispute = {
+        "id": "disp_AHfqOvkldwsbqt",
+        "entity": "dispute",
+        "payment_id": "pay_IH4NVgf4Dreq1l",
+        "amount": 49900,
+        "currency": "INR",
+        "amount_deducted": 0,
+        "reason_code": "chargeback",
+        "status": status,
+        "phase": "chargeback",
+    }
+    payload = {"payment": {"entity": payment}, "dispute": {"entity": dispute}}
+    return json.dumps(
+        {"entity": "event", "event": kind, "contains": list(payload), "payload": payload}
+    ).encode()
+
+
+def deliver(body: bytes, event_id: str, capture):
+    with capture(execute=True):
+        response = post_webhook(body, webhook_signature(body), event_id=event_id)
+    assert response.status_code == 200, response.content
+
+
+@pytest.fixture
+def paid(order, django_capture_on_commit_callbacks):
+    deliver(
+        rzp_event("payment.captured", order_id=RZP_ORDER["id"]),
+        "evt_paid",
+        django_capture_on_commit_callbacks,
+    )
+    order.refresh_from_db()
+    assert order.status == "paid"
+    return order
+
+
+@pytest.mark.django_db
+def test_dispute_created_then_lost_freezes_then_reverses(
+    paid, course, django_capture_on_commit_callbacks
+):
+    deliver(
+        dispute_event("payment.dispute.created", "open"),
+        "evt_d1",
+        django_capture_on_commit_callbacks,
+    )
+
+    dispute = Dispute.objects.get()
+    assert (dispute.provider, dispute.provider_dispute_id, dispute.status) == (
+        "razorpay",
+        "disp_AHfqOvkldwsbqt",
+        "open",
+    )
+    assert (dispute.amount, dispute.currency) == (49900, "INR")
+    share = ledger.instructor_balances(instructor_id=course.owner_id)["INR"]
+    assert share["instructor_pending"] == 0
+    assert share["instructor_frozen"] > 0
+
+    deliver(
+        dispute_event("payment.dispute.lost", "lost"), "evt_d2", django_capture_on_commit_callbacks
+    )
+
+    assert Order.objects.get(pk=paid.pk).status == "charged_back"
+    assert not access.has_learner_access(paid.buyer, course)
+    assert ledger.instructor_balances(instructor_id=course.owner_id)["INR"] == {
+        "instructor_pending": 0,
+        "instructor_frozen": 0,
+    }
+
+
+@pytest.mark.django_db
+def test_dispute_won_unfreezes(paid, course, django_capture_on_commit_callbacks):
+    deliver(
+        dispute_event("payment.dispute.created", "open"),
+        "evt_d1",
+        django_capture_on_commit_callbacks,
+    )
+    deliver(
+        dispute_event("payment.dispute.won", "won"), "evt_d2", django_capture_on_commit_callbacks
+    )
+
+    assert Dispute.objects.get().status == "won"
+    assert (
+        ledger.instructor_balances(instructor_id=course.owner_id)["INR"]["instructor_frozen"] == 0
+    )
+
+
+@pytest.mark.django_db
+def test_dispute_other_dispute_events_are_kept_and_ignored(
+    paid, django_capture_on_commit_callbacks
+):
+    deliver(
+        dispute_event("payment.dispute.under_review", "under_review"),
+        "evt_d1",
+        django_capture_on_commit_callbacks,
+    )
+
+    event = PaymentEvent.objects.get(event_id="evt_d1")
+    assert event.type == "razorpay.payment.dispute.under_review"
+    assert Dispute.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_dispute_a_forged_dispute_is_400(paid):
+    body = dispute_event("payment.dispute.lost", "lost")
+
+    response = post_webhook(body, webhook_signature(body, secret="forged"), event_id="evt_d1")
+
+    assert response.status_code == 400
+    assert Dispute.objects.count() == 0
+    assert Order.objects.get(pk=paid.pk).status == "paid"

@@ -1,0 +1,75 @@
+"""The admin dashboard page: the figures of GET /api/v1/admin/stats with monthly bar charts
+(HTML and CSS only: bar widths are classes in steps of 5%, no inline style)."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from agora.analytics import queries
+
+View = Callable[..., HttpResponse]
+
+
+def staff_required(view: View) -> View:
+    """Admins only: others signed in get 403, visitors the sign-in page."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_staff:
+            raise PermissionDenied("Only admins can see the dashboard.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def bar_width(value: int, largest: int) -> int:
+    """A bar's width in percent, rounded to a step of 5 (the CSS classes bar-w-0…bar-w-100)."""
+    if largest <= 0 or value <= 0:
+        return 0
+    return min(100, round(value * 20 / largest) * 5)
+
+
+def _month(key: str) -> datetime:
+    year, month = (int(part) for part in key.split("-"))
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def _count_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
+    largest = max(counts.values(), default=0)
+    return [
+        {"month": _month(key), "key": key, "value": value, "width": bar_width(value, largest)}
+        for key, value in counts.items()
+    ]
+
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    stats = queries.admin_stats()
+    revenue_rows = stats.revenue_by_month
+    largest_gross = max((row.gross for row in revenue_rows.values()), default=0)
+    context = {
+        "stats": stats,
+        "users_chart": _count_rows(stats.users_by_month),
+        "enrollments_chart": _count_rows(stats.enrollments_by_month),
+        "revenue_chart": [
+            {
+                "month": _month(key),
+                "key": key,
+                "gross": row.gross,
+                "platform": row.platform,
+                "width": bar_width(row.gross, largest_gross),
+            }
+            for key, row in revenue_rows.items()
+        ],
+        "other_currencies": [
+            row for row in stats.by_currency if row.currency != stats.revenue.currency
+        ],
+    }
+    return render(request, "analytics/dashboard.html", context)

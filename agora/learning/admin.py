@@ -1,0 +1,73 @@
+from typing import Any, ClassVar
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from agora.learning import certificates
+from agora.learning.models import Certificate
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    """Certificates are issued by the learning services only; admins read them and may
+    revoke one."""
+
+    list_display = [
+        "code",
+        "learner_name",
+        "course_title",
+        "issued_at",
+        "emailed_at",
+        "revoked_at",
+        "verification_link",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "issued_at"]
+    search_fields = ["code", "learner_name", "enrollment__learner__email", "course_title"]
+    list_select_related = ["enrollment"]
+    date_hierarchy = "issued_at"
+    ordering = ["-issued_at", "-id"]
+    actions = ["revoke"]
+    readonly_fields = [
+        "code",
+        "enrollment",
+        "learner_name",
+        "course_title",
+        "instructor_names",
+        "issued_at",
+        "emailed_at",
+        "revoked_at",
+        "pdf",
+        "verification_link",
+    ]
+    fields: ClassVar[Any] = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("learning.change_certificate")
+
+    @admin.display(description="Verification page")
+    def verification_link(self, certificate: Certificate) -> str:
+        url = reverse("certificate_verify", args=[certificate.code])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.action(description="Revoke the selected certificates", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Certificate]) -> None:
+        revoked = certificates.revoke_certificates(
+            actor=request.user, certificate_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(
+            request,
+            f"{revoked} certificate{'s' if revoked != 1 else ''} revoked.",
+            messages.SUCCESS,
+        )

@@ -1,0 +1,249 @@
+"""Learning endpoints: enrolling, progress, resume positions and quizzes."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from agora.accounts.auth import current_user, jwt_auth
+from agora.catalog import queries as catalog_queries
+from agora.catalog.models import Lesson, LessonType
+from agora.core.errors import NotFound
+from agora.core.pagination import PagePagination
+from agora.core.schemas import ErrorOut as E
+from agora.learning import queries, services
+from agora.learning.models import Enrollment
+from agora.learning.schemas import (
+    AttemptIn,
+    AttemptOut,
+    AttemptSummaryOut,
+    CompletionOut,
+    CourseProgressOut,
+    EnrollmentOut,
+    PositionIn,
+    QuizOut,
+    QuizStatsOut,
+    StudentOut,
+)
+
+router = Router(tags=["learning"], auth=jwt_auth)
+
+
+def _course_ref(course: Any) -> dict[str, Any]:
+    return {"id": course.pk, "slug": course.slug, "title": course.title}
+
+
+# --- enrollments -----------------------------------------------------------------------------
+@router.post(
+    "/courses/{course_id}/enroll",
+    response={200: EnrollmentOut, 201: EnrollmentOut, 401: E, 402: E, 404: E, 409: E},
+    summary="Enroll in a free course (idempotent: 201 the first time, then 200)",
+    description="A paid course answers 402 `payment_required`: buy it with POST /checkout.",
+)
+def enroll(request: HttpRequest, course_id: str) -> Status:
+    user = current_user(request)
+    course = catalog_queries.get_course_for_viewer(user=user, key=course_id)
+    enrollment, created = services.enroll_free(learner=user, course=course)
+    return Status(201 if created else 200, enrollment)
+
+
+@router.get(
+    "/me/enrollments",
+    response={200: list[EnrollmentOut], 401: E},
+    summary="My courses with progress, the most recently studied first",
+)
+def my_enrollments(request: HttpRequest) -> QuerySet[Enrollment]:
+    return queries.my_enrollments(current_user(request))
+
+
+@router.get(
+    "/courses/{course_id}/progress",
+    response={200: CourseProgressOut, 401: E, 403: E, 404: E},
+    summary="My progress in a course, per module and lesson, with where to continue",
+)
+def course_progress(request: HttpRequest, course_id: str) -> dict[str, Any]:
+    user = current_user(request)
+    course = queries.get_course_for_learning(user=user, key=course_id)
+    progress = queries.course_progress(user=user, course=course)
+    next_lesson = progress.next_lesson()
+    return {
+        "course": _course_ref(course),
+        "progress_percent": progress.percent,
+        "lessons_completed": progress.done,
+        "lessons_total": progress.total,
+        "completed_at": progress.completed_at,
+        "last_lesson_id": progress.enrollment.last_lesson_id if progress.enrollment else None,
+        "next_lesson_id": next_lesson.pk if next_lesson else None,
+        "modules": [
+            {
+                "id": state.module.pk,
+                "title": state.module.title,
+                "lessons_completed": state.done,
+                "lessons_total": state.total,
+                "lessons": [
+                    {
+                        "id": ls.lesson.pk,
+                        "title": ls.lesson.title,
+                        "type": ls.lesson.type,
+                        "completed": ls.completed,
+                        "position_seconds": ls.position_seconds,
+                    }
+                    for ls in state.lessons
+                ],
+            }
+            for state in progress.modules
+        ],
+    }
+
+
+# --- progress --------------------------------------------------------------------------------
+@router.post(
+    "/lessons/{lesson_id}/complete",
+    response={200: CompletionOut, 401: E, 403: E, 404: E, 409: E},
+    summary="Mark a lesson done (idempotent; a quiz lesson is done by passing it)",
+)
+def complete_lesson(request: HttpRequest, lesson_id: int) -> services.CompletionResult:
+    return services.complete_lesson(
+        user=current_user(request), lesson=queries.get_lesson(lesson_id)
+    )
+
+
+@router.put(
+    "/lessons/{lesson_id}/position",
+    response={204: None, 401: E, 403: E, 404: E, 422: E},
+    summary="Save where playback is, to resume there (and optionally time spent)",
+)
+def save_position(request: HttpRequest, lesson_id: int, payload: PositionIn) -> Status:
+    services.save_position(
+        user=current_user(request),
+        lesson=queries.get_lesson(lesson_id),
+        seconds=payload.seconds,
+        spent_seconds=payload.spent_seconds,
+    )
+    return Status(204, None)
+
+
+# --- quizzes ---------------------------------------------------------------------------------
+def _quiz_lesson(request: HttpRequest, lesson_id: int) -> Lesson:
+    lesson = queries.get_lesson(lesson_id)
+    if lesson.type != LessonType.QUIZ:
+        raise NotFound("This lesson has no quiz.", code="quiz_not_found")
+    return lesson
+
+
+@router.get(
+    "/lessons/{lesson_id}/quiz",
+    response={200: QuizOut, 401: E, 403: E, 404: E},
+    summary="A quiz's questions, without their answers, and my standing in it",
+)
+def get_quiz(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
+    user = current_user(request)
+    lesson = _quiz_lesson(request, lesson_id)
+    services.require_progress_rights(user, lesson)
+    standing = queries.quiz_standing(user, lesson)
+    return {
+        "lesson_id": lesson.pk,
+        "pass_percent": lesson.pass_percent if lesson.pass_percent is not None else 70,
+        "max_attempts": lesson.max_attempts,
+        "attempts_used": standing.attempts_used,
+        "attempts_left": standing.attempts_left,
+        "best_score": standing.best_score,
+        "passed": standing.passed,
+        "questions": [
+            {"id": q.pk, "prompt": q.prompt, "kind": q.kind, "options": q.options}
+            for q in queries.quiz_questions_for(user, lesson)
+        ],
+    }
+
+
+@router.post(
+    "/lessons/{lesson_id}/quiz/attempts",
+    response={201: AttemptOut, 401: E, 403: E, 404: E, 409: E, 422: E},
+    summary="Submit answers; graded at once (score in percent). Passing completes the lesson",
+    description=(
+        "Each answer is `{question_id, selected: [option index]}` or, for a blank, "
+        "`{question_id, text}`. Unanswered questions count as wrong. The right answers are "
+        "shown once the quiz is passed or no attempt is left."
+    ),
+)
+def submit_attempt(request: HttpRequest, lesson_id: int, payload: AttemptIn) -> Status:
+    result = services.submit_quiz(
+        user=current_user(request),
+        lesson=_quiz_lesson(request, lesson_id),
+        answers=[answer.model_dump() for answer in payload.answers],
+    )
+    attempt = result.attempt
+    return Status(
+        201,
+        {
+            "id": attempt.pk,
+            "score": attempt.score,
+            "passed": attempt.passed,
+            "created_at": attempt.created_at,
+            "attempts_left": result.attempts_left,
+            "progress_percent": result.progress.progress_percent if result.progress else None,
+            "course_completed": result.progress.course_completed if result.progress else None,
+            "results": [vars(r) for r in result.results],
+        },
+    )
+
+
+@router.get(
+    "/lessons/{lesson_id}/quiz/attempts",
+    response={200: list[AttemptSummaryOut], 401: E, 403: E, 404: E},
+    summary="My attempts at a quiz, newest first",
+)
+def my_attempts(request: HttpRequest, lesson_id: int) -> Any:
+    user = current_user(request)
+    lesson = _quiz_lesson(request, lesson_id)
+    services.require_progress_rights(user, lesson)
+    return queries.my_attempts(user, lesson)
+
+
+# --- instructors -----------------------------------------------------------------------------
+@router.get(
+    "/lessons/{lesson_id}/quiz/stats",
+    response={200: QuizStatsOut, 401: E, 404: E},
+    summary="How learners did on a quiz, question by question (its instructors and admins)",
+)
+def quiz_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
+    lesson = queries.get_lesson_for_statistics(user=current_user(request), lesson_id=lesson_id)
+    if lesson.type != LessonType.QUIZ:
+        raise NotFound("This lesson has no quiz.", code="quiz_not_found")
+    stats = queries.quiz_statistics(lesson)
+    return {
+        "lesson_id": lesson.pk,
+        "attempts": stats["attempts"],
+        "learners": stats["learners"],
+        "learners_passed": stats["learners_passed"],
+        "questions": [
+            {
+                "question_id": s.question.pk,
+                "prompt": s.question.prompt,
+                "kind": s.question.kind,
+                "answered": s.answered,
+                "answered_right": s.right,
+                "right_percent": s.right_percent,
+            }
+            for s in stats["questions"]
+        ],
+    }
+
+
+class StudentsQuery(Schema):
+    q: str = ""
+
+
+@router.get(
+    "/instructor/courses/{course_id}/students",
+    response={200: list[StudentOut], 401: E, 404: E},
+    summary="A course's learners with their progress (its instructors and admins)",
+)
+@paginate(PagePagination)
+def course_students(
+    request: HttpRequest, course_id: int, filters: Query[StudentsQuery]
+) -> QuerySet[Enrollment]:
+    course = catalog_queries.get_course_for_editing(user=current_user(request), course_id=course_id)
+    return queries.course_students(course, search=filters.q.strip())

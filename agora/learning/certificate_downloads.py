@@ -1,0 +1,16 @@
+"""The certificate PDF as an HTTP answer, shared by the API and the pages (each finds and
+authorises the certificate its own way first)."""
+
+from django.http import HttpResponse
+
+from agora.learning import certificates
+from agora.learning.models import Certificate
+
+
+def certificate_response(certificate: Certificate) -> HttpResponse:
+    response = HttpResponse(
+        certificates.certificate_pdf(certificate), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

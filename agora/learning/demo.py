@@ -1,0 +1,86 @@
+"""Demo learning: the demo learners take several published courses each, at different
+points — some just started, some half way, some finished with a certificate — with quiz
+attempts that failed and passed. Everything goes through the learning services, so the
+progress, completion dates and certificates are exactly what real learners would have.
+Idempotent: a learner already enrolled in a course is left as they are.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from agora.accounts.demo import LEARNERS, _email
+from agora.accounts.models import User
+from agora.catalog.models import Course, CourseStatus, Lesson, LessonType, QuestionKind
+from agora.learning import services
+from agora.learning.models import Enrollment, EnrollmentSource
+
+# How far each demo enrollment gets, as a share of the course's lessons; cycled through.
+PROGRESS_STEPS = (1.0, 0.5, 0.25, 1.0, 0.75, 0.0, 0.4, 1.0, 0.6, 0.1)
+LEARNERS_ENROLLED = 24
+COURSES_PER_LEARNER = 3
+
+
+def _right_answers(lesson: Lesson) -> list[dict[str, Any]]:
+    answers: list[dict[str, Any]] = []
+    for question in lesson.questions.all():
+        if question.kind == QuestionKind.FILL_BLANK:
+            answers.append({"question_id": question.pk, "text": question.accepted_answers[0]})
+        else:
+            answers.append({"question_id": question.pk, "selected": list(question.correct)})
+    return answers
+
+
+def _study(learner: User, lessons: list[Lesson], share: float, *, stumble: bool) -> None:
+    done = round(len(lessons) * share)
+    for index, lesson in enumerate(lessons[:done]):
+        if lesson.type == LessonType.QUIZ:
+            if not lesson.questions.exists():
+                continue
+            if stumble and index % 2 == 0:
+                services.submit_quiz(user=learner, lesson=lesson, answers=[])  # a failed try
+            services.submit_quiz(user=learner, lesson=lesson, answers=_right_answers(lesson))
+            continue
+        if lesson.type == LessonType.VIDEO:
+            services.save_position(
+                user=learner, lesson=lesson, seconds=lesson.duration_seconds, spent_seconds=60
+            )
+        services.complete_lesson(user=learner, lesson=lesson)
+    if done < len(lessons) and lessons[done].type == LessonType.VIDEO:
+        # Stopped in the middle of a video: the player resumes there.
+        services.save_position(
+            user=learner, lesson=lessons[done], seconds=lessons[done].duration_seconds // 3
+        )
+
+
+def seed(log: Callable[[str], object]) -> None:
+    courses = list(
+        Course.objects.filter(status=CourseStatus.PUBLISHED)
+        .prefetch_related("modules__lessons__questions")
+        .order_by("id")
+    )
+    if not courses:
+        return
+    learners = list(
+        User.objects.filter(email__in=[_email(name) for name in LEARNERS[:LEARNERS_ENROLLED]])
+    )
+    learners.sort(key=lambda person: person.email)
+    added = completed = 0
+    step = 0
+    for position, learner in enumerate(learners):
+        for offset in range(COURSES_PER_LEARNER):
+            course = courses[(position * 2 + offset) % len(courses)]
+            if Enrollment.objects.filter(learner=learner, course=course).exists():
+                continue
+            # Paid demo courses are granted, not bought: the demo ledger holds only real sales.
+            source = EnrollmentSource.FREE if course.is_free else EnrollmentSource.GRANT
+            services.grant_enrollment(learner=learner, course=course, source=source)
+            lessons = [lesson for module in course.modules.all() for lesson in module.lessons.all()]
+            share = PROGRESS_STEPS[step % len(PROGRESS_STEPS)]
+            step += 1
+            _study(learner, lessons, share, stumble=position % 3 == 0)
+            added += 1
+            completed += share == 1.0 and bool(lessons)
+    log(
+        f"Demo learning: {added} enrollments added now ({completed} completed, with "
+        "certificates), with progress, resume positions and quiz attempts."
+    )

@@ -1,0 +1,271 @@
+"""The pages where people learn: "My learning", the course player and the instructor's
+students page. They call the same services and queries as the API."""
+
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from agora.accounts.models import User
+from agora.catalog import access
+from agora.catalog import queries as catalog_queries
+from agora.catalog.models import Course, Lesson, LessonType
+from agora.core.errors import Conflict, InvalidInput
+from agora.core.pagination import paginate
+from agora.learning import queries, services
+from agora.learning.queries import CourseProgress
+
+
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # behind login_required
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _course_for_learning(request: HttpRequest, slug: str) -> Course | HttpResponse:
+    """The course if the user may study it; otherwise where they should go instead."""
+    try:
+        return queries.get_course_for_learning(user=request.user, key=slug)
+    except access.EnrollmentRequired:
+        messages.info(request, "Enroll in this course to open its lessons.")
+        return redirect("course_detail", slug=slug)
+
+
+# --- my learning -----------------------------------------------------------------------------
+@login_required
+@require_GET
+def my_learning(request: HttpRequest) -> HttpResponse:
+    enrollments = list(queries.my_enrollments(_user(request)))
+    return render(
+        request,
+        "learning/pages/my_learning.html",
+        {
+            "in_progress": [e for e in enrollments if e.completed_at is None],
+            "completed": [e for e in enrollments if e.completed_at is not None],
+        },
+    )
+
+
+# --- the player ------------------------------------------------------------------------------
+@login_required
+@require_GET
+def learn_course(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _course_for_learning(request, slug)
+    if isinstance(course, HttpResponse):
+        return course
+    progress = queries.course_progress(user=request.user, course=course)
+    lesson = progress.next_lesson()
+    if lesson is None:
+        return render(request, "learning/pages/player_empty.html", {"course": course})
+    return redirect("learn_lesson", slug=course.slug, lesson_id=lesson.pk)
+
+
+def _lesson_in(progress: CourseProgress, lesson_id: int) -> Lesson:
+    state = progress.state_of(lesson_id)
+    if state is None:
+        raise Http404("There is no such lesson in this course.")
+    return state.lesson
+
+
+def _player_context(request: HttpRequest, course: Course, progress: CourseProgress) -> dict:
+    return {
+        "course": course,
+        "progress": progress,
+        "can_edit": access.can_edit_course(request.user, course),
+    }
+
+
+def _quiz_context(user: Any, lesson: Lesson) -> dict[str, Any]:
+    return {
+        "questions": queries.quiz_questions_for(user, lesson),
+        "standing": queries.quiz_standing(user, lesson),
+    }
+
+
+@login_required
+@require_GET
+def learn_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+    course = _course_for_learning(request, slug)
+    if isinstance(course, HttpResponse):
+        return course
+    if slug != course.slug:
+        return redirect("learn_lesson", slug=course.slug, lesson_id=lesson_id)
+    progress = queries.course_progress(user=request.user, course=course)
+    lesson = _lesson_in(progress, lesson_id)
+    services.record_visit(user=request.user, lesson=lesson)
+    previous, following = progress.neighbours(lesson.pk)
+    context = {
+        **_player_context(request, course, progress),
+        "lesson": lesson,
+        "state": progress.state_of(lesson.pk),
+        "previous": previous,
+        "next": following,
+        "resources": list(lesson.resources.all()),
+    }
+    if lesson.type == LessonType.VIDEO:
+        context["media"] = catalog_queries.lesson_media_urls(request.user, lesson)
+    if lesson.type == LessonType.QUIZ:
+        context.update(_quiz_context(request.user, lesson))
+    return render(request, "learning/pages/player.html", context)
+
+
+def _lesson_for_action(request: HttpRequest, slug: str, lesson_id: int) -> tuple[Course, Lesson]:
+    course = queries.get_course_for_learning(user=request.user, key=slug)
+    lesson = queries.get_lesson(lesson_id)
+    if lesson.module.course_id != course.pk:
+        raise Http404("There is no such lesson in this course.")
+    return course, lesson
+
+
+def _progress_fragments(
+    request: HttpRequest, course: Course, lesson: Lesson, *, template: str, extra: dict
+) -> HttpResponse:
+    """An htmx answer: the part that changed plus the sidebar and progress bar (swapped out of
+    band), all from the progress as it is now."""
+    progress = queries.course_progress(user=request.user, course=course)
+    context = {
+        **_player_context(request, course, progress),
+        "lesson": lesson,
+        "state": progress.state_of(lesson.pk),
+        "next": progress.neighbours(lesson.pk)[1],
+        "oob": True,
+        **extra,
+    }
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def complete_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+    course, lesson = _lesson_for_action(request, slug, lesson_id)
+    try:
+        result = services.complete_lesson(user=_user(request), lesson=lesson)
+    except Conflict as error:  # a quiz not passed yet
+        messages.warning(request, error.message)
+        return redirect("learn_lesson", slug=course.slug, lesson_id=lesson.pk)
+    if _is_htmx(request):
+        return _progress_fragments(
+            request,
+            course,
+            lesson,
+            template="learning/pages/partials/completed.html",
+            extra={"course_completed": result.course_completed},
+        )
+    if result.course_completed:
+        messages.success(request, "You completed the course. Well done!")
+    following = queries.course_progress(user=request.user, course=course).neighbours(lesson.pk)[1]
+    target = following or lesson
+    return redirect("learn_lesson", slug=course.slug, lesson_id=target.pk)
+
+
+@login_required
+@require_POST
+def save_position(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+    _course, lesson = _lesson_for_action(request, slug, lesson_id)
+    try:
+        seconds = int(request.POST.get("seconds", ""))
+        spent = int(request.POST.get("spent_seconds", "0") or 0)
+    except ValueError:
+        return HttpResponse("seconds must be a whole number.", status=400)
+    try:
+        services.save_position(
+            user=_user(request), lesson=lesson, seconds=seconds, spent_seconds=spent
+        )
+    except InvalidInput as error:
+        return HttpResponse(error.message, status=400)
+    return HttpResponse(status=204)
+
+
+def _answers_from(request: HttpRequest, lesson: Lesson) -> list[dict[str, Any]]:
+    """The quiz form's fields (`q<id>` holding option indexes or the blank's text) as the
+    service's answers. Unanswered questions are left out: they count as wrong."""
+    answers: list[dict[str, Any]] = []
+    for question in lesson.questions.all():
+        name = f"q{question.pk}"
+        if question.kind == "fill_blank":
+            text = request.POST.get(name, "")
+            if text.strip():
+                answers.append({"question_id": question.pk, "text": text[:500]})
+            continue
+        values = request.POST.getlist(name)
+        try:
+            selected = [int(value) for value in values[:50]]
+        except ValueError:
+            selected = [-1]  # the service refuses it with a clear message
+        if selected:
+            answers.append({"question_id": question.pk, "selected": selected})
+    return answers
+
+
+@login_required
+@require_POST
+def submit_quiz(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+    course, lesson = _lesson_for_action(request, slug, lesson_id)
+    if lesson.type != LessonType.QUIZ:
+        raise Http404("This lesson has no quiz.")
+    extra: dict[str, Any] = {}
+    try:
+        result = services.submit_quiz(
+            user=_user(request), lesson=lesson, answers=_answers_from(request, lesson)
+        )
+        questions = {q.pk: q for q in lesson.questions.all()}
+        extra["result"] = result
+        extra["graded"] = [(questions[r.question_id], r) for r in result.results]
+    except (Conflict, InvalidInput) as error:
+        extra["error"] = error.message
+    extra.update(_quiz_context(request.user, lesson))
+    if not _is_htmx(request):
+        if "error" in extra:
+            messages.error(request, extra["error"])
+        elif extra["result"].attempt.passed:
+            messages.success(request, f"Passed with {extra['result'].attempt.score}%.")
+        else:
+            messages.warning(request, f"{extra['result'].attempt.score}%: not passed yet.")
+        return redirect("learn_lesson", slug=course.slug, lesson_id=lesson.pk)
+    return _progress_fragments(
+        request, course, lesson, template="learning/pages/partials/quiz_result.html", extra=extra
+    )
+
+
+# --- instructors -----------------------------------------------------------------------------
+@login_required
+@require_GET
+def course_students(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = catalog_queries.get_course_for_editing(user=request.user, course_id=course_id)
+    search = request.GET.get("q", "").strip()[:100]
+    try:
+        page = max(1, min(int(request.GET.get("page", "1")), 100_000))
+    except ValueError:
+        page = 1
+    students = paginate(queries.course_students(course, search=search), page=page, page_size=25)
+    quizzes = [
+        (lesson, queries.quiz_statistics(lesson))
+        for module in catalog_queries.curriculum(course)
+        for lesson in module.lessons.all()
+        if lesson.type == LessonType.QUIZ
+    ]
+    pages = max(1, -(-students["count"] // 25))
+    return render(
+        request,
+        "learning/pages/students.html",
+        {
+            "course": course,
+            "students": students["items"],
+            "count": students["count"],
+            "page": page,
+            "pages": pages,
+            "search": search,
+            "quizzes": quizzes,
+        },
+    )

@@ -1,0 +1,171 @@
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+from agora.learning.models import Enrollment
+
+
+class CourseRefOut(Schema):
+    id: int
+    slug: str
+    title: str
+
+
+class EnrollmentOut(Schema):
+    course: CourseRefOut
+    progress_percent: int = Field(description="0 to 100; 100 only when every lesson is done.")
+    enrolled_at: datetime
+    completed_at: datetime | None
+    last_lesson_id: int | None
+    last_activity_at: datetime | None
+    source: str
+
+    @staticmethod
+    def resolve_enrolled_at(enrollment: Enrollment) -> datetime:
+        return enrollment.created_at
+
+
+class CompletionOut(Schema):
+    progress_percent: int
+    course_completed: bool
+
+
+class PositionIn(Schema):
+    seconds: int = Field(ge=0, le=24 * 3600, description="Where playback is, in seconds.")
+    spent_seconds: int = Field(
+        0, ge=0, le=24 * 3600, description="Watching time since the last report (optional)."
+    )
+
+
+class LessonProgressOut(Schema):
+    id: int
+    title: str
+    type: str
+    completed: bool
+    position_seconds: int
+
+
+class ModuleProgressOut(Schema):
+    id: int
+    title: str
+    lessons_completed: int
+    lessons_total: int
+    lessons: list[LessonProgressOut]
+
+
+class CourseProgressOut(Schema):
+    course: CourseRefOut
+    progress_percent: int
+    lessons_completed: int
+    lessons_total: int
+    completed_at: datetime | None
+    last_lesson_id: int | None
+    next_lesson_id: int | None
+    modules: list[ModuleProgressOut]
+
+
+class QuizQuestionOut(Schema):
+    id: int
+    prompt: str
+    kind: str = Field(description="single, multiple or fill_blank.")
+    options: list[str]
+
+
+class QuizOut(Schema):
+    """A quiz as a learner sees it: never the answers."""
+
+    lesson_id: int
+    pass_percent: int
+    max_attempts: int | None
+    attempts_used: int
+    attempts_left: int | None
+    best_score: int | None
+    passed: bool
+    questions: list[QuizQuestionOut]
+
+
+class AnswerIn(Schema):
+    question_id: int
+    selected: list[int] | None = Field(None, max_length=50)
+    text: str | None = Field(None, max_length=500)
+
+
+class AttemptIn(Schema):
+    answers: list[AnswerIn] = Field(max_length=200)
+
+
+class QuestionResultOut(Schema):
+    question_id: int
+    is_right: bool
+    selected: list[int]
+    text: str
+    answer_options: list[int] | None = Field(
+        None, description="The right options, once the learner passed or has no attempt left."
+    )
+    accepted_answers: list[str] | None = None
+
+
+class AttemptOut(Schema):
+    id: int
+    score: int = Field(description="Percent of questions answered right.")
+    passed: bool
+    created_at: datetime
+    attempts_left: int | None
+    progress_percent: int | None = Field(None, description="Course progress after a pass.")
+    course_completed: bool | None = None
+    results: list[QuestionResultOut]
+
+
+class AttemptSummaryOut(Schema):
+    id: int
+    score: int
+    passed: bool
+    created_at: datetime
+
+
+class QuestionStatOut(Schema):
+    question_id: int
+    prompt: str
+    kind: str
+    answered: int
+    answered_right: int
+    right_percent: int
+
+
+class QuizStatsOut(Schema):
+    lesson_id: int
+    attempts: int
+    learners: int
+    learners_passed: int
+    questions: list[QuestionStatOut]
+
+
+class LearnerRefOut(Schema):
+    id: int
+    name: str
+    email: str
+
+
+class StudentOut(Schema):
+    learner: LearnerRefOut
+    progress_percent: int
+    enrolled_at: datetime
+    completed_at: datetime | None
+    last_activity_at: datetime | None
+    last_lesson_id: int | None
+    active: bool
+    source: str
+
+    @staticmethod
+    def resolve_enrolled_at(enrollment: Enrollment) -> datetime:
+        return enrollment.created_at
+
+    @staticmethod
+    def resolve_active(enrollment: Enrollment) -> bool:
+        return enrollment.revoked_at is None
+
+    @staticmethod
+    def resolve_learner(enrollment: Enrollment) -> dict[str, Any]:
+        learner = enrollment.learner
+        return {"id": learner.pk, "name": learner.name, "email": learner.email}

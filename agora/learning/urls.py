@@ -1,0 +1,34 @@
+from django.urls import path
+
+from agora.learning import certificate_views, pages
+
+urlpatterns: list = [
+    # The learner's dashboard, the course player and the instructor's students page.
+    path("my-learning/", pages.my_learning, name="my_learning"),
+    path("learn/<slug:slug>/", pages.learn_course, name="learn_course"),
+    path("learn/<slug:slug>/lessons/<int:lesson_id>/", pages.learn_lesson, name="learn_lesson"),
+    path(
+        "learn/<slug:slug>/lessons/<int:lesson_id>/complete/",
+        pages.complete_lesson,
+        name="learn_complete",
+    ),
+    path(
+        "learn/<slug:slug>/lessons/<int:lesson_id>/position/",
+        pages.save_position,
+        name="learn_position",
+    ),
+    path("learn/<slug:slug>/lessons/<int:lesson_id>/quiz/", pages.submit_quiz, name="learn_quiz"),
+    path("studio/courses/<int:course_id>/students/", pages.course_students, name="course_students"),
+    # Certificate pages (certificate_views.py).
+    path("me/certificates/", certificate_views.my_certificates, name="my_certificates"),
+    path(
+        "certificates/<str:code>/",
+        certificate_views.certificate_verify,
+        name="certificate_verify",
+    ),
+    path(
+        "certificates/<str:code>/download/",
+        certificate_views.certificate_download,
+        name="certificate_download",
+    ),
+]

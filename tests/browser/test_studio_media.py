@@ -1,0 +1,143 @@
+"""In Chromium: dragging a lesson into another module, uploading a lesson video that then
+plays (and seeks, through HTTP ranges) from a signed link, and an admin featuring a course."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agora.catalog.models import Course, Lesson, LessonType, Module
+from tests.accounts.factories import UserFactory
+from tests.browser.test_catalog import sign_in
+from tests.catalog.factories import CourseFactory, InstructorFactory, LessonFactory, ModuleFactory
+
+pytestmark = pytest.mark.browser
+
+# Two seconds of VP8 test pattern, 64x48 (made with the ffmpeg that imageio-ffmpeg ships).
+CLIP = Path(__file__).parent / "data" / "clip.webm"
+
+
+@pytest.fixture
+def teacher(transactional_db: Any) -> Any:
+    return InstructorFactory(email="teacher@example.com", name="Tess Teacher")
+
+
+def drag(page: Any, handle: Any, target: Any) -> None:
+    """Drags by the handle onto the target in small steps, as SortableJS expects."""
+    box, goal = handle.bounding_box(), target.bounding_box()
+    start_x, start_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    end_x, end_y = goal["x"] + 40, goal["y"] + goal["height"] / 2
+    page.mouse.move(start_x, start_y)
+    page.mouse.down()
+    steps = 40
+    for step in range(1, steps + 1):
+        page.mouse.move(
+            start_x + (end_x - start_x) * step / steps, start_y + (end_y - start_y) * step / steps
+        )
+        page.wait_for_timeout(15)
+    page.mouse.up()
+
+
+def test_drag_a_lesson_into_another_module(page, live_server, teacher, screenshot):
+    course = CourseFactory(owner=teacher, title="Ropework")
+    first = ModuleFactory(course=course, title="Knots")
+    second = ModuleFactory(course=course, title="Splices")
+    bowline = LessonFactory(module=first, title="The bowline")
+    LessonFactory(module=first, title="The hitch")
+    eye = LessonFactory(module=second, title="Eye splice")
+    sign_in(page, teacher.email)
+    page.set_viewport_size({"width": 1280, "height": 1600})  # both modules in view
+    page.goto(f"/studio/courses/{course.pk}/curriculum/")
+
+    drag(
+        page,
+        page.locator(f"#lesson-{bowline.pk} .lesson-handle"),
+        page.locator(f"#lesson-{eye.pk}"),
+    )
+
+    status = page.locator("#reorder-status")
+    status.filter(has_text="Moved “The bowline” to “Splices”").wait_for()
+    moved = Lesson.objects.get(pk=bowline.pk)
+    assert moved.module_id == second.pk
+    assert list(Lesson.objects.filter(module=first).values_list("title", "position")) == [
+        ("The hitch", 1)
+    ]
+    assert sorted(Lesson.objects.filter(module=second).values_list("position", flat=True)) == [
+        1,
+        2,
+    ]
+    screenshot(page, "studio-lesson-moved")
+
+    # The emptied module shows its empty state; the page agrees with the database.
+    drag(
+        page,
+        page.locator(f"#lesson-{Lesson.objects.get(title='The hitch').pk} .lesson-handle"),
+        page.locator(f"#lesson-{eye.pk}"),
+    )
+    status.filter(has_text="Moved “The hitch” to “Splices”").wait_for()
+    assert page.locator(f"#module-{first.pk} .lesson-empty").inner_text() == "No lessons yet."
+    page.reload()
+    shown = page.locator(f"#module-{second.pk} .lesson-link").all_inner_texts()
+    stored = list(
+        Lesson.objects.filter(module=second).order_by("position").values_list("title", flat=True)
+    )
+    assert shown == stored
+    assert Module.objects.get(pk=first.pk).lessons.count() == 0
+
+
+def test_upload_a_video_that_plays_and_seeks(page, live_server, teacher, screenshot):
+    course = CourseFactory(owner=teacher, title="Sailing")
+    lesson = LessonFactory(
+        module=ModuleFactory(course=course), title="Tacking", type=LessonType.VIDEO, body=""
+    )
+    sign_in(page, teacher.email)
+    page.goto(f"/studio/lessons/{lesson.pk}/")
+
+    page.get_by_label("Video file", exact=True).set_input_files(str(CLIP))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload video").click()
+
+    assert page.locator(".flash-success").inner_text() == "The video file is uploaded."
+    video = page.locator("#lesson-media video")
+    assert video.get_attribute("src").startswith("/media-signed/")
+    duration = video.evaluate(
+        """(video) => new Promise((resolve, reject) => {
+            if (video.readyState >= 1) return resolve(video.duration);
+            video.addEventListener("loadedmetadata", () => resolve(video.duration));
+            video.addEventListener("error", () => reject(new Error("video error")));
+            video.load();
+        })"""
+    )
+    assert 1.5 < duration < 2.5
+    # Seeking asks for a byte range: the signed link answers 206 Partial Content.
+    seeked = video.evaluate(
+        """(video) => new Promise((resolve) => {
+            video.addEventListener("seeked", () => resolve(video.currentTime), {once: true});
+            video.currentTime = 1.5;
+        })"""
+    )
+    assert seeked == pytest.approx(1.5, abs=0.5)
+    status = page.evaluate(
+        """(src) => fetch(src, {headers: {Range: "bytes=0-99"}})
+            .then((r) => [r.status, r.headers.get("Content-Range")])""",
+        video.get_attribute("src"),
+    )
+    assert status == [206, f"bytes 0-99/{CLIP.stat().st_size}"]
+    screenshot(page, "studio-lesson-video")
+
+
+def test_an_admin_features_a_course(page, live_server, transactional_db):
+    UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
+    course = CourseFactory(title="Celestial Navigation")
+    sign_in(page, "admin@example.com")
+
+    page.goto("/review/?tab=published")
+    item = page.locator(f"#course-{course.pk}")
+    with page.expect_navigation():
+        item.get_by_role("button", name="Feature on the home page “Celestial Navigation”").click()
+
+    assert "is featured on the home page" in page.locator(".flash-success").inner_text()
+    assert Course.objects.get(pk=course.pk).is_featured
+    page.goto("/")
+    featured = page.locator("section[aria-labelledby=row-featured]")
+    assert "Celestial Navigation" in featured.inner_text()
