@@ -1,10 +1,7 @@
 """Races that must not double-sell: real threads, real transactions, on whichever database
 the suite runs (CI runs it on PostgreSQL too)."""
 
-import threading
-
 import pytest
-from django.db import connections
 
 from agora.commerce.models import (
     Coupon,
@@ -18,27 +15,7 @@ from agora.commerce.services.checkout import CouponError
 from agora.learning.models import Enrollment
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import published_course
-
-
-def run_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def runner(index, function):
-        barrier.wait()
-        try:
-            results[index] = function()
-        except Exception as exc:  # collected for the assertions
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+from tests.concurrency import run_at_once
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,9 +1,6 @@
 """People and a course for the reviews tests: the catalog's fixtures plus enrolled learners."""
 
-import threading
-
 import pytest
-from django.db import connections
 
 from tests.accounts.factories import UserFactory
 from tests.catalog.conftest import (  # noqa: F401 - fixtures
@@ -40,25 +37,3 @@ def enrolled_learner(course, **fields):
 def enrolled_api(course, **fields):
     person = enrolled_learner(course, **fields)
     return person, api_for(person)
-
-
-def run_at_once(functions):
-    """Runs the functions on real threads released together; returns results or exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def runner(index, function):
-        barrier.wait()
-        try:
-            results[index] = function()
-        except Exception as exc:  # collected for the assertions
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results

@@ -11,7 +11,8 @@ from agora.community.models import Review
 from agora.community.services import AlreadyReviewed
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import CourseFactory
-from tests.community.conftest import enrolled_learner, run_at_once
+from tests.community.conftest import enrolled_learner
+from tests.concurrency import run_at_once
 
 
 def figures(course) -> tuple[Decimal, int]:

@@ -30,7 +30,6 @@ from agora.commerce.models import (
 )
 from agora.commerce.services import ledger, refunds
 from agora.commerce.services.ledger import Posting
-from agora.learning.services import revoke_enrollment
 
 logger = logging.getLogger(__name__)
 
@@ -154,13 +153,11 @@ def _reverse(order: Order, dispute: Dispute) -> str:
     postings = refunds.reversal_postings(order)
     order.status = OrderStatus.CHARGED_BACK
     order.save(update_fields=["status"])
-    if postings:
-        ledger.post(
-            kind=LedgerTransactionKind.DISPUTE_LOST,
-            idempotency_key=f"dispute:{dispute.pk}:lost",
-            postings=postings,
-            description=f"Dispute {dispute.provider_dispute_id} on order {order.number} lost",
-        )
-    for item in order.items.select_related("course"):
-        revoke_enrollment(learner=order.buyer, course=item.course)
+    refunds.undo_sale(
+        order,
+        postings=postings,
+        kind=LedgerTransactionKind.DISPUTE_LOST,
+        idempotency_key=f"dispute:{dispute.pk}:lost",
+        description=f"Dispute {dispute.provider_dispute_id} on order {order.number} lost",
+    )
     return "dispute lost; sale reversed and access revoked"

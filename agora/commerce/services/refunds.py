@@ -131,17 +131,33 @@ def apply_refund(*, order: Order, reason: str) -> str:
     order.refunded_at = timezone.now()
     order.refund_reason = reason[:1000]
     order.save(update_fields=["status", "refunded_at", "refund_reason"])
+    undo_sale(
+        order,
+        postings=postings,
+        kind=LedgerTransactionKind.REFUND,
+        idempotency_key=f"refund:order:{order.pk}",
+        description=f"Refund of order {order.number}",
+    )
+    logger.info("order %s refunded", order.pk)
+    return "refunded"
+
+
+def undo_sale(
+    order: Order,
+    *,
+    postings: list[Posting],
+    kind: LedgerTransactionKind,
+    idempotency_key: str,
+    description: str,
+) -> None:
+    """Posts the sale's reversal (a refund, a lost dispute) and ends the buyer's access to
+    every course of the order. The caller holds the order's row lock."""
     if postings:
         ledger.post(
-            kind=LedgerTransactionKind.REFUND,
-            idempotency_key=f"refund:order:{order.pk}",
-            postings=postings,
-            description=f"Refund of order {order.number}",
+            kind=kind, idempotency_key=idempotency_key, postings=postings, description=description
         )
     for item in order.items.select_related("course"):
         revoke_enrollment(learner=order.buyer, course=item.course)
-    logger.info("order %s refunded", order.pk)
-    return "refunded"
 
 
 def release_escrow(*, now: datetime | None = None) -> int:
