@@ -110,12 +110,19 @@ def reinstate_certificate(enrollment: Enrollment) -> bool:
     learner buys the course again) and was completed before. The code stays the same.
     Returns whether a certificate was reinstated. The caller holds the enrollment's row
     lock."""
+    from agora.learning.tasks import deliver_certificate
+
     if enrollment.completed_at is None or enrollment.revoked_at is not None:
         return False
-    reinstated = Certificate.objects.filter(enrollment=enrollment, revoked_at__isnull=False).update(
-        revoked_at=None
-    )
-    return bool(reinstated)
+    revoked = Certificate.objects.filter(enrollment=enrollment, revoked_at__isnull=False)
+    certificate = revoked.first()
+    if certificate is None or not revoked.update(revoked_at=None):
+        return False
+    if certificate.emailed_at is None:
+        # Revoked before its job ran: the job skipped it, so it is delivered now.
+        certificate_id = certificate.pk
+        transaction.on_commit(lambda: deliver_certificate.delay(certificate_id=certificate_id))
+    return True
 
 
 # --- reading ---------------------------------------------------------------------------------
