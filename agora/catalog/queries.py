@@ -210,11 +210,21 @@ def get_module_for_editing(*, user: Any, module_id: int) -> Module:
 
 
 def _lesson(lesson_id: int) -> Lesson | None:
+    if not 0 < lesson_id < 2**63:  # beyond the database's integers: no such row
+        return None
     return (
         Lesson.objects.select_related("module", "module__course", "module__course__owner")
         .filter(pk=lesson_id)
         .first()
     )
+
+
+def get_lesson(lesson_id: int) -> Lesson:
+    """A lesson with its module and course, whoever asks; callers check access."""
+    lesson = _lesson(lesson_id)
+    if lesson is None:
+        raise NotFound("There is no such lesson.", code="lesson_not_found")
+    return lesson
 
 
 def get_lesson_for_editing(*, user: Any, lesson_id: int) -> Lesson:
@@ -227,9 +237,7 @@ def get_lesson_for_editing(*, user: Any, lesson_id: int) -> Lesson:
 def get_lesson_for_reading(*, user: Any, lesson_id: int) -> Lesson:
     """The lesson with its content; 404 if its course is hidden from the user, 403
     `enrollment_required` if the lesson is locked."""
-    lesson = _lesson(lesson_id)
-    if lesson is None:
-        raise NotFound("There is no such lesson.", code="lesson_not_found")
+    lesson = get_lesson(lesson_id)
     access.check_lesson_readable(user, lesson)
     return lesson
 

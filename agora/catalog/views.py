@@ -46,18 +46,10 @@ from agora.catalog.forms import (
 )
 from agora.catalog.models import Course, CourseStatus, Lesson, LessonType
 from agora.core.errors import DomainError, InvalidInput
+from agora.core.htmx import is_htmx
 from agora.core.pagination import paginate
 
 View = Callable[..., HttpResponse]
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    """An htmx request for a fragment. A history restore (back button after the cache
-    expired) asks for the whole page."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _visitor(request: HttpRequest) -> str:
@@ -172,7 +164,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         ),
         "url": reverse("search") + (f"?{canonical}" if canonical else ""),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "catalog/partials/browse_update.html", context)
         # The address bar keeps the tidy, canonical form of what is shown.
         response["HX-Push-Url"] = context["url"]
@@ -218,7 +210,7 @@ def lesson_preview(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespo
         # Signed, expiring links: lesson files are never linked under /media/.
         "media": queries.lesson_media_urls(request.user, lesson),
     }
-    partial = _is_htmx(request)  # the course page loads it into its preview dialog
+    partial = is_htmx(request)  # the course page loads it into its preview dialog
     template = "catalog/partials/lesson_preview.html" if partial else "catalog/lesson_preview.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

@@ -5,7 +5,6 @@ Each view reads through `queries`, writes through `services` and renders; amount
 tax and refund rules live in the services (a domain error becomes a message or an error page).
 """
 
-import math
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -47,20 +46,14 @@ from agora.commerce.services import checkout as checkout_service
 from agora.commerce.services import coupons, payments, payouts, refunds
 from agora.core import ratelimit
 from agora.core.errors import DomainError, InvalidInput, NotFound
+from agora.core.htmx import is_htmx
 from agora.core.money import format_money
-from agora.core.pagination import paginate
+from agora.core.pagination import page_from_request
 
 PAGE_SIZE = 25
 View = Callable[..., HttpResponse]
 
 CART_SESSION_KEY = "cart"
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _signed_in(request: HttpRequest) -> User:
@@ -123,7 +116,7 @@ def cart_add(request: HttpRequest, course_id: int) -> HttpResponse:
     if not course.is_published:
         raise NotFound("This course is not on sale.", code="course_not_found")
     _save_cart(request, [*_cart_ids(request), course.pk])
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "commerce/partials/cart_added.html", {"course": course})
     messages.success(request, f"“{course.title}” is in your cart.")
     return redirect("cart")
@@ -132,7 +125,7 @@ def cart_add(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def cart_remove(request: HttpRequest, course_id: int) -> HttpResponse:
     _save_cart(request, [pk for pk in _cart_ids(request) if pk != course_id])
-    if _is_htmx(request):
+    if is_htmx(request):
         context = {**_cart_context(_cart_courses(request)), "oob": True}
         return render(request, "commerce/partials/cart_contents.html", context)
     messages.success(request, "The course left your cart.")
@@ -258,14 +251,14 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = queries.get_order_for_viewer(user=request.user, order_id=order_id)
-    if not _is_htmx(request) and payments.settle_on_return(order=order):
+    if not is_htmx(request) and payments.settle_on_return(order=order):
         order = queries.get_order_for_viewer(user=request.user, order_id=order_id)
     context = {
         "order": order,
         "items": list(order.items.select_related("course")),
         "tax_percent": f"{order.tax_basis_points / 100:g}",
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "commerce/partials/order_status.html", context)
     else:
         response = render(request, "commerce/order_detail.html", context)
@@ -322,26 +315,6 @@ def earnings(request: HttpRequest) -> HttpResponse:
 
 
 # --- instructor payout settings --------------------------------------------------------------
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, min(int(request.GET.get("page", "1")), 1_000_000))
-    except ValueError:
-        return 1
-
-
-def _paged(request: HttpRequest, items: Any) -> dict[str, Any]:
-    """One page of `items`, with what the pagination links need."""
-    number = _page_number(request)
-    page = paginate(items, page=number, page_size=PAGE_SIZE)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {
-        **page,
-        "pages": max(1, math.ceil(page["count"] / PAGE_SIZE)),
-        "query": query.urlencode(),
-    }
-
-
 def _instructor_or_studio(request: HttpRequest, what: str) -> User | None:
     user = _signed_in(request)
     if not (user.is_instructor or user.is_staff):
@@ -381,7 +354,9 @@ def _payout_settings_page(
         "form": form,
         "stripe_available": providers.stripe_connect_available(),
         "minimum": settings.PAYOUT_MINIMUM,
-        "page": _paged(request, queries.payouts_of(instructor=user)),
+        "page": page_from_request(
+            request, queries.payouts_of(instructor=user), page_size=PAGE_SIZE
+        ),
     }
     return render(request, "commerce/payouts.html", context, status=422 if form.errors else 200)
 
@@ -478,7 +453,7 @@ def admin_transactions(request: HttpRequest) -> HttpResponse:
     query["export"] = "csv"
     context = {
         "form": form,
-        "page": _paged(request, transactions),
+        "page": page_from_request(request, transactions, page_size=PAGE_SIZE),
         "export_query": query.urlencode(),
     }
     return render(request, "commerce/admin_transactions.html", context)
@@ -503,7 +478,9 @@ def _admin_payouts_page(
         "form": form,
         "status_filter": status_filter,
         "statuses": PayoutStatus.choices,
-        "page": _paged(request, queries.payouts_for_admin(status=status_filter or None)),
+        "page": page_from_request(
+            request, queries.payouts_for_admin(status=status_filter or None), page_size=PAGE_SIZE
+        ),
         "due": queries.manual_payouts_due(minimum=settings.PAYOUT_MINIMUM),
         "minimum": settings.PAYOUT_MINIMUM,
         "default_currency": settings.DEFAULT_CURRENCY,

@@ -31,17 +31,11 @@ from agora.community.forms import (
 )
 from agora.community.models import Review
 from agora.core.errors import DomainError, InvalidInput, PermissionDenied
+from agora.core.htmx import is_htmx
 from agora.core.pagination import paginate
 from agora.learning.queries import has_active_enrollment
 
 PAGE_SIZE = 10
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _signed_in(request: HttpRequest) -> User:
@@ -142,7 +136,7 @@ def course_reviews(request: HttpRequest, slug: str) -> HttpResponse:
     sort = clean_sort(request.GET.get("sort"))
     page = clean_page(request.GET.get("page"))
     context = _context(request, course, sort=sort, page=page)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         template = "community/reviews_page.html"
     elif request.GET.get("fragment") == "items":
         template = "community/partials/review_items.html"
@@ -166,7 +160,7 @@ def _answer(
     sort = clean_sort(request.POST.get("sort"))
     # The service changed the figures on the row (and perhaps on another instance).
     course.refresh_from_db(fields=["average_rating", "ratings_count"])
-    if _is_htmx(request):
+    if is_htmx(request):
         context = _context(
             request,
             course,
@@ -233,7 +227,7 @@ def _item_answer(request: HttpRequest, review: Review, *, notice: str = "") -> H
     """After a reply or moderation: htmx gets that review again (and the summary, out of
     band); a plain post goes back to the course page."""
     course = review.course
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if notice:
             messages.success(request, notice)
         return HttpResponseRedirect(
@@ -254,7 +248,7 @@ def _item_answer(request: HttpRequest, review: Review, *, notice: str = "") -> H
 
 
 def _item_problem(request: HttpRequest, review: Review, form: Any) -> HttpResponse:
-    if not _is_htmx(request):
+    if not is_htmx(request):
         problems = [str(e) for errors in form.errors.values() for e in errors]
         messages.error(request, " ".join(problems) or "That did not work.")
         return HttpResponseRedirect(

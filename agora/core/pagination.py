@@ -1,5 +1,6 @@
 """The one pagination every list uses: `?page=1&page_size=20`, page size capped at 100."""
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,3 +50,21 @@ def paginate(queryset: QuerySet | Sequence[Any], *, page: int, page_size: int) -
         count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     # A page past the end is an empty page, not an error: lists shrink between two calls.
     return {"items": items, "count": count, "page": page, "page_size": page_size}
+
+
+def page_from_request(request: Any, items: Any, *, page_size: int) -> dict[str, Any]:
+    """One page of `items` for a web page, by its `?page=` (bad or missing: page 1), with what
+    the pagination links need (`templates/includes/pagination.html`): the page count and the
+    other query parameters."""
+    try:
+        number = max(1, min(int(request.GET.get("page", "1")), MAX_PAGE))
+    except ValueError:
+        number = 1
+    page = paginate(items, page=number, page_size=page_size)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        **page,
+        "pages": max(1, math.ceil(page["count"] / page["page_size"])),
+        "query": query.urlencode(),
+    }

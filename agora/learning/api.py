@@ -106,7 +106,7 @@ def course_progress(request: HttpRequest, course_id: str) -> dict[str, Any]:
 )
 def complete_lesson(request: HttpRequest, lesson_id: int) -> services.CompletionResult:
     return services.complete_lesson(
-        user=current_user(request), lesson=queries.get_lesson(lesson_id)
+        user=current_user(request), lesson=catalog_queries.get_lesson(lesson_id)
     )
 
 
@@ -118,7 +118,7 @@ def complete_lesson(request: HttpRequest, lesson_id: int) -> services.Completion
 def save_position(request: HttpRequest, lesson_id: int, payload: PositionIn) -> Status:
     services.save_position(
         user=current_user(request),
-        lesson=queries.get_lesson(lesson_id),
+        lesson=catalog_queries.get_lesson(lesson_id),
         seconds=payload.seconds,
         spent_seconds=payload.spent_seconds,
     )
@@ -126,8 +126,8 @@ def save_position(request: HttpRequest, lesson_id: int, payload: PositionIn) -> 
 
 
 # --- quizzes ---------------------------------------------------------------------------------
-def _quiz_lesson(request: HttpRequest, lesson_id: int) -> Lesson:
-    lesson = queries.get_lesson(lesson_id)
+def _quiz_lesson(lesson_id: int) -> Lesson:
+    lesson = catalog_queries.get_lesson(lesson_id)
     if lesson.type != LessonType.QUIZ:
         raise NotFound("This lesson has no quiz.", code="quiz_not_found")
     return lesson
@@ -140,7 +140,7 @@ def _quiz_lesson(request: HttpRequest, lesson_id: int) -> Lesson:
 )
 def get_quiz(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
     user = current_user(request)
-    lesson = _quiz_lesson(request, lesson_id)
+    lesson = _quiz_lesson(lesson_id)
     services.require_progress_rights(user, lesson)
     standing = queries.quiz_standing(user, lesson)
     return {
@@ -171,7 +171,7 @@ def get_quiz(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
 def submit_attempt(request: HttpRequest, lesson_id: int, payload: AttemptIn) -> Status:
     result = services.submit_quiz(
         user=current_user(request),
-        lesson=_quiz_lesson(request, lesson_id),
+        lesson=_quiz_lesson(lesson_id),
         answers=[answer.model_dump() for answer in payload.answers],
     )
     attempt = result.attempt
@@ -197,7 +197,7 @@ def submit_attempt(request: HttpRequest, lesson_id: int, payload: AttemptIn) -> 
 )
 def my_attempts(request: HttpRequest, lesson_id: int) -> Any:
     user = current_user(request)
-    lesson = _quiz_lesson(request, lesson_id)
+    lesson = _quiz_lesson(lesson_id)
     services.require_progress_rights(user, lesson)
     return queries.my_attempts(user, lesson)
 
@@ -209,7 +209,7 @@ def my_attempts(request: HttpRequest, lesson_id: int) -> Any:
     summary="How learners did on a quiz, question by question (its instructors and admins)",
 )
 def quiz_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
-    lesson = queries.get_lesson_for_statistics(user=current_user(request), lesson_id=lesson_id)
+    lesson = catalog_queries.get_lesson_for_editing(user=current_user(request), lesson_id=lesson_id)
     if lesson.type != LessonType.QUIZ:
         raise NotFound("This lesson has no quiz.", code="quiz_not_found")
     stats = queries.quiz_statistics(lesson)

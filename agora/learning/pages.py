@@ -15,20 +15,16 @@ from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course, Lesson, LessonType
 from agora.core.errors import Conflict, InvalidInput
-from agora.core.pagination import paginate
+from agora.core.htmx import is_htmx
+from agora.core.pagination import page_from_request
 from agora.learning import queries, services
 from agora.learning.queries import CourseProgress
+
+STUDENTS_PAGE_SIZE = 25
 
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)  # behind login_required
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _course_for_learning(request: HttpRequest, slug: str) -> Course | HttpResponse:
@@ -120,7 +116,7 @@ def learn_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespons
 
 def _lesson_for_action(request: HttpRequest, slug: str, lesson_id: int) -> tuple[Course, Lesson]:
     course = queries.get_course_for_learning(user=request.user, key=slug)
-    lesson = queries.get_lesson(lesson_id)
+    lesson = catalog_queries.get_lesson(lesson_id)
     if lesson.module.course_id != course.pk:
         raise Http404("There is no such lesson in this course.")
     return course, lesson
@@ -154,7 +150,7 @@ def complete_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpResp
     except Conflict as error:  # a quiz not passed yet
         messages.warning(request, error.message)
         return redirect("learn_lesson", slug=course.slug, lesson_id=lesson.pk)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _progress_fragments(
             request,
             course,
@@ -225,7 +221,7 @@ def submit_quiz(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse
     except (Conflict, InvalidInput) as error:
         extra["error"] = error.message
     extra.update(_quiz_context(request.user, lesson))
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if "error" in extra:
             messages.error(request, extra["error"])
         elif extra["result"].attempt.passed:
@@ -244,28 +240,17 @@ def submit_quiz(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse
 def course_students(request: HttpRequest, course_id: int) -> HttpResponse:
     course = catalog_queries.get_course_for_editing(user=request.user, course_id=course_id)
     search = request.GET.get("q", "").strip()[:100]
-    try:
-        page = max(1, min(int(request.GET.get("page", "1")), 100_000))
-    except ValueError:
-        page = 1
-    students = paginate(queries.course_students(course, search=search), page=page, page_size=25)
+    students = page_from_request(
+        request, queries.course_students(course, search=search), page_size=STUDENTS_PAGE_SIZE
+    )
     quizzes = [
         (lesson, queries.quiz_statistics(lesson))
         for module in catalog_queries.curriculum(course)
         for lesson in module.lessons.all()
         if lesson.type == LessonType.QUIZ
     ]
-    pages = max(1, -(-students["count"] // 25))
     return render(
         request,
         "learning/pages/students.html",
-        {
-            "course": course,
-            "students": students["items"],
-            "count": students["count"],
-            "page": page,
-            "pages": pages,
-            "search": search,
-            "quizzes": quizzes,
-        },
+        {"course": course, "page": students, "search": search, "quizzes": quizzes},
     )

@@ -10,7 +10,6 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course, Lesson, Module, QuizQuestion
-from agora.core.errors import NotFound
 from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
 
 
@@ -29,6 +28,14 @@ def active_enrollment(user: Any, course: Any) -> Enrollment | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Enrollment.objects.active().filter(learner=user, course=course).first()
+
+
+def percent_done(done: int, total: int) -> int:
+    """Course progress in whole percent: rounded down, and 100 only when every lesson is
+    done."""
+    if not total:
+        return 0
+    return 100 if done >= total else min(99, done * 100 // total)
 
 
 def progress_percent(learner: Any, course: Any) -> int:
@@ -89,9 +96,7 @@ class CourseProgress:
 
     @property
     def percent(self) -> int:
-        if not self.total:
-            return 0
-        return 100 if self.done >= self.total else min(99, self.done * 100 // self.total)
+        return percent_done(self.done, self.total)
 
     @property
     def completed_at(self) -> datetime | None:
@@ -169,17 +174,6 @@ def get_course_for_learning(*, user: Any, key: str | int) -> Course:
     return course
 
 
-def lesson_position(user: Any, lesson: Lesson) -> int:
-    if not getattr(user, "is_authenticated", False):
-        return 0
-    value = (
-        LessonProgress.objects.filter(user=user, lesson=lesson)
-        .values_list("position_seconds", flat=True)
-        .first()
-    )
-    return value or 0
-
-
 # --- quizzes ---------------------------------------------------------------------------------
 def quiz_questions_for(user: Any, lesson: Lesson) -> list[QuizQuestion]:
     """The questions in the order this learner sees them: shuffled quizzes keep one order per
@@ -254,10 +248,6 @@ def quiz_statistics(lesson: Lesson) -> dict[str, Any]:
     }
 
 
-def get_lesson_for_statistics(*, user: Any, lesson_id: int) -> Lesson:
-    return catalog_queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
-
-
 # --- instructors -----------------------------------------------------------------------------
 def course_students(course: Course, *, search: str = "") -> QuerySet[Enrollment]:
     """Everyone enrolled in the course with their progress, for its instructors."""
@@ -267,16 +257,3 @@ def course_students(course: Course, *, search: str = "") -> QuerySet[Enrollment]
             Q(learner__name__icontains=search[:100]) | Q(learner__email__icontains=search[:100])
         )
     return students.order_by("-created_at", "-id")
-
-
-def get_lesson(lesson_id: int) -> Lesson:
-    lesson = (
-        Lesson.objects.select_related("module", "module__course", "module__course__owner")
-        .filter(pk=lesson_id)
-        .first()
-        if 0 < lesson_id < 2**63
-        else None
-    )
-    if lesson is None:
-        raise NotFound("There is no such lesson.", code="lesson_not_found")
-    return lesson

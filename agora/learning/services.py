@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -19,7 +19,7 @@ from agora.catalog import services as catalog_services
 from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
 from agora.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from agora.core.mail import queue_templated_email
-from agora.learning import certificates
+from agora.learning import certificates, queries
 from agora.learning.models import (
     Enrollment,
     EnrollmentSource,
@@ -153,13 +153,16 @@ def course_percent(*, user: Any, course: Course) -> tuple[int, int, int]:
     done = LessonProgress.objects.filter(
         user=user, course=course, completed_at__isnull=False, lesson__module__course=course
     ).count()
-    if total == 0:
-        return 0, 0, 0
-    percent = 100 if done >= total else min(99, done * 100 // total)
-    return percent, done, total
+    return queries.percent_done(done, total), done, total
 
 
-def _refresh_enrollment(enrollment: Enrollment, *, lesson: Lesson | None) -> bool:
+def _mark_studied(enrollments: QuerySet[Enrollment], lesson: Lesson) -> None:
+    """The lesson becomes where "continue" takes the learner (no recount: nothing was
+    completed)."""
+    enrollments.update(last_lesson=lesson, last_activity_at=timezone.now())
+
+
+def _refresh_enrollment(enrollment: Enrollment, *, lesson: Lesson) -> bool:
     """Recounts the enrollment's progress (its row is locked by the caller); completes the
     course and issues the certificate the first time every lesson is done. Returns whether
     the course is completed."""
@@ -167,8 +170,7 @@ def _refresh_enrollment(enrollment: Enrollment, *, lesson: Lesson | None) -> boo
     percent, done, total = course_percent(user=enrollment.learner, course=enrollment.course)
     enrollment.progress_percent = percent
     enrollment.last_activity_at = now
-    if lesson is not None:
-        enrollment.last_lesson = lesson
+    enrollment.last_lesson = lesson
     fields = ["progress_percent", "last_activity_at", "last_lesson"]
     newly_completed = total > 0 and done >= total and enrollment.completed_at is None
     if newly_completed:
@@ -218,9 +220,7 @@ def _mark_complete(
         return CompletionResult(locked.progress_percent, completed)
 
 
-def save_position(
-    *, user: User, lesson: Lesson, seconds: int, spent_seconds: int = 0
-) -> LessonProgress:
+def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: int = 0) -> None:
     """Where playback stopped (to resume there) and how long the learner spent."""
     if not 0 <= seconds <= MAX_POSITION_SECONDS:
         raise InvalidInput(fields={"seconds": [f"From 0 to {MAX_POSITION_SECONDS}."]})
@@ -237,19 +237,15 @@ def save_position(
             updated_at=timezone.now(),
         )
         if enrollment is not None:
-            Enrollment.objects.filter(pk=enrollment.pk).update(
-                last_lesson=lesson, last_activity_at=timezone.now()
-            )
-    row.refresh_from_db()
-    return row
+            _mark_studied(Enrollment.objects.filter(pk=enrollment.pk), lesson)
 
 
 def record_visit(*, user: Any, lesson: Lesson) -> None:
     """The learner opened the lesson: it becomes where "continue" takes them."""
     if not getattr(user, "is_authenticated", False):
         return
-    Enrollment.objects.active().filter(learner=user, course_id=lesson.module.course_id).update(
-        last_lesson=lesson, last_activity_at=timezone.now()
+    _mark_studied(
+        Enrollment.objects.active().filter(learner=user, course_id=lesson.module.course_id), lesson
     )
 
 
@@ -361,7 +357,7 @@ def submit_quiz(*, user: User, lesson: Lesson, answers: list[dict[str, Any]]) ->
         if attempt.passed:
             progress = _mark_complete(user=user, lesson=lesson, enrollment=locked)
         elif locked is not None:
-            _refresh_enrollment(locked, lesson=lesson)
+            _mark_studied(Enrollment.objects.filter(pk=locked.pk), lesson)
     if attempt.passed or attempts_left == 0 or locked is None:
         for result in results:
             question = questions[result.question_id]
