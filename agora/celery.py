@@ -1,15 +1,51 @@
-"""The Celery app. Every periodic schedule lives here, in one place."""
+"""The Celery app. Every periodic schedule lives here, in one place.
+
+Every task derives from `agora.core.jobs.JobTask` (jobs recorded in the outbox run once,
+however often they are delivered), and every worker runs the outbox relay and a heartbeat
+(`JobRelayStep`), so jobs a dead broker or a killed worker held are sent again.
+"""
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
 from celery.schedules import crontab
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings.base")
 
-app = Celery("agora")
+app = Celery("agora", task_cls="agora.core.jobs:JobTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Declared, so a worker started without -Q consumes all three (settings: CELERY_TASK_ROUTES).
+app.conf.task_queues = [
+    Queue(name, routing_key=name) for name in ("payments", "notifications", "bulk")
+]
+
+
+class JobRelayStep(bootsteps.StartStopStep):
+    """Starts the outbox relay thread with the worker and stops it before the worker exits."""
+
+    def __init__(self, worker: Any, **kwargs: Any) -> None:
+        super().__init__(worker, **kwargs)
+        from agora.core import jobs
+
+        # Named before the pool starts, so pool processes inherit the name they claim with.
+        self.worker_id = jobs.new_worker_id(worker.hostname)
+        self.relay: Any = None
+
+    def start(self, worker: Any) -> None:
+        from agora.core import jobs
+
+        self.relay = jobs.Relay(self.worker_id)
+        self.relay.start()
+
+    def stop(self, worker: Any) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+
+
+app.steps["worker"].add(JobRelayStep)
 
 app.conf.beat_schedule = {
     "commerce-reconcile-payments": {
@@ -31,5 +67,9 @@ app.conf.beat_schedule = {
     "accounts-purge-expired-refresh-tokens": {
         "task": "agora.accounts.tasks.purge_expired_refresh_tokens",
         "schedule": crontab(minute=17, hour=3),
+    },
+    "core-purge-finished-jobs": {
+        "task": "agora.core.tasks.purge_finished_jobs",
+        "schedule": crontab(minute=47, hour=3),
     },
 }

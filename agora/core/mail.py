@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 
@@ -59,13 +58,12 @@ def _render_plain(template_name: str, context: dict[str, Any]) -> str:
 
 
 def queue_email(*, to: str | list[str], subject: str, text: str, html: str = "") -> None:
-    """Sends the message from a background job once the current transaction commits."""
+    """Sends the message from a background job recorded in the current transaction."""
+    from agora.core import jobs
     from agora.core.tasks import deliver_email
 
     recipients = [to] if isinstance(to, str) else list(to)
-    transaction.on_commit(
-        lambda: deliver_email.delay(to=recipients, subject=subject, text=text, html=html)
-    )
+    jobs.enqueue(deliver_email, to=recipients, subject=subject, text=text, html=html)
 
 
 def queue_templated_email(*, to: str | list[str], template: str, context: dict) -> None:

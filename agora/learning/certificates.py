@@ -25,6 +25,7 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from agora.catalog.queries import course_instructors
+from agora.core import jobs
 from agora.core.errors import DomainError, NotFound
 from agora.core.mail import queue_templated_email
 from agora.core.pdf import FONT, new_document, to_bytes
@@ -84,8 +85,7 @@ def issue_certificate(enrollment: Enrollment) -> Certificate:
     except IntegrityError:
         # Only reachable if a caller forgot the lock: the other issuer's job delivers it.
         return Certificate.objects.get(enrollment=enrollment)
-    certificate_id = certificate.pk
-    transaction.on_commit(lambda: deliver_certificate.delay(certificate_id=certificate_id))
+    jobs.enqueue(deliver_certificate, certificate_id=certificate.pk)
     logger.info("certificate %s issued for enrollment %s", certificate.code, enrollment.pk)
     return certificate
 
@@ -120,8 +120,7 @@ def reinstate_certificate(enrollment: Enrollment) -> bool:
         return False
     if certificate.emailed_at is None:
         # Revoked before its job ran: the job skipped it, so it is delivered now.
-        certificate_id = certificate.pk
-        transaction.on_commit(lambda: deliver_certificate.delay(certificate_id=certificate_id))
+        jobs.enqueue(deliver_certificate, certificate_id=certificate.pk)
     return True
 
 

@@ -287,20 +287,53 @@ else:
 EMAIL_TIMEOUT = 10
 
 # --- background jobs -------------------------------------------------------------------------
+# Three queues, so a burst of bulk work never delays a purchase: `payments` (webhooks, access,
+# refunds, payouts), `notifications` (one person's email: receipts, certificates, sign-up) and
+# `bulk` (mass email, reports, periodic recomputation). `make run` gives payments a worker of
+# its own; production runs at least one worker per queue group (README, operations).
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_TASK_DEFAULT_QUEUE = "notifications"
+CELERY_TASK_ROUTES = {
+    "agora.commerce.tasks.process_payment_event": {"queue": "payments"},
+    "agora.commerce.tasks.reconcile_payments": {"queue": "payments"},
+    "agora.commerce.tasks.release_escrow": {"queue": "payments"},
+    "agora.commerce.tasks.run_payouts": {"queue": "payments"},
+    "agora.commerce.tasks.send_receipt": {"queue": "notifications"},
+    "agora.core.tasks.deliver_email": {"queue": "notifications"},
+    "agora.learning.tasks.deliver_certificate": {"queue": "notifications"},
+    "agora.catalog.tasks.recompute_trending": {"queue": "bulk"},
+    "agora.accounts.tasks.purge_expired_refresh_tokens": {"queue": "bulk"},
+    "agora.core.tasks.purge_finished_jobs": {"queue": "bulk"},
+}
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "queue"
     for _sub in ("in", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue_dir / "in"),
         "data_folder_out": str(_queue_dir / "in"),
         "processed_folder": str(_queue_dir / "processed"),
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
+        # The folder is looked at this often when it is empty (the default, 1 s, capped the
+        # embedded worker at about one job a second per process).
+        "polling_interval": env.float("JOB_POLLING_INTERVAL", default=0.02),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # A message a worker took and never acknowledged comes back after this long; the
+        # outbox relay re-sends a killed worker's jobs much sooner (JOB_WORKER_DEAD_AFTER).
+        "visibility_timeout": 3600,
+        "socket_timeout": 5,
+        "socket_connect_timeout": 2,
+        # A web process handing a job to a broker that is down gives up within a second and
+        # leaves the job to the relay (the worker's own reconnecting is not affected).
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -310,6 +343,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The outbox relay (agora/core/jobs.py) runs in every worker.
+JOB_RELAY_INTERVAL = env.float("JOB_RELAY_INTERVAL", default=0.5)
+JOB_HEARTBEAT_INTERVAL = env.float("JOB_HEARTBEAT_INTERVAL", default=3)
+JOB_WORKER_DEAD_AFTER = env.float("JOB_WORKER_DEAD_AFTER", default=15)
+JOB_REDELIVER_AFTER = env.float("JOB_REDELIVER_AFTER", default=300)
+JOB_RETRY_BACKOFF = env.float("JOB_RETRY_BACKOFF", default=30)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=8)
+JOB_KEEP_DAYS = env.int("JOB_KEEP_DAYS", default=14)
 
 # --- payments (the commerce issue fills these in) --------------------------------------------
 PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["demo"])

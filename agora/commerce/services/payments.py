@@ -26,6 +26,7 @@ from agora.commerce.models import (
 from agora.commerce.providers import WebhookEvent
 from agora.commerce.services import disputes, ledger, refunds
 from agora.commerce.services.ledger import Posting, split
+from agora.core import jobs
 from agora.core.errors import NotFound
 from agora.learning.models import EnrollmentSource
 from agora.learning.services import grant_enrollment
@@ -56,7 +57,7 @@ def receive_webhook(*, provider_name: str, body: bytes, headers: dict[str, str])
         if created:
             from agora.commerce.tasks import process_payment_event
 
-            transaction.on_commit(lambda: process_payment_event.delay(event_id=stored.pk))
+            jobs.enqueue(process_payment_event, event_id=stored.pk)
     return stored
 
 
@@ -151,8 +152,7 @@ def fulfil(*, order: Order, note: str) -> None:
         )
     from agora.commerce.tasks import send_receipt
 
-    order_id = order.pk
-    transaction.on_commit(lambda: send_receipt.delay(order_id=order_id))
+    jobs.enqueue(send_receipt, order_id=order.pk)
 
 
 def sale_postings(order: Order, items: list) -> list[Posting]:

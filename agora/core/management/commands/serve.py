@@ -1,6 +1,7 @@
-"""Runs the web server and a background worker (with the beat scheduler) together.
+"""Runs the web server and the background workers (one for payments, one for the rest with
+the beat scheduler) together.
 
-`make run` uses it. Ctrl-C or SIGTERM stops both cleanly; if either dies, the other is
+`make run` uses it. Ctrl-C or SIGTERM stops them all cleanly; if one dies, the others are
 stopped too, so nothing is left running half-alive.
 """
 
@@ -15,7 +16,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Run the ASGI web server and a Celery worker with beat, and stop both together."
+    help = "Run the ASGI web server and the Celery workers (with beat), and stop them together."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -40,18 +41,26 @@ class Command(BaseCommand):
             ],
         }
         if not options["no_worker"]:
+            worker = [python, "-m", "celery", "-A", "agora", "worker", "--loglevel", "INFO"]
+            # Payments get a worker of their own: a burst of emails never delays access.
+            commands["payments-worker"] = [
+                *worker,
+                "--queues",
+                "payments",
+                "--hostname",
+                "payments@%h",
+                "--concurrency",
+                "1",
+            ]
             commands["worker"] = [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "agora",
-                "worker",
-                "--beat",
-                "--loglevel",
-                "INFO",
+                *worker,
+                "--queues",
+                "notifications,bulk",
+                "--hostname",
+                "jobs@%h",
                 "--concurrency",
                 "2",
+                "--beat",
             ]
         children = {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
         self.stdout.write(
