@@ -315,9 +315,9 @@ if CELERY_BROKER_URL == "filesystem://":
         "processed_folder": str(_queue_dir / "processed"),
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
-        # The folder is looked at this often when it is empty (the default, 1 s, capped the
+        # The folder is looked at this often when it is idle (kombu's default, 1 s, capped the
         # embedded worker at about one job a second per process).
-        "polling_interval": env.float("JOB_POLLING_INTERVAL", default=0.02),
+        "polling_interval": env.float("JOB_POLLING_INTERVAL", default=0.005),
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
