@@ -455,6 +455,7 @@ def admin_transactions(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page_from_request(request, transactions, page_size=PAGE_SIZE),
         "export_query": query.urlencode(),
+        "owed_back": queries.payments_owed_back(),
     }
     return render(request, "commerce/admin_transactions.html", context)
 
