@@ -149,6 +149,19 @@ class TestRevived:
 
 
 @pytest.mark.django_db
+def test_a_failed_payment_for_a_replaced_order_changes_nothing(buyer, course):
+    Coupon.objects.create(code="TWO", percent_off=10, created_by=course.owner, max_uses=2)
+    first = buy(buyer, course, coupon="TWO")
+    replacement = buy(buyer, course, published_course(price=500), coupon="TWO")
+
+    failed = demo_event(first, "payment.failed")
+
+    assert failed.outcome == "ignored: order is canceled"
+    assert (status_of(first), status_of(replacement)) == ("canceled", "pending")
+    assert Coupon.objects.get().uses == 1
+
+
+@pytest.mark.django_db
 class TestRefunded:
     def test_a_replaced_order_paid_after_its_replacement_was_paid_is_refunded(
         self, buyer, course, django_capture_on_commit_callbacks

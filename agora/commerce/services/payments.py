@@ -26,6 +26,7 @@ from agora.commerce.locks import lock_buyer
 from agora.commerce.models import (
     CouponRedemption,
     LedgerAccount,
+    LedgerTransaction,
     LedgerTransactionKind,
     Order,
     OrderItem,
@@ -409,8 +410,8 @@ def reconcile(*, now: datetime | None = None) -> dict[str, int]:
       a buyer who paid; a payment the provider reports settled goes through the same
       pipeline as its webhook would have;
     - orders left unpaid for a day are canceled and their coupon uses given back;
-    - payments owed back (`refund_pending`) whose refund job failed or was lost are refunded
-      now; a provider still down leaves them for the next run."""
+    - payments owed back (`refund_pending`) for a few minutes, whose refund job failed or was
+      lost, are refunded now; a provider still down leaves them for the next run."""
     now = now or timezone.now()
     counts = {"events": 0, "settled": 0, "canceled": 0, "returned": 0}
     stuck = PaymentEvent.objects.filter(
@@ -441,8 +442,19 @@ def reconcile(*, now: datetime | None = None) -> dict[str, int]:
                     order=locked, status=OrderStatus.CANCELED, reason="Not paid within a day."
                 )
                 counts["canceled"] += 1
-    owed = Order.objects.filter(status=OrderStatus.REFUND_PENDING).values_list("pk", "provider")
-    for order_id, provider_name in owed:
+    owed = dict(
+        Order.objects.filter(status=OrderStatus.REFUND_PENDING).values_list("pk", "provider")
+    )
+    # Owed only since moments ago: the job scheduled then is still on it.
+    fresh = set(
+        LedgerTransaction.objects.filter(
+            idempotency_key__in=[f"unfulfilled:order:{pk}" for pk in owed],
+            created_at__gte=now - STUCK_EVENT_AGE,
+        ).values_list("idempotency_key", flat=True)
+    )
+    for order_id, provider_name in owed.items():
+        if f"unfulfilled:order:{order_id}" in fresh:
+            continue
         if provider_name not in providers.enabled():
             continue  # stays refund_pending, in the admin's list, until the provider is back
         try:

@@ -2,8 +2,11 @@
 it, through Stripe's real SDK against the fake Stripe API on loopback: one refund with an
 idempotency key, however often the payment is reported, and retried while Stripe is down."""
 
+from datetime import timedelta
+
 import pytest
 from celery.exceptions import Retry
+from django.utils import timezone
 
 from agora.commerce.models import LedgerTransaction, Order
 from agora.commerce.providers import ProviderUnavailable
@@ -102,12 +105,15 @@ class TestLatePaymentRefund:
         assert ledger.balance(account="refunds_payable", currency="USD") == -2000
         assert not LedgerTransaction.objects.filter(kind="payment_return").exists()
 
-        still_down = payments.reconcile()
+        just_owed = payments.reconcile()  # the job (retrying) is still on it
+        later = timezone.now() + timedelta(minutes=10)
+        still_down = payments.reconcile(now=later)
         stripe_api.on("POST", REFUNDS, REFUNDED)
-        back_up = payments.reconcile()
-        again = payments.reconcile()
+        back_up = payments.reconcile(now=later)
+        again = payments.reconcile(now=later)
 
-        assert (still_down["returned"], back_up["returned"], again["returned"]) == (0, 1, 0)
+        assert [run["returned"] for run in (just_owed, still_down, back_up, again)] == [0, 0, 1, 0]
+        assert len(stripe_api.calls("POST", REFUNDS)) == 3
         order.refresh_from_db()
         assert (order.status, order.provider_refund_id) == ("auto_refunded", "re_1")
         keys = {call.header("Idempotency-Key") for call in stripe_api.calls("POST", REFUNDS)}
