@@ -92,6 +92,9 @@ class OrderItemInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
+    """Filter on "Paid late: refund pending" for the payments still owed back to buyers (the
+    reason is in failure_reason; reconciliation retries their refund every run)."""
+
     list_display = [
         "number",
         "buyer",
@@ -101,9 +104,10 @@ class OrderAdmin(ReadOnlyAdmin):
         "provider",
         "created_at",
         "paid_at",
+        "failure_reason",
     ]
     list_filter = ["status", "provider", "currency"]
-    search_fields = ["buyer__email", "provider_payment_id"]
+    search_fields = ["buyer__email", "provider_payment_id", "provider_refund_id"]
     inlines = [OrderItemInline]
 
 

@@ -70,6 +70,10 @@ class CheckoutForm(forms.Form):
         provider_field.choices = [(name, PROVIDER_LABELS.get(name, name)) for name in enabled]
         if enabled:
             provider_field.initial = enabled[0]
+        else:
+            # No payments set up: a free cart still checks out; a paid one is refused with
+            # the reason (checkout's no_payment_provider).
+            provider_field.required = False
         country_field: Any = self.fields["country"]
         country_field.choices = country_choices()
 

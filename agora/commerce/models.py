@@ -84,6 +84,8 @@ class LedgerAccount(models.TextChoices):
     INSTRUCTOR_FROZEN = "instructor_frozen", "Instructor earnings frozen by a dispute"
     PAYOUTS = "payouts", "Paid out to instructors"
     DISPUTE_LOSSES = "dispute_losses", "Lost disputes"
+    # Money received for an order that could not be honoured, until it is back with the buyer.
+    REFUNDS_PAYABLE = "refunds_payable", "Payments owed back to buyers"
 
 
 INSTRUCTOR_ACCOUNTS = (
@@ -103,6 +105,10 @@ class LedgerTransactionKind(models.TextChoices):
     DISPUTE_WON = "dispute_won"
     DISPUTE_LOST = "dispute_lost"
     ADJUSTMENT = "adjustment"
+    # A payment for an order that could no longer be honoured (paid after it was replaced or
+    # canceled, for courses the buyer already had): clearing holds it, it is owed back.
+    UNFULFILLED_PAYMENT = "unfulfilled_payment", "Payment not honoured (owed back)"
+    PAYMENT_RETURN = "payment_return", "Payment returned"
 
 
 class AppendOnly(models.Model):
@@ -249,6 +255,9 @@ class OrderStatus(models.TextChoices):
     CANCELED = "canceled"
     REFUNDED = "refunded"
     CHARGED_BACK = "charged_back", "Charged back"
+    # Paid when it could no longer be honoured: nothing was fulfilled, the money goes back.
+    REFUND_PENDING = "refund_pending", "Paid late: refund pending"
+    AUTO_REFUNDED = "auto_refunded", "Paid late: refunded automatically"
 
 
 class Order(models.Model):
@@ -279,6 +288,8 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     refund_reason = models.CharField(max_length=1000, blank=True)
+    # The provider's id of the refund that returned a payment the order could not honour.
+    provider_refund_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

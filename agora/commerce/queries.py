@@ -13,6 +13,7 @@ from agora.commerce.models import (
     LedgerTransaction,
     LedgerTransactionKind,
     Order,
+    OrderStatus,
     Payout,
     PayoutAccount,
 )
@@ -140,6 +141,16 @@ def disputes_of_order(*, order: Order) -> QuerySet[Dispute]:
 
 
 # --- the admin's ledger view ----------------------------------------------------------------
+def payments_owed_back(*, limit: int = 50) -> list[Order]:
+    """Payments that arrived for orders that could not honour them and are not yet back with
+    the buyer (their refund is retried by reconciliation), oldest first."""
+    return list(
+        Order.objects.filter(status=OrderStatus.REFUND_PENDING)
+        .select_related("buyer")
+        .order_by("created_at", "id")[:limit]
+    )
+
+
 def ledger_transactions(
     *,
     kind: str | None = None,

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from agora.commerce.providers import ProviderUnavailable
 from agora.commerce.services import invoices, payments, payouts, refunds
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
 
@@ -8,6 +9,20 @@ from agora.core.tasks import TRANSIENT_MAIL_ERRORS
 def process_payment_event(*, event_id: int) -> str:
     """Applies one stored webhook event (idempotent: a second run does nothing)."""
     return payments.process_event(event_id=event_id)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(ProviderUnavailable,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def return_payment(*, order_id: int) -> str:
+    """Refunds a payment that arrived for an order that could not honour it (idempotent:
+    one refund at the provider, recorded once). Retries while the provider is down; the
+    periodic reconciliation picks up whatever is still owed after that."""
+    return payments.return_payment(order_id=order_id)
 
 
 @shared_task

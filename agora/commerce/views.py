@@ -204,7 +204,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 buyer=_signed_in(request),
                 course_ids=[course.pk for course in courses],
                 coupon_code=form.cleaned_data["coupon"] or None,
-                provider_name=form.cleaned_data["provider"],
+                provider_name=form.cleaned_data["provider"] or None,
                 country=form.cleaned_data["country"] or "",
             )
         except DomainError as error:
@@ -455,6 +455,7 @@ def admin_transactions(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page_from_request(request, transactions, page_size=PAGE_SIZE),
         "export_query": query.urlencode(),
+        "owed_back": queries.payments_owed_back(),
     }
     return render(request, "commerce/admin_transactions.html", context)
 
@@ -544,9 +545,10 @@ def admin_payouts_run(request: HttpRequest) -> HttpResponse:
 
 # --- the demo provider's hosted pay page -----------------------------------------------------
 def demo_pay(request: HttpRequest, payment_id: str) -> HttpResponse:
-    """The demo provider's hosted pay page (its form posts back here with `outcome`)."""
+    """The demo provider's hosted pay page (its form posts back here with `outcome`); there
+    is none while the demo provider is not enabled (production, unless opted in)."""
     order = Order.objects.filter(provider="demo", provider_payment_id=payment_id).first()
-    if order is None:
+    if order is None or "demo" not in providers.enabled():
         raise NotFound("There is no such payment.", code="payment_not_found")
     if request.method == "POST":
         outcome = request.POST.get("outcome")

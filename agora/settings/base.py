@@ -2,7 +2,8 @@
 
 With no variables at all Agora runs on SQLite, local-memory cache, a filesystem job broker,
 demo payments and an email outbox. `AGORA_ENV=production` turns on the hardened settings
-and refuses to start without a real `SECRET_KEY` and `ALLOWED_HOSTS`.
+and refuses to start without a real `SECRET_KEY` and `ALLOWED_HOSTS`, or with the demo payment
+provider (unless `DEMO_PAYMENTS_IN_PRODUCTION` opts in).
 """
 
 import ipaddress
@@ -353,7 +354,17 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=8)
 JOB_KEEP_DAYS = env.int("JOB_KEEP_DAYS", default=14)
 
 # --- payments (the commerce issue fills these in) --------------------------------------------
-PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=["demo"])
+# Production takes payments only through the providers listed here whose keys are set. The
+# demo sandbox is never a production default: its pay page needs no sign-in and marks orders
+# paid without any money. A public demo site may still run it, by saying so explicitly.
+PAYMENT_PROVIDERS = env.list("PAYMENT_PROVIDERS", default=[] if IS_PRODUCTION else ["demo"])
+DEMO_PAYMENTS_IN_PRODUCTION = env.bool("DEMO_PAYMENTS_IN_PRODUCTION", default=False)
+if IS_PRODUCTION and "demo" in PAYMENT_PROVIDERS and not DEMO_PAYMENTS_IN_PRODUCTION:
+    raise ImproperlyConfigured(
+        "PAYMENT_PROVIDERS lists demo with AGORA_ENV=production: the demo provider gives "
+        "courses away without payment. Remove it, or set DEMO_PAYMENTS_IN_PRODUCTION=true "
+        "for a demo site."
+    )
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
 # A learner who has completed this much of a course (percent) can no longer refund it.

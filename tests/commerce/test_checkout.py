@@ -514,3 +514,135 @@ class TestReconciliation:
         assert counts["canceled"] == 1
         assert Order.objects.get(pk=order_id).status == "canceled"
         assert Coupon.objects.get().uses == 0
+
+
+@pytest.mark.django_db
+class TestNoPaymentProvider:
+    """Production with no provider configured (its default): nothing paid can be bought, and
+    nothing crashes."""
+
+    @pytest.fixture(autouse=True)
+    def _no_providers(self, settings):
+        settings.PAYMENT_PROVIDERS = []
+
+    def test_a_paid_course_is_refused_with_503_and_nothing_is_written(self, buyer_api, course):
+        Coupon.objects.create(code="TEN", percent_off=10, created_by=course.owner, max_uses=1)
+
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk], "coupon": "TEN"})
+
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "no_payment_provider"
+        assert Order.objects.count() == 0
+        assert CouponRedemption.objects.count() == 0
+        assert Coupon.objects.get().uses == 0
+
+    def test_an_earlier_pending_order_is_kept_when_the_new_checkout_is_refused(
+        self, settings, buyer_api, buyer, course
+    ):
+        settings.PAYMENT_PROVIDERS = ["demo"]
+        earlier = buyer_api.post("/checkout", {"course_ids": [course.pk]}).json()["order"]["id"]
+        settings.PAYMENT_PROVIDERS = []
+
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk]})
+
+        assert response.status_code == 503
+        assert list(Order.objects.values_list("pk", "status")) == [(earlier, "pending")]
+
+    def test_a_free_course_is_still_enrolled(self, buyer_api, buyer):
+        free = published_course(price=0)
+
+        response = buyer_api.post("/checkout", {"course_ids": [free.pk]})
+
+        assert response.status_code == 201
+        assert response.json()["order"]["status"] == "paid"
+        assert access.has_learner_access(buyer, free)
+
+    def test_a_fully_discounted_course_is_still_enrolled(self, buyer_api, buyer, course):
+        Coupon.objects.create(code="GIFT", percent_off=100, created_by=course.owner)
+
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk], "coupon": "GIFT"})
+
+        assert response.status_code == 201
+        assert response.json()["order"]["status"] == "paid"
+        assert access.has_learner_access(buyer, course)
+
+    def test_buy_now_on_the_course_page_explains_instead_of_failing(self, buyer, course):
+        from tests.conftest import client_for
+
+        response = client_for(buyer).post(f"/checkout/buy/{course.pk}/", follow=True)
+
+        assert response.status_code == 200
+        assert "Payments are not set up" in response.content.decode()
+        assert Order.objects.count() == 0
+
+    def test_the_cart_checks_out_a_free_course(self, buyer):
+        from tests.conftest import client_for
+
+        free = published_course(price=0)
+        browser = client_for(buyer)
+        browser.post(f"/cart/add/{free.pk}/")
+
+        page = browser.get("/checkout/")
+        response = browser.post("/checkout/", {"country": ""})
+
+        assert "only free courses can be checked out" in page.content.decode()
+        assert response.status_code == 302
+        assert access.has_learner_access(buyer, free)
+
+    def test_the_cart_refuses_a_paid_course_with_the_reason(self, buyer, course):
+        from tests.conftest import client_for
+
+        browser = client_for(buyer)
+        browser.post(f"/cart/add/{course.pk}/")
+
+        response = browser.post("/checkout/", {"country": ""})
+
+        assert response.status_code == 200
+        assert "Payments are not set up" in response.content.decode()
+        assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db
+class TestDemoProviderDisabled:
+    @pytest.fixture
+    def demo_order(self, buyer_api, course):
+        response = buyer_api.post("/checkout", {"course_ids": [course.pk], "provider": "demo"})
+        return Order.objects.get(pk=response.json()["order"]["id"])
+
+    @pytest.mark.parametrize(
+        ("providers_listed", "production", "opted_in"),
+        [(["stripe"], False, False), (["demo"], True, False)],
+        ids=["not listed", "production without the opt-in"],
+    )
+    def test_the_pay_page_is_404_and_pays_nothing(
+        self, settings, demo_order, providers_listed, production, opted_in
+    ):
+        settings.PAYMENT_PROVIDERS = providers_listed
+        settings.IS_PRODUCTION = production
+        settings.DEMO_PAYMENTS_IN_PRODUCTION = opted_in
+        path = f"/pay/demo/{demo_order.provider_payment_id}/"
+
+        shown = Client().get(path)
+        posted = Client().post(path, {"outcome": "succeed"})
+
+        assert (shown.status_code, posted.status_code) == (404, 404)
+        demo_order.refresh_from_db()
+        assert demo_order.status == "pending"
+        assert PaymentEvent.objects.count() == 0
+
+    def test_the_webhook_is_404_and_stores_nothing(self, settings, demo_order):
+        settings.IS_PRODUCTION = True
+        settings.DEMO_PAYMENTS_IN_PRODUCTION = False
+
+        response = send_webhook(event(demo_order))
+
+        assert response.status_code == 404
+        assert PaymentEvent.objects.count() == 0
+
+    def test_the_opt_in_keeps_the_pay_page_in_production(self, settings, demo_order):
+        settings.IS_PRODUCTION = True
+        settings.DEMO_PAYMENTS_IN_PRODUCTION = True
+
+        response = Client().get(f"/pay/demo/{demo_order.provider_payment_id}/")
+
+        assert response.status_code == 200

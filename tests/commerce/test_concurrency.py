@@ -159,3 +159,100 @@ def test_two_manual_payouts_at_once_never_overdraw(admin_user):
     assert [r.code for r in results if isinstance(r, Conflict)] == ["insufficient_balance"]
     assert Payout.objects.count() == 1
     assert payouts.available_balance(instructor_id=teacher.pk, currency="USD") == 600
+
+
+def _stored_payment(order, event_id):
+    """A payment.succeeded event as the webhook stores it, not yet processed."""
+    return PaymentEvent.objects.create(
+        provider="demo",
+        event_id=event_id,
+        type="payment.succeeded",
+        payment_id=order.provider_payment_id,
+        amount=order.total,
+        currency=order.currency,
+        payload={},
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payments_of_a_replaced_order_and_its_replacement_at_once_sell_the_course_once():
+    from agora.commerce.services.ledger import invariant_problems
+
+    course = published_course(price=1000)
+    for round_number in range(4):
+        buyer = UserFactory()
+        # With and without a coupon: its once-per-buyer rule must not be what saves the day.
+        code = f"TWO{round_number}" if round_number % 2 else None
+        if code:
+            Coupon.objects.create(code=code, percent_off=10, created_by=course.owner, max_uses=2)
+        first = checkout.checkout(buyer=buyer, course_ids=[course.pk], coupon_code=code).order
+        second = checkout.checkout(
+            buyer=buyer,
+            course_ids=[course.pk, published_course(price=500).pk],
+            coupon_code=code,
+        ).order
+        events = [
+            _stored_payment(first, f"evt_{round_number}_first"),
+            _stored_payment(second, f"evt_{round_number}_second"),
+        ]
+
+        outcomes = run_at_once([lambda e=e: payments.process_event(event_id=e.pk) for e in events])
+
+        assert all(isinstance(outcome, str) for outcome in outcomes), outcomes
+        statuses = sorted(Order.objects.filter(buyer=buyer).values_list("status", flat=True))
+        assert statuses == ["auto_refunded", "paid"], outcomes
+        assert Enrollment.objects.filter(learner=buyer, course=course).count() == 1
+        if code:
+            live = CouponRedemption.objects.filter(buyer=buyer).exclude(status="released")
+            assert list(live.values_list("order__status", "status")) == [("paid", "redeemed")]
+            assert Coupon.objects.get(code=code).uses == 1
+    assert invariant_problems() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checkout_replacing_an_order_while_its_payment_arrives_sells_the_course_once():
+    from agora.commerce.services.checkout import AlreadyOwned
+
+    course = published_course(price=1000)
+    other = published_course(price=500)
+    buyer = UserFactory()
+    first = checkout.checkout(buyer=buyer, course_ids=[course.pk]).order
+    payment = _stored_payment(first, "evt_first")
+
+    results = run_at_once(
+        [
+            lambda: checkout.checkout(buyer=buyer, course_ids=[course.pk, other.pk]),
+            lambda: payments.process_event(event_id=payment.pk),
+        ]
+    )
+
+    # Either the payment came first (the checkout is refused: already owned) or the checkout
+    # did (the late payment revives the first order and cancels the new one).
+    assert isinstance(results[0], checkout.CheckoutResult | AlreadyOwned), results
+    assert isinstance(results[1], str), results
+    first.refresh_from_db()
+    assert first.status == "paid"
+    assert not Order.objects.filter(buyer=buyer, status="pending").exists()
+    assert Enrollment.objects.filter(learner=buyer, course=course).count() == 1
+    assert not Enrollment.objects.filter(learner=buyer, course=other).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_expiry_of_a_stale_order_while_its_payment_arrives_still_sells_it():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    course = published_course(price=1000)
+    buyer = UserFactory()
+    order = checkout.checkout(buyer=buyer, course_ids=[course.pk]).order
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    payment = _stored_payment(order, "evt_stale")
+
+    results = run_at_once([payments.reconcile, lambda: payments.process_event(event_id=payment.pk)])
+
+    assert isinstance(results[0], dict), results
+    assert isinstance(results[1], str), results
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert Enrollment.objects.filter(learner=buyer, course=course).count() == 1

@@ -13,7 +13,15 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DEBUG",
+            "DJANGO_SETTINGS_MODULE",
+            "PAYMENT_PROVIDERS",
+            "DEMO_PAYMENTS_IN_PRODUCTION",
+        }
     }
     environment.update(env)
     return subprocess.run(  # noqa: S603
@@ -65,3 +73,69 @@ def test_development_needs_no_variables_at_all(tmp_path: Path) -> None:
     result = manage("check", AGORA_VAR_DIR=str(tmp_path))
 
     assert result.returncode == 0, result.stderr
+
+
+def production(tmp_path: Path, **env: str) -> dict[str, str]:
+    return {
+        "AGORA_ENV": "production",
+        "SECRET_KEY": GOOD_KEY,
+        "ALLOWED_HOSTS": "agora.example",
+        "AGORA_VAR_DIR": str(tmp_path),
+        **env,
+    }
+
+
+SHOW_PROVIDERS = (
+    "from django.conf import settings; from agora.commerce import providers; "
+    "print(settings.PAYMENT_PROVIDERS, providers.enabled())"
+)
+
+
+class TestPaymentProvidersInProduction:
+    def test_no_provider_is_enabled_by_default(self, tmp_path: Path) -> None:
+        result = manage("shell", "-v", "0", "-c", SHOW_PROVIDERS, **production(tmp_path))
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "[] []"
+
+    def test_development_keeps_the_demo_provider_by_default(self, tmp_path: Path) -> None:
+        result = manage("shell", "-v", "0", "-c", SHOW_PROVIDERS, AGORA_VAR_DIR=str(tmp_path))
+
+        assert result.stdout.strip() == "['demo'] ['demo']", result.stderr
+
+    def test_listing_demo_without_the_opt_in_refuses_to_start(self, tmp_path: Path) -> None:
+        result = manage("check", "--deploy", **production(tmp_path, PAYMENT_PROVIDERS="demo"))
+
+        assert result.returncode != 0
+        assert "DEMO_PAYMENTS_IN_PRODUCTION=true" in result.stderr
+
+    def test_demo_added_by_a_settings_module_fails_the_deployment_check(
+        self, tmp_path: Path
+    ) -> None:
+        (tmp_path / "demo_site_settings.py").write_text(
+            "from agora.settings.base import *  # noqa\nPAYMENT_PROVIDERS = ['stripe', 'demo']\n"
+        )
+
+        result = manage(
+            "check",
+            "--deploy",
+            **production(
+                tmp_path,
+                DJANGO_SETTINGS_MODULE="demo_site_settings",
+                PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}",
+            ),
+        )
+
+        assert result.returncode != 0
+        assert "commerce.E001" in result.stderr
+
+    def test_the_opt_in_enables_demo_and_passes_the_deployment_checklist(
+        self, tmp_path: Path
+    ) -> None:
+        env = production(tmp_path, PAYMENT_PROVIDERS="demo", DEMO_PAYMENTS_IN_PRODUCTION="true")
+
+        checked = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+        shown = manage("shell", "-v", "0", "-c", SHOW_PROVIDERS, **env)
+
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert shown.stdout.strip() == "['demo'] ['demo']", shown.stderr

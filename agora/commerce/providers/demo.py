@@ -60,6 +60,13 @@ def event_body(
 class DemoProvider:
     name = "demo"
 
+    @staticmethod
+    def is_configured() -> bool:
+        """Always in development; in production only with DEMO_PAYMENTS_IN_PRODUCTION (the
+        settings refuse to start otherwise, and this holds even for settings that list demo
+        later): its pay page would give courses away."""
+        return not settings.IS_PRODUCTION or settings.DEMO_PAYMENTS_IN_PRODUCTION
+
     def start_payment(self, *, order: Any, idempotency_key: str) -> PaymentStart:
         # Unguessable, and the same for the same key: a retried start gives the same payment.
         digest = hmac.new(

@@ -5,13 +5,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog.models import Course
 from agora.commerce import providers
+from agora.commerce.locks import lock_buyer
 from agora.commerce.models import (
     Coupon,
     CouponRedemption,
@@ -20,7 +20,7 @@ from agora.commerce.models import (
     OrderStatus,
     TaxRate,
 )
-from agora.commerce.services import commission, payments
+from agora.commerce.services import commission, coupon_uses, payments
 from agora.commerce.services.ledger import split
 from agora.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
@@ -35,6 +35,15 @@ class CouponError(DomainError):
 class AlreadyOwned(Conflict):
     code = "already_owned"
     message = "You already have access to this course."
+
+
+class NoPaymentProvider(DomainError):
+    status_code = 503
+    code = "no_payment_provider"
+    message = (
+        "Payments are not set up on this platform yet, so paid courses cannot be bought. "
+        "Free courses can still be enrolled in."
+    )
 
 
 @dataclass
@@ -131,12 +140,7 @@ def _instructor_shares(course: Course) -> list[dict[str, int]]:
 def _reserve_coupon(coupon: Coupon, buyer: User, order: Order) -> None:
     """Counts the use now, under the database's guard, so max_uses holds however many
     buyers check out at once; a failed or expired payment gives it back."""
-    reserved = (
-        Coupon.objects.filter(pk=coupon.pk)
-        .filter(Q(max_uses__isnull=True) | Q(uses__lt=F("max_uses")))
-        .update(uses=F("uses") + 1)
-    )
-    if not reserved:
+    if not coupon_uses.take_use(coupon.pk):
         raise CouponError("This coupon has been used up.", code="coupon_exhausted")
     try:
         with transaction.atomic():
@@ -177,13 +181,16 @@ def checkout(
 ) -> CheckoutResult:
     """Creates the order (amounts from the server-side prices, never from the client),
     reserves the coupon, and starts the payment. A zero total is paid at once. Repeating the
-    same checkout while it is unpaid returns the same order and payment."""
-    provider_name = provider_name or providers.enabled()[0]
-    provider = providers.get(provider_name)
+    same checkout while it is unpaid returns the same order and payment. With no payment
+    provider enabled only a zero total can be checked out (NoPaymentProvider, 503)."""
+    enabled = providers.enabled()
+    provider_name = provider_name or (enabled[0] if enabled else None)
+    provider = providers.get(provider_name) if provider_name else None
     courses = _courses(course_ids)
     with transaction.atomic():
-        # One checkout per buyer at a time: two tabs cannot buy the same course twice.
-        User.objects.select_for_update().filter(pk=buyer.pk).first()
+        # One checkout per buyer at a time: two tabs cannot buy the same course twice. The
+        # buyer's row comes first, then their orders (commerce/locks.py).
+        lock_buyer(buyer.pk)
         _check_not_owned(buyer, courses)
         coupon = find_coupon(coupon_code) if coupon_code else None
         existing = _same_pending_order(buyer, courses, coupon)
@@ -191,11 +198,15 @@ def checkout(
             order = existing
         else:
             _cancel_overlapping(buyer, courses)
-            order = _create_order(buyer, courses, coupon, provider_name, country)
+            order = _create_order(buyer, courses, coupon, provider_name or "", country)
         if order.total == 0:
             payments.fulfil(order=order, note="free order")
             return CheckoutResult(order=order, payment={"provider": "free"})
+        if provider is None:
+            # Rolls back the new order, its coupon use and the orders it replaced.
+            raise NoPaymentProvider()
     if not order.provider_payment_id:
+        assert provider is not None  # noqa: S101 - a paid order without one was refused above
         start = provider.start_payment(order=order, idempotency_key=f"order-{order.pk}")
         Order.objects.filter(pk=order.pk).update(
             provider_payment_id=start.payment_id,

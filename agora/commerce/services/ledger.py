@@ -123,7 +123,9 @@ def invariant_problems() -> list[str]:
     - the whole ledger sums to zero in each currency;
     - instructor accounts always name an instructor (also a database constraint);
     - every payout is in the ledger as recorded (and reversed only if it failed);
-    - the frozen balances are exactly what open disputes froze.
+    - the frozen balances are exactly what open disputes froze;
+    - what is owed back to buyers is exactly the total of the orders whose late payment is
+      still to be refunded.
     """
     problems: list[str] = []
     per_transaction = (
@@ -148,7 +150,7 @@ def invariant_problems() -> list[str]:
     ).count()
     if orphans:
         problems.append(f"{orphans} instructor entries name no instructor")
-    return problems + _payout_problems() + _frozen_problems()
+    return problems + _payout_problems() + _frozen_problems() + _refunds_owed_problems()
 
 
 def _payout_entries(kind: LedgerTransactionKind) -> dict[str, tuple[int, str]]:
@@ -210,6 +212,33 @@ def _frozen_problems() -> list[str]:
         f"{currency} frozen; open disputes froze {-expected.get((instructor_id, currency), 0)}"
         for instructor_id, currency in sorted(set(expected) | set(actual))
         if expected.get((instructor_id, currency), 0) != actual.get((instructor_id, currency), 0)
+    ]
+
+
+def _refunds_owed_problems() -> list[str]:
+    """The refunds-payable account holds, per currency, the totals of the `refund_pending`
+    orders: each late payment is owed back once, and settled once it is returned."""
+    from agora.commerce.models import Order, OrderStatus
+
+    expected = {
+        row["currency"]: int(row["total"])
+        for row in Order.objects.filter(status=OrderStatus.REFUND_PENDING)
+        .values("currency")
+        .annotate(total=Sum("total"))
+        .order_by()
+    }
+    actual = {
+        row["currency"]: -int(row["total"])
+        for row in LedgerEntry.objects.filter(account=LedgerAccount.REFUNDS_PAYABLE)
+        .values("currency")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    }
+    return [
+        f"{actual.get(currency, 0)} {currency} is owed back to buyers in the ledger; orders "
+        f"awaiting their refund total {expected.get(currency, 0)}"
+        for currency in sorted(set(expected) | set(actual))
+        if expected.get(currency, 0) != actual.get(currency, 0)
     ]
 
 

@@ -4,27 +4,37 @@ Every provider's events go through the same two steps: `receive_webhook` verifie
 the raw event once (answering the provider fast), and `process_event` (a job) applies it under
 row locks. Processing is idempotent and tolerates duplicates, concurrency and events that
 arrive out of order: nothing ever moves a paid order back.
+
+A payment can arrive late: for an order that was replaced by a newer checkout, canceled as
+stale or failed, or for courses the buyer got meanwhile through another order. Such an order
+is revived and fulfilled when it still can be (no course of it is owned already, its coupon
+can be had again); otherwise nothing is fulfilled and the money goes back: the order becomes
+`refund_pending` (the ledger owes the total back to the buyer) and a job refunds it through
+the provider, after which it is `auto_refunded`. Either way one buyer never ends up with two
+paid orders for a course, and no coupon goes past max_uses.
 """
 
 import logging
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from agora.catalog import access
 from agora.commerce import providers
+from agora.commerce.locks import lock_buyer
 from agora.commerce.models import (
-    Coupon,
     CouponRedemption,
     LedgerAccount,
+    LedgerTransaction,
     LedgerTransactionKind,
     Order,
+    OrderItem,
     OrderStatus,
     PaymentEvent,
 )
 from agora.commerce.providers import WebhookEvent
-from agora.commerce.services import disputes, ledger, refunds
+from agora.commerce.services import coupon_uses, disputes, ledger, refunds
 from agora.commerce.services.ledger import Posting, split
 from agora.core import jobs
 from agora.core.errors import NotFound
@@ -68,17 +78,17 @@ def process_event(*, event_id: int) -> str:
         event = PaymentEvent.objects.select_for_update().get(pk=event_id)
         if event.processed_at is not None:
             return event.outcome
-        order = (
-            Order.objects.select_for_update()
-            .filter(provider=event.provider, provider_payment_id=event.payment_id)
-            .first()
-        )
+        order = _lock_order_of(event)
         if order is None:
             outcome = "ignored: no order has this payment id"
         elif event.type == "payment.succeeded":
             outcome = _payment_succeeded(order, event)
         elif event.type == "payment.failed":
             outcome = _payment_failed(order)
+        elif event.type == "refund.succeeded" and order.status == OrderStatus.REFUND_PENDING:
+            # The provider reports the return before our job recorded it (or an admin
+            # refunded at the provider): record it, so the job refunds nothing more.
+            outcome = _record_return(order, refund_id="")
         elif event.type == "refund.succeeded":
             outcome = refunds.apply_refund(order=order, reason="Refunded at the payment provider.")
         elif event.type in disputes.EVENT_STATUSES:
@@ -92,8 +102,39 @@ def process_event(*, event_id: int) -> str:
     return outcome
 
 
+def _lock_order_of(event: PaymentEvent) -> Order | None:
+    """The event's order, locked after its buyer (commerce/locks.py): payments of one buyer's
+    orders are decided one at a time, so two of them cannot both fulfil a course."""
+    found = (
+        Order.objects.filter(provider=event.provider, provider_payment_id=event.payment_id)
+        .values_list("pk", "buyer_id")
+        .first()
+    )
+    if found is None:
+        return None
+    order_id, buyer_id = found
+    lock_buyer(buyer_id)
+    return Order.objects.select_for_update().get(pk=order_id)
+
+
+# What a payment can no longer change: the order was paid (and maybe reversed since), or its
+# payment was already judged late and is going (or went) back.
+_SETTLED = {
+    OrderStatus.PAID,
+    OrderStatus.REFUNDED,
+    OrderStatus.CHARGED_BACK,
+    OrderStatus.REFUND_PENDING,
+    OrderStatus.AUTO_REFUNDED,
+}
+
+
+class _CannotHonour(Exception):
+    """Why a late payment's order cannot be revived (a phrase for the refund reason)."""
+
+
 def _payment_succeeded(order: Order, event: PaymentEvent) -> str:
-    if order.status in {OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGED_BACK}:
+    """The caller holds the buyer's and the order's row locks."""
+    if order.status in _SETTLED:
         return f"ignored: order already {order.status}"
     if event.amount != order.total or event.currency != order.currency:
         logger.warning(
@@ -109,8 +150,170 @@ def _payment_succeeded(order: Order, event: PaymentEvent) -> str:
             f"amount mismatch: paid {event.amount} {event.currency}, order is "
             f"{order.total} {order.currency}; nothing fulfilled (needs an admin)"
         )
+    was = OrderStatus(order.status)
+    items = list(order.items.select_related("course"))
+    owned = _owned_elsewhere(order, items)
+    if owned is not None:
+        return _owe_back(order, was, f"the buyer already has “{owned.title}”")
+    try:
+        with transaction.atomic():
+            # This paid order replaces the buyer's other unpaid ones of these courses (their
+            # payments, if they come, go back). Done first: a replacement made with the same
+            # coupon gives its use back, and this order can take it again.
+            _cancel_other_pending(order, items)
+            if was != OrderStatus.PENDING:
+                _reserve_coupon_again(order)
+    except _CannotHonour as problem:
+        return _owe_back(order, was, str(problem))
+    if was != OrderStatus.PENDING:
+        order.failure_reason = ""
+        order.save(update_fields=["failure_reason"])
     fulfil(order=order, note=f"{event.provider} {event.event_id}")
+    if was != OrderStatus.PENDING:
+        logger.info("order %s paid after it was %s: revived and fulfilled", order.pk, was)
+        return f"fulfilled: paid after it was {was}, revived"
     return "fulfilled"
+
+
+def _owned_elsewhere(order: Order, items: list[OrderItem]) -> OrderItem | None:
+    """The first course of the order the buyer has already: another paid order of it, an
+    enrollment (or other access), or they teach it."""
+    buyer = order.buyer
+    for item in items:
+        bought = (
+            OrderItem.objects.filter(
+                order__buyer_id=order.buyer_id, order__status=OrderStatus.PAID, course=item.course
+            )
+            .exclude(order_id=order.pk)
+            .exists()
+        )
+        if (
+            bought
+            or access.has_learner_access(buyer, item.course)
+            or access.is_course_instructor(buyer, item.course)
+        ):
+            return item
+    return None
+
+
+def _cancel_other_pending(order: Order, items: list[OrderItem]) -> None:
+    """Cancels the buyer's other unpaid orders sharing a course with this one, as a newer
+    checkout would. The caller holds the buyer's row lock."""
+    overlapping = list(
+        Order.objects.filter(
+            buyer_id=order.buyer_id,
+            status=OrderStatus.PENDING,
+            items__course__in=[item.course_id for item in items],
+        )
+        .exclude(pk=order.pk)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for other in Order.objects.select_for_update().filter(pk__in=overlapping).order_by("pk"):
+        if other.status == OrderStatus.PENDING:
+            close_unpaid(
+                order=other,
+                status=OrderStatus.CANCELED,
+                reason=f"Replaced: order {order.number} for the same course was paid.",
+            )
+
+
+def _reserve_coupon_again(order: Order) -> None:
+    """Takes the coupon use a canceled or failed order gave back, under the same guards as
+    checkout (max_uses, once per buyer), or raises _CannotHonour. Runs in a savepoint the
+    caller rolls back on _CannotHonour. The coupon's expiry and switch are not asked again:
+    the price was agreed at checkout, and the buyer paid it."""
+    if order.coupon_id is None:
+        return
+    redemption = CouponRedemption.objects.filter(order=order).first()
+    if redemption is not None and redemption.status != CouponRedemption.Status.RELEASED:
+        return  # the order still holds its use
+    if not coupon_uses.take_use(order.coupon_id):
+        raise _CannotHonour("its coupon was used up meanwhile")
+    try:
+        with transaction.atomic():
+            if redemption is None:
+                CouponRedemption.objects.create(
+                    coupon_id=order.coupon_id, buyer_id=order.buyer_id, order=order
+                )
+            else:
+                CouponRedemption.objects.filter(pk=redemption.pk).update(
+                    status=CouponRedemption.Status.RESERVED
+                )
+    except IntegrityError as exc:
+        raise _CannotHonour("the buyer has used its coupon on another order") from exc
+
+
+def _owe_back(order: Order, was: OrderStatus, why: str) -> str:
+    """A payment the order cannot honour: nothing is fulfilled, the ledger records the money
+    received and owed back to the buyer, and a job refunds it through the provider after
+    commit. The caller holds the buyer's and the order's row locks."""
+    when = {
+        OrderStatus.PENDING: "",
+        OrderStatus.CANCELED: " after it was canceled",
+        OrderStatus.FAILED: " after it failed",
+    }.get(was, f" after it was {was}")
+    reason = f"Paid{when}; refunded automatically: {why}."
+    coupon_uses.give_back(order)
+    order.status = OrderStatus.REFUND_PENDING
+    order.failure_reason = reason[:500]
+    order.save(update_fields=["status", "failure_reason"])
+    if order.total:
+        ledger.post(
+            kind=LedgerTransactionKind.UNFULFILLED_PAYMENT,
+            idempotency_key=f"unfulfilled:order:{order.pk}",
+            postings=[
+                Posting(LedgerAccount.PROVIDER_CLEARING, order.total, order.currency),
+                Posting(LedgerAccount.REFUNDS_PAYABLE, -order.total, order.currency),
+            ],
+            description=f"Order {order.number}: {reason}",
+        )
+    from agora.commerce.tasks import return_payment as return_payment_task
+
+    order_id = order.pk
+    transaction.on_commit(lambda: return_payment_task.delay(order_id=order_id))
+    logger.warning("order %s: %s", order.pk, reason)
+    return f"refund due: {reason}"
+
+
+def return_payment(*, order_id: int) -> str:
+    """Refunds, through its provider, the payment of an order that could not honour it
+    (`refund_pending`), then records the return. Safe to run again and at once: the
+    provider's idempotency key makes one refund, the order's lock and the ledger key one
+    record. A provider that is down raises ProviderUnavailable and changes nothing: the job
+    retries, and `reconcile` tries again until the money is back."""
+    order = Order.objects.get(pk=order_id)
+    if order.status != OrderStatus.REFUND_PENDING:
+        return f"ignored: order is {order.status}"
+    refund_id = providers.get(order.provider).refund(
+        order=order, idempotency_key=f"refund-{order.pk}"
+    )
+    with transaction.atomic():
+        return _record_return(Order.objects.select_for_update().get(pk=order_id), refund_id)
+
+
+def _record_return(order: Order, refund_id: str) -> str:
+    """The caller holds the order's row lock."""
+    if order.status != OrderStatus.REFUND_PENDING:
+        return f"ignored: order is {order.status}"
+    order.status = OrderStatus.AUTO_REFUNDED
+    order.refunded_at = timezone.now()
+    order.refund_reason = order.failure_reason
+    order.provider_refund_id = refund_id[:200]
+    order.save(update_fields=["status", "refunded_at", "refund_reason", "provider_refund_id"])
+    if order.total:
+        how = refund_id or "by the provider"
+        ledger.post(
+            kind=LedgerTransactionKind.PAYMENT_RETURN,
+            idempotency_key=f"return:order:{order.pk}",
+            postings=[
+                Posting(LedgerAccount.REFUNDS_PAYABLE, order.total, order.currency),
+                Posting(LedgerAccount.PROVIDER_CLEARING, -order.total, order.currency),
+            ],
+            description=f"Order {order.number}: payment returned ({how})",
+        )
+    logger.info("order %s: late payment returned (%s)", order.pk, refund_id)
+    return "refund recorded: payment returned"
 
 
 def _payment_failed(order: Order) -> str:
@@ -125,11 +328,7 @@ def close_unpaid(*, order: Order, status: OrderStatus, reason: str) -> None:
     order.status = status
     order.failure_reason = reason[:500]
     order.save(update_fields=["status", "failure_reason"])
-    released = CouponRedemption.objects.filter(
-        order=order, status=CouponRedemption.Status.RESERVED
-    ).update(status=CouponRedemption.Status.RELEASED)
-    if released and order.coupon_id:
-        Coupon.objects.filter(pk=order.coupon_id, uses__gt=0).update(uses=F("uses") - 1)
+    coupon_uses.give_back(order)
 
 
 def fulfil(*, order: Order, note: str) -> None:
@@ -197,7 +396,7 @@ def demo_outcome(*, payment_id: str, succeed: bool) -> PaymentEvent:
     )
 
 
-__all__ = ["close_unpaid", "fulfil", "process_event", "receive_webhook"]
+__all__ = ["close_unpaid", "fulfil", "process_event", "receive_webhook", "return_payment"]
 
 
 PENDING_ORDER_TTL = timedelta(hours=24)
@@ -210,9 +409,11 @@ def reconcile(*, now: datetime | None = None) -> dict[str, int]:
     - pending orders are re-checked with their provider, so a missed webhook never strands
       a buyer who paid; a payment the provider reports settled goes through the same
       pipeline as its webhook would have;
-    - orders left unpaid for a day are canceled and their coupon uses given back."""
+    - orders left unpaid for a day are canceled and their coupon uses given back;
+    - payments owed back (`refund_pending`) for a few minutes, whose refund job failed or was
+      lost, are refunded now; a provider still down leaves them for the next run."""
     now = now or timezone.now()
-    counts = {"events": 0, "settled": 0, "canceled": 0}
+    counts = {"events": 0, "settled": 0, "canceled": 0, "returned": 0}
     stuck = PaymentEvent.objects.filter(
         processed_at__isnull=True, received_at__lt=now - STUCK_EVENT_AGE
     )
@@ -234,12 +435,35 @@ def reconcile(*, now: datetime | None = None) -> dict[str, int]:
         status=OrderStatus.PENDING, created_at__lt=now - PENDING_ORDER_TTL
     ):
         with transaction.atomic():
+            lock_buyer(order.buyer_id)
             locked = Order.objects.select_for_update().get(pk=order.pk)
             if locked.status == OrderStatus.PENDING:
                 close_unpaid(
                     order=locked, status=OrderStatus.CANCELED, reason="Not paid within a day."
                 )
                 counts["canceled"] += 1
+    owed = dict(
+        Order.objects.filter(status=OrderStatus.REFUND_PENDING).values_list("pk", "provider")
+    )
+    # Owed only since moments ago: the job scheduled then is still on it.
+    fresh = set(
+        LedgerTransaction.objects.filter(
+            idempotency_key__in=[f"unfulfilled:order:{pk}" for pk in owed],
+            created_at__gte=now - STUCK_EVENT_AGE,
+        ).values_list("idempotency_key", flat=True)
+    )
+    for order_id, provider_name in owed.items():
+        if f"unfulfilled:order:{order_id}" in fresh:
+            continue
+        if provider_name not in providers.enabled():
+            continue  # stays refund_pending, in the admin's list, until the provider is back
+        try:
+            return_payment(order_id=order_id)
+        except Exception:
+            # One refund the provider refuses must not hold up the others.
+            logger.exception("the refund of order %s failed; the next run tries again", order_id)
+            continue
+        counts["returned"] += 1
     return counts
 
 
