@@ -147,7 +147,7 @@ def main() -> None:
             for number in range(args.signups):
                 register_user(
                     email=f"burst-{number}-{time.time_ns()}@example.com",
-                    password="Bench-password-42",
+                    password="Bench-password-42",  # noqa: S106 - made-up bench users
                     name=f"Burst {number}",
                     request=request,
                 )

@@ -296,6 +296,7 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesyste
 CELERY_TASK_DEFAULT_QUEUE = "notifications"
 CELERY_TASK_ROUTES = {
     "agora.commerce.tasks.process_payment_event": {"queue": "payments"},
+    "agora.commerce.tasks.return_payment": {"queue": "payments"},
     "agora.commerce.tasks.reconcile_payments": {"queue": "payments"},
     "agora.commerce.tasks.release_escrow": {"queue": "payments"},
     "agora.commerce.tasks.run_payouts": {"queue": "payments"},
@@ -333,6 +334,9 @@ else:
         "interval_start": 0,
         "interval_step": 0.2,
         "interval_max": 0.5,
+        # Lets several deployments (or test runs) share one Redis without taking each
+        # other's jobs.
+        "global_keyprefix": env.str("JOB_BROKER_KEY_PREFIX", default=""),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

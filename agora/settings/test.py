@@ -6,7 +6,11 @@ runs it a second time.
 
 import os
 
-os.environ.setdefault("AGORA_VAR_DIR", os.path.join(os.getcwd(), "var", "test"))
+# Each pytest-xdist process gets its own folder (SQLite file, filesystem job queue) and its
+# own Redis broker keys, so a real worker started by one process never takes another's jobs.
+_PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ.setdefault("AGORA_VAR_DIR", os.path.join(os.getcwd(), "var", "test", _PROCESS))
+os.environ.setdefault("JOB_BROKER_KEY_PREFIX", f"agora-test-{_PROCESS}:")
 
 from agora.settings.base import *  # noqa: F403
 from agora.settings.base import CACHES, REDIS_URL

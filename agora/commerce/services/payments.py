@@ -270,8 +270,7 @@ def _owe_back(order: Order, was: OrderStatus, why: str) -> str:
         )
     from agora.commerce.tasks import return_payment as return_payment_task
 
-    order_id = order.pk
-    transaction.on_commit(lambda: return_payment_task.delay(order_id=order_id))
+    jobs.enqueue(return_payment_task, order_id=order.pk)
     logger.warning("order %s: %s", order.pk, reason)
     return f"refund due: {reason}"
 
