@@ -123,6 +123,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif _db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
     _db["ENGINE"] = "django.db.backends.postgresql"
+    # Connections the server dropped (a restart, a failover) are noticed before use and
+    # replaced: with the pool, Django passes psycopg_pool the `ConnectionPool.check_connection`
+    # callback, run on every checkout; without it, CONN_MAX_AGE connections are pinged per request.
     _db["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=True):
         # psycopg 3's pool keeps connections per process; CONN_MAX_AGE must stay 0 with it.

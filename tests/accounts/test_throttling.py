@@ -321,7 +321,10 @@ class TestCacheOutage:
     resets refuse (503) until the cache is back; everything else carries on."""
 
     @pytest.fixture(
-        params=["agora.core.cache.ResilientRedisCache", "django.core.cache.backends.redis.RedisCache"]
+        params=[
+            "agora.core.cache.ResilientRedisCache",
+            "django.core.cache.backends.redis.RedisCache",
+        ]
     )
     def cache_down(self, request, settings) -> None:
         settings.CACHES = {"default": {"BACKEND": request.param, "LOCATION": UNREACHABLE_CACHE}}
