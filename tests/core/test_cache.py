@@ -5,9 +5,7 @@ nothing is mocked, and the shared Redis is never touched.
 """
 
 import logging
-import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.core.cache import caches
@@ -43,15 +41,6 @@ def wait_out_the_breaker() -> None:
 @pytest.fixture
 def cache(private_redis: PrivateRedis) -> ResilientRedisCache:
     return backend(private_redis.url())
-
-
-@pytest.fixture
-def silent_redis() -> Iterator[str]:
-    """A "Redis" that accepts connections and never answers: a hung server."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
 
 
 class TestRedisDown:
