@@ -2,6 +2,11 @@
 
 import json
 import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +41,83 @@ def _fresh_cache() -> None:
             client.delete(*keys)
     else:
         cache.clear()
+
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+class PrivateRedis:
+    """A redis-server of this test's own on a free loopback port, to stop and start again
+    (the shared Redis is never touched). Nothing is saved to disk."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed binary and our own arguments
+            [
+                *(REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.workdir)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """Needs only the redis-server binary, so it runs in both suites. Where the binary is
+    required (CI, or a suite configured with REDIS_URL) a missing one fails the test; on a
+    developer machine without it the test is skipped with the reason."""
+    if not os.path.exists(REDIS_SERVER):
+        message = f"{REDIS_SERVER} is missing: install Debian's redis-server package"
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"} or os.environ.get("REDIS_URL"):
+            pytest.fail(message)
+        pytest.skip(message + " (CI=true makes this a failure)")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def silent_redis() -> Iterator[str]:
+    """The URL of a "Redis" that accepts connections and never answers: a hung server."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
 
 
 @pytest.fixture(autouse=True)
@@ -132,4 +214,4 @@ def admin_api(admin_user: Any) -> ApiClient:
     return ApiClient(login_tokens(admin_user.email)["access"])
 
 
-__all__ = ["PASSWORD", "ApiClient", "login_tokens", "settings"]
+__all__ = ["PASSWORD", "ApiClient", "PrivateRedis", "login_tokens", "settings"]

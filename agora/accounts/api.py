@@ -78,7 +78,8 @@ def logout(request: HttpRequest, payload: RefreshIn) -> Status:
     summary="Email a password-reset link (answers 202 whether or not the account exists)",
 )
 def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
-    ratelimit.hit_per_address(request, group="forgot-address", rate="20/h")
+    # Password resets fail closed without the cache, like sign-in (agora/core/ratelimit.py).
+    ratelimit.hit_per_address(request, group="forgot-address", rate="20/h", fail_closed=True)
     services.request_password_reset(email=payload.email, request=request)
     return Status(202, None)
 
@@ -89,7 +90,7 @@ def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
     summary="Set a new password with the token from the reset email",
 )
 def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
-    ratelimit.hit_per_address(request, group="reset-address", rate="30/h")
+    ratelimit.hit_per_address(request, group="reset-address", rate="30/h", fail_closed=True)
     services.reset_password(token=payload.token, password=payload.password)
     return Status(204, None)
 

@@ -6,7 +6,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+
+from agora.core.cache import CacheUnavailable, raise_cache_errors
+from agora.core.errors import ServiceUnavailable
+from agora.core.middleware import unavailable_answer
+from agora.core.ratelimit import UNAVAILABLE_MESSAGE
 
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/api/")
 
@@ -43,3 +48,33 @@ class RequireAdminTwoFactorMiddleware:
             messages.warning(request, "Admins must turn on two-factor authentication first.")
             return redirect(reverse("mfa_activate_totp"))
         return None
+
+
+class AllauthCacheRequiredMiddleware:
+    """allauth keeps the limits of its forms (sign-in failures, sign-up, password resets) in
+    the cache. A form sent while the cache is unreachable answers 503 with Retry-After, like
+    the API's sign-in: without its counters password guessing would be unlimited (and allauth
+    would otherwise spin on a lock it cannot take, then blame "too many attempts")."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Reads consume no limit; only what a form sends needs the counters.
+        if request.method in {"GET", "HEAD", "OPTIONS"} or not _is_allauth_view(request):
+            return self.get_response(request)
+        with raise_cache_errors():
+            return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, CacheUnavailable):
+            return unavailable_answer(request, ServiceUnavailable(UNAVAILABLE_MESSAGE))
+        return None
+
+
+def _is_allauth_view(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return match.func.__module__.startswith("allauth.")

@@ -282,7 +282,12 @@ def request_password_reset(*, email: str, request: HttpRequest) -> None:
         return
     mailbox = hashlib.sha256(normalize_email(email).encode()).hexdigest()
     sent = ratelimit.usage(
-        request, group="reset-mailbox", key=mailbox, rate=RESET_EMAILS_PER_MAILBOX, increment=True
+        request,
+        group="reset-mailbox",
+        key=mailbox,
+        rate=RESET_EMAILS_PER_MAILBOX,
+        increment=True,
+        fail_closed=True,
     )
     if sent is not None and sent.count > sent.limit:
         logger.info("password reset emails to one mailbox over the limit; not sending")

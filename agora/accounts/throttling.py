@@ -5,6 +5,9 @@ Three counters of failed logins, each in a fixed window that lifts by itself:
   stopping it does not lock the real owner out from their own address;
 - per account, from every address: a distributed guess at one account is stopped;
 - per address, over every account: one address spraying many accounts is stopped.
+
+Without the cache the counters can be neither read nor written, and guessing would be
+unlimited: sign-in then answers 503 (ServiceUnavailable) until the cache is back.
 """
 
 import hashlib
@@ -35,11 +38,13 @@ def _counters(email: str, address: str) -> list[tuple[str, str, str]]:
 
 def check_login_allowed(request: HttpRequest, *, email: str, address: str) -> None:
     for group, key, rate in _counters(email, address):
-        current = ratelimit.usage(request, group=group, key=key, rate=rate, increment=False)
+        current = ratelimit.usage(
+            request, group=group, key=key, rate=rate, increment=False, fail_closed=True
+        )
         if current is not None and current.is_exhausted:
             raise RateLimited(current.retry_after, MESSAGE)
 
 
 def record_login_failure(request: HttpRequest, *, email: str, address: str) -> None:
     for group, key, rate in _counters(email, address):
-        ratelimit.usage(request, group=group, key=key, rate=rate, increment=True)
+        ratelimit.usage(request, group=group, key=key, rate=rate, increment=True, fail_closed=True)

@@ -10,7 +10,12 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from agora.core.errors import DomainError, error_body
+from agora.core.errors import (
+    DATABASE_UNAVAILABLE_ERRORS,
+    DatabaseUnavailable,
+    DomainError,
+    error_body,
+)
 
 logger = logging.getLogger("agora.api")
 
@@ -25,6 +30,7 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    503: "service_unavailable",
 }
 
 
@@ -59,6 +65,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         for name, value in exc.headers.items():
             response[name] = value
         return response
+
+    def database_unavailable(
+        request: HttpRequest, exc: Exception | type[Exception]
+    ) -> HttpResponse:
+        # Not our bug and nothing half-written (see middleware.database_unavailable_answer).
+        logger.warning("database unavailable in %s %s: %s", request.method, request.path, exc)
+        return domain_error(request, DatabaseUnavailable())
+
+    for error in DATABASE_UNAVAILABLE_ERRORS:
+        api.add_exception_handler(error, database_unavailable)
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -6,6 +6,9 @@ per-field messages, which is exactly the API's error envelope.
 
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
+from psycopg_pool import PoolTimeout
+
 
 class DomainError(Exception):
     status_code = 400
@@ -77,3 +80,32 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         self.retry_after = max(1, int(retry_after))
         super().__init__(message, headers={"Retry-After": str(self.retry_after)})
+
+
+class ServiceUnavailable(DomainError):
+    """Something Agora depends on cannot be reached for now; the client should retry."""
+
+    status_code = 503
+    code = "service_unavailable"
+    message = "This is briefly unavailable. Try again in a few seconds."
+
+    def __init__(
+        self, message: str | None = None, *, code: str | None = None, retry_after: int = 5
+    ) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message, code=code, headers={"Retry-After": str(self.retry_after)})
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "database_unavailable"
+    message = "The database cannot be reached right now. Try again in a few seconds."
+
+
+# What a request meets when the database went away under it (a restart, a failover, a dropped
+# connection, a pool that cannot hand out a connection in time). Django wraps psycopg's errors,
+# including the pool's, in its own; PoolTimeout is listed for code that calls the pool itself.
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeout,
+)

@@ -8,6 +8,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from agora.core.cache import raise_cache_errors
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,17 +26,25 @@ def _database() -> None:
 
 def _cache() -> None:
     key = f"readyz:{uuid.uuid4().hex}"
-    cache.set(key, "1", timeout=5)
-    if cache.get(key) != "1":
-        raise RuntimeError("the cache did not keep a value")
-    cache.delete(key)
+    # The Redis backend degrades quietly for everyone else; a probe wants to hear about it.
+    # While its breaker is open this fails at once, without waiting for a timeout.
+    with raise_cache_errors():
+        cache.set(key, "1", timeout=5)
+        if cache.get(key) != "1":
+            raise RuntimeError("the cache did not keep a value")
+        cache.delete(key)
 
 
 def _broker() -> None:
     from agora.celery import app
 
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+    options: dict[str, float] = {}
+    if str(app.conf.broker_write_url or app.conf.broker_url).startswith("redis"):
+        # A probe must answer quickly even from a Redis that does not answer at all.
+        options = {"socket_connect_timeout": 1, "socket_timeout": 1}
+    with app.connection_for_write(transport_options=options) as conn:
+        # One try, no sleeping between retries: the orchestrator asks again soon enough.
+        conn.ensure_connection(max_retries=0)
         # For the filesystem transport this checks that the queue folders exist.
         conn.default_channel  # noqa: B018
 

@@ -1,3 +1,4 @@
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -10,9 +11,17 @@ from django.shortcuts import render
 
 from agora.core import ratelimit
 from agora.core.api_errors import envelope
-from agora.core.errors import DomainError, RateLimited
+from agora.core.errors import (
+    DATABASE_UNAVAILABLE_ERRORS,
+    DatabaseUnavailable,
+    DomainError,
+    RateLimited,
+    ServiceUnavailable,
+)
 from agora.core.logging import request_id_var
 from agora.core.network import client_ip
+
+logger = logging.getLogger(__name__)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -89,9 +98,29 @@ class ApiRateLimitMiddleware:
         return self.get_response(request)
 
 
+def unavailable_answer(request: HttpRequest, error: ServiceUnavailable) -> HttpResponse:
+    """503 with Retry-After: the error envelope under /api/, elsewhere a page that needs
+    neither the database nor the cache (503.html extends nothing)."""
+    if is_api_request(request):
+        response: HttpResponse = JsonResponse(error.as_body(), status=error.status_code)
+    else:
+        response = render(request, "503.html", {"message": error.message}, status=error.status_code)
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
+
+
+def database_unavailable_answer(request: HttpRequest, exception: BaseException) -> HttpResponse:
+    # Nothing was half-written: writes run in transactions, which the database rolls back
+    # when the connection goes. The client can simply retry.
+    logger.warning("database unavailable in %s %s: %s", request.method, request.path, exception)
+    return unavailable_answer(request, DatabaseUnavailable())
+
+
 class DomainErrorPageMiddleware:
     """A domain error raised under a page view becomes the page for its status (the API
-    answers the same errors with its JSON envelope)."""
+    answers the same errors with its JSON envelope); a database that went away becomes 503,
+    never a 500."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -100,6 +129,8 @@ class DomainErrorPageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DATABASE_UNAVAILABLE_ERRORS):
+            return database_unavailable_answer(request, exception)
         if is_api_request(request) or not isinstance(exception, DomainError):
             return None
         if exception.status_code == 404:

@@ -8,13 +8,17 @@ from ninja.openapi.schema import OpenAPISchema
 _COMMON_ERRORS = {
     429: "Too many requests: wait for `Retry-After` seconds.",
     500: "Our fault: the message carries a request id to quote.",
+    503: (
+        "The database (`database_unavailable`) or, for sign-in and password resets, the cache "
+        "(`service_unavailable`) is briefly unreachable: retry after `Retry-After` seconds."
+    ),
 }
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
 
 
 class AgoraAPI(NinjaAPI):
-    """Every router documents its own errors with `ErrorOut`; this adds the two that any
-    operation can answer (rate limit, server error)."""
+    """Every router documents its own errors with `ErrorOut`; this adds those that any
+    operation can answer (rate limit, server error, a dependency briefly unreachable)."""
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         schema = super().get_openapi_schema(**kwargs)

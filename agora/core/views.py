@@ -1,8 +1,11 @@
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from agora.core.api_errors import envelope
-from agora.core.middleware import is_api_request
+from agora.core.errors import DATABASE_UNAVAILABLE_ERRORS
+from agora.core.middleware import database_unavailable_answer, is_api_request
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -12,6 +15,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception. A database outage met outside a view
+    # (a middleware loading the session or the user) is still a 503, not our bug.
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE_ERRORS):
+        return database_unavailable_answer(request, exception)
     request_id = getattr(request, "request_id", "-")
     if is_api_request(request):
         return envelope(

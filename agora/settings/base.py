@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "agora.accounts.middleware.AllauthCacheRequiredMiddleware",
     "agora.accounts.middleware.RequireAdminTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -123,6 +124,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif _db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
     _db["ENGINE"] = "django.db.backends.postgresql"
+    # Connections the server dropped (a restart, a failover) are noticed before use and
+    # replaced: with the pool, Django passes psycopg_pool the `ConnectionPool.check_connection`
+    # callback, run on every checkout; without it, CONN_MAX_AGE connections are pinged per request.
     _db["CONN_HEALTH_CHECKS"] = True
     if env.bool("DATABASE_POOL", default=True):
         # psycopg 3's pool keeps connections per process; CONN_MAX_AGE must stay 0 with it.
@@ -154,12 +158,19 @@ if env.bool("CACHE_DISABLED", default=False):
 elif REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down: reads miss and fall through to the database, writes are dropped,
+            # login throttling refuses (503); see agora/core/cache.py.
+            "BACKEND": "agora.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="agora"),
             "TIMEOUT": 300,
-            # A hung Redis must slow requests down by seconds at most, never stall them.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # A hung Redis costs one request half a second, then the breaker skips it for
+            # `breaker_seconds`: requests are never stalled by it.
+            "OPTIONS": {
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                "breaker_seconds": env.float("CACHE_BREAKER_SECONDS", default=1.5),
+            },
         }
     }
 else:

@@ -6,6 +6,7 @@ import time
 import django_ratelimit.core
 import pytest
 from django.core import mail
+from django.test import Client
 
 from agora.accounts.models import RefreshToken
 from tests.accounts.factories import UserFactory
@@ -298,34 +299,126 @@ class TestApiRateLimits:
         assert ApiClient(other_access, REMOTE_ADDR="10.7.0.99").get("/me").status_code == 200
 
 
+UNREACHABLE_CACHE = "redis://127.0.0.1:1/0"  # nothing listens on port 1: really unreachable
+
+
+def assert_unavailable(response) -> None:
+    assert response.status_code == 503, response.content
+    assert response.json()["error"] == {
+        "code": "service_unavailable",
+        "message": (
+            "Signing in and resetting passwords are paused for a moment: the service that "
+            "protects accounts from password guessing cannot be reached. Try again in a few "
+            "seconds."
+        ),
+    }
+    assert int(response["Retry-After"]) >= 1
+
+
 @pytest.mark.django_db
 class TestCacheOutage:
-    @pytest.fixture
-    def cache_down(self, settings) -> None:
-        # Nothing listens on port 1: the shared cache is really unreachable.
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": "redis://127.0.0.1:1/0",
-            }
-        }
+    """Without its counters the login throttle cannot stop guessing: sign-in and password
+    resets refuse (503) until the cache is back; everything else carries on."""
 
-    def test_sign_in_still_works_without_the_rate_limit_cache(self, user, cache_down):
+    @pytest.fixture(
+        params=[
+            "agora.core.cache.ResilientRedisCache",
+            "django.core.cache.backends.redis.RedisCache",
+        ]
+    )
+    def cache_down(self, request, settings) -> None:
+        settings.CACHES = {"default": {"BACKEND": request.param, "LOCATION": UNREACHABLE_CACHE}}
+
+    def test_sign_in_is_refused_while_the_throttle_cannot_count(self, user, cache_down):
         response = login("10.1.1.1", user.email)
 
-        assert response.status_code == 200
-        assert RefreshToken.objects.count() == 1
+        assert_unavailable(response)
+        assert RefreshToken.objects.count() == 0
 
-    def test_wrong_password_is_still_401_without_the_cache(self, user, cache_down):
-        assert login("10.1.1.1", user.email, WRONG).status_code == 401
+    def test_guessing_gets_no_answer_at_all(self, user, cache_down):
+        for _ in range(20):
+            assert_unavailable(login("10.1.1.1", user.email, WRONG))
+
+    def test_password_reset_emails_are_refused(
+        self, user, cache_down, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = ApiClient().post("/auth/password/forgot", {"email": user.email})
+
+        assert_unavailable(response)
+        assert mail.outbox == []
+
+    def test_password_resets_are_refused(self, user, cache_down):
+        response = ApiClient().post(
+            "/auth/password/reset", {"token": "1-abc", "password": "Brand-new-pass-77"}
+        )
+
+        assert_unavailable(response)
+
+    def test_sign_up_still_works(self, db, cache_down):
+        response = ApiClient().post(
+            "/auth/register",
+            {"email": "new@example.com", "password": "Brand-new-pass-77", "name": "New"},
+        )
+
+        assert response.status_code == 201, response.content
 
     def test_authenticated_calls_still_work_without_the_cache(self, user, settings):
         access = login_tokens(user.email)["access"]
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": "redis://127.0.0.1:1/0",
+                "BACKEND": "agora.core.cache.ResilientRedisCache",
+                "LOCATION": UNREACHABLE_CACHE,
             }
         }
 
         assert ApiClient(access).get("/me").status_code == 200
+
+
+@pytest.mark.django_db
+class TestWebCacheOutage:
+    """allauth's forms keep their limits in the same cache: they refuse too, with a page."""
+
+    @pytest.fixture
+    def cache_down(self, settings) -> None:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "agora.core.cache.ResilientRedisCache",
+                "LOCATION": UNREACHABLE_CACHE,
+            }
+        }
+
+    def assert_unavailable_page(self, response) -> None:
+        assert response.status_code == 503
+        assert int(response["Retry-After"]) >= 1
+        assert response["Content-Type"].startswith("text/html")
+        assert "password guessing cannot be reached" in response.content.decode()
+
+    def test_web_sign_in_is_refused(self, user, cache_down):
+        client = Client()
+
+        response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+
+        self.assert_unavailable_page(response)
+        assert "_auth_user_id" not in client.session
+
+    def test_web_password_reset_is_refused(
+        self, user, cache_down, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Client().post("/accounts/password/reset/", {"email": user.email})
+
+        self.assert_unavailable_page(response)
+        assert mail.outbox == []
+
+    def test_the_sign_in_page_itself_still_shows(self, db, cache_down):
+        assert Client().get("/accounts/login/").status_code == 200
+
+    def test_signing_out_still_works(self, user, cache_down):
+        client = Client()
+        client.force_login(user)
+
+        response = client.post("/accounts/logout/")
+
+        assert response.status_code == 302
+        assert "_auth_user_id" not in client.session

@@ -1,0 +1,209 @@
+"""The Redis cache backend Agora uses in production: a Redis outage degrades, never fails.
+
+When Redis cannot be reached, reads answer like a miss (the caller falls through to the
+database), and writes and deletes are dropped. After a failure the process skips Redis for a
+moment (a circuit breaker) so that every request does not wait out the socket timeout; then
+one call tries again, and caching resumes by itself once Redis is back.
+
+Code that must not carry on without the cache (login throttling: without its counters,
+password guessing would be unlimited) asks to be told instead, inside `raise_cache_errors()`:
+there every failure, and every call the breaker skips, raises `CacheUnavailable`.
+"""
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Redis is down, unreachable, still loading its data, or a replica that cannot take writes
+# during a failover. Other Redis errors (a wrong type, a bad command) are bugs and propagate.
+UNREACHABLE: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ReadOnlyError,
+    OSError,
+)
+
+DEFAULT_BREAKER_SECONDS = 1.5
+
+
+class CacheUnavailable(Exception):
+    """The cache could not be reached, and the caller asked to know (`raise_cache_errors`)."""
+
+
+_raise_errors: ContextVar[bool] = ContextVar("agora_cache_raise_errors", default=False)
+
+
+@contextmanager
+def raise_cache_errors() -> Iterator[None]:
+    """Inside this block a degrading cache raises `CacheUnavailable` instead of acting as if
+    it had missed. Per thread (a context variable): other requests keep degrading quietly."""
+    token = _raise_errors.set(True)
+    try:
+        yield
+    finally:
+        _raise_errors.reset(token)
+
+
+@dataclass
+class CircuitBreaker:
+    """One per process and Redis location, shared by the threads of the process (Django
+    builds a cache backend per thread). After a failure, calls skip Redis for `open_seconds`;
+    then a single call probes it while the others keep skipping."""
+
+    open_seconds: float
+    is_failing: bool = False
+    open_until: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def allows_call(self) -> bool:
+        if not self.is_failing:
+            return True
+        with self._lock:
+            now = time.monotonic()
+            if now < self.open_until:
+                return False
+            # This caller probes; the others skip until the probe has had its chance.
+            self.open_until = now + self.open_seconds
+            return True
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self.is_failing = True
+            self.open_until = time.monotonic() + self.open_seconds
+
+    def record_success(self) -> bool:
+        """Closes the breaker; returns whether it was open (Redis has just come back)."""
+        if not self.is_failing:
+            return False
+        with self._lock:
+            was_failing, self.is_failing, self.open_until = self.is_failing, False, 0.0
+        return was_failing
+
+
+_breakers: dict[str, CircuitBreaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(location: str, open_seconds: float) -> CircuitBreaker:
+    with _breakers_lock:
+        breaker = _breakers.get(location)
+        if breaker is None or breaker.open_seconds != open_seconds:
+            breaker = _breakers[location] = CircuitBreaker(open_seconds=open_seconds)
+        return breaker
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's Redis cache that treats an unreachable Redis as an empty cache.
+
+    OPTIONS takes `breaker_seconds` (how long to skip Redis after a failure, default 1.5) on top
+    of what Django's RedisCache takes; keep `socket_timeout` and `socket_connect_timeout` short.
+    """
+
+    def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
+        options = dict(params.get("OPTIONS") or {})
+        open_seconds = float(options.pop("breaker_seconds", DEFAULT_BREAKER_SECONDS))
+        super().__init__(server, {**params, "OPTIONS": options})
+        self._location = server if isinstance(server, str) else ",".join(server)
+        self._breaker = breaker_for(self._location, open_seconds)
+
+    def _guarded(self, call: Callable[[], T], fallback: T) -> T:
+        if not self._breaker.allows_call():
+            if _raise_errors.get():
+                raise CacheUnavailable(f"the cache at {self._location} is unreachable")
+            return fallback
+        try:
+            result = call()
+        except UNREACHABLE as exc:
+            self._breaker.record_failure()
+            logger.warning(
+                "cache at %s unreachable (%s: %s); skipping it for %.1f s",
+                self._location,
+                type(exc).__name__,
+                exc,
+                self._breaker.open_seconds,
+            )
+            if _raise_errors.get():
+                raise CacheUnavailable(f"the cache at {self._location} is unreachable") from exc
+            return fallback
+        if self._breaker.record_success():
+            logger.warning("cache at %s reachable again", self._location)
+        return result
+
+    # Reads answer like a miss.
+    def get(self, key: Any, default: Any | None = None, version: int | None = None) -> Any:
+        return self._guarded(functools.partial(super().get, key, default, version), default)
+
+    def get_many(self, keys: Iterable[Any], version: int | None = None) -> dict[Any, Any]:
+        return self._guarded(functools.partial(super().get_many, keys, version), {})
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._guarded(functools.partial(super().has_key, key, version), False)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        value: int | None = self._guarded(
+            functools.partial(super().incr, key, delta, version), None
+        )
+        if value is None:
+            # What a cache says of a key it does not have.
+            raise ValueError(f"Key {key!r} not found.")
+        return value
+
+    # Writes and deletes are dropped: the answer is the one for "nothing was stored".
+    def add(
+        self,
+        key: Any,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> bool:
+        return self._guarded(functools.partial(super().add, key, value, timeout, version), False)
+
+    def set(
+        self,
+        key: Any,
+        value: Any,
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> None:
+        self._guarded(functools.partial(super().set, key, value, timeout, version), None)
+
+    def touch(
+        self, key: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        return self._guarded(functools.partial(super().touch, key, timeout, version), False)
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        return self._guarded(functools.partial(super().delete, key, version), False)
+
+    def set_many(
+        self,
+        data: dict[Any, Any],
+        timeout: float | None = DEFAULT_TIMEOUT,
+        version: int | None = None,
+    ) -> list[Any]:
+        # Django's contract: the keys that could not be stored.
+        return self._guarded(
+            functools.partial(super().set_many, data, timeout, version), list(data)
+        )
+
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        self._guarded(functools.partial(super().delete_many, keys, version), None)
+
+    def clear(self) -> None:
+        self._guarded(super().clear, None)
