@@ -432,6 +432,31 @@ def main() -> None:
     }
     for process in processes.values():
         process.start()
+    try:
+        report = drill(args, processes, postgres, redis, web_port, course_ids, buyers, tokens)
+    finally:
+        for process in processes.values():
+            process.stop()
+        postgres.stop()
+        redis.stop()
+    print(json.dumps(report, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    (out / f"{stamp}-faults.json").write_text(json.dumps(report, indent=2))
+    shutil.rmtree(folder, ignore_errors=True)
+    failed = [
+        key
+        for key in ("lost_payments", "lost_emails", "duplicates", "ledger_imbalance")
+        if report[key]
+    ]
+    if failed or report["unclean_answers"]:
+        raise SystemExit(f"the drill found problems: {failed or 'unclean answers'}")
+
+
+def drill(  # type: ignore[no-untyped-def]
+    args, processes, postgres, redis, web_port, course_ids, buyers, tokens
+) -> dict[str, Any]:
     wait_for_port(web_port, 60)
 
     from agora.core.models import Job
@@ -491,23 +516,7 @@ def main() -> None:
     report["answers"] = {phase: dict(counter) for phase, counter in stats.answers.items()}
     report["unclean_answers"] = stats.unclean[:20]
     report["worker_restarts"] = {name: p.restarts for name, p in processes.items()}
-    for process in processes.values():
-        process.stop()
-    postgres.stop()
-    redis.stop()
-    print(json.dumps(report, indent=2))
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    (out / f"{stamp}-faults.json").write_text(json.dumps(report, indent=2))
-    shutil.rmtree(folder, ignore_errors=True)
-    failed = [
-        key
-        for key in ("lost_payments", "lost_emails", "duplicates", "ledger_imbalance")
-        if report[key]
-    ]
-    if failed or report["unclean_answers"]:
-        raise SystemExit(f"the drill found problems: {failed or 'unclean answers'}")
+    return report
 
 
 def _query(fn):  # type: ignore[no-untyped-def]
@@ -530,7 +539,10 @@ def wait_until_settled(job_model: Any, since: float, limit: float = 120) -> floa
         if not _query(lambda: job_model.objects.filter(done_at__isnull=True).exists()):
             return time.monotonic() - since
         time.sleep(0.1)
-    raise SystemExit(f"jobs still open after {limit}s")
+    open_jobs = job_model.objects.filter(done_at__isnull=True).values(
+        "pk", "task", "sent_at", "claimed_by", "claimed_at", "attempts", "last_error"
+    )
+    raise SystemExit(f"jobs still open after {limit}s: {list(open_jobs)[:20]}")
 
 
 def kill_mid_job(process: Supervised, job_model: Any) -> dict[str, Any]:

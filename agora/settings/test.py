@@ -12,8 +12,8 @@ _PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
 os.environ.setdefault("AGORA_VAR_DIR", os.path.join(os.getcwd(), "var", "test", _PROCESS))
 os.environ.setdefault("JOB_BROKER_KEY_PREFIX", f"agora-test-{_PROCESS}:")
 
-from agora.settings.base import *  # noqa: F403
-from agora.settings.base import CACHES, REDIS_URL
+from agora.settings.base import *  # noqa: E402, F403
+from agora.settings.base import CACHES, REDIS_URL  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
