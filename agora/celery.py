@@ -2,10 +2,13 @@
 
 Every task derives from `agora.core.jobs.JobTask` (jobs recorded in the outbox run once,
 however often they are delivered), and every worker runs the outbox relay and a heartbeat
-(`JobRelayStep`), so jobs a dead broker or a killed worker held are sent again.
+(`JobRelayStep`, in a process of its own), so jobs a dead broker or a killed worker held
+are sent again.
 """
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from celery import Celery, bootsteps
@@ -24,7 +27,9 @@ app.conf.task_queues = [
 
 
 class JobRelayStep(bootsteps.StartStopStep):
-    """Starts the outbox relay thread with the worker and stops it before the worker exits."""
+    """Starts the outbox relay (a process of its own, agora/core/relay.py) beside the worker.
+    The relay ends by itself once the worker process has exited, so the worker counts as
+    alive, and keeps its jobs, until its last task is finished."""
 
     def __init__(self, worker: Any, **kwargs: Any) -> None:
         super().__init__(worker, **kwargs)
@@ -32,17 +37,12 @@ class JobRelayStep(bootsteps.StartStopStep):
 
         # Named before the pool starts, so pool processes inherit the name they claim with.
         self.worker_id = jobs.new_worker_id(worker.hostname)
-        self.relay: Any = None
+        self.relay: subprocess.Popen[bytes] | None = None
 
     def start(self, worker: Any) -> None:
-        from agora.core import jobs
-
-        self.relay = jobs.Relay(self.worker_id)
-        self.relay.start()
-
-    def stop(self, worker: Any) -> None:
-        if self.relay is not None:
-            self.relay.stop()
+        self.relay = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
+            [sys.executable, "-m", "agora.core.relay", self.worker_id, str(os.getpid())]
+        )
 
 
 app.steps["worker"].add(JobRelayStep)

@@ -542,7 +542,24 @@ def wait_until_settled(job_model: Any, since: float, limit: float = 120) -> floa
     open_jobs = job_model.objects.filter(done_at__isnull=True).values(
         "pk", "task", "sent_at", "claimed_by", "claimed_at", "attempts", "last_error"
     )
-    raise SystemExit(f"jobs still open after {limit}s: {list(open_jobs)[:20]}")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, wait_event_type, wait_event, now() - xact_start, left(query, 120)"
+            " FROM pg_stat_activity WHERE datname = current_database()"
+        )
+        activity = cursor.fetchall()
+    processes = subprocess.run(
+        ["ps", "-eo", "pid,ppid,stat,etime,cmd"], capture_output=True, text=True, check=False
+    ).stdout
+    celery = [line for line in processes.splitlines() if "celery" in line or "granian" in line]
+    raise SystemExit(
+        f"jobs still open after {limit}s: {list(open_jobs)[:5]}\n"
+        + "\n".join(map(str, activity))
+        + "\n"
+        + "\n".join(celery)
+    )
 
 
 def kill_mid_job(process: Supervised, job_model: Any) -> dict[str, Any]:

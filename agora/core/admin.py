@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from agora.core.models import OutboxEmail
+from agora.core.models import Job, OutboxEmail
 
 
 @admin.register(OutboxEmail)
@@ -21,6 +21,22 @@ class OutboxEmailAdmin(admin.ModelAdmin):
     @admin.display(description="HTML body (as sent)")
     def html_preview(self, email: OutboxEmail) -> str:
         return format_html("<pre style='white-space: pre-wrap'>{}</pre>", email.html_body)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Background jobs: what is waiting, running, done or failed, and the last error."""
+
+    list_display = ["id", "task", "queue", "state", "attempts", "created_at", "claimed_by"]
+    list_filter = ["queue", "task", ("failed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["task", "last_error"]
+    readonly_fields = [field.name for field in Job._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -3,7 +3,7 @@
 `enqueue(task, **kwargs)` writes a `Job` row in the caller's transaction: the job exists
 exactly when the change that implies it was committed. After the commit the row is handed to
 the broker at once (the fast path); if the broker is down, or the message is lost, or the
-worker that took it dies mid-job, the relay running inside every worker sends it again:
+worker that took it dies mid-job, the relay that runs beside every worker sends it again:
 
 - waiting: never handed over (broker down at commit time, or its back-off has passed);
 - lost: handed over `JOB_REDELIVER_AFTER` ago and never started (a broker that lost it);
@@ -17,6 +17,7 @@ it stays failed for an admin to look at. Every job must be idempotent.
 
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -158,37 +159,35 @@ def new_worker_id(nodename: str) -> str:
     return identity
 
 
-class Relay(threading.Thread):
-    """Runs inside each worker: says the worker is alive and hands due jobs to the broker."""
-
-    def __init__(self, worker: str) -> None:
-        super().__init__(name="agora-job-relay", daemon=True)
-        self.worker = worker
-        self.stopping = threading.Event()
-
-    def run(self) -> None:
-        last_beat = 0.0
-        while not self.stopping.is_set():
-            try:
-                if time.monotonic() - last_beat >= settings.JOB_HEARTBEAT_INTERVAL:
-                    heartbeat(self.worker)
-                    last_beat = time.monotonic()
-                relay()
-            except Exception:  # the database is restarting, say: try again next pass
-                logger.exception("job relay pass failed")
-                connection.close()
-            finally:
-                close_old_connections()
-            self.stopping.wait(settings.JOB_RELAY_INTERVAL)
+def run_relay(worker: str, *, parent_pid: int | None = None) -> None:
+    """The relay loop: says `worker` is alive and hands due jobs to the broker, every
+    JOB_RELAY_INTERVAL. With `parent_pid` it runs for that worker process and ends when the
+    process is gone, forgetting its heartbeat so that other workers take over its jobs at
+    once. It runs in a process of its own (agora/core/relay.py), never in a worker process
+    that forks: a forked pool process must not inherit open database connections."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    last_beat = 0.0
+    while not stopping.is_set():
+        if parent_pid is not None and os.getppid() != parent_pid:
+            break  # the worker exited or was killed
         try:
-            forget_worker(self.worker)
-        except Exception:
-            logger.warning("could not remove the heartbeat of %s", self.worker)
-        connection.close()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=10)
+            if time.monotonic() - last_beat >= settings.JOB_HEARTBEAT_INTERVAL:
+                heartbeat(worker)
+                last_beat = time.monotonic()
+            relay()
+        except Exception:  # the database is restarting, say: try again next pass
+            logger.exception("job relay pass failed")
+            connection.close()
+        finally:
+            close_old_connections()
+        stopping.wait(settings.JOB_RELAY_INTERVAL)
+    try:
+        forget_worker(worker)
+    except Exception:
+        logger.warning("could not remove the heartbeat of %s", worker)
+    connection.close()
 
 
 # --- the worker side -------------------------------------------------------------------------
