@@ -550,8 +550,11 @@ def wait_until_settled(job_model: Any, since: float, limit: float = 120) -> floa
             " FROM pg_stat_activity WHERE datname = current_database()"
         )
         activity = cursor.fetchall()
-    processes = subprocess.run(
-        ["ps", "-eo", "pid,ppid,stat,etime,cmd"], capture_output=True, text=True, check=False
+    processes = subprocess.run(  # noqa: S603 - ps, fixed arguments
+        [shutil.which("ps") or "/bin/ps", "-eo", "pid,ppid,stat,etime,cmd"],
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     celery = [line for line in processes.splitlines() if "celery" in line or "granian" in line]
     raise SystemExit(

@@ -86,14 +86,14 @@ def send(job: Job) -> bool:
     ).update(sent_at=now, claimed_by="", claimed_at=None)
     if not won:
         return False
-    task = app.tasks[job.task]
     options: dict[str, Any] = {"queue": job.queue, "headers": {JOB_HEADER: str(job.pk)}}
     if app.conf.task_always_eager:
         # Runs inline (tests, CELERY_TASK_ALWAYS_EAGER): an error is the job's, not a broker's.
-        task.apply_async(kwargs=job.kwargs, **options)
+        app.tasks[job.task].apply_async(kwargs=job.kwargs, **options)
         return True
     try:
-        task.apply_async(kwargs=job.kwargs, retry=False, **options)
+        # By name: the relay process has no need to import every task.
+        app.send_task(job.task, kwargs=job.kwargs, retry=False, **options)
     except Exception as exc:  # the broker is down or unreachable: the relay retries
         _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning("job %s (%s) not handed to the broker: %s", job.pk, job.task, exc)

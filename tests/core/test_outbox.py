@@ -86,8 +86,9 @@ class TestEnqueue:
 
 
 @pytest.fixture
-def dead_broker(settings):
-    """The app publishes to a Redis port where nothing listens (a broker that is down)."""
+def dead_broker():
+    """The app publishes to a Redis port where nothing listens (a broker that is down), with
+    the production publishing options: give up fast, leave the job to the relay."""
     import socket
 
     from agora.celery import app
@@ -95,13 +96,6 @@ def dead_broker(settings):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "socket_connect_timeout": 1,
-        "max_retries": 2,
-        "interval_start": 0,
-        "interval_step": 0.2,
-        "interval_max": 0.5,
-    }
     saved = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options)
 
     def point_at(url, eager, options):
@@ -110,7 +104,8 @@ def dead_broker(settings):
         app._pool = None
         app.amqp._producer_pool = None
 
-    point_at(f"redis://127.0.0.1:{port}/0", False, settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+    down = {"socket_connect_timeout": 1, "max_retries": 2, "interval_start": 0}
+    point_at(f"redis://127.0.0.1:{port}/0", False, {**down, "interval_step": 0.2})
     yield lambda: point_at(*saved)
     point_at(*saved)
 
