@@ -13,6 +13,7 @@ from typing import Any
 
 from celery import Celery, bootsteps
 from celery.schedules import crontab
+from celery.signals import worker_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings.base")
@@ -46,6 +47,23 @@ class JobRelayStep(bootsteps.StartStopStep):
 
 
 app.steps["worker"].add(JobRelayStep)
+
+
+@worker_init.connect
+def _plain_database_connections(**_: Any) -> None:
+    """Workers open a plain connection per task instead of using psycopg's pool: Celery's
+    Django fixup closes (and so re-creates) the pool around every task of a pool process,
+    and a pool's threads do not survive the fork, so closing one hangs the process."""
+    from django.conf import settings
+    from django.db import connections
+
+    for alias, database in settings.DATABASES.items():
+        if database.get("OPTIONS", {}).pop("pool", None):
+            connections[alias].close()
+            pools = getattr(type(connections[alias]), "_connection_pools", {})
+            if alias in pools:
+                pools.pop(alias).close()
+
 
 app.conf.beat_schedule = {
     "commerce-reconcile-payments": {

@@ -533,10 +533,15 @@ def _query(fn):  # type: ignore[no-untyped-def]
 
 
 def wait_until_settled(job_model: Any, since: float, limit: float = 120) -> float:
-    """Seconds from `since` until no job is left open."""
+    """Seconds from `since` until every job created up to now is done (purchases go on
+    meanwhile, so later jobs are left out)."""
+    from django.utils import timezone
+
+    cutoff = timezone.now()
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if not _query(lambda: job_model.objects.filter(done_at__isnull=True).exists()):
+        pending = job_model.objects.filter(done_at__isnull=True, created_at__lte=cutoff)
+        if not _query(pending.exists):
             return time.monotonic() - since
         time.sleep(0.1)
     open_jobs = job_model.objects.filter(done_at__isnull=True).values(
