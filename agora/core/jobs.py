@@ -7,7 +7,8 @@ worker that took it dies mid-job, the relay that runs beside every worker sends 
 
 - waiting: never handed over (broker down at commit time, or its back-off has passed);
 - lost: handed over `JOB_REDELIVER_AFTER` ago and never started (a broker that lost it);
-- orphaned: started by a worker whose heartbeat stopped (killed, host gone).
+- orphaned: started by a worker whose heartbeat stopped (killed, host gone), or started
+  longer ago than JOB_LEASE (every task is stopped by then: CELERY_TASK_TIME_LIMIT).
 
 The worker side (`JobTask`) claims the row before running the task, skips a job that is
 already done (a redelivered duplicate), and records success, failure and Celery retries.
@@ -22,13 +23,21 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from celery import Task
 from celery.exceptions import Retry
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -114,8 +123,11 @@ def due_jobs(*, now: Any = None, limit: int = 500) -> list[Job]:
         sent_at__lt=now - timedelta(seconds=settings.JOB_REDELIVER_AFTER),
         claimed_at__isnull=True,
     )
+    # Claimed by a worker that went quiet, or so long ago that the task's time limit has
+    # ended it (a worker that could not record the outcome: its database was away).
     orphaned = Q(claimed_at__lt=alive_since) & ~Q(claimed_by__in=living)
-    return list(open_jobs.filter(waiting | lost | orphaned).order_by("id")[:limit])
+    expired = Q(claimed_at__lt=now - timedelta(seconds=settings.JOB_LEASE))
+    return list(open_jobs.filter(waiting | lost | orphaned | expired).order_by("id")[:limit])
 
 
 def relay(*, now: Any = None, limit: int = 500) -> int:
@@ -235,6 +247,20 @@ def fail(job_id: int, error: BaseException) -> None:
     )
 
 
+def _bookkeeping(write: Callable[[], Any], *, seconds: float = 15) -> Any:
+    """Runs one of the job's own writes, riding out a database that is restarting. If it
+    still fails, the job's lease (JOB_LEASE) has the relay send it again later."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            connection.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.5)
+
+
 class JobTask(Task):
     """The base of every Agora task: a delivery that carries a job id runs the job once."""
 
@@ -243,16 +269,16 @@ class JobTask(Task):
         if header is None:
             return super().__call__(*args, **kwargs)
         job_id = int(header)
-        if not claim(job_id):
+        if not _bookkeeping(partial(claim, job_id)):
             logger.info("job %s (%s) already done: skipped", job_id, self.name)
             return None
         try:
             result = super().__call__(*args, **kwargs)
         except Retry as retry:
-            retry_later(job_id, when=retry.when)
+            _bookkeeping(partial(retry_later, job_id, when=retry.when))
             raise
         except Exception as exc:
-            fail(job_id, exc)
+            _bookkeeping(partial(fail, job_id, exc))
             raise
-        finish(job_id)
+        _bookkeeping(partial(finish, job_id))
         return result

@@ -367,6 +367,10 @@ JOB_REDELIVER_AFTER = env.float("JOB_REDELIVER_AFTER", default=300)
 JOB_RETRY_BACKOFF = env.float("JOB_RETRY_BACKOFF", default=30)
 JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=8)
 JOB_KEEP_DAYS = env.int("JOB_KEEP_DAYS", default=14)
+# A job started this long ago and not finished is sent again, whatever its worker says; no
+# task may run longer (Celery stops it a minute before).
+JOB_LEASE = env.int("JOB_LEASE", default=900)
+CELERY_TASK_TIME_LIMIT = JOB_LEASE - 60
 
 # --- payments (the commerce issue fills these in) --------------------------------------------
 # Production takes payments only through the providers listed here whose keys are set. The

@@ -165,6 +165,18 @@ class TestRedelivery:
         assert jobs.relay(now=now) == 2
         assert [m.subject for m in mail.outbox] == ["Hi", "Hi"]
 
+    def test_a_job_claimed_longer_ago_than_its_lease_is_sent_again(self, settings):
+        """Its worker is alive but could not record the outcome (its database was away)."""
+        settings.JOB_LEASE = 900
+        now = timezone.now()
+        WorkerHeartbeat.objects.create(worker="alive", seen_at=now)
+        stale = now - timedelta(seconds=901)
+        expired = _email_job(sent_at=stale, claimed_by="alive", claimed_at=stale)
+        recent = now - timedelta(seconds=899)
+        _email_job(sent_at=recent, claimed_by="alive", claimed_at=recent)
+
+        assert jobs.due_jobs(now=now) == [expired]
+
     def test_a_just_claimed_job_is_left_to_its_worker(self):
         now = timezone.now()
         _email_job(sent_at=now, claimed_by="starting", claimed_at=now - timedelta(seconds=1))
@@ -273,3 +285,29 @@ def test_finished_jobs_are_purged_after_the_keep_period(settings):
 
     assert purge_finished_jobs() == 2
     assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_records_its_outcome_through_a_database_blip(monkeypatch):
+    """The claim meets a dropped connection once (PostgreSQL restarting): it is tried again
+    and the job runs and is recorded as done."""
+    from django.db import OperationalError, connection
+
+    monkeypatch.setattr(jobs.time, "sleep", lambda _: None)
+    job = _email_job()
+    failures = []
+
+    def drop_the_first_claim(execute, sql, params, many, context):
+        if sql.startswith('UPDATE "core_job" SET "claimed_by"') and not failures:
+            failures.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(drop_the_first_claim):
+        jobs.send(job)
+
+    job.refresh_from_db()
+    assert len(failures) == 1
+    assert job.done_at is not None
+    assert job.attempts == 1
+    assert [m.subject for m in mail.outbox] == ["Hi"]
