@@ -6,10 +6,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
+from agora.core.api_parser import BodyNotAnObject
 from agora.core.errors import DomainError, error_body
 
 logger = logging.getLogger("agora.api")
@@ -80,6 +82,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, BodyNotAnObject):
+            return envelope(
+                422,
+                "validation_error",
+                "Some fields are not valid.",
+                {"body": ["Send a JSON object."]},
+            )
         if exc.status_code == 400 and "parse request body" in exc.message:
             return envelope(400, "malformed_json", "The request body is not valid JSON.")
         code = _STATUS_CODES.get(exc.status_code, "error")
@@ -92,6 +101,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoPermissionDenied)
     def forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
         return envelope(403, "permission_denied", "You are not allowed to do this.")
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # Django raises it when request.FILES or request.POST is first read, which ninja does
+        # for every File and Form parameter: one answer for every upload endpoint.
+        return envelope(
+            400,
+            "malformed_multipart",
+            "The multipart body could not be read: send multipart/form-data with its "
+            "boundary and well-formed parts.",
+        )
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:

@@ -57,7 +57,7 @@ class TestErrorEnvelope:
 
         assert response.status_code == 422
         assert error(response)["code"] == "validation_error"
-        assert set(error(response)["fields"]) == {"email", "password"}
+        assert error(response)["fields"] == {"body": ["Send a JSON object."]}
 
     def test_field_errors_name_the_client_field(self, api: ApiClient):
         response = api.post("/auth/login", {"email": "a@example.com", "password": 42})
@@ -350,3 +350,104 @@ def test_plain_text_emails_are_not_html_escaped():
     assert "Tom & Jerry <3" in message["text"]
     assert "Tom & Jerry <3" in message["subject"]
     assert "Tom &amp; Jerry &lt;3" in message["html"]
+
+
+class TestRequestBodies:
+    """Bodies the API cannot use are the client's fault, on every endpoint at once."""
+
+    @pytest.fixture
+    def studio(self, db):
+        from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, api_for
+
+        course = CourseFactory()
+        lesson = LessonFactory(module=ModuleFactory(course=course), type="video")
+        return {"api": api_for(course.owner), "course": course, "lesson": lesson}
+
+    UPLOADS = [
+        "/me/avatar",
+        "/courses/{course}/thumbnail",
+        "/lessons/{lesson}/video",
+        "/lessons/{lesson}/subtitles",
+        "/lessons/{lesson}/resources",
+    ]
+
+    @pytest.mark.parametrize("path", UPLOADS)
+    @pytest.mark.parametrize(
+        "content_type",
+        ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary"],
+    )
+    def test_multipart_without_a_boundary_is_400(self, studio, path, content_type):
+        url = path.format(course=studio["course"].pk, lesson=studio["lesson"].pk)
+
+        response = studio["api"].post(url, raw=b"garbage", headers={"Content-Type": content_type})
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": {
+                "code": "malformed_multipart",
+                "message": (
+                    "The multipart body could not be read: send multipart/form-data with its "
+                    "boundary and well-formed parts."
+                ),
+            }
+        }
+
+    @pytest.mark.parametrize("path", UPLOADS)
+    def test_a_garbled_multipart_body_is_a_client_error(self, studio, path):
+        url = path.format(course=studio["course"].pk, lesson=studio["lesson"].pk)
+        body = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nab'
+
+        response = studio["api"].post(
+            url, raw=body, headers={"Content-Type": "multipart/form-data; boundary=xyz"}
+        )
+
+        assert response.status_code in (400, 422)
+        assert response.json()["error"]["code"] in ("malformed_multipart", "validation_error")
+
+    @pytest.mark.parametrize("body", ["[]", '["name"]', '"Ada"', "42", "true", "null"])
+    def test_json_that_is_not_an_object_is_422_even_when_every_field_is_optional(
+        self, user_api: ApiClient, user, body
+    ):
+        response = user_api.patch("/me", raw=body)
+
+        assert response.status_code == 422
+        assert response.json() == {
+            "error": {
+                "code": "validation_error",
+                "message": "Some fields are not valid.",
+                "fields": {"body": ["Send a JSON object."]},
+            }
+        }
+
+
+class TestEmptyQueryValues:
+    """`?category=&page=` is what a form sends for "no filter": each empty value is absent."""
+
+    @pytest.mark.django_db
+    def test_course_list_ignores_empty_values(self, api: ApiClient):
+        from tests.catalog.factories import CourseFactory
+
+        course = CourseFactory()
+
+        response = api.get(
+            "/courses?q=&category=&price=&min_rating=&instructor=&level=&language=&sort="
+            "&page=&page_size="
+        )
+
+        assert response.status_code == 200
+        body = response.json()
+        assert [item["id"] for item in body["items"]] == [course.pk]
+        assert (body["page"], body["page_size"]) == (1, 20)
+
+    def test_admin_lists_ignore_empty_values(self, admin_api: ApiClient):
+        response = admin_api.get("/admin/users?q=&role=&suspended=&page=&page_size=")
+
+        assert response.status_code == 200
+        assert (response.json()["count"], response.json()["page"]) == (1, 1)
+
+    @pytest.mark.django_db
+    def test_a_value_that_is_there_is_still_checked(self, api: ApiClient):
+        response = api.get("/courses?page=&page_size=abc")
+
+        assert response.status_code == 422
+        assert set(error(response)["fields"]) == {"page_size"}
