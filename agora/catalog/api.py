@@ -39,28 +39,25 @@ from agora.catalog.schemas import (
 )
 from agora.core.errors import InvalidInput
 from agora.core.http_cache import cached_json
-from agora.core.pagination import PagePagination
+from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PagePagination, PageSize
 from agora.core.pagination import paginate as paginate_items
 from agora.core.schemas import ErrorOut as E
+from agora.core.schemas import Id
 
 router = Router(tags=["catalog"])
-
-MAX_ID = 2**63 - 1
-MAX_PAGE = 10_000_000
 
 
 class CourseQuery(Schema):
     q: str = ""
     category: str = ""
     price: str = ""
-    min_rating: Decimal | None = None
-    instructor: int | None = Field(None, ge=1, le=MAX_ID)
+    min_rating: Decimal | None = Field(None, ge=0, le=5, description="From 0 to 5.")
+    instructor: Id | None = None
     level: str = ""
     language: str = ""
     sort: str = ""
-    # Bounded so that the page's offset always fits the database's integers.
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(20, ge=1)
+    page: PageNumber = 1
+    page_size: PageSize = DEFAULT_PAGE_SIZE
 
     def filters(self) -> queries.CourseFilters:
         return queries.CourseFilters(

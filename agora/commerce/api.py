@@ -33,6 +33,7 @@ from agora.commerce.services import commission, coupons, payments, payouts, refu
 from agora.core import ratelimit
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
+from agora.core.schemas import Id
 
 router = Router(tags=["commerce"])
 
@@ -196,7 +197,7 @@ def stripe_onboard(request: HttpRequest) -> dict[str, str]:
 )
 @paginate(PagePagination)
 def admin_payouts(
-    request: HttpRequest, status: str | None = None, instructor_id: int | None = None
+    request: HttpRequest, status: str | None = None, instructor_id: Id | None = None
 ) -> QuerySet[Payout]:
     return queries.payouts_for_admin(status=status, instructor_id=instructor_id)
 
