@@ -11,7 +11,6 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
-from agora.core.api_parser import BodyNotAnObject
 from agora.core.errors import DomainError, error_body
 
 logger = logging.getLogger("agora.api")
@@ -82,13 +81,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        if isinstance(exc.__cause__, BodyNotAnObject):
-            return envelope(
-                422,
-                "validation_error",
-                "Some fields are not valid.",
-                {"body": ["Send a JSON object."]},
-            )
+        if isinstance(exc.__cause__, DomainError):
+            # ninja wraps whatever its body parser raises in a 400; our parser's refusals
+            # (a body that is not an object, unstorable text) carry their own answer.
+            return domain_error(request, exc.__cause__)
         if exc.status_code == 400 and "parse request body" in exc.message:
             return envelope(400, "malformed_json", "The request body is not valid JSON.")
         code = _STATUS_CODES.get(exc.status_code, "error")

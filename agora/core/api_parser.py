@@ -1,4 +1,5 @@
-"""How the API reads a request: JSON bodies must be objects, empty query values are absent."""
+"""How the API reads a request: JSON bodies must be objects, text must be storable, empty
+query values are absent."""
 
 import json
 from typing import Any
@@ -7,11 +8,59 @@ from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from ninja.parser import Parser
 
+from agora.core.errors import InvalidInput
 
-class BodyNotAnObject(ValueError):
-    """The JSON body parsed, but is an array, a string, a number or null. Every body this API
-    takes is an object; `api_errors` answers this 422 (it is well-formed JSON of the wrong
-    shape), where unparseable JSON is a 400."""
+UNSTORABLE_TEXT = "Text may not contain the NUL character or unpaired surrogates."
+
+
+class BodyNotAnObject(InvalidInput):
+    """The JSON body parsed, but is an array, a string, a number or null: every body this API
+    takes is an object. Well-formed JSON of the wrong shape is a 422 (unparseable JSON is a
+    400)."""
+
+    def __init__(self) -> None:
+        super().__init__(fields={"body": ["Send a JSON object."]})
+
+
+def is_storable(text: str) -> bool:
+    """PostgreSQL refuses NUL in any text and UTF-8 has no unpaired surrogates (JSON's
+    `\\ud800` escapes make them): such a string cannot be stored or even compared with a
+    column, whatever the field."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _unstorable_text(value: Any, location: str) -> str | None:
+    """Where in `value` the first unstorable string is (a dotted path), or None."""
+    if isinstance(value, str):
+        return None if is_storable(value) else location
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{location}.{key}" if location else str(key)
+            if not is_storable(str(key)):
+                return location or "body"
+            found = _unstorable_text(item, where)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _unstorable_text(item, f"{location}.{index}" if location else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+def check_text(value: Any, location: str = "") -> None:
+    """Refuses (422, naming the field) input whose text no database column can hold, before
+    any query sees it."""
+    found = _unstorable_text(value, location)
+    if found is not None:
+        raise InvalidInput(fields={found or "body": [UNSTORABLE_TEXT]})
 
 
 class AgoraParser(Parser):
@@ -19,13 +68,21 @@ class AgoraParser(Parser):
         data = json.loads(request.body)
         # ninja also runs each field of a multipart body through this method, on a bare
         # request without META; there a field's value (a number, a string) is fine.
-        if not isinstance(data, dict) and request.META:
-            raise BodyNotAnObject("The request body must be a JSON object.")
+        if request.META:
+            if not isinstance(data, dict):
+                raise BodyNotAnObject()
+            check_text(data)
         return data
 
     def parse_querydict(
         self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
+        if data is request.FILES:
+            return super().parse_querydict(data, list_fields, request)
+        for key in data:
+            if not all(is_storable(text) for text in [key, *data.getlist(key)]):
+                where = key if is_storable(key) else "query" if data is request.GET else "body"
+                raise InvalidInput(fields={where: [UNSTORABLE_TEXT]})
         if data is not request.GET:
             return super().parse_querydict(data, list_fields, request)
         # `?category=&page=` is what an HTML form (or a client filling a URL template) sends

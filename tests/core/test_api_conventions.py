@@ -451,3 +451,49 @@ class TestEmptyQueryValues:
 
         assert response.status_code == 422
         assert set(error(response)["fields"]) == {"page_size"}
+
+
+@pytest.mark.django_db
+class TestUnstorableText:
+    """No database column can hold a NUL (PostgreSQL refuses it even in a WHERE clause) or an
+    unpaired surrogate (not UTF-8): such text is refused as input, naming the field."""
+
+    MESSAGE = ["Text may not contain the NUL character or unpaired surrogates."]
+
+    def test_nul_in_a_json_field(self, api: ApiClient):
+        response = api.post("/coupons/validate", {"code": "A\x00B", "course_ids": [1]})
+
+        assert response.status_code == 422
+        assert error(response)["fields"] == {"code": self.MESSAGE}
+
+    def test_nul_deep_in_a_json_body_names_its_place(self, admin_api: ApiClient):
+        from tests.catalog.factories import CourseFactory
+
+        course = CourseFactory()
+
+        response = admin_api.patch(f"/courses/{course.pk}", {"requirements": ["ok", "b\x00d"]})
+
+        assert response.status_code == 422
+        assert error(response)["fields"] == {"requirements.1": self.MESSAGE}
+        course.refresh_from_db()
+        assert course.requirements != ["ok", "b\x00d"]
+
+    def test_an_unpaired_surrogate(self, user_api: ApiClient, user):
+        response = user_api.patch("/me", raw='{"name": "Ada \\ud800"}')
+
+        assert response.status_code == 422
+        assert error(response)["fields"] == {"name": self.MESSAGE}
+        user.refresh_from_db()
+        assert user.name != "Ada \ud800"
+
+    def test_nul_in_a_query_value(self, admin_api: ApiClient):
+        response = admin_api.get("/admin/users?q=a%00b")
+
+        assert response.status_code == 422
+        assert error(response)["fields"] == {"q": self.MESSAGE}
+
+    def test_nul_in_a_path_is_404(self, api: ApiClient):
+        response = api.get("/certificates/verify/AGR%00X")
+
+        assert response.status_code == 404
+        assert error(response)["code"] == "not_found"
