@@ -39,6 +39,7 @@ from agora.catalog.schemas import (
 )
 from agora.core.errors import InvalidInput
 from agora.core.http_cache import cached_json
+from agora.core.openapi import file_response
 from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PagePagination, PageSize
 from agora.core.pagination import paginate as paginate_items
 from agora.core.schemas import ErrorOut as E
@@ -607,6 +608,15 @@ def delete_resource(request: HttpRequest, resource_id: int) -> Status:
     response={200: None, 302: None, 401: E, 403: E, 404: E},
     url_name="catalog_download_resource",
     summary="Download a resource (same access as its lesson)",
+    openapi_extra={
+        "responses": {
+            **file_response("*/*", "An uploaded file, with its own content type.")["responses"],
+            302: {
+                "description": "A link resource: `Location` is its address.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+            },
+        }
+    },
 )
 def download_resource(request: HttpRequest, resource_id: int) -> HttpResponseBase:
     resource = queries.get_resource_for_download(user=viewer(request), resource_id=resource_id)

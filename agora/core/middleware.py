@@ -33,6 +33,7 @@ class RequestContextMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         request.client_ip = client_ip(request)  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
+        response: HttpResponse
         try:
             if is_api_request(request) and "\x00" in request.path:
                 # `%00` decodes to a NUL that no id, slug or code holds, and that PostgreSQL

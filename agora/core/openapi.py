@@ -14,6 +14,13 @@ _COMMON_ERRORS = {
 _ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
 
 
+def file_response(media_type: str, description: str) -> dict[str, Any]:
+    """`openapi_extra` for an operation whose 200 is a file, not JSON (ninja documents a
+    `None` response with no content at all)."""
+    content = {media_type: {"schema": {"type": "string", "format": "binary"}}}
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
 def implied_errors(operation: dict[str, Any]) -> dict[int, str]:
     """The errors an operation can answer because of its shape, whatever its code does:
     a body can be unreadable (400), too large (413) or invalid (422), a parameter invalid

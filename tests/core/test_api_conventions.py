@@ -242,6 +242,37 @@ class TestOpenApi:
         }
         assert "security" not in spec["paths"]["/api/v1/auth/login"]["post"]
 
+    def test_every_operation_documents_the_errors_its_shape_implies(self, spec):
+        for path, operations in spec["paths"].items():
+            for method, operation in operations.items():
+                documented = set(operation["responses"])
+                expected = {"429", "500"}
+                if "requestBody" in operation:
+                    expected |= {"400", "413", "422"}
+                if operation.get("parameters"):
+                    expected.add("422")
+                if "security" in operation:
+                    expected.add("401")
+                assert expected <= documented, (method, path, expected - documented)
+
+    def test_an_upload_documents_its_malformed_multipart_answer(self, spec):
+        responses = spec["paths"]["/api/v1/me/avatar"]["post"]["responses"]
+
+        assert "malformed_multipart" in responses["400"]["description"]
+
+    @pytest.mark.parametrize(
+        ("path", "media_type"),
+        [
+            ("/api/v1/orders/{order_id}/invoice", "application/pdf"),
+            ("/api/v1/certificates/{certificate_id}/pdf", "application/pdf"),
+            ("/api/v1/resources/{resource_id}/download", "*/*"),
+        ],
+    )
+    def test_file_downloads_document_their_media_type(self, spec, path, media_type):
+        ok = spec["paths"][path]["get"]["responses"]["200"]
+
+        assert ok["content"] == {media_type: {"schema": {"type": "string", "format": "binary"}}}
+
     def test_docs_page_is_html(self, api: ApiClient):
         response = api.get("/api/v1/docs")
 
