@@ -29,7 +29,6 @@ CURRENCIES = tuple(sorted(CURRENCY_EXPONENTS))
 #   2,147,483,647): an order of the most courses checkout takes (20) at this price, plus a
 #   tax of at most 100 %, must fit: 20 * 50,000,000 * 2 = 2,000,000,000.
 MAX_PRICE_MINOR = 50_000_000
-INT32_MAX = 2**31 - 1
 # - Sums of many sales (payouts, balances) live in 64-bit columns: ten billion in
 #   two-decimal currencies.
 MAX_AMOUNT_MINOR = 10**12

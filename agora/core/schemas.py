@@ -6,6 +6,8 @@ from ninja import Field, Schema
 # refused as input rather than overflow a query (SQLite raises OverflowError for `IN (...)`).
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# The largest value of an IntegerField or PositiveIntegerField on PostgreSQL (`integer`).
+INT32_MAX = 2**31 - 1
 
 
 class ErrorDetail(Schema):

@@ -5,7 +5,8 @@ import pytest
 
 from agora.commerce.models import Coupon, Order, TaxRate
 from agora.commerce.services.checkout import MAX_COURSES_PER_ORDER
-from agora.core.money import INT32_MAX, MAX_PRICE_MINOR
+from agora.core.money import MAX_PRICE_MINOR
+from agora.core.schemas import INT32_MAX
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import api_for
 from tests.commerce.factories import published_course
