@@ -59,6 +59,7 @@ CHECKS = [
     st_checks.status_code_conformance,
     st_checks.content_type_conformance,
     st_checks.response_schema_conformance,
+    st_checks.response_headers_conformance,
 ]
 
 
