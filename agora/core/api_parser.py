@@ -79,19 +79,24 @@ class AgoraParser(Parser):
     ) -> dict[str, Any]:
         if data is request.FILES:
             return super().parse_querydict(data, list_fields, request)
-        for key in data:
-            if not all(is_storable(text) for text in [key, *data.getlist(key)]):
-                where = key if is_storable(key) else "query" if data is request.GET else "body"
-                raise InvalidInput(fields={where: [UNSTORABLE_TEXT]})
         if data is not request.GET:
+            # Form fields are stored like JSON fields: refused, naming the field.
+            for key in data:
+                if not all(is_storable(text) for text in [key, *data.getlist(key)]):
+                    raise InvalidInput(
+                        fields={key if is_storable(key) else "body": [UNSTORABLE_TEXT]}
+                    )
             return super().parse_querydict(data, list_fields, request)
-        # `?category=&page=` is what an HTML form (or a client filling a URL template) sends
-        # for "no filter": an empty query value counts as absent, so the default applies
-        # instead of a 422 for an empty integer.
         result: dict[str, Any] = {}
         for key in data:
-            values = [value for value in data.getlist(key) if value != ""]
-            if not values:
-                continue
-            result[key] = values if key in list_fields else values[-1]
+            # A query value is only compared, never stored: a NUL (which PostgreSQL refuses
+            # in any comparison) becomes U+FFFD, as Django decodes bytes that are not UTF-8
+            # (so a query holds no unpaired surrogates either). It then matches nothing, and
+            # searches stay tolerant of hostile input.
+            # `?category=&page=` is what an HTML form (or a client filling a URL template)
+            # sends for "no filter": an empty value counts as absent, so the default applies
+            # instead of a 422 for an empty integer.
+            values = [value.replace("\x00", "\ufffd") for value in data.getlist(key) if value]
+            if values:
+                result[key.replace("\x00", "\ufffd")] = values if key in list_fields else values[-1]
         return result

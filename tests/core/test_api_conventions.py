@@ -517,11 +517,28 @@ class TestUnstorableText:
         user.refresh_from_db()
         assert user.name != "Ada \ud800"
 
-    def test_nul_in_a_query_value(self, admin_api: ApiClient):
-        response = admin_api.get("/admin/users?q=a%00b")
+    def test_nul_in_a_query_value_matches_nothing(self, admin_api: ApiClient):
+        # A query is only compared, never stored: it is not refused, it finds nobody.
+        response = admin_api.get("/admin/users?q=Ada%00")
+
+        assert response.status_code == 200
+        assert response.json()["items"] == []
+
+    def test_nul_in_a_form_field(self, db):
+        from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, api_for
+
+        course = CourseFactory()
+        lesson = LessonFactory(module=ModuleFactory(course=course))
+
+        response = api_for(course.owner).client.post(
+            f"/api/v1/lessons/{lesson.pk}/resources",
+            {"title": "Sl\x00ides", "url": "https://example.com/s"},
+            headers={"Authorization": f"Bearer {api_for(course.owner).token}"},
+        )
 
         assert response.status_code == 422
-        assert error(response)["fields"] == {"q": self.MESSAGE}
+        assert error(response)["fields"] == {"title": self.MESSAGE}
+        assert not lesson.resources.exists()
 
     def test_nul_in_a_path_is_404(self, api: ApiClient):
         response = api.get("/certificates/verify/AGR%00X")
