@@ -231,14 +231,14 @@ def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: in
     enrollment = require_progress_rights(user, lesson)
     if lesson.duration_seconds:
         seconds = min(seconds, lesson.duration_seconds)
+    spent = min(spent_seconds, MAX_SPENT_PER_REPORT)
     with transaction.atomic():
         row = _progress_row(user, lesson)
         LessonProgress.objects.filter(pk=row.pk).update(
             position_seconds=seconds,
-            # Reports add up forever: the total stops at what its integer column holds.
-            seconds_spent=Least(
-                F("seconds_spent") + min(spent_seconds, MAX_SPENT_PER_REPORT), INT32_MAX
-            ),
+            # Reports add up forever: the total stops at what its integer column holds (the
+            # headroom is taken first, so the sum itself never overflows in the database).
+            seconds_spent=Least(F("seconds_spent"), INT32_MAX - spent) + spent,
             updated_at=timezone.now(),
         )
         if enrollment is not None:
