@@ -19,6 +19,8 @@ urlpatterns = [
     re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
     path("admin/", admin.site.urls),
     path("accounts/profile/", account_views.profile, name="profile"),
+    # Before allauth's own: the same page, answering 429 when sign-ins are throttled.
+    path("accounts/login/", account_views.login),
     path("accounts/", include("allauth.urls")),
     path("people/<int:user_id>/", account_views.public_profile, name="public_profile"),
     path("pay/demo/<str:payment_id>/", commerce_views.demo_pay, name="demo_pay"),

@@ -11,6 +11,14 @@ from agora.core.mail import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": (
+            "Too many failed sign-ins for this account. Wait a few minutes and try again, or "
+            "reset your password if you have forgotten it."
+        ),
+    }
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         request = self.request
         ctx: dict[str, Any] = {"email": email, "request": request}

@@ -1,5 +1,9 @@
-from typing import cast
+import math
+from typing import Any, cast
 
+from allauth.account.views import LoginView as AllauthLoginView
+from allauth.core.internal.ratelimit import parse_rates
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -42,3 +46,27 @@ def profile(request: HttpRequest) -> HttpResponse:
 def public_profile(request: HttpRequest, user_id: int) -> HttpResponse:
     person = queries.get_public_profile(user_id=user_id)
     return render(request, "accounts/public_profile.html", {"person": person})
+
+
+class LoginView(AllauthLoginView):
+    """allauth's sign-in page, answering 429 (with Retry-After) when the failed sign-ins for
+    this account or address passed ACCOUNT_RATE_LIMITS["login_failed"]: allauth itself shows
+    that as a form error on a 200, which tools and proxies take for a normal page. The page
+    is still the sign-in form, with the advice as its error."""
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if any(error.code == "too_many_login_attempts" for error in form.non_field_errors().data):
+            response.status_code = 429
+            response["Retry-After"] = str(_login_failed_window())
+        return response
+
+
+def _login_failed_window() -> int:
+    """The longest window of the failed sign-in limits, in seconds: by then every count that
+    could have stopped the sign-in has lapsed."""
+    rates = parse_rates(settings.ACCOUNT_RATE_LIMITS.get("login_failed"))
+    return math.ceil(max((rate.duration for rate in rates), default=60))
+
+
+login = LoginView.as_view()

@@ -39,28 +39,26 @@ from agora.catalog.schemas import (
 )
 from agora.core.errors import InvalidInput
 from agora.core.http_cache import cached_json
-from agora.core.pagination import PagePagination
+from agora.core.openapi import file_response
+from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PagePagination, PageSize
 from agora.core.pagination import paginate as paginate_items
 from agora.core.schemas import ErrorOut as E
+from agora.core.schemas import Id
 
 router = Router(tags=["catalog"])
-
-MAX_ID = 2**63 - 1
-MAX_PAGE = 10_000_000
 
 
 class CourseQuery(Schema):
     q: str = ""
     category: str = ""
     price: str = ""
-    min_rating: Decimal | None = None
-    instructor: int | None = Field(None, ge=1, le=MAX_ID)
+    min_rating: Decimal | None = Field(None, ge=0, le=5, description="From 0 to 5.")
+    instructor: Id | None = None
     level: str = ""
     language: str = ""
     sort: str = ""
-    # Bounded so that the page's offset always fits the database's integers.
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(20, ge=1)
+    page: PageNumber = 1
+    page_size: PageSize = DEFAULT_PAGE_SIZE
 
     def filters(self) -> queries.CourseFilters:
         return queries.CourseFilters(
@@ -610,6 +608,15 @@ def delete_resource(request: HttpRequest, resource_id: int) -> Status:
     response={200: None, 302: None, 401: E, 403: E, 404: E},
     url_name="catalog_download_resource",
     summary="Download a resource (same access as its lesson)",
+    openapi_extra={
+        "responses": {
+            **file_response("*/*", "An uploaded file, with its own content type.")["responses"],
+            302: {
+                "description": "A link resource: `Location` is its address.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+            },
+        }
+    },
 )
 def download_resource(request: HttpRequest, resource_id: int) -> HttpResponseBase:
     resource = queries.get_resource_for_download(user=viewer(request), resource_id=resource_id)

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.urls import reverse
 from ninja import Field, Schema
@@ -9,6 +9,7 @@ from agora.catalog.models import Course, Lesson, Level, Resource
 from agora.core.errors import InvalidInput
 from agora.core.markdown import render_markdown
 from agora.core.money import MAX_PRICE_MINOR
+from agora.core.schemas import Id
 
 
 class CategoryOut(Schema):
@@ -226,11 +227,11 @@ class ModuleIn(Schema):
 
 
 class ModuleOrderIn(Schema):
-    module_ids: list[int] = Field(max_length=500)
+    module_ids: list[Id] = Field(max_length=500)
 
 
 class LessonOrderIn(Schema):
-    lesson_ids: list[int] = Field(max_length=1000)
+    lesson_ids: list[Id] = Field(max_length=1000)
 
 
 class ModuleSummaryOut(Schema):
@@ -239,11 +240,18 @@ class ModuleSummaryOut(Schema):
     position: int
 
 
+MAX_QUIZ_OPTIONS = 20
+OptionIndex = Annotated[int, Field(ge=0, lt=MAX_QUIZ_OPTIONS)]
+MAX_POSITION = 10_000  # more modules in a course, or lessons in a module, than anyone needs
+
+
 class QuestionIn(Schema):
     prompt: str = Field(max_length=5000)
     kind: str = Field(description="single, multiple or fill_blank.")
-    options: list[str] = Field(default_factory=list, max_length=20)
-    correct: list[int] = Field(default_factory=list, max_length=20)
+    options: list[str] = Field(default_factory=list, max_length=MAX_QUIZ_OPTIONS)
+    correct: list[OptionIndex] = Field(
+        default_factory=list, max_length=MAX_QUIZ_OPTIONS, description="Option indexes, from 0."
+    )
     accepted_answers: list[str] = Field(default_factory=list, max_length=20)
 
 
@@ -304,9 +312,12 @@ class LessonPatchIn(Schema):
 
 
 class MoveLessonIn(Schema):
-    module_id: int
+    module_id: Id
     position: int | None = Field(
-        None, ge=1, description="1-based place in the module; omitted or past the end: last."
+        None,
+        ge=1,
+        le=MAX_POSITION,
+        description="1-based place in the module; omitted or past the end: last.",
     )
 
 
@@ -404,7 +415,7 @@ class LessonOut(Schema):
 
 
 class CoInstructorIn(Schema):
-    user_id: int
+    user_id: Id
     revenue_share_percent: int = Field(ge=0, le=100)
 
 

@@ -31,8 +31,10 @@ from agora.commerce.schemas import (
 from agora.commerce.services import checkout as checkout_service
 from agora.commerce.services import commission, coupons, payments, payouts, refunds
 from agora.core import ratelimit
+from agora.core.openapi import file_response
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
+from agora.core.schemas import Id
 
 router = Router(tags=["commerce"])
 
@@ -76,6 +78,7 @@ def get_order(request: HttpRequest, order_id: int) -> Order:
     auth=jwt_auth,
     response={200: None, 401: E, 404: E, 409: E},
     summary="The order's invoice as a PDF (once paid)",
+    openapi_extra=file_response("application/pdf", "The invoice."),
 )
 def order_invoice(request: HttpRequest, order_id: int) -> HttpResponse:
     order = queries.get_order_for_viewer(user=current_user(request), order_id=order_id)
@@ -196,7 +199,7 @@ def stripe_onboard(request: HttpRequest) -> dict[str, str]:
 )
 @paginate(PagePagination)
 def admin_payouts(
-    request: HttpRequest, status: str | None = None, instructor_id: int | None = None
+    request: HttpRequest, status: str | None = None, instructor_id: Id | None = None
 ) -> QuerySet[Payout]:
     return queries.payouts_for_admin(status=status, instructor_id=instructor_id)
 

@@ -4,9 +4,13 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from agora.commerce.services.coupons import MAX_COUPON_USES
+from agora.core.money import MAX_AMOUNT_MINOR, MAX_PRICE_MINOR
+from agora.core.schemas import Id
+
 
 class CommissionIn(Schema):
-    rate_percent: Decimal = Field(description="From 0 to 100, at most two decimals.")
+    rate_percent: Decimal = Field(ge=0, le=100, description="From 0 to 100, at most two decimals.")
 
 
 class CommissionOut(Schema):
@@ -14,7 +18,7 @@ class CommissionOut(Schema):
 
 
 class CheckoutIn(Schema):
-    course_ids: list[int] = Field(min_length=1, max_length=20)
+    course_ids: list[Id] = Field(min_length=1, max_length=20)
     coupon: str | None = Field(None, max_length=40)
     provider: str | None = Field(None, max_length=20, description="Default: the first enabled.")
     country: str = Field("", max_length=2, description="The buyer's country (ISO 3166), for tax.")
@@ -87,11 +91,13 @@ class EarningsOut(CurrencyEarningsOut):
 class CouponIn(Schema):
     code: str = Field(max_length=40)
     percent_off: int | None = Field(None, ge=1, le=100)
-    amount_off: int | None = Field(None, ge=1, description="Minor units; needs `currency`.")
+    amount_off: int | None = Field(
+        None, ge=1, le=MAX_PRICE_MINOR, description="Minor units; needs `currency`."
+    )
     currency: str = Field("", max_length=3)
-    max_uses: int | None = Field(None, ge=1)
+    max_uses: int | None = Field(None, ge=1, le=MAX_COUPON_USES)
     expires_at: datetime | None = None
-    course_id: int | None = Field(None, description="Only this course (default: all of yours).")
+    course_id: Id | None = Field(None, description="Only this course (default: all of yours).")
 
 
 class CouponOut(Schema):
@@ -109,7 +115,7 @@ class CouponOut(Schema):
 
 class CouponValidateIn(Schema):
     code: str = Field(max_length=40)
-    course_ids: list[int] = Field(min_length=1, max_length=20)
+    course_ids: list[Id] = Field(min_length=1, max_length=20)
 
 
 class CouponValidationOut(Schema):
@@ -147,8 +153,10 @@ class AdminPayoutOut(PayoutOut):
 
 
 class ManualPayoutIn(Schema):
-    instructor_id: int
-    amount: int = Field(gt=0, description="Minor units, at most the available balance.")
+    instructor_id: Id
+    amount: int = Field(
+        gt=0, le=MAX_AMOUNT_MINOR, description="Minor units, at most the available balance."
+    )
     currency: str | None = Field(
         None, min_length=3, max_length=3, description="Default: the instructor's main one."
     )

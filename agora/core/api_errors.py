@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -96,6 +97,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, DomainError):
+            # ninja wraps whatever its body parser raises in a 400; our parser's refusals
+            # (a body that is not an object, unstorable text) carry their own answer.
+            return domain_error(request, exc.__cause__)
         if exc.status_code == 400 and "parse request body" in exc.message:
             return envelope(400, "malformed_json", "The request body is not valid JSON.")
         code = _STATUS_CODES.get(exc.status_code, "error")
@@ -108,6 +113,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoPermissionDenied)
     def forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
         return envelope(403, "permission_denied", "You are not allowed to do this.")
+
+    @api.exception_handler(MultiPartParserError)
+    def malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        # Django raises it when request.FILES or request.POST is first read, which ninja does
+        # for every File and Form parameter: one answer for every upload endpoint.
+        return envelope(
+            400,
+            "malformed_multipart",
+            "The multipart body could not be read: send multipart/form-data with its "
+            "boundary and well-formed parts.",
+        )
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:

@@ -42,8 +42,14 @@ class RequestContextMiddleware:
         request.request_id = request_id  # type: ignore[attr-defined]
         request.client_ip = client_ip(request)  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
+        response: HttpResponse
         try:
-            response = self.get_response(request)
+            if is_api_request(request) and "\x00" in request.path:
+                # `%00` decodes to a NUL that no id, slug or code holds, and that PostgreSQL
+                # refuses in any query: no endpoint's lookup may see it.
+                response = envelope(404, "not_found", "No resource has a NUL in its address.")
+            else:
+                response = self.get_response(request)
         finally:
             request_id_var.reset(token)
         if is_api_request(request):

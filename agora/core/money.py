@@ -22,7 +22,16 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "JPY": 0,
 }
 CURRENCIES = tuple(sorted(CURRENCY_EXPONENTS))
-MAX_PRICE_MINOR = 100_000_000  # a million in two-decimal currencies: a sane ceiling
+# Upper bounds of money in input (API schemas, forms, services), so that no sum the
+# database stores can overflow its column:
+# - A course's price (and a coupon's amount off): half a million in two-decimal currencies.
+#   Orders keep their amounts in 32-bit integer columns (PostgreSQL `integer`, at most
+#   2,147,483,647): an order of the most courses checkout takes (20) at this price, plus a
+#   tax of at most 100 %, must fit: 20 * 50,000,000 * 2 = 2,000,000,000.
+MAX_PRICE_MINOR = 50_000_000
+# - Sums of many sales (payouts, balances) live in 64-bit columns: ten billion in
+#   two-decimal currencies.
+MAX_AMOUNT_MINOR = 10**12
 
 
 def is_supported_currency(code: str) -> bool:

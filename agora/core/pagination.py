@@ -2,7 +2,7 @@
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from ninja import Field, Schema
@@ -11,14 +11,26 @@ from ninja.pagination import PaginationBase
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
+# Larger page sizes are answered with MAX_PAGE_SIZE items (clients ask for "all" with a big
+# number); beyond this the number is nonsense and refused.
+MAX_PAGE_SIZE_ACCEPTED = 1_000
+
+# Bounded so that a page's offset always fits the database's integers.
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="1-based page number.")]
+PageSize = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=MAX_PAGE_SIZE_ACCEPTED,
+        description=f"Items per page: at most {MAX_PAGE_SIZE} (a larger size gets that many).",
+    ),
+]
 
 
 class PagePagination(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number.")
-        page_size: int = Field(
-            DEFAULT_PAGE_SIZE, ge=1, description=f"Items per page (at most {MAX_PAGE_SIZE})."
-        )
+        page: PageNumber = 1
+        page_size: PageSize = DEFAULT_PAGE_SIZE
 
     class Output(Schema):
         items: list[Any]

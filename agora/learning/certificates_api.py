@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from agora.accounts.auth import current_user, jwt_auth
+from agora.core.openapi import file_response
 from agora.core.schemas import ErrorOut as E
 from agora.learning import certificates
 from agora.learning.certificate_downloads import certificate_response
@@ -81,6 +82,7 @@ def verify_certificate(request: HttpRequest, code: str) -> dict[str, object]:
     auth=jwt_auth,
     response={200: None, 401: E, 404: E, 410: E},
     summary="My certificate as a PDF (admins: anyone's). Revoked → 410 certificate_revoked",
+    openapi_extra=file_response("application/pdf", "The certificate."),
 )
 def certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
     certificate = certificates.get_certificate_for_owner(

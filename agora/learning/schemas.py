@@ -3,6 +3,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+from agora.catalog.schemas import MAX_QUIZ_OPTIONS, OptionIndex
+from agora.core.schemas import Id
 from agora.learning.models import Enrollment
 
 
@@ -86,8 +88,8 @@ class QuizOut(Schema):
 
 
 class AnswerIn(Schema):
-    question_id: int
-    selected: list[int] | None = Field(None, max_length=50)
+    question_id: Id
+    selected: list[OptionIndex] | None = Field(None, max_length=MAX_QUIZ_OPTIONS)
     text: str | None = Field(None, max_length=500)
 
 

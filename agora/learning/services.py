@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -19,6 +20,7 @@ from agora.catalog import services as catalog_services
 from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
 from agora.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from agora.core.mail import queue_templated_email
+from agora.core.schemas import INT32_MAX
 from agora.learning import certificates, queries
 from agora.learning.models import (
     Enrollment,
@@ -229,11 +231,14 @@ def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: in
     enrollment = require_progress_rights(user, lesson)
     if lesson.duration_seconds:
         seconds = min(seconds, lesson.duration_seconds)
+    spent = min(spent_seconds, MAX_SPENT_PER_REPORT)
     with transaction.atomic():
         row = _progress_row(user, lesson)
         LessonProgress.objects.filter(pk=row.pk).update(
             position_seconds=seconds,
-            seconds_spent=F("seconds_spent") + min(spent_seconds, MAX_SPENT_PER_REPORT),
+            # Reports add up forever: the total stops at what its integer column holds (the
+            # headroom is taken first, so the sum itself never overflows in the database).
+            seconds_spent=Least(F("seconds_spent"), INT32_MAX - spent) + spent,
             updated_at=timezone.now(),
         )
         if enrollment is not None:

@@ -121,3 +121,35 @@ class TestValidateCoupon:
         ]
 
         assert codes == ["coupon_expired", "coupon_exhausted", "coupon_not_applicable"]
+
+
+@pytest.mark.django_db
+class TestUnknownCoupon:
+    """A code that names no coupon (or a switched-off one) is 404 coupon_not_found; a coupon
+    that exists but does not apply stays 422 with its reason."""
+
+    @pytest.fixture
+    def switched_off(self, teacher):
+        return Coupon.objects.create(
+            code="PAUSED", percent_off=25, created_by=teacher, instructor=teacher, is_active=False
+        )
+
+    @pytest.mark.parametrize("code", ["NO-SUCH-CODE", "paused"])
+    def test_validate_is_404(self, api, course, switched_off, code):
+        response = api.post("/coupons/validate", {"code": code, "course_ids": [course.pk]})
+
+        assert response.status_code == 404
+        assert response.json() == {
+            "error": {"code": "coupon_not_found", "message": "There is no such coupon."}
+        }
+
+    @pytest.mark.parametrize("code", ["NO-SUCH-CODE", "paused"])
+    def test_checkout_is_404_and_orders_nothing(self, user_api, course, switched_off, code):
+        from agora.commerce.models import Order
+
+        response = user_api.post("/checkout", {"course_ids": [course.pk], "coupon": code})
+
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "coupon_not_found"
+        assert not Order.objects.exists()
+        assert Coupon.objects.get().uses == 0

@@ -57,7 +57,7 @@ class TestErrorEnvelope:
 
         assert response.status_code == 422
         assert error(response)["code"] == "validation_error"
-        assert set(error(response)["fields"]) == {"email", "password"}
+        assert error(response)["fields"] == {"body": ["Send a JSON object."]}
 
     def test_field_errors_name_the_client_field(self, api: ApiClient):
         response = api.post("/auth/login", {"email": "a@example.com", "password": 42})
@@ -242,6 +242,37 @@ class TestOpenApi:
         }
         assert "security" not in spec["paths"]["/api/v1/auth/login"]["post"]
 
+    def test_every_operation_documents_the_errors_its_shape_implies(self, spec):
+        for path, operations in spec["paths"].items():
+            for method, operation in operations.items():
+                documented = set(operation["responses"])
+                expected = {"429", "500"}
+                if "requestBody" in operation:
+                    expected |= {"400", "413", "422"}
+                if operation.get("parameters"):
+                    expected.add("422")
+                if "security" in operation:
+                    expected.add("401")
+                assert expected <= documented, (method, path, expected - documented)
+
+    def test_an_upload_documents_its_malformed_multipart_answer(self, spec):
+        responses = spec["paths"]["/api/v1/me/avatar"]["post"]["responses"]
+
+        assert "malformed_multipart" in responses["400"]["description"]
+
+    @pytest.mark.parametrize(
+        ("path", "media_type"),
+        [
+            ("/api/v1/orders/{order_id}/invoice", "application/pdf"),
+            ("/api/v1/certificates/{certificate_id}/pdf", "application/pdf"),
+            ("/api/v1/resources/{resource_id}/download", "*/*"),
+        ],
+    )
+    def test_file_downloads_document_their_media_type(self, spec, path, media_type):
+        ok = spec["paths"][path]["get"]["responses"]["200"]
+
+        assert ok["content"] == {media_type: {"schema": {"type": "string", "format": "binary"}}}
+
     def test_docs_page_is_html(self, api: ApiClient):
         response = api.get("/api/v1/docs")
 
@@ -350,3 +381,167 @@ def test_plain_text_emails_are_not_html_escaped():
     assert "Tom & Jerry <3" in message["text"]
     assert "Tom & Jerry <3" in message["subject"]
     assert "Tom &amp; Jerry &lt;3" in message["html"]
+
+
+class TestRequestBodies:
+    """Bodies the API cannot use are the client's fault, on every endpoint at once."""
+
+    @pytest.fixture
+    def studio(self, db):
+        from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, api_for
+
+        course = CourseFactory()
+        lesson = LessonFactory(module=ModuleFactory(course=course), type="video")
+        return {"api": api_for(course.owner), "course": course, "lesson": lesson}
+
+    UPLOADS = [
+        "/me/avatar",
+        "/courses/{course}/thumbnail",
+        "/lessons/{lesson}/video",
+        "/lessons/{lesson}/subtitles",
+        "/lessons/{lesson}/resources",
+    ]
+
+    @pytest.mark.parametrize("path", UPLOADS)
+    @pytest.mark.parametrize(
+        "content_type",
+        ["multipart/form-data", "multipart/form-data; boundary=", "multipart/form-data; boundary"],
+    )
+    def test_multipart_without_a_boundary_is_400(self, studio, path, content_type):
+        url = path.format(course=studio["course"].pk, lesson=studio["lesson"].pk)
+
+        response = studio["api"].post(url, raw=b"garbage", headers={"Content-Type": content_type})
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "error": {
+                "code": "malformed_multipart",
+                "message": (
+                    "The multipart body could not be read: send multipart/form-data with its "
+                    "boundary and well-formed parts."
+                ),
+            }
+        }
+
+    @pytest.mark.parametrize("path", UPLOADS)
+    def test_a_garbled_multipart_body_is_a_client_error(self, studio, path):
+        url = path.format(course=studio["course"].pk, lesson=studio["lesson"].pk)
+        body = b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nab'
+
+        response = studio["api"].post(
+            url, raw=body, headers={"Content-Type": "multipart/form-data; boundary=xyz"}
+        )
+
+        assert response.status_code in (400, 422)
+        assert response.json()["error"]["code"] in ("malformed_multipart", "validation_error")
+
+    @pytest.mark.parametrize("body", ["[]", '["name"]', '"Ada"', "42", "true", "null"])
+    def test_json_that_is_not_an_object_is_422_even_when_every_field_is_optional(
+        self, user_api: ApiClient, user, body
+    ):
+        response = user_api.patch("/me", raw=body)
+
+        assert response.status_code == 422
+        assert response.json() == {
+            "error": {
+                "code": "validation_error",
+                "message": "Some fields are not valid.",
+                "fields": {"body": ["Send a JSON object."]},
+            }
+        }
+
+
+class TestEmptyQueryValues:
+    """`?category=&page=` is what a form sends for "no filter": each empty value is absent."""
+
+    @pytest.mark.django_db
+    def test_course_list_ignores_empty_values(self, api: ApiClient):
+        from tests.catalog.factories import CourseFactory
+
+        course = CourseFactory()
+
+        response = api.get(
+            "/courses?q=&category=&price=&min_rating=&instructor=&level=&language=&sort="
+            "&page=&page_size="
+        )
+
+        assert response.status_code == 200
+        body = response.json()
+        assert [item["id"] for item in body["items"]] == [course.pk]
+        assert (body["page"], body["page_size"]) == (1, 20)
+
+    def test_admin_lists_ignore_empty_values(self, admin_api: ApiClient):
+        response = admin_api.get("/admin/users?q=&role=&suspended=&page=&page_size=")
+
+        assert response.status_code == 200
+        assert (response.json()["count"], response.json()["page"]) == (1, 1)
+
+    @pytest.mark.django_db
+    def test_a_value_that_is_there_is_still_checked(self, api: ApiClient):
+        response = api.get("/courses?page=&page_size=abc")
+
+        assert response.status_code == 422
+        assert set(error(response)["fields"]) == {"page_size"}
+
+
+@pytest.mark.django_db
+class TestUnstorableText:
+    """No database column can hold a NUL (PostgreSQL refuses it even in a WHERE clause) or an
+    unpaired surrogate (not UTF-8): such text is refused as input, naming the field."""
+
+    MESSAGE = ["Text may not contain the NUL character or unpaired surrogates."]
+
+    def test_nul_in_a_json_field(self, api: ApiClient):
+        response = api.post("/coupons/validate", {"code": "A\x00B", "course_ids": [1]})
+
+        assert response.status_code == 422
+        assert error(response)["fields"] == {"code": self.MESSAGE}
+
+    def test_nul_deep_in_a_json_body_names_its_place(self, admin_api: ApiClient):
+        from tests.catalog.factories import CourseFactory
+
+        course = CourseFactory()
+
+        response = admin_api.patch(f"/courses/{course.pk}", {"requirements": ["ok", "b\x00d"]})
+
+        assert response.status_code == 422
+        assert error(response)["fields"] == {"requirements.1": self.MESSAGE}
+        course.refresh_from_db()
+        assert course.requirements != ["ok", "b\x00d"]
+
+    def test_an_unpaired_surrogate(self, user_api: ApiClient, user):
+        response = user_api.patch("/me", raw='{"name": "Ada \\ud800"}')
+
+        assert response.status_code == 422
+        assert error(response)["fields"] == {"name": self.MESSAGE}
+        user.refresh_from_db()
+        assert user.name != "Ada \ud800"
+
+    def test_nul_in_a_query_value_matches_nothing(self, admin_api: ApiClient):
+        # A query is only compared, never stored: it is not refused, it finds nobody.
+        response = admin_api.get("/admin/users?q=Ada%00")
+
+        assert response.status_code == 200
+        assert response.json()["items"] == []
+
+    def test_nul_in_a_form_field(self, db):
+        from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, api_for
+
+        course = CourseFactory()
+        lesson = LessonFactory(module=ModuleFactory(course=course))
+
+        response = api_for(course.owner).client.post(
+            f"/api/v1/lessons/{lesson.pk}/resources",
+            {"title": "Sl\x00ides", "url": "https://example.com/s"},
+            headers={"Authorization": f"Bearer {api_for(course.owner).token}"},
+        )
+
+        assert response.status_code == 422
+        assert error(response)["fields"] == {"title": self.MESSAGE}
+        assert not lesson.resources.exists()
+
+    def test_nul_in_a_path_is_404(self, api: ApiClient):
+        response = api.get("/certificates/verify/AGR%00X")
+
+        assert response.status_code == 404
+        assert error(response)["code"] == "not_found"

@@ -313,6 +313,24 @@ class TestPosition:
         row = LessonProgress.objects.get(user=learner, lesson=lesson)
         assert (row.position_seconds, row.seconds_spent) == (300, 120)
 
+    def test_time_spent_stops_at_what_its_column_holds(self, learner_api, learner, free_course):
+        from agora.core.schemas import INT32_MAX
+
+        enroll(learner, free_course)
+        lesson = lessons_of(free_course)[0]
+        learner_api.put(f"/lessons/{lesson.pk}/position", {"seconds": 1})
+        LessonProgress.objects.filter(user=learner, lesson=lesson).update(
+            seconds_spent=INT32_MAX - 10
+        )
+
+        response = learner_api.put(
+            f"/lessons/{lesson.pk}/position", {"seconds": 2, "spent_seconds": 100}
+        )
+
+        assert response.status_code == 204
+        row = LessonProgress.objects.get(user=learner, lesson=lesson)
+        assert (row.position_seconds, row.seconds_spent) == (2, INT32_MAX)
+
     @pytest.mark.parametrize(
         "body",
         [

@@ -385,3 +385,30 @@ def test_quiz_lesson_settings_round_trip(instructor_api, course):
 
     patched = instructor_api.patch(f"/lessons/{body['id']}", {"max_attempts": None})
     assert patched.json()["max_attempts"] is None
+
+
+@pytest.mark.django_db
+class TestAnswerBounds:
+    """Option indexes run from 0 to 19 and question ids fit the database: anything else is a
+    422 naming the answer, and no attempt is used up."""
+
+    @pytest.mark.parametrize(
+        ("answer", "field"),
+        [
+            ({"selected": [10**20]}, "answers.0.selected.0"),
+            ({"selected": [-1]}, "answers.0.selected.0"),
+            ({"question_id": 2**63, "selected": [1]}, "answers.0.question_id"),
+        ],
+    )
+    def test_out_of_range_is_422(self, learner_api, learner, quiz, course, answer, field):
+        enroll(learner, course)
+        single = questions(quiz)[0]
+
+        response = learner_api.post(
+            f"/lessons/{quiz.pk}/quiz/attempts",
+            {"answers": [{"question_id": single.pk, **answer}]},
+        )
+
+        assert response.status_code == 422
+        assert set(response.json()["error"]["fields"]) == {field}
+        assert not QuizAttempt.objects.exists()

@@ -84,7 +84,7 @@ def _check_not_owned(buyer: User, courses: list[Course]) -> None:
 def find_coupon(code: str) -> Coupon:
     coupon = Coupon.objects.filter(code=code.strip().upper()).first()
     if coupon is None or not coupon.is_active:
-        raise CouponError("There is no such coupon.", code="coupon_not_found")
+        raise NotFound("There is no such coupon.", code="coupon_not_found")
     if coupon.expires_at is not None and coupon.expires_at <= timezone.now():
         raise CouponError("This coupon has expired.", code="coupon_expired")
     if coupon.max_uses is not None and coupon.uses >= coupon.max_uses:

@@ -16,6 +16,9 @@ from agora.commerce.services.checkout import (
     find_coupon,
 )
 from agora.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from agora.core.money import MAX_PRICE_MINOR
+
+MAX_COUPON_USES = 1_000_000
 
 
 def create_coupon(
@@ -37,12 +40,14 @@ def create_coupon(
         errors["percent_off"] = ["Give either percent_off (1-100) or amount_off."]
     if percent_off is not None and not 1 <= percent_off <= 100:
         errors["percent_off"] = ["percent_off is from 1 to 100."]
-    if amount_off is not None and (amount_off < 1 or not currency):
-        errors["amount_off"] = ["amount_off is at least 1 minor unit, with its currency."]
+    if amount_off is not None and (not 1 <= amount_off <= MAX_PRICE_MINOR or not currency):
+        errors["amount_off"] = [
+            f"amount_off is from 1 to {MAX_PRICE_MINOR} minor units, with its currency."
+        ]
     if expires_at is not None and expires_at <= timezone.now():
         errors["expires_at"] = ["The expiry must be in the future."]
-    if max_uses is not None and max_uses < 1:
-        errors["max_uses"] = ["max_uses is at least 1."]
+    if max_uses is not None and not 1 <= max_uses <= MAX_COUPON_USES:
+        errors["max_uses"] = [f"max_uses is from 1 to {MAX_COUPON_USES}."]
     if errors:
         raise InvalidInput(fields=errors)
     course = None
