@@ -316,7 +316,7 @@ def reader_loop(port: int, course_ids: list[int], stats: Stats, stop: threading.
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--buyers", type=int, default=12)
-    parser.add_argument("--courses", type=int, default=150)
+    parser.add_argument("--courses", type=int, default=400)
     parser.add_argument("--readers", type=int, default=2)
     args = parser.parse_args()
     if os.geteuid() != 0 or not (PG_BIN / "initdb").exists():
