@@ -122,7 +122,7 @@ def main() -> None:
         slug=f"bench-course-{time.time_ns()}",
         price=4900,
         currency="USD",
-        category=Category.objects.first(),
+        category=Category.objects.first() or Category.objects.create(name="Bench", slug="bench"),
         status="published",
         description="For the jobs benchmark.",
     )
