@@ -77,4 +77,7 @@ def _is_allauth_view(request: HttpRequest) -> bool:
         match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
         return False
-    return match.func.__module__.startswith("allauth.")
+    # allauth's own views, and ours built on them (the sign-in page answering 429).
+    view_class = getattr(match.func, "view_class", None)
+    modules = [cls.__module__ for cls in view_class.__mro__] if view_class else []
+    return any(module.startswith("allauth.") for module in [match.func.__module__, *modules])

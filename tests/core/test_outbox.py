@@ -130,7 +130,7 @@ class TestBrokerDown:
         assert [m.subject for m in mail.outbox] == ["Hi"]
 
     def test_after_a_refusal_commits_leave_their_jobs_to_the_relay(
-        self, monkeypatch, django_capture_on_commit_callbacks
+        self, dead_broker, monkeypatch, django_capture_on_commit_callbacks
     ):
         monkeypatch.setattr(jobs.time, "monotonic", lambda: 100.0)
         monkeypatch.setattr(jobs, "_broker_down_until", 104.0)
