@@ -1,7 +1,6 @@
 """Email delivery: the outbox backend and the queued, templated send used by every app."""
 
 import logging
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 class OutboxBackend(BaseEmailBackend):
-    """Stores each message in the outbox table and echoes it to the console."""
+    """Stores each message in the outbox table and logs one line about it."""
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         from agora.core.models import OutboxEmail
@@ -32,11 +31,10 @@ class OutboxBackend(BaseEmailBackend):
                 text_body=str(message.body),
                 html_body=html,
             )
-            if not self.fail_silently:
-                sys.stdout.write(
-                    f"\n--- email to {', '.join(message.to)}: {message.subject}\n"
-                    f"{message.body}\n---\n"
-                )
+            # One line each: the outbox (Django admin) is where emails are read.
+            logger.info(
+                "email to %s kept in the outbox: %s", ", ".join(message.to), message.subject
+            )
         return len(email_messages)
 
 

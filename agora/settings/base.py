@@ -294,7 +294,7 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     # Embedded default: keep every message in the outbox table (admins read it at
-    # /admin/core/outboxemail/) and echo it to the console.
+    # /admin/core/outboxemail/) and log one line about it.
     EMAIL_BACKEND = "agora.core.mail.OutboxBackend"
 EMAIL_TIMEOUT = 10
 
