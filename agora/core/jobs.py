@@ -70,19 +70,18 @@ def enqueue(task: Task, /, *, delay: timedelta | None = None, **kwargs: Any) -> 
         available_at=timezone.now() + (delay or timedelta()),
     )
     if delay is None:
-        job_id = job.pk
-        transaction.on_commit(lambda: _send_after_commit(job_id))
+        transaction.on_commit(lambda: _send_after_commit(job))
     return job
 
 
-def _send_after_commit(job_id: int) -> None:
+def _send_after_commit(job: Job) -> None:
+    """The row was written unsent in the committed transaction: `send` claims it with a
+    conditional update, so no second read is needed."""
     from agora.celery import app
 
     if time.monotonic() < _broker_down_until and not app.conf.task_always_eager:
         return  # the relay sends it once the broker is back
-    job = Job.objects.filter(pk=job_id, sent_at__isnull=True).first()
-    if job is not None:
-        send(job)
+    send(job)
 
 
 def send(job: Job) -> bool:

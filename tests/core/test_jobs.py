@@ -21,6 +21,7 @@ from agora.celery import app as celery_app
 from agora.core.mail import queue_email
 from agora.core.models import Job, OutboxEmail
 from tests.conftest import PASSWORD, ApiClient
+from tests.core.brokers import free_port, redis_broker
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -208,24 +209,12 @@ def test_a_job_whose_worker_is_killed_mid_job_runs_again_promptly_and_once(
 
 
 @pytest.fixture
-def redis_broker_port(tmp_path: Path) -> Iterator[int]:
-    """A free port for a private Redis broker that the test starts (and stops) itself."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    saved = (celery_app.conf.broker_url, celery_app.conf.broker_transport_options)
-    celery_app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
-    celery_app.conf.broker_transport_options = {
-        "socket_connect_timeout": 1,
-        "max_retries": 1,
-        "interval_start": 0,
-    }
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    yield port
-    celery_app.conf.broker_url, celery_app.conf.broker_transport_options = saved
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+def redis_broker_port() -> Iterator[int]:
+    """A free port for a private Redis broker that the test starts (and stops) itself; the
+    app publishes there meanwhile (the worker decides when jobs run, not the test)."""
+    port = free_port()
+    with redis_broker(port, eager=False):
+        yield port
 
 
 def _start_redis(port: int, tmp_path: Path) -> subprocess.Popen:

@@ -18,6 +18,7 @@ from agora.core import jobs
 from agora.core.mail import queue_email
 from agora.core.models import Job, WorkerHeartbeat
 from agora.core.tasks import deliver_email
+from tests.core.brokers import free_port, redis_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -89,25 +90,8 @@ class TestEnqueue:
 def dead_broker():
     """The app publishes to a Redis port where nothing listens (a broker that is down), with
     the production publishing options: give up fast, leave the job to the relay."""
-    import socket
-
-    from agora.celery import app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    saved = (app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options)
-
-    def point_at(url, eager, options):
-        app.conf.broker_url, app.conf.task_always_eager = url, eager
-        app.conf.broker_transport_options = options
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    down = {"socket_connect_timeout": 1, "max_retries": 2, "interval_start": 0}
-    point_at(f"redis://127.0.0.1:{port}/0", False, {**down, "interval_step": 0.2})
-    yield lambda: point_at(*saved)
-    point_at(*saved)
+    with redis_broker(free_port(), eager=False) as restore:
+        yield restore
 
 
 class TestBrokerDown:

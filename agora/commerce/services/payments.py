@@ -259,13 +259,12 @@ def _owe_back(order: Order, was: OrderStatus, why: str) -> str:
     order.failure_reason = reason[:500]
     order.save(update_fields=["status", "failure_reason"])
     if order.total:
-        ledger.post(
+        _move_total(
+            order,
             kind=LedgerTransactionKind.UNFULFILLED_PAYMENT,
-            idempotency_key=f"unfulfilled:order:{order.pk}",
-            postings=[
-                Posting(LedgerAccount.PROVIDER_CLEARING, order.total, order.currency),
-                Posting(LedgerAccount.REFUNDS_PAYABLE, -order.total, order.currency),
-            ],
+            key="unfulfilled",
+            into=LedgerAccount.PROVIDER_CLEARING,
+            out_of=LedgerAccount.REFUNDS_PAYABLE,
             description=f"Order {order.number}: {reason}",
         )
     from agora.commerce.tasks import return_payment as return_payment_task
@@ -302,17 +301,38 @@ def _record_return(order: Order, refund_id: str) -> str:
     order.save(update_fields=["status", "refunded_at", "refund_reason", "provider_refund_id"])
     if order.total:
         how = refund_id or "by the provider"
-        ledger.post(
+        _move_total(
+            order,
             kind=LedgerTransactionKind.PAYMENT_RETURN,
-            idempotency_key=f"return:order:{order.pk}",
-            postings=[
-                Posting(LedgerAccount.REFUNDS_PAYABLE, order.total, order.currency),
-                Posting(LedgerAccount.PROVIDER_CLEARING, -order.total, order.currency),
-            ],
+            key="return",
+            into=LedgerAccount.REFUNDS_PAYABLE,
+            out_of=LedgerAccount.PROVIDER_CLEARING,
             description=f"Order {order.number}: payment returned ({how})",
         )
     logger.info("order %s: late payment returned (%s)", order.pk, refund_id)
     return "refund recorded: payment returned"
+
+
+def _move_total(
+    order: Order,
+    *,
+    kind: LedgerTransactionKind,
+    key: str,
+    into: LedgerAccount,
+    out_of: LedgerAccount,
+    description: str,
+) -> None:
+    """One ledger transaction moving the order's whole total between two platform accounts,
+    once per order (`<key>:order:<id>`)."""
+    ledger.post(
+        kind=kind,
+        idempotency_key=f"{key}:order:{order.pk}",
+        postings=[
+            Posting(into, order.total, order.currency),
+            Posting(out_of, -order.total, order.currency),
+        ],
+        description=description,
+    )
 
 
 def _payment_failed(order: Order) -> str:
