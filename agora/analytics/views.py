@@ -3,30 +3,15 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from agora.analytics import queries
+from agora.core.permissions import staff_required
 
 View = Callable[..., HttpResponse]
-
-
-def staff_required(view: View) -> View:
-    """Admins only: others signed in get 403, visitors the sign-in page."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_staff:
-            raise PermissionDenied("Only admins can see the dashboard.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def bar_width(value: int, largest: int) -> int:

@@ -4,12 +4,14 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -774,10 +776,25 @@ def record_view(*, course: Course, visitor: str, today: date | None = None) -> b
     return True
 
 
-def record_enrollment(*, course: Course, today: date | None = None) -> None:
-    """Called by whoever enrolls a learner, in the same transaction."""
-    Course.objects.filter(pk=course.pk).update(enrollments_count=F("enrollments_count") + 1)
-    _bump_daily(course.pk, today or timezone.localdate(), enrollments=1)
+def adjust_enrollments(*, course: Course, by: int, today: date | None = None) -> None:
+    """The course gained (`by` > 0) or lost (`by` < 0) active learners. Called by whoever
+    grants or ends access, in the same transaction. A gain also counts in the day's figures;
+    the count never goes below zero."""
+    if by > 0:
+        Course.objects.filter(pk=course.pk).update(enrollments_count=F("enrollments_count") + by)
+        _bump_daily(course.pk, today or timezone.localdate(), enrollments=by)
+    elif by < 0:
+        Course.objects.filter(pk=course.pk).update(
+            enrollments_count=Greatest(F("enrollments_count") + by, 0)
+        )
+    course_changed(course)
+
+
+def set_rating_figures(*, course: Course, average: Decimal, count: int) -> None:
+    """Stores the course's rating figures, recomputed by the reviews' owner. The caller holds
+    the course's row lock (`catalog.locks.lock_course`) in the same transaction."""
+    Course.objects.filter(pk=course.pk).update(average_rating=average, ratings_count=count)
+    course.average_rating, course.ratings_count = average, count
     course_changed(course)
 
 

@@ -5,7 +5,6 @@ agora.core.middleware)."""
 
 import math
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -48,6 +47,7 @@ from agora.catalog.models import Course, CourseStatus, Lesson, LessonType
 from agora.core.errors import DomainError, InvalidInput
 from agora.core.htmx import is_htmx
 from agora.core.pagination import paginate
+from agora.core.permissions import staff_required
 
 View = Callable[..., HttpResponse]
 
@@ -741,19 +741,6 @@ def course_delete(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 # --- admin review queue ----------------------------------------------------------------------
-def staff_required(view: View) -> View:
-    """Admins only: others signed in get 403, visitors the sign-in page."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_staff:
-            raise PermissionDenied("Only admins can review courses.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 REVIEW_TABS = ("in_review", "published")
 
 

@@ -7,14 +7,12 @@ tax and refund rules live in the services (a domain error becomes a message or a
 
 import uuid
 from collections.abc import Callable
-from functools import wraps
 from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,6 +47,7 @@ from agora.core.errors import DomainError, InvalidInput, NotFound
 from agora.core.htmx import is_htmx
 from agora.core.money import format_money
 from agora.core.pagination import page_from_request
+from agora.core.permissions import staff_required
 
 PAGE_SIZE = 25
 View = Callable[..., HttpResponse]
@@ -424,19 +423,6 @@ def payout_manual(request: HttpRequest) -> HttpResponse:
 
 
 # --- admin console: transactions and payouts -------------------------------------------------
-def staff_required(view: View) -> View:
-    """Admins only: others signed in get 403, visitors the sign-in page."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_staff:
-            raise PermissionDenied("Only admins can see this page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 @staff_required
 def admin_transactions(request: HttpRequest) -> HttpResponse:
     form = TransactionFilterForm(request.GET or None)

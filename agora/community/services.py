@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.catalog import access
+from agora.catalog import locks as catalog_locks
 from agora.catalog import services as catalog_services
 from agora.catalog.models import Course
 from agora.community.models import (
@@ -61,9 +62,9 @@ def _clean_text(value: Any, *, field: str, max_length: int, required: bool) -> s
 
 
 # --- the course's figures --------------------------------------------------------------------
-def _locked_course(course: Course) -> Course:
-    """The course row, locked until the transaction ends. Callers are inside atomic()."""
-    return Course.objects.select_for_update().only("pk").get(pk=course.pk)
+def _locked_course(course: Course) -> None:
+    """Locks the course's row until the transaction ends. Callers are inside atomic()."""
+    catalog_locks.lock_course(course)
 
 
 def _refresh_course_rating(course: Course) -> None:
@@ -82,9 +83,7 @@ def _refresh_course_rating(course: Course) -> None:
         if count
         else Decimal("0.00")
     )
-    Course.objects.filter(pk=course.pk).update(average_rating=average, ratings_count=count)
-    course.average_rating, course.ratings_count = average, count
-    catalog_services.course_changed(course)
+    catalog_services.set_rating_figures(course=course, average=average, count=count)
 
 
 # --- reviews ---------------------------------------------------------------------------------

@@ -15,23 +15,24 @@ from agora.core.errors import (
     DATABASE_UNAVAILABLE_ERRORS,
     DatabaseUnavailable,
     DomainError,
+    ErrorCode,
     error_body,
 )
 
 logger = logging.getLogger("agora.api")
 
 _STATUS_CODES = {
-    400: "bad_request",
-    401: "not_authenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "validation_error",
-    429: "rate_limited",
-    503: "service_unavailable",
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.NOT_AUTHENTICATED,
+    403: ErrorCode.PERMISSION_DENIED,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION_ERROR,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
 }
 
 
@@ -93,7 +94,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthorizationError)
     def authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
-        return envelope(403, "permission_denied", "You are not allowed to do this.")
+        return envelope(403, ErrorCode.PERMISSION_DENIED, "You are not allowed to do this.")
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -102,17 +103,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
             # (a body that is not an object, unstorable text) carry their own answer.
             return domain_error(request, exc.__cause__)
         if exc.status_code == 400 and "parse request body" in exc.message:
-            return envelope(400, "malformed_json", "The request body is not valid JSON.")
+            return envelope(400, ErrorCode.MALFORMED_JSON, "The request body is not valid JSON.")
         code = _STATUS_CODES.get(exc.status_code, "error")
         return envelope(exc.status_code, code, exc.message)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return envelope(404, "not_found", "Not found.")
+        return envelope(404, ErrorCode.NOT_FOUND, "Not found.")
 
     @api.exception_handler(DjangoPermissionDenied)
     def forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
-        return envelope(403, "permission_denied", "You are not allowed to do this.")
+        return envelope(403, ErrorCode.PERMISSION_DENIED, "You are not allowed to do this.")
 
     @api.exception_handler(MultiPartParserError)
     def malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
@@ -127,13 +128,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-        return envelope(413, "payload_too_large", "The request body is too large.")
+        return envelope(413, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large.")
 
     @api.exception_handler(SuspiciousOperation)
     def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
         # Django answers these 400 outside the API; inside it they are the client's fault too.
         logger.warning("suspicious request to %s: %s", request.path, exc)
-        return envelope(400, "bad_request", "The request could not be processed.")
+        return envelope(400, ErrorCode.BAD_REQUEST, "The request could not be processed.")
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -149,4 +150,4 @@ def install_error_handlers(api: NinjaAPI) -> None:
 @csrf_exempt  # the API has no cookie auth: an unknown path is a 404 whatever the method
 def api_not_found(request: HttpRequest, unmatched: str = "") -> HttpResponse:
     """Any `/api/` path that no endpoint answers."""
-    return envelope(404, "not_found", f"There is no API endpoint at {request.path}.")
+    return envelope(404, ErrorCode.NOT_FOUND, f"There is no API endpoint at {request.path}.")

@@ -4,15 +4,36 @@ Every error has a machine `code`, a sentence for people, an HTTP status and opti
 per-field messages, which is exactly the API's error envelope.
 """
 
+from enum import StrEnum
 from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from psycopg_pool import PoolTimeout
 
 
+class ErrorCode(StrEnum):
+    """The codes every app may answer with. A domain's own codes are a StrEnum in its
+    `errors.py` (e.g. `catalog.errors.CatalogError`); together they are the API's error codes."""
+
+    ERROR = "error"
+    BAD_REQUEST = "bad_request"
+    MALFORMED_JSON = "malformed_json"
+    VALIDATION_ERROR = "validation_error"
+    NOT_AUTHENTICATED = "not_authenticated"
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    CONFLICT = "conflict"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    DATABASE_UNAVAILABLE = "database_unavailable"
+
+
 class DomainError(Exception):
     status_code = 400
-    code = "bad_request"
+    code: str = ErrorCode.BAD_REQUEST
     message = "The request could not be processed."
 
     def __init__(
@@ -44,37 +65,37 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 class InvalidInput(DomainError):
     status_code = 422
-    code = "validation_error"
+    code: str = ErrorCode.VALIDATION_ERROR
     message = "Some fields are not valid."
 
 
 class NotAuthenticated(DomainError):
     status_code = 401
-    code = "not_authenticated"
+    code: str = ErrorCode.NOT_AUTHENTICATED
     message = "Sign in to do this."
 
 
 class PermissionDenied(DomainError):
     status_code = 403
-    code = "permission_denied"
+    code: str = ErrorCode.PERMISSION_DENIED
     message = "You are not allowed to do this."
 
 
 class NotFound(DomainError):
     status_code = 404
-    code = "not_found"
+    code: str = ErrorCode.NOT_FOUND
     message = "Not found."
 
 
 class Conflict(DomainError):
     status_code = 409
-    code = "conflict"
+    code: str = ErrorCode.CONFLICT
     message = "This conflicts with the current state."
 
 
 class RateLimited(DomainError):
     status_code = 429
-    code = "rate_limited"
+    code: str = ErrorCode.RATE_LIMITED
     message = "Too many requests. Try again later."
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
@@ -86,7 +107,7 @@ class ServiceUnavailable(DomainError):
     """Something Agora depends on cannot be reached for now; the client should retry."""
 
     status_code = 503
-    code = "service_unavailable"
+    code: str = ErrorCode.SERVICE_UNAVAILABLE
     message = "This is briefly unavailable. Try again in a few seconds."
 
     def __init__(
@@ -97,7 +118,7 @@ class ServiceUnavailable(DomainError):
 
 
 class DatabaseUnavailable(ServiceUnavailable):
-    code = "database_unavailable"
+    code: str = ErrorCode.DATABASE_UNAVAILABLE
     message = "The database cannot be reached right now. Try again in a few seconds."
 
 

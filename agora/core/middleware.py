@@ -15,6 +15,7 @@ from agora.core.errors import (
     DATABASE_UNAVAILABLE_ERRORS,
     DatabaseUnavailable,
     DomainError,
+    ErrorCode,
     RateLimited,
     ServiceUnavailable,
 )
@@ -47,7 +48,9 @@ class RequestContextMiddleware:
             if is_api_request(request) and "\x00" in request.path:
                 # `%00` decodes to a NUL that no id, slug or code holds, and that PostgreSQL
                 # refuses in any query: no endpoint's lookup may see it.
-                response = envelope(404, "not_found", "No resource has a NUL in its address.")
+                response = envelope(
+                    404, ErrorCode.NOT_FOUND, "No resource has a NUL in its address."
+                )
             else:
                 response = self.get_response(request)
         finally:
@@ -81,7 +84,7 @@ def _as_api_error(response: HttpResponse) -> HttpResponse:
         phrase = HTTPStatus(response.status_code).phrase
     except ValueError:
         phrase = "Error"
-    return envelope(response.status_code, "error", f"{phrase}.")
+    return envelope(response.status_code, ErrorCode.ERROR, f"{phrase}.")
 
 
 class ApiRateLimitMiddleware:

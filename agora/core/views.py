@@ -4,13 +4,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from agora.core.api_errors import envelope
-from agora.core.errors import DATABASE_UNAVAILABLE_ERRORS
+from agora.core.errors import DATABASE_UNAVAILABLE_ERRORS, ErrorCode
 from agora.core.middleware import database_unavailable_answer, is_api_request
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if is_api_request(request):
-        return envelope(404, "not_found", f"There is no API endpoint at {request.path}.")
+        return envelope(404, ErrorCode.NOT_FOUND, f"There is no API endpoint at {request.path}.")
     return render(request, "404.html", status=404)
 
 

@@ -63,7 +63,7 @@ def _grant(*, learner: User, course: Course, source: str) -> tuple[Enrollment, b
             enrollment.refresh_from_db()
             # Bought again after a refund: a course completed before is still completed.
             certificates.reinstate_certificate(enrollment)
-            Course.objects.filter(pk=course.pk).update(enrollments_count=F("enrollments_count") + 1)
+            catalog_services.adjust_enrollments(course=course, by=1)
             return enrollment, True
         try:
             with transaction.atomic():
@@ -72,7 +72,7 @@ def _grant(*, learner: User, course: Course, source: str) -> tuple[Enrollment, b
                 )
         except IntegrityError:  # a concurrent call enrolled first
             return Enrollment.objects.get(learner=learner, course=course), False
-        catalog_services.record_enrollment(course=course)
+        catalog_services.adjust_enrollments(course=course, by=1)
     return enrollment, True
 
 
@@ -90,10 +90,7 @@ def revoke_enrollment(*, learner: User, course: Course) -> bool:
         enrollment.revoked_at = timezone.now()
         enrollment.save(update_fields=["revoked_at"])
         certificates.revoke_certificate(enrollment)
-        Course.objects.filter(pk=course.pk, enrollments_count__gt=0).update(
-            enrollments_count=F("enrollments_count") - 1
-        )
-        catalog_services.course_changed(course)
+        catalog_services.adjust_enrollments(course=course, by=-1)
     return True
 
 

@@ -4,10 +4,10 @@ import pytest
 from django.utils import timezone
 
 from agora.catalog import access
-from agora.catalog.models import CourseStatus
+from agora.catalog.models import CourseDailyStat, CourseStatus
 from agora.learning.models import Enrollment, EnrollmentSource
 from agora.learning.queries import course_has_learners, has_active_enrollment
-from agora.learning.services import grant_enrollment
+from agora.learning.services import grant_enrollment, revoke_enrollment
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import (
     CoInstructorFactory,
@@ -54,6 +54,21 @@ class TestGrantEnrollment:
         assert again.revoked_at is None
         assert again.source == EnrollmentSource.GRANT
         assert has_active_enrollment(learner, course)
+
+    def test_coming_back_counts_again_everywhere(
+        self, learner, course, api, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            grant_enrollment(learner=learner, course=course, source="purchase")
+            revoke_enrollment(learner=learner, course=course)
+        assert api.get(f"/courses/{course.pk}").json()["enrollments_count"] == 0  # now cached
+
+        with django_capture_on_commit_callbacks(execute=True):
+            grant_enrollment(learner=learner, course=course, source="grant")
+
+        assert api.get(f"/courses/{course.pk}").json()["enrollments_count"] == 1
+        today = CourseDailyStat.objects.get(course=course, day=timezone.localdate())
+        assert today.enrollments == 2
 
     def test_unknown_source_is_refused(self, learner, course):
         with pytest.raises(ValueError, match="unknown enrollment source"):
