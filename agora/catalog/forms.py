@@ -11,7 +11,8 @@ from django.forms import formset_factory
 
 from agora.catalog import queries
 from agora.catalog.models import Course, Lesson, LessonType, Level, QuestionKind, QuizQuestion
-from agora.core.money import CURRENCIES, CURRENCY_EXPONENTS, MAX_PRICE_MINOR
+from agora.core import money
+from agora.core.money import CURRENCIES, MAX_PRICE_MINOR
 
 PAGE_SIZE = 20
 MAX_PAGE = 1000
@@ -154,22 +155,6 @@ def _checked_list(items: list[str], *, limit: int, label: str) -> list[str]:
     return items
 
 
-def price_to_minor(price: Decimal, currency: str) -> int:
-    """A price typed in major units (19.99) as integer minor units (1999)."""
-    exponent = CURRENCY_EXPONENTS[currency]
-    minor = price * (10**exponent)
-    if minor != minor.to_integral_value():
-        if exponent == 0:
-            raise forms.ValidationError(f"{currency} prices are whole numbers.")
-        raise forms.ValidationError(f"Use at most {exponent} decimal places.")
-    return int(minor)
-
-
-def minor_to_price(amount: int, currency: str) -> Decimal:
-    exponent = CURRENCY_EXPONENTS.get(currency, 2)
-    return (Decimal(amount) / (10**exponent)).quantize(Decimal(1) / (10**exponent))
-
-
 class CourseCreateForm(forms.Form):
     title = forms.CharField(
         max_length=200,
@@ -264,7 +249,7 @@ class CourseDetailsForm(forms.Form):
                 "category": course.category.slug,
                 "level": course.level,
                 "language": course.language,
-                "price": minor_to_price(course.price, course.currency),
+                "price": money.to_major(course.price, course.currency),
                 "currency": course.currency,
                 "promo_video_url": course.promo_video_url,
                 "learning_outcomes_text": "\n".join(course.learning_outcomes),
@@ -295,9 +280,9 @@ class CourseDetailsForm(forms.Form):
         price, currency = cleaned.get("price"), cleaned.get("currency")
         if price is not None and currency:
             try:
-                minor = price_to_minor(price, currency)
-            except forms.ValidationError as error:
-                self.add_error("price", error)
+                minor = money.to_minor(price, currency)
+            except money.TooPrecise as error:
+                self.add_error("price", str(error))
             else:
                 if minor > MAX_PRICE_MINOR:
                     self.add_error("price", "That price is higher than Agora allows.")

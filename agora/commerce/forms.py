@@ -8,7 +8,8 @@ from django import forms
 
 from agora.commerce import providers
 from agora.commerce.models import LedgerTransactionKind, TaxRate
-from agora.core.money import CURRENCIES, CURRENCY_EXPONENTS
+from agora.core import money
+from agora.core.money import CURRENCIES
 
 PROVIDER_LABELS = {
     "demo": "Demo (offline sandbox, no money moves)",
@@ -90,15 +91,6 @@ class RefundForm(forms.Form):
     )
 
 
-def to_minor_units(amount: Decimal, currency: str) -> int:
-    """12.34 USD → 1234; refuses more decimals than the currency has."""
-    exponent = CURRENCY_EXPONENTS[currency]
-    minor = amount * (10**exponent)
-    if minor != minor.to_integral_value():
-        raise forms.ValidationError(f"{currency} amounts have at most {exponent} decimals.")
-    return int(minor)
-
-
 class ManualDetailsForm(forms.Form):
     details = forms.CharField(
         label="Where should an admin send your money?",
@@ -126,9 +118,9 @@ class ManualPayoutForm(forms.Form):
         amount, currency = cleaned.get("amount"), cleaned.get("currency")
         if amount is not None and currency:
             try:
-                cleaned["amount_minor"] = to_minor_units(amount, currency)
-            except forms.ValidationError as error:
-                self.add_error("amount", error)
+                cleaned["amount_minor"] = money.to_minor(amount, currency)
+            except money.TooPrecise as error:
+                self.add_error("amount", str(error))
         return cleaned
 
 

@@ -1,6 +1,7 @@
 """Money is an integer amount of minor units (cents, paise) plus an ISO 4217 currency."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 # Currencies Agora accepts, with their minor-unit exponent.
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -36,6 +37,28 @@ MAX_AMOUNT_MINOR = 10**12
 
 def is_supported_currency(code: str) -> bool:
     return code in CURRENCY_EXPONENTS
+
+
+class TooPrecise(ValueError):
+    """An amount typed with more decimals than its currency has; the message says so."""
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """An amount typed in major units as integer minor units: 19.99 USD → 1999. Refuses
+    (TooPrecise) more decimals than the currency has rather than rounding them away."""
+    exponent = CURRENCY_EXPONENTS[currency]
+    minor = amount * (10**exponent)
+    if minor != minor.to_integral_value():
+        if exponent == 0:
+            raise TooPrecise(f"{currency} prices are whole numbers.")
+        raise TooPrecise(f"Use at most {exponent} decimal places.")
+    return int(minor)
+
+
+def to_major(amount: int, currency: str) -> Decimal:
+    """Integer minor units as a decimal in major units, for a form field: 1999 USD → 19.99."""
+    exponent = CURRENCY_EXPONENTS.get(currency, 2)
+    return (Decimal(amount) / (10**exponent)).quantize(Decimal(1) / (10**exponent))
 
 
 @dataclass(frozen=True)
