@@ -6,8 +6,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from agora.learning import certificates
+from agora.learning.certificates import services as certificate_services
 from agora.learning.models import Certificate
+from agora.learning.permissions import can_revoke_certificates
 
 
 @admin.register(Certificate)
@@ -54,7 +55,7 @@ class CertificateAdmin(admin.ModelAdmin):
         return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("learning.change_certificate")
+        return can_revoke_certificates(request.user)
 
     @admin.display(description="Verification page")
     def verification_link(self, certificate: Certificate) -> str:
@@ -63,7 +64,7 @@ class CertificateAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected certificates", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Certificate]) -> None:
-        revoked = certificates.revoke_certificates(
+        revoked = certificate_services.revoke_certificates(
             actor=request.user, certificate_ids=list(queryset.values_list("pk", flat=True))
         )
         self.message_user(

@@ -14,6 +14,7 @@ from agora.core.errors import NotFound
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
 from agora.learning import queries, services
+from agora.learning.errors import LearningError
 from agora.learning.models import Enrollment
 from agora.learning.schemas import (
     AttemptIn,
@@ -129,7 +130,7 @@ def save_position(request: HttpRequest, lesson_id: int, payload: PositionIn) -> 
 def _quiz_lesson(lesson_id: int) -> Lesson:
     lesson = catalog_queries.get_lesson(lesson_id)
     if lesson.type != LessonType.QUIZ:
-        raise NotFound("This lesson has no quiz.", code="quiz_not_found")
+        raise NotFound("This lesson has no quiz.", code=LearningError.QUIZ_NOT_FOUND)
     return lesson
 
 
@@ -211,7 +212,7 @@ def my_attempts(request: HttpRequest, lesson_id: int) -> Any:
 def quiz_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
     lesson = catalog_queries.get_lesson_for_editing(user=current_user(request), lesson_id=lesson_id)
     if lesson.type != LessonType.QUIZ:
-        raise NotFound("This lesson has no quiz.", code="quiz_not_found")
+        raise NotFound("This lesson has no quiz.", code=LearningError.QUIZ_NOT_FOUND)
     stats = queries.quiz_statistics(lesson)
     return {
         "lesson_id": lesson.pk,

@@ -14,10 +14,10 @@ class LearningConfig(AppConfig):
         access.register_learner_check(queries.course_has_learners)
 
         from agora.accounts.services import register_personal_data
-        from agora.learning import certificates
+        from agora.learning.certificates import personal_data
 
         register_personal_data(
             "certificates",
-            export=certificates.export_certificates,
-            erase=certificates.erase_certificates,
+            export=personal_data.export_certificates,
+            erase=personal_data.erase_certificates,
         )
