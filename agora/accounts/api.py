@@ -4,7 +4,7 @@ from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from agora.accounts import queries, services
+from agora.accounts import queries
 from agora.accounts.auth import admin_auth, current_user, jwt_auth
 from agora.accounts.models import User
 from agora.accounts.schemas import (
@@ -21,6 +21,14 @@ from agora.accounts.schemas import (
     TokensOut,
     UserOut,
     VerifyEmailIn,
+)
+from agora.accounts.services import (
+    passwords,
+    personal_data,
+    profile,
+    registration,
+    sessions,
+    suspension,
 )
 from agora.core import ratelimit
 from agora.core.pagination import PagePagination
@@ -40,7 +48,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
     ratelimit.hit_per_address(request, group="register-address", rate="30/h")
     return Status(
         201,
-        services.register_user(
+        registration.register_user(
             email=payload.email, password=payload.password, name=payload.name, request=request
         ),
     )
@@ -51,8 +59,8 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
     response={200: AuthOut, 401: E, 403: E, 422: E, 429: E},
     summary="Sign in with email and password",
 )
-def login(request: HttpRequest, payload: LoginIn) -> services.SignedIn:
-    return services.login_with_password(
+def login(request: HttpRequest, payload: LoginIn) -> sessions.SignedIn:
+    return sessions.login_with_password(
         email=payload.email, password=payload.password, otp=payload.otp, request=request
     )
 
@@ -62,13 +70,13 @@ def login(request: HttpRequest, payload: LoginIn) -> services.SignedIn:
     response={200: TokensOut, 401: E, 422: E},
     summary="Trade a refresh token for a new access and refresh token",
 )
-def refresh(request: HttpRequest, payload: RefreshIn) -> services.SignedIn:
-    return services.rotate_refresh_token(refresh=payload.refresh, request=request)
+def refresh(request: HttpRequest, payload: RefreshIn) -> sessions.SignedIn:
+    return sessions.rotate_refresh_token(refresh=payload.refresh, request=request)
 
 
 @router.post("/auth/logout", response={204: None, 401: E, 422: E}, summary="Revoke a sign-in")
 def logout(request: HttpRequest, payload: RefreshIn) -> Status:
-    services.logout(refresh=payload.refresh)
+    sessions.logout(refresh=payload.refresh)
     return Status(204, None)
 
 
@@ -80,7 +88,7 @@ def logout(request: HttpRequest, payload: RefreshIn) -> Status:
 def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
     # Password resets fail closed without the cache, like sign-in (agora/core/ratelimit.py).
     ratelimit.hit_per_address(request, group="forgot-address", rate="20/h", fail_closed=True)
-    services.request_password_reset(email=payload.email, request=request)
+    passwords.request_password_reset(email=payload.email, request=request)
     return Status(202, None)
 
 
@@ -91,7 +99,7 @@ def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
 )
 def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
     ratelimit.hit_per_address(request, group="reset-address", rate="30/h", fail_closed=True)
-    services.reset_password(token=payload.token, password=payload.password)
+    passwords.reset_password(token=payload.token, password=payload.password)
     return Status(204, None)
 
 
@@ -102,7 +110,7 @@ def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
 )
 def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status:
     ratelimit.hit_per_address(request, group="verify-email-address", rate="60/h")
-    services.confirm_email(key=payload.key, request=request)
+    registration.confirm_email(key=payload.key, request=request)
     return Status(204, None)
 
 
@@ -113,7 +121,7 @@ def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status:
     summary="Send me a new confirmation email (nothing is sent once confirmed)",
 )
 def resend_verification(request: HttpRequest) -> Status:
-    services.resend_verification_email(user=current_user(request), request=request)
+    registration.resend_verification_email(user=current_user(request), request=request)
     return Status(202, None)
 
 
@@ -126,7 +134,7 @@ def me(request: HttpRequest) -> User:
     "/me", auth=jwt_auth, response={200: UserOut, 401: E, 422: E}, summary="Edit my profile"
 )
 def update_me(request: HttpRequest, payload: ProfileIn) -> User:
-    return services.update_profile(user=current_user(request), changes=payload.changes())
+    return profile.update_profile(user=current_user(request), changes=payload.changes())
 
 
 @router.post(
@@ -136,7 +144,7 @@ def update_me(request: HttpRequest, payload: ProfileIn) -> User:
     summary="Upload my profile picture (PNG, JPEG, GIF or WebP)",
 )
 def upload_avatar(request: HttpRequest, file: File[UploadedFile]) -> User:
-    return services.set_avatar(user=current_user(request), upload=file)
+    return profile.set_avatar(user=current_user(request), upload=file)
 
 
 @router.post(
@@ -146,12 +154,12 @@ def upload_avatar(request: HttpRequest, file: File[UploadedFile]) -> User:
     summary="Become an instructor (everyone can learn and teach)",
 )
 def become_instructor(request: HttpRequest) -> User:
-    return services.become_instructor(user=current_user(request))
+    return profile.become_instructor(user=current_user(request))
 
 
 @router.get("/me/export", auth=jwt_auth, response={200: dict, 401: E}, summary="Export all my data")
 def export_me(request: HttpRequest) -> dict:
-    return services.export_user_data(user=current_user(request))
+    return personal_data.export_user_data(user=current_user(request))
 
 
 @router.delete(
@@ -161,7 +169,7 @@ def export_me(request: HttpRequest) -> dict:
     summary="Erase my account (financial records are kept, anonymised)",
 )
 def erase_me(request: HttpRequest) -> Status:
-    services.erase_user(user=current_user(request))
+    personal_data.erase_user(user=current_user(request))
     return Status(204, None)
 
 
@@ -188,7 +196,7 @@ def list_users(
     tags=["admin"],
 )
 def suspend(request: HttpRequest, user_id: int, payload: SuspendIn | None = None) -> User:
-    return services.suspend_user(
+    return suspension.suspend_user(
         actor=current_user(request),
         user=queries.get_user_for_admin(user_id=user_id),
         reason=payload.reason if payload else "",
@@ -203,6 +211,6 @@ def suspend(request: HttpRequest, user_id: int, payload: SuspendIn | None = None
     tags=["admin"],
 )
 def unsuspend(request: HttpRequest, user_id: int) -> User:
-    return services.unsuspend_user(
+    return suspension.unsuspend_user(
         actor=current_user(request), user=queries.get_user_for_admin(user_id=user_id)
     )

@@ -13,7 +13,7 @@ class LearningConfig(AppConfig):
         access.register_access_grant(queries.has_active_enrollment)
         access.register_learner_check(queries.course_has_learners)
 
-        from agora.accounts.services import register_personal_data
+        from agora.accounts.services.personal_data import register_personal_data
         from agora.learning.certificates import personal_data
 
         register_personal_data(

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from agora.accounts.services import erase_user, export_user_data
+from agora.accounts.services.personal_data import erase_user, export_user_data
 from agora.catalog.models import Course, CourseStatus
 from agora.community.models import Review
 from agora.learning.models import Enrollment

@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
-from agora.accounts.services import erase_user, export_user_data
+from agora.accounts.services.personal_data import erase_user, export_user_data
 from agora.core.errors import PermissionDenied
 from agora.core.models import Job
 from agora.learning import services
