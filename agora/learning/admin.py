@@ -6,13 +6,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from agora.core.typed_admin import ModelAdmin
 from agora.learning.certificates import services as certificate_services
 from agora.learning.models import Certificate
 from agora.learning.permissions import can_revoke_certificates
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ModelAdmin[Certificate]):
     """Certificates are issued by the learning services only; admins read them and may
     revoke one."""
 
