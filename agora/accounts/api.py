@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import File, Router, Status
@@ -44,7 +46,7 @@ E = ErrorOut  # every error answer has the same envelope
     response={201: RegisteredOut, 409: E, 422: E, 429: E},
     summary="Create an account",
 )
-def register(request: HttpRequest, payload: RegisterIn) -> Status:
+def register(request: HttpRequest, payload: RegisterIn) -> Status[registration.Registered]:
     ratelimit.hit_per_address(request, group="register-address", rate="30/h")
     return Status(
         201,
@@ -75,7 +77,7 @@ def refresh(request: HttpRequest, payload: RefreshIn) -> sessions.SignedIn:
 
 
 @router.post("/auth/logout", response={204: None, 401: E, 422: E}, summary="Revoke a sign-in")
-def logout(request: HttpRequest, payload: RefreshIn) -> Status:
+def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
     sessions.logout(refresh=payload.refresh)
     return Status(204, None)
 
@@ -85,7 +87,7 @@ def logout(request: HttpRequest, payload: RefreshIn) -> Status:
     response={202: None, 422: E, 429: E},
     summary="Email a password-reset link (answers 202 whether or not the account exists)",
 )
-def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
+def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status[None]:
     # Password resets fail closed without the cache, like sign-in (agora/core/ratelimit.py).
     ratelimit.hit_per_address(request, group="forgot-address", rate="20/h", fail_closed=True)
     passwords.request_password_reset(email=payload.email, request=request)
@@ -97,7 +99,7 @@ def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
     response={204: None, 400: E, 422: E, 429: E},
     summary="Set a new password with the token from the reset email",
 )
-def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
+def reset_password(request: HttpRequest, payload: ResetIn) -> Status[None]:
     ratelimit.hit_per_address(request, group="reset-address", rate="30/h", fail_closed=True)
     passwords.reset_password(token=payload.token, password=payload.password)
     return Status(204, None)
@@ -108,7 +110,7 @@ def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
     response={204: None, 400: E, 422: E, 429: E},
     summary="Confirm an email address with the key from the confirmation email",
 )
-def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status:
+def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status[None]:
     ratelimit.hit_per_address(request, group="verify-email-address", rate="60/h")
     registration.confirm_email(key=payload.key, request=request)
     return Status(204, None)
@@ -120,7 +122,7 @@ def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status:
     response={202: None, 401: E, 429: E},
     summary="Send me a new confirmation email (nothing is sent once confirmed)",
 )
-def resend_verification(request: HttpRequest) -> Status:
+def resend_verification(request: HttpRequest) -> Status[None]:
     registration.resend_verification_email(user=current_user(request), request=request)
     return Status(202, None)
 
@@ -158,7 +160,7 @@ def become_instructor(request: HttpRequest) -> User:
 
 
 @router.get("/me/export", auth=jwt_auth, response={200: dict, 401: E}, summary="Export all my data")
-def export_me(request: HttpRequest) -> dict:
+def export_me(request: HttpRequest) -> dict[str, Any]:
     return personal_data.export_user_data(user=current_user(request))
 
 
@@ -168,7 +170,7 @@ def export_me(request: HttpRequest) -> dict:
     response={204: None, 401: E},
     summary="Erase my account (financial records are kept, anonymised)",
 )
-def erase_me(request: HttpRequest) -> Status:
+def erase_me(request: HttpRequest) -> Status[None]:
     personal_data.erase_user(user=current_user(request))
     return Status(204, None)
 

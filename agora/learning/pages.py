@@ -72,7 +72,9 @@ def _lesson_in(progress: CourseProgress, lesson_id: int) -> Lesson:
     return state.lesson
 
 
-def _player_context(request: HttpRequest, course: Course, progress: CourseProgress) -> dict:
+def _player_context(
+    request: HttpRequest, course: Course, progress: CourseProgress
+) -> dict[str, Any]:
     return {
         "course": course,
         "progress": progress,
@@ -123,7 +125,7 @@ def _lesson_for_action(request: HttpRequest, slug: str, lesson_id: int) -> tuple
 
 
 def _progress_fragments(
-    request: HttpRequest, course: Course, lesson: Lesson, *, template: str, extra: dict
+    request: HttpRequest, course: Course, lesson: Lesson, *, template: str, extra: dict[str, Any]
 ) -> HttpResponse:
     """An htmx answer: the part that changed plus the sidebar and progress bar (swapped out of
     band), all from the progress as it is now."""

@@ -1,5 +1,7 @@
 """A person's profile: name and details, picture, and the instructor role."""
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
@@ -71,7 +73,7 @@ def become_instructor(*, user: User) -> User:
 AVATAR_MAX_PIXELS = 40_000_000
 
 
-def set_avatar(*, user: User, upload: UploadedFile) -> User:
+def set_avatar(*, user: User, upload: UploadedFile[bytes]) -> User:
     """Stores a profile picture. The content must decode as an image; it is re-encoded as a
     square PNG, which also drops any metadata the original carried."""
     from io import BytesIO
