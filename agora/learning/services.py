@@ -15,6 +15,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.accounts.types import Viewer
 from agora.catalog import access
 from agora.catalog import services as catalog_services
 from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
@@ -143,7 +144,7 @@ def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
     return row
 
 
-def course_percent(*, user: Any, course: Course) -> tuple[int, int, int]:
+def course_percent(*, user: User, course: Course) -> tuple[int, int, int]:
     """(percent, lessons done, lessons in the course), counted now. 100 only when every
     lesson is done."""
     total = Lesson.objects.filter(module__course=course).count()
@@ -240,9 +241,9 @@ def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: in
             _mark_studied(Enrollment.objects.filter(pk=enrollment.pk), lesson)
 
 
-def record_visit(*, user: Any, lesson: Lesson) -> None:
+def record_visit(*, user: Viewer, lesson: Lesson) -> None:
     """The learner opened the lesson: it becomes where "continue" takes them."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return
     _mark_studied(
         Enrollment.objects.active().filter(learner=user, course_id=lesson.module.course_id), lesson

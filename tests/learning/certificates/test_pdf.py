@@ -11,17 +11,11 @@ from agora.learning.certificates import pdf
 from agora.learning.models import Certificate
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import CoInstructorFactory, InstructorFactory, course_with_curriculum
+from tests.learning.certificates.conftest import SITE
 from tests.learning.certificates.pdf_reading import drawn_qr_matrix, pdf_text
 from tests.learning.factories import certificate_for, complete_course
 
-pytestmark = pytest.mark.django_db
-
-SITE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(autouse=True)
-def _site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 class TestPdf:

@@ -24,17 +24,11 @@ from tests.catalog.factories import (
     course_with_curriculum,
 )
 from tests.conftest import client_for
+from tests.learning.certificates.conftest import SITE
 from tests.learning.certificates.pdf_reading import CODE
 from tests.learning.factories import certificate_for, complete_course, lessons_of
 
-pytestmark = pytest.mark.django_db
-
-SITE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(autouse=True)
-def _site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 class TestIssue:
