@@ -10,7 +10,7 @@ from agora.community.api import router as community_router
 from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
 from agora.learning.api import router as learning_router
-from agora.learning.certificates_api import router as certificates_router
+from agora.learning.certificates.api import router as certificates_router
 
 api = AgoraAPI(
     title="Agora API",

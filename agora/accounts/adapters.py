@@ -5,8 +5,8 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
-from agora.accounts import services
 from agora.accounts.models import User
+from agora.accounts.services import passwords, registration
 from agora.core.mail import queue_email
 
 
@@ -35,12 +35,12 @@ class AccountAdapter(DefaultAccountAdapter):
         user.name = form.cleaned_data.get("name", "").strip()
         if commit:
             user.save()
-            services.send_welcome_email(user=user)
+            registration.send_welcome_email(user=user)
         return user
 
     def set_password(self, user: Any, password: str) -> None:
         # Resets and changes on the web end API sign-ins too.
-        services.set_password(user=user, password=password)
+        passwords.set_password(user=user, password=password)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True

@@ -1,10 +1,12 @@
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from agora.accounts import queries, services
+from agora.accounts import queries
 from agora.accounts.auth import admin_auth, current_user, jwt_auth
 from agora.accounts.models import User
 from agora.accounts.schemas import (
@@ -22,6 +24,14 @@ from agora.accounts.schemas import (
     UserOut,
     VerifyEmailIn,
 )
+from agora.accounts.services import (
+    passwords,
+    personal_data,
+    profile,
+    registration,
+    sessions,
+    suspension,
+)
 from agora.core import ratelimit
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut
@@ -36,11 +46,11 @@ E = ErrorOut  # every error answer has the same envelope
     response={201: RegisteredOut, 409: E, 422: E, 429: E},
     summary="Create an account",
 )
-def register(request: HttpRequest, payload: RegisterIn) -> Status:
+def register(request: HttpRequest, payload: RegisterIn) -> Status[registration.Registered]:
     ratelimit.hit_per_address(request, group="register-address", rate="30/h")
     return Status(
         201,
-        services.register_user(
+        registration.register_user(
             email=payload.email, password=payload.password, name=payload.name, request=request
         ),
     )
@@ -51,8 +61,8 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
     response={200: AuthOut, 401: E, 403: E, 422: E, 429: E},
     summary="Sign in with email and password",
 )
-def login(request: HttpRequest, payload: LoginIn) -> services.SignedIn:
-    return services.login_with_password(
+def login(request: HttpRequest, payload: LoginIn) -> sessions.SignedIn:
+    return sessions.login_with_password(
         email=payload.email, password=payload.password, otp=payload.otp, request=request
     )
 
@@ -62,13 +72,13 @@ def login(request: HttpRequest, payload: LoginIn) -> services.SignedIn:
     response={200: TokensOut, 401: E, 422: E},
     summary="Trade a refresh token for a new access and refresh token",
 )
-def refresh(request: HttpRequest, payload: RefreshIn) -> services.SignedIn:
-    return services.rotate_refresh_token(refresh=payload.refresh, request=request)
+def refresh(request: HttpRequest, payload: RefreshIn) -> sessions.SignedIn:
+    return sessions.rotate_refresh_token(refresh=payload.refresh, request=request)
 
 
 @router.post("/auth/logout", response={204: None, 401: E, 422: E}, summary="Revoke a sign-in")
-def logout(request: HttpRequest, payload: RefreshIn) -> Status:
-    services.logout(refresh=payload.refresh)
+def logout(request: HttpRequest, payload: RefreshIn) -> Status[None]:
+    sessions.logout(refresh=payload.refresh)
     return Status(204, None)
 
 
@@ -77,10 +87,10 @@ def logout(request: HttpRequest, payload: RefreshIn) -> Status:
     response={202: None, 422: E, 429: E},
     summary="Email a password-reset link (answers 202 whether or not the account exists)",
 )
-def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
+def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status[None]:
     # Password resets fail closed without the cache, like sign-in (agora/core/ratelimit.py).
     ratelimit.hit_per_address(request, group="forgot-address", rate="20/h", fail_closed=True)
-    services.request_password_reset(email=payload.email, request=request)
+    passwords.request_password_reset(email=payload.email, request=request)
     return Status(202, None)
 
 
@@ -89,9 +99,9 @@ def forgot_password(request: HttpRequest, payload: ForgotIn) -> Status:
     response={204: None, 400: E, 422: E, 429: E},
     summary="Set a new password with the token from the reset email",
 )
-def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
+def reset_password(request: HttpRequest, payload: ResetIn) -> Status[None]:
     ratelimit.hit_per_address(request, group="reset-address", rate="30/h", fail_closed=True)
-    services.reset_password(token=payload.token, password=payload.password)
+    passwords.reset_password(token=payload.token, password=payload.password)
     return Status(204, None)
 
 
@@ -100,9 +110,9 @@ def reset_password(request: HttpRequest, payload: ResetIn) -> Status:
     response={204: None, 400: E, 422: E, 429: E},
     summary="Confirm an email address with the key from the confirmation email",
 )
-def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status:
+def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status[None]:
     ratelimit.hit_per_address(request, group="verify-email-address", rate="60/h")
-    services.confirm_email(key=payload.key, request=request)
+    registration.confirm_email(key=payload.key, request=request)
     return Status(204, None)
 
 
@@ -112,8 +122,8 @@ def verify_email(request: HttpRequest, payload: VerifyEmailIn) -> Status:
     response={202: None, 401: E, 429: E},
     summary="Send me a new confirmation email (nothing is sent once confirmed)",
 )
-def resend_verification(request: HttpRequest) -> Status:
-    services.resend_verification_email(user=current_user(request), request=request)
+def resend_verification(request: HttpRequest) -> Status[None]:
+    registration.resend_verification_email(user=current_user(request), request=request)
     return Status(202, None)
 
 
@@ -126,7 +136,7 @@ def me(request: HttpRequest) -> User:
     "/me", auth=jwt_auth, response={200: UserOut, 401: E, 422: E}, summary="Edit my profile"
 )
 def update_me(request: HttpRequest, payload: ProfileIn) -> User:
-    return services.update_profile(user=current_user(request), changes=payload.changes())
+    return profile.update_profile(user=current_user(request), changes=payload.changes())
 
 
 @router.post(
@@ -136,7 +146,7 @@ def update_me(request: HttpRequest, payload: ProfileIn) -> User:
     summary="Upload my profile picture (PNG, JPEG, GIF or WebP)",
 )
 def upload_avatar(request: HttpRequest, file: File[UploadedFile]) -> User:
-    return services.set_avatar(user=current_user(request), upload=file)
+    return profile.set_avatar(user=current_user(request), upload=file)
 
 
 @router.post(
@@ -146,12 +156,12 @@ def upload_avatar(request: HttpRequest, file: File[UploadedFile]) -> User:
     summary="Become an instructor (everyone can learn and teach)",
 )
 def become_instructor(request: HttpRequest) -> User:
-    return services.become_instructor(user=current_user(request))
+    return profile.become_instructor(user=current_user(request))
 
 
 @router.get("/me/export", auth=jwt_auth, response={200: dict, 401: E}, summary="Export all my data")
-def export_me(request: HttpRequest) -> dict:
-    return services.export_user_data(user=current_user(request))
+def export_me(request: HttpRequest) -> dict[str, Any]:
+    return personal_data.export_user_data(user=current_user(request))
 
 
 @router.delete(
@@ -160,8 +170,8 @@ def export_me(request: HttpRequest) -> dict:
     response={204: None, 401: E},
     summary="Erase my account (financial records are kept, anonymised)",
 )
-def erase_me(request: HttpRequest) -> Status:
-    services.erase_user(user=current_user(request))
+def erase_me(request: HttpRequest) -> Status[None]:
+    personal_data.erase_user(user=current_user(request))
     return Status(204, None)
 
 
@@ -188,7 +198,7 @@ def list_users(
     tags=["admin"],
 )
 def suspend(request: HttpRequest, user_id: int, payload: SuspendIn | None = None) -> User:
-    return services.suspend_user(
+    return suspension.suspend_user(
         actor=current_user(request),
         user=queries.get_user_for_admin(user_id=user_id),
         reason=payload.reason if payload else "",
@@ -203,6 +213,6 @@ def suspend(request: HttpRequest, user_id: int, payload: SuspendIn | None = None
     tags=["admin"],
 )
 def unsuspend(request: HttpRequest, user_id: int) -> User:
-    return services.unsuspend_user(
+    return suspension.unsuspend_user(
         actor=current_user(request), user=queries.get_user_for_admin(user_id=user_id)
     )

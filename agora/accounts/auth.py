@@ -6,9 +6,12 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from agora.accounts import tokens
+from agora.accounts.errors import AccountError
 from agora.accounts.models import User
+from agora.accounts.permissions import can_teach
 from agora.core import ratelimit
 from agora.core.errors import PermissionDenied
+from agora.core.permissions import is_admin
 
 
 class JWTAuth(HttpBearer):
@@ -24,18 +27,18 @@ class JWTAuth(HttpBearer):
 class AdminAuth(JWTAuth):
     def authenticate(self, request: HttpRequest, token: str) -> User:
         user = super().authenticate(request, token)
-        if not user.is_staff:
-            raise PermissionDenied("Only admins can do this.", code="admin_required")
+        if not is_admin(user):
+            raise PermissionDenied("Only admins can do this.", code=AccountError.ADMIN_REQUIRED)
         return user
 
 
 class InstructorAuth(JWTAuth):
     def authenticate(self, request: HttpRequest, token: str) -> User:
         user = super().authenticate(request, token)
-        if not user.is_instructor and not user.is_staff:
+        if not can_teach(user):
             raise PermissionDenied(
                 "Become an instructor first (POST /api/v1/me/instructor).",
-                code="instructor_required",
+                code=AccountError.INSTRUCTOR_REQUIRED,
             )
         return user
 

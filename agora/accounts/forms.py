@@ -4,6 +4,7 @@ from django import forms
 from django.http import HttpRequest
 
 from agora.accounts.models import User
+from agora.accounts.services.profile import ProfileChanges
 
 MAX_LINKS = 10
 
@@ -91,10 +92,10 @@ class ProfileForm(forms.Form):
                 ) from None
         return cleaned
 
-    def profile_changes(self) -> dict[str, Any]:
-        return {
-            "name": self.cleaned_data["name"],
-            "headline": self.cleaned_data["headline"],
-            "bio": self.cleaned_data["bio"],
-            "links": self.cleaned_data["links_text"],
-        }
+    def profile_changes(self) -> ProfileChanges:
+        return ProfileChanges(
+            name=self.cleaned_data["name"],
+            headline=self.cleaned_data["headline"],
+            bio=self.cleaned_data["bio"],
+            links=self.cleaned_data["links_text"],
+        )

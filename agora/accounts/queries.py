@@ -1,6 +1,7 @@
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from agora.accounts.errors import AccountError
 from agora.accounts.models import User
 from agora.core.errors import InvalidInput, NotFound
 
@@ -42,7 +43,7 @@ def users_for_admin(
 def get_user_for_admin(*, user_id: int) -> User:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise NotFound("There is no user with this id.", code="user_not_found")
+        raise NotFound("There is no user with this id.", code=AccountError.USER_NOT_FOUND)
     return user
 
 

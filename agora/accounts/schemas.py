@@ -1,11 +1,11 @@
 from datetime import datetime
-from typing import Any
 
 from ninja import Field, Schema
 from pydantic import AnyHttpUrl, field_validator
 
 from agora.accounts.models import User
 from agora.accounts.queries import is_email_verified
+from agora.accounts.services.profile import ProfileChanges
 
 
 class UserOut(Schema):
@@ -119,11 +119,11 @@ class ProfileIn(Schema):
             raise ValueError("Send a list (possibly empty), not null.")
         return value
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> ProfileChanges:
         data = self.model_dump(exclude_unset=True)
         if "links" in data:
             data["links"] = [str(link) for link in data["links"]]
-        return data
+        return ProfileChanges(**data)
 
 
 class SuspendIn(Schema):

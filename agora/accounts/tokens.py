@@ -15,6 +15,7 @@ import jwt
 from django.conf import settings
 from django.utils import timezone
 
+from agora.accounts.errors import AccountError
 from agora.accounts.models import RefreshToken, User
 from agora.core.errors import NotAuthenticated
 
@@ -24,7 +25,7 @@ TokenType = Literal["access", "refresh"]
 
 
 class InvalidToken(NotAuthenticated):
-    code = "invalid_token"
+    code: str = AccountError.INVALID_TOKEN
     message = "The token is invalid, expired or revoked."
 
 

@@ -9,9 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from agora.accounts import queries, services
+from agora.accounts import queries
 from agora.accounts.forms import ProfileForm
 from agora.accounts.models import User
+from agora.accounts.services import profile as profile_services
 from agora.core.errors import InvalidInput
 
 # The services name the upload "file"; on the page it is the avatar field.
@@ -28,8 +29,8 @@ def profile(request: HttpRequest) -> HttpResponse:
                 # The picture first: it is the part most likely to be refused, and a refusal
                 # should leave the whole profile as it was.
                 if form.cleaned_data.get("avatar_file"):
-                    services.set_avatar(user=user, upload=form.cleaned_data["avatar_file"])
-                services.update_profile(user=user, changes=form.profile_changes())
+                    profile_services.set_avatar(user=user, upload=form.cleaned_data["avatar_file"])
+                profile_services.update_profile(user=user, changes=form.profile_changes())
             except InvalidInput as exc:
                 for field, errors in exc.fields.items():
                     form_field = _SERVICE_FIELD_TO_FORM_FIELD.get(field, field)

@@ -1,13 +1,17 @@
+from typing import cast
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from agora.accounts.models import User
 from agora.community import services
 from agora.community.models import Review
+from agora.core.typed_admin import ModelAdmin
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ModelAdmin[Review]):
     """Reviews are written by learners; admins read them and hide or show them again, through
     the same services as the API (so the course's figures stay exact)."""
 
@@ -40,9 +44,10 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide the selected reviews")
     def hide_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        admin_user = cast(User, request.user)  # the admin site lets only admins in
         for review in queryset.select_related("course"):
             services.hide_review(
-                admin=request.user,  # type: ignore[arg-type]
+                admin=admin_user,
                 review=review,
                 reason="Hidden from the administration site.",
             )
@@ -50,6 +55,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.action(description="Show the selected reviews again")
     def unhide_selected(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        admin_user = cast(User, request.user)  # the admin site lets only admins in
         for review in queryset.select_related("course"):
-            services.unhide_review(admin=request.user, review=review)  # type: ignore[arg-type]
+            services.unhide_review(admin=admin_user, review=review)
         messages.success(request, "The selected reviews are visible again.")

@@ -1,7 +1,5 @@
 """The reviews API: list, write, edit, reply, moderate."""
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
@@ -10,6 +8,7 @@ from ninja.pagination import paginate
 from agora.accounts.auth import admin_auth, current_user, jwt_auth, viewer
 from agora.catalog import queries as catalog_queries
 from agora.community import queries, services
+from agora.community.errors import CommunityError
 from agora.community.models import Review
 from agora.community.queries import RatingSummary
 from agora.community.schemas import (
@@ -48,7 +47,7 @@ def list_reviews(
     response={201: ReviewOut, 401: E, 403: E, 404: E, 409: E, 422: E},
     summary="Review a course you are enrolled in (once; edit it with PATCH /reviews/{id})",
 )
-def create_review(request: HttpRequest, course_id: int, payload: ReviewIn) -> Status:
+def create_review(request: HttpRequest, course_id: int, payload: ReviewIn) -> Status[Review]:
     user = current_user(request)
     course = catalog_queries.get_course_for_viewer(user=user, key=course_id)
     review = services.create_review(
@@ -78,7 +77,7 @@ def my_review(request: HttpRequest, course_id: int) -> Review:
     course = catalog_queries.get_course_for_viewer(user=user, key=course_id)
     review = queries.my_review(user=user, course=course)
     if review is None:
-        raise NotFound("You have not reviewed this course.", code="review_not_found")
+        raise NotFound("You have not reviewed this course.", code=CommunityError.REVIEW_NOT_FOUND)
     return review
 
 
@@ -121,7 +120,7 @@ def reply_to_review(request: HttpRequest, review_id: int, payload: ReplyIn) -> R
     response={204: None, 401: E, 403: E, 404: E},
     summary="Remove my reply to a review of my course",
 )
-def delete_reply(request: HttpRequest, review_id: int) -> Status:
+def delete_reply(request: HttpRequest, review_id: int) -> Status[None]:
     user = current_user(request)
     review = queries.get_review_for_viewer(user=user, review_id=review_id)
     services.delete_reply(user=user, review=review)
@@ -135,7 +134,7 @@ def delete_reply(request: HttpRequest, review_id: int) -> Status:
     summary="Hide a review: out of the public list and the course's rating (admins)",
     tags=["admin"],
 )
-def hide_review(request: HttpRequest, review_id: int, payload: HideIn) -> Any:
+def hide_review(request: HttpRequest, review_id: int, payload: HideIn) -> Review:
     review = queries.get_review_for_admin(review_id=review_id)
     return services.hide_review(admin=current_user(request), review=review, reason=payload.reason)
 
@@ -147,6 +146,6 @@ def hide_review(request: HttpRequest, review_id: int, payload: HideIn) -> Any:
     summary="Show a hidden review again (admins)",
     tags=["admin"],
 )
-def unhide_review(request: HttpRequest, review_id: int) -> Any:
+def unhide_review(request: HttpRequest, review_id: int) -> Review:
     review = queries.get_review_for_admin(review_id=review_id)
     return services.unhide_review(admin=current_user(request), review=review)

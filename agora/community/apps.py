@@ -7,7 +7,7 @@ class CommunityConfig(AppConfig):
     verbose_name = "Community"
 
     def ready(self) -> None:
-        from agora.accounts.services import register_personal_data
+        from agora.accounts.services.personal_data import register_personal_data
         from agora.community import queries, services
 
         # Reviews are part of a person's data export; on erasure they stay, written by the

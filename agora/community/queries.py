@@ -6,9 +6,13 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from agora.accounts.models import User
+from agora.accounts.types import Viewer
 from agora.catalog import access
 from agora.catalog.models import Course
+from agora.community.errors import CommunityError
 from agora.community.models import MAX_RATING, MIN_RATING, Review
+from agora.community.permissions import can_moderate_reviews, can_see_review
 from agora.core.errors import InvalidInput, NotFound
 
 REVIEW_SORTS: dict[str, list[str]] = {
@@ -19,28 +23,24 @@ REVIEW_SORTS: dict[str, list[str]] = {
 DEFAULT_SORT = "newest"
 
 
-def _is_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_staff)
-
-
-def course_reviews(*, user: Any, course: Course, sort: str = DEFAULT_SORT) -> QuerySet[Review]:
+def course_reviews(*, user: Viewer, course: Course, sort: str = DEFAULT_SORT) -> QuerySet[Review]:
     """The course's reviews in the asked order: visible ones, and hidden ones for admins."""
     if sort not in REVIEW_SORTS:
         raise InvalidInput(fields={"sort": [f"Use one of: {', '.join(REVIEW_SORTS)}."]})
     reviews = Review.objects.filter(course=course).select_related("learner")
-    if not _is_admin(user):
+    if not can_moderate_reviews(user):
         reviews = reviews.visible()
     return reviews.order_by(*REVIEW_SORTS[sort])
 
 
-def my_review(*, user: Any, course: Course) -> Review | None:
+def my_review(*, user: Viewer, course: Course) -> Review | None:
     """The signed-in user's review of the course, hidden or not."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return None
     return Review.objects.select_related("learner").filter(course=course, learner=user).first()
 
 
-def get_review_for_viewer(*, user: Any, review_id: int) -> Review:
+def get_review_for_viewer(*, user: Viewer, review_id: int) -> Review:
     """A review its viewer may know about: visible reviews of a course they can see, and
     hidden ones for their author and admins. Anything else is 404."""
     review = (
@@ -49,18 +49,16 @@ def get_review_for_viewer(*, user: Any, review_id: int) -> Review:
         .first()
     )
     if review is None or not access.can_view_course(user, review.course):
-        raise NotFound("There is no such review.", code="review_not_found")
-    if review.hidden_at is not None and not (
-        _is_admin(user) or review.learner_id == getattr(user, "pk", None)
-    ):
-        raise NotFound("There is no such review.", code="review_not_found")
+        raise NotFound("There is no such review.", code=CommunityError.REVIEW_NOT_FOUND)
+    if not can_see_review(user, review):
+        raise NotFound("There is no such review.", code=CommunityError.REVIEW_NOT_FOUND)
     return review
 
 
 def get_review_for_admin(*, review_id: int) -> Review:
     review = Review.objects.select_related("learner", "course").filter(pk=review_id).first()
     if review is None:
-        raise NotFound("There is no such review.", code="review_not_found")
+        raise NotFound("There is no such review.", code=CommunityError.REVIEW_NOT_FOUND)
     return review
 
 
@@ -93,7 +91,7 @@ def rating_summary(course: Course) -> RatingSummary:
     )
 
 
-def export_reviews(user: Any) -> list[dict[str, Any]]:
+def export_reviews(user: User) -> list[dict[str, Any]]:
     """The person's reviews for their data export."""
     return [
         {

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -9,7 +9,10 @@ from agora.community.models import (
     MAX_RATING,
     MIN_RATING,
     REPLY_MAX_LENGTH,
+    Review,
 )
+from agora.community.queries import RatingSummary
+from agora.community.services import ReviewChanges
 
 
 class ReviewIn(Schema):
@@ -21,8 +24,8 @@ class ReviewPatchIn(Schema):
     rating: int | None = Field(None, ge=MIN_RATING, le=MAX_RATING)
     comment: str | None = Field(None, max_length=COMMENT_MAX_LENGTH)
 
-    def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_unset=True, exclude_none=True)
+    def changes(self) -> ReviewChanges:
+        return ReviewChanges(**self.model_dump(exclude_unset=True, exclude_none=True))
 
 
 class ReplyIn(Schema):
@@ -61,17 +64,17 @@ class ReviewOut(Schema):
     hidden: bool
 
     @staticmethod
-    def resolve_learner(review: Any) -> dict[str, Any]:
+    def resolve_learner(review: Review) -> dict[str, object]:
         return {"id": review.learner_id, "name": review.learner.name}
 
     @staticmethod
-    def resolve_reply(review: Any) -> dict[str, Any] | None:
+    def resolve_reply(review: Review) -> dict[str, object] | None:
         if not review.reply or review.replied_at is None:
             return None
         return {"body": review.reply, "replied_at": review.replied_at}
 
     @staticmethod
-    def resolve_hidden(review: Any) -> bool:
+    def resolve_hidden(review: Review) -> bool:
         return review.hidden_at is not None
 
 
@@ -81,5 +84,5 @@ class RatingSummaryOut(Schema):
     stars: dict[str, int] = Field(description='Visible reviews per star: {"1": n, …, "5": n}.')
 
     @staticmethod
-    def resolve_average_rating(summary: Any) -> float:
+    def resolve_average_rating(summary: RatingSummary) -> float:
         return float(summary.average_rating)

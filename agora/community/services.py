@@ -7,8 +7,8 @@ written at once therefore queue on the lock, and the second recomputation sees t
 review: the figures stay exact under any concurrency.
 """
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
@@ -19,6 +19,12 @@ from agora.catalog import access
 from agora.catalog import locks as catalog_locks
 from agora.catalog import services as catalog_services
 from agora.catalog.models import Course
+from agora.community.errors import (
+    AlreadyReviewed,
+    CommunityError,
+    EnrollmentRequired,
+    ModerationRefused,
+)
 from agora.community.models import (
     COMMENT_MAX_LENGTH,
     HIDDEN_REASON_MAX_LENGTH,
@@ -27,22 +33,26 @@ from agora.community.models import (
     REPLY_MAX_LENGTH,
     Review,
 )
-from agora.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from agora.learning.queries import has_active_enrollment
+from agora.community.permissions import (
+    can_moderate_reviews,
+    can_reply_to_reviews,
+    is_enrolled,
+    is_review_author,
+)
+from agora.core.errors import InvalidInput, NotFound, PermissionDenied
 
 
-class EnrollmentRequired(PermissionDenied):
-    code = "enrollment_required"
-    message = "Only learners enrolled in this course can review it."
+@dataclass(frozen=True)
+class ReviewChanges:
+    """What the author changes in their review; None leaves it as it is."""
 
-
-class AlreadyReviewed(Conflict):
-    code = "already_reviewed"
-    message = "You have already reviewed this course; edit your review instead."
+    rating: int | None = None
+    comment: str | None = None
 
 
 # --- validation ------------------------------------------------------------------------------
-def _clean_rating(rating: Any) -> int:
+def _clean_rating(rating: int) -> int:
+    # The schema or form checked the shape; a whole number of stars is still the rule here.
     if isinstance(rating, bool) or not isinstance(rating, int):
         raise InvalidInput(fields={"rating": ["Give a whole number of stars from 1 to 5."]})
     if not MIN_RATING <= rating <= MAX_RATING:
@@ -50,7 +60,7 @@ def _clean_rating(rating: Any) -> int:
     return rating
 
 
-def _clean_text(value: Any, *, field: str, max_length: int, required: bool) -> str:
+def _clean_text(value: str | None, *, field: str, max_length: int, required: bool) -> str:
     text = str(value or "").strip()
     if "\x00" in text:
         raise InvalidInput(fields={field: ["The text contains a character that is not allowed."]})
@@ -87,16 +97,18 @@ def _refresh_course_rating(course: Course) -> None:
 
 
 # --- reviews ---------------------------------------------------------------------------------
-def create_review(*, learner: User, course: Course, rating: Any, comment: Any = "") -> Review:
+def create_review(*, learner: User, course: Course, rating: int, comment: str = "") -> Review:
     """The learner's one review of a course they are enrolled in. Instructors of the course
     cannot review it; a second review is refused (409 `already_reviewed`)."""
     rating = _clean_rating(rating)
     comment = _clean_text(comment, field="comment", max_length=COMMENT_MAX_LENGTH, required=False)
     if not course.is_published:
-        raise NotFound("There is no such course.", code="course_not_found")
+        raise NotFound("There is no such course.", code=CommunityError.COURSE_NOT_FOUND)
     if access.is_course_instructor(learner, course):
-        raise PermissionDenied("Instructors cannot review their own course.", code="own_course")
-    if not has_active_enrollment(learner, course):
+        raise PermissionDenied(
+            "Instructors cannot review their own course.", code=CommunityError.OWN_COURSE
+        )
+    if not is_enrolled(learner, course):
         raise EnrollmentRequired()
     with transaction.atomic():
         _locked_course(course)
@@ -119,22 +131,21 @@ def create_review(*, learner: User, course: Course, rating: Any, comment: Any = 
     return review
 
 
-def update_review(*, user: User, review: Review, changes: dict[str, Any]) -> Review:
+def update_review(*, user: User, review: Review, changes: ReviewChanges) -> Review:
     """The author edits their rating and/or comment while still enrolled. A hidden review
     stays hidden."""
-    if review.learner_id != user.pk:
-        raise PermissionDenied("Only its author can edit a review.", code="not_review_author")
-    unknown = set(changes) - {"rating", "comment"}
-    if unknown:
-        raise InvalidInput(fields={name: ["This field cannot be set here."] for name in unknown})
-    cleaned: dict[str, Any] = {}
-    if "rating" in changes:
-        cleaned["rating"] = _clean_rating(changes["rating"])
-    if "comment" in changes:
-        cleaned["comment"] = _clean_text(
-            changes["comment"], field="comment", max_length=COMMENT_MAX_LENGTH, required=False
+    if not is_review_author(user, review):
+        raise PermissionDenied(
+            "Only its author can edit a review.", code=CommunityError.NOT_REVIEW_AUTHOR
         )
-    if not has_active_enrollment(user, review.course):
+    cleaned: dict[str, int | str] = {}
+    if changes.rating is not None:
+        cleaned["rating"] = _clean_rating(changes.rating)
+    if changes.comment is not None:
+        cleaned["comment"] = _clean_text(
+            changes.comment, field="comment", max_length=COMMENT_MAX_LENGTH, required=False
+        )
+    if not is_enrolled(user, review.course):
         raise EnrollmentRequired("Only learners enrolled in this course can edit its reviews.")
     if not cleaned:
         return review
@@ -152,11 +163,12 @@ def update_review(*, user: User, review: Review, changes: dict[str, Any]) -> Rev
     return locked
 
 
-def reply_to_review(*, user: User, review: Review, body: Any) -> Review:
+def reply_to_review(*, user: User, review: Review, body: str) -> Review:
     """The course's instructors answer a review, once; answering again edits the reply."""
-    if not access.is_course_instructor(user, review.course):
+    if not can_reply_to_reviews(user, review.course):
         raise PermissionDenied(
-            "Only the course's instructors can reply to its reviews.", code="instructor_required"
+            "Only the course's instructors can reply to its reviews.",
+            code=CommunityError.INSTRUCTOR_REQUIRED,
         )
     text = _clean_text(body, field="body", max_length=REPLY_MAX_LENGTH, required=True)
     with transaction.atomic():
@@ -169,9 +181,10 @@ def reply_to_review(*, user: User, review: Review, body: Any) -> Review:
 
 
 def delete_reply(*, user: User, review: Review) -> Review:
-    if not access.is_course_instructor(user, review.course):
+    if not can_reply_to_reviews(user, review.course):
         raise PermissionDenied(
-            "Only the course's instructors can remove a reply.", code="instructor_required"
+            "Only the course's instructors can remove a reply.",
+            code=CommunityError.INSTRUCTOR_REQUIRED,
         )
     with transaction.atomic():
         locked = Review.objects.select_for_update().get(pk=review.pk)
@@ -182,13 +195,13 @@ def delete_reply(*, user: User, review: Review) -> Review:
 
 # --- moderation ------------------------------------------------------------------------------
 def _require_admin(user: User) -> None:
-    if not user.is_staff:
-        raise PermissionDenied("Only admins can moderate reviews.", code="admin_required")
+    if not can_moderate_reviews(user):
+        raise ModerationRefused()
 
 
-def hide_review(*, admin: User, review: Review, reason: Any) -> Review:
-    """Takes a review out of the public list and out of the course's rating. Hiding a hidden
-    review changes nothing."""
+def hide_review(*, admin: User, review: Review, reason: str) -> Review:
+    """Takes a review out of the public list and out of the course's rating (admins only).
+    Hiding a hidden review changes nothing: the state is read again under the row lock."""
     _require_admin(admin)
     text = _clean_text(reason, field="reason", max_length=HIDDEN_REASON_MAX_LENGTH, required=True)
     with transaction.atomic():
@@ -205,6 +218,7 @@ def hide_review(*, admin: User, review: Review, reason: Any) -> Review:
 
 
 def unhide_review(*, admin: User, review: Review) -> Review:
+    """Shows a hidden review again and counts it in the rating (admins only)."""
     _require_admin(admin)
     with transaction.atomic():
         _locked_course(review.course)

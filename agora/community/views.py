@@ -17,10 +17,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from agora.accounts.models import User
-from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course
 from agora.community import queries, services
+from agora.community.errors import ModerationRefused
 from agora.community.forms import (
     SORT_LABELS,
     HideForm,
@@ -30,10 +30,15 @@ from agora.community.forms import (
     clean_sort,
 )
 from agora.community.models import Review
-from agora.core.errors import DomainError, InvalidInput, PermissionDenied
+from agora.community.permissions import (
+    can_moderate_reviews,
+    can_reply_to_reviews,
+    can_review_course,
+    is_enrolled,
+)
+from agora.core.errors import DomainError, InvalidInput
 from agora.core.htmx import is_htmx
 from agora.core.pagination import paginate
-from agora.learning.queries import has_active_enrollment
 
 PAGE_SIZE = 10
 
@@ -51,14 +56,14 @@ def _reviews_url(course: Course, **params: Any) -> str:
 def _with_forms(request: HttpRequest, course: Course, reviews: list[Review]) -> list[Review]:
     """Gives each review the forms its viewer may use on it (reply, hide)."""
     user = request.user
-    is_instructor = access.is_course_instructor(user, course)
-    is_admin = bool(user.is_authenticated and user.is_staff)
+    may_reply = can_reply_to_reviews(user, course)
+    may_moderate = can_moderate_reviews(user)
     for review in reviews:
-        if is_instructor and review.hidden_at is None:
+        if may_reply and review.hidden_at is None:
             review.reply_form = ReplyForm(  # type: ignore[attr-defined]
                 initial={"body": review.reply}, auto_id=f"reply-{review.pk}-%s"
             )
-        if is_admin and review.hidden_at is None:
+        if may_moderate and review.hidden_at is None:
             review.hide_form = HideForm(auto_id=f"hide-{review.pk}-%s")  # type: ignore[attr-defined]
     return reviews
 
@@ -95,9 +100,9 @@ def _context(
         queries.course_reviews(user=user, course=course, sort=sort), page=page, page_size=PAGE_SIZE
     )
     mine = queries.my_review(user=user, course=course)
-    is_instructor = access.is_course_instructor(user, course)
-    enrolled = has_active_enrollment(user, course)
-    can_write = course.is_published and enrolled and not is_instructor
+    is_instructor = can_reply_to_reviews(user, course)
+    enrolled = is_enrolled(user, course)
+    can_write = can_review_course(user, course)
     if review_form is None and can_write:
         initial = {"rating": mine.rating, "comment": mine.comment} if mine else {}
         review_form = ReviewForm(initial=initial, auto_id="my-review-%s")
@@ -122,7 +127,7 @@ def _context(
         "enrolled": enrolled,
         "review_form": review_form,
         "is_course_instructor": is_instructor,
-        "is_admin": bool(user.is_authenticated and user.is_staff),
+        "is_admin": can_moderate_reviews(user),
         "notice": notice,
         "problem": problem,
         **_summary_context(course),
@@ -212,7 +217,7 @@ def review_save(request: HttpRequest, slug: str) -> HttpResponse:
             services.update_review(
                 user=user,
                 review=mine,
-                changes={"rating": data["rating"], "comment": data["comment"]},
+                changes=services.ReviewChanges(rating=data["rating"], comment=data["comment"]),
             )
             notice = "Your review is updated."
     except InvalidInput as error:
@@ -238,8 +243,8 @@ def _item_answer(request: HttpRequest, review: Review, *, notice: str = "") -> H
     context = {
         "course": course,
         "review": _with_forms(request, course, [fresh])[0],
-        "is_course_instructor": access.is_course_instructor(request.user, course),
-        "is_admin": bool(request.user.is_authenticated and request.user.is_staff),
+        "is_course_instructor": can_reply_to_reviews(request.user, course),
+        "is_admin": can_moderate_reviews(request.user),
         "item_notice": notice,
         "summary_out_of_band": True,
         **_summary_context(course),
@@ -263,8 +268,8 @@ def _item_problem(request: HttpRequest, review: Review, form: Any) -> HttpRespon
     context = {
         "course": course,
         "review": review,
-        "is_course_instructor": access.is_course_instructor(request.user, course),
-        "is_admin": bool(request.user.is_authenticated and request.user.is_staff),
+        "is_course_instructor": can_reply_to_reviews(request.user, course),
+        "is_admin": can_moderate_reviews(request.user),
     }
     return render(request, "community/partials/review_item.html", context)
 
@@ -290,8 +295,8 @@ def review_reply(request: HttpRequest, review_id: int) -> HttpResponse:
 def review_hide(request: HttpRequest, review_id: int) -> HttpResponse:
     user = _signed_in(request)
     review = queries.get_review_for_viewer(user=user, review_id=review_id)
-    if not user.is_staff:  # refused before any form error is shown
-        raise PermissionDenied("Only admins can moderate reviews.", code="admin_required")
+    if not can_moderate_reviews(user):  # refused before any form error is shown
+        raise ModerationRefused()
     form = HideForm(request.POST, auto_id=f"hide-{review.pk}-%s")
     if not form.is_valid():
         return _item_problem(request, review, form)

@@ -3,10 +3,11 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from agora.core.models import Job, OutboxEmail
+from agora.core.typed_admin import ModelAdmin
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(admin.ModelAdmin):
+class OutboxEmailAdmin(ModelAdmin[OutboxEmail]):
     """The embedded mailbox: every email Agora sent when no mail server is configured."""
 
     list_display = ["created_at", "subject", "recipients"]
@@ -30,7 +31,7 @@ class OutboxEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(ModelAdmin[Job]):
     """Background jobs: what is waiting, running, done or failed, and the last error."""
 
     list_display = ["id", "task", "queue", "state", "attempts", "created_at", "claimed_by"]

@@ -36,11 +36,13 @@ _STATUS_CODES = {
 }
 
 
-def envelope(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+def envelope(
+    status: int, code: str, message: str, fields: dict[str, list[str]] | None = None
+) -> JsonResponse:
     return JsonResponse(error_body(code, message, fields), status=status)
 
 
-def _field_name(location: tuple | list) -> str:
+def _field_name(location: tuple[object, ...] | list[object]) -> str:
     parts = [str(part) for part in location]
     if parts and parts[0] in {"body", "query", "path", "form", "file", "header", "cookie"}:
         source, parts = parts[0], parts[1:]

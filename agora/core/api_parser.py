@@ -75,7 +75,7 @@ class AgoraParser(Parser):
         return data
 
     def parse_querydict(
-        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
         if data is request.FILES:
             return super().parse_querydict(data, list_fields, request)

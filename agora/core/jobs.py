@@ -59,7 +59,7 @@ def queue_for(task_name: str) -> str:
     return str(route.get("queue", settings.CELERY_TASK_DEFAULT_QUEUE))
 
 
-def enqueue(task: Task, /, *, delay: timedelta | None = None, **kwargs: Any) -> Job:
+def enqueue(task: Task[Any, Any], /, *, delay: timedelta | None = None, **kwargs: Any) -> Job:
     """Records the job in the current transaction and hands it to the broker once that
     transaction commits (at once outside a transaction). Takes the task's keyword arguments,
     which must be JSON: ids, not objects."""
@@ -262,7 +262,7 @@ def _bookkeeping(write: Callable[[], Any], *, seconds: float = 15) -> Any:
             time.sleep(0.5)
 
 
-class JobTask(Task):
+class JobTask(Task[Any, Any]):
     """The base of every Agora task: a delivery that carries a job id runs the job once."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -64,7 +64,7 @@ def queue_email(*, to: str | list[str], subject: str, text: str, html: str = "")
     jobs.enqueue(deliver_email, to=recipients, subject=subject, text=text, html=html)
 
 
-def queue_templated_email(*, to: str | list[str], template: str, context: dict) -> None:
+def queue_templated_email(*, to: str | list[str], template: str, context: dict[str, Any]) -> None:
     queue_email(to=to, **render_email(template, context))
 
 

@@ -41,12 +41,14 @@ class PagePagination(PaginationBase):
     items_attribute: str = "items"
 
     def paginate_queryset(
-        self, queryset: QuerySet, pagination: Input, request: Any = None, **params: Any
+        self, queryset: QuerySet[Any], pagination: Input, request: Any = None, **params: Any
     ) -> dict[str, Any]:
         return paginate(queryset, page=pagination.page, page_size=pagination.page_size)
 
 
-def paginate(queryset: QuerySet | Sequence[Any], *, page: int, page_size: int) -> dict[str, Any]:
+def paginate(
+    queryset: QuerySet[Any] | Sequence[Any], *, page: int, page_size: int
+) -> dict[str, Any]:
     """One page of `queryset`; callers validate input first (PagePagination.Input does)."""
     if page < 1 or page_size < 1:
         # A negative slice would be silently wrong on a list and a crash on a QuerySet.

@@ -6,12 +6,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from agora.learning import certificates
+from agora.core.typed_admin import ModelAdmin
+from agora.learning.certificates import services as certificate_services
 from agora.learning.models import Certificate
+from agora.learning.permissions import can_revoke_certificates
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ModelAdmin[Certificate]):
     """Certificates are issued by the learning services only; admins read them and may
     revoke one."""
 
@@ -54,7 +56,7 @@ class CertificateAdmin(admin.ModelAdmin):
         return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("learning.change_certificate")
+        return can_revoke_certificates(request.user)
 
     @admin.display(description="Verification page")
     def verification_link(self, certificate: Certificate) -> str:
@@ -63,7 +65,7 @@ class CertificateAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected certificates", permissions=["revoke"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[Certificate]) -> None:
-        revoked = certificates.revoke_certificates(
+        revoked = certificate_services.revoke_certificates(
             actor=request.user, certificate_ids=list(queryset.values_list("pk", flat=True))
         )
         self.message_user(

@@ -14,6 +14,7 @@ from agora.core.errors import NotFound
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
 from agora.learning import queries, services
+from agora.learning.errors import LearningError
 from agora.learning.models import Enrollment
 from agora.learning.schemas import (
     AttemptIn,
@@ -42,7 +43,7 @@ def _course_ref(course: Any) -> dict[str, Any]:
     summary="Enroll in a free course (idempotent: 201 the first time, then 200)",
     description="A paid course answers 402 `payment_required`: buy it with POST /checkout.",
 )
-def enroll(request: HttpRequest, course_id: str) -> Status:
+def enroll(request: HttpRequest, course_id: str) -> Status[Enrollment]:
     user = current_user(request)
     course = catalog_queries.get_course_for_viewer(user=user, key=course_id)
     enrollment, created = services.enroll_free(learner=user, course=course)
@@ -115,7 +116,7 @@ def complete_lesson(request: HttpRequest, lesson_id: int) -> services.Completion
     response={204: None, 401: E, 403: E, 404: E, 422: E},
     summary="Save where playback is, to resume there (and optionally time spent)",
 )
-def save_position(request: HttpRequest, lesson_id: int, payload: PositionIn) -> Status:
+def save_position(request: HttpRequest, lesson_id: int, payload: PositionIn) -> Status[None]:
     services.save_position(
         user=current_user(request),
         lesson=catalog_queries.get_lesson(lesson_id),
@@ -129,7 +130,7 @@ def save_position(request: HttpRequest, lesson_id: int, payload: PositionIn) -> 
 def _quiz_lesson(lesson_id: int) -> Lesson:
     lesson = catalog_queries.get_lesson(lesson_id)
     if lesson.type != LessonType.QUIZ:
-        raise NotFound("This lesson has no quiz.", code="quiz_not_found")
+        raise NotFound("This lesson has no quiz.", code=LearningError.QUIZ_NOT_FOUND)
     return lesson
 
 
@@ -168,7 +169,9 @@ def get_quiz(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
         "shown once the quiz is passed or no attempt is left."
     ),
 )
-def submit_attempt(request: HttpRequest, lesson_id: int, payload: AttemptIn) -> Status:
+def submit_attempt(
+    request: HttpRequest, lesson_id: int, payload: AttemptIn
+) -> Status[dict[str, Any]]:
     result = services.submit_quiz(
         user=current_user(request),
         lesson=_quiz_lesson(lesson_id),
@@ -211,7 +214,7 @@ def my_attempts(request: HttpRequest, lesson_id: int) -> Any:
 def quiz_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
     lesson = catalog_queries.get_lesson_for_editing(user=current_user(request), lesson_id=lesson_id)
     if lesson.type != LessonType.QUIZ:
-        raise NotFound("This lesson has no quiz.", code="quiz_not_found")
+        raise NotFound("This lesson has no quiz.", code=LearningError.QUIZ_NOT_FOUND)
     stats = queries.quiz_statistics(lesson)
     return {
         "lesson_id": lesson.pk,

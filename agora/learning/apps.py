@@ -13,11 +13,11 @@ class LearningConfig(AppConfig):
         access.register_access_grant(queries.has_active_enrollment)
         access.register_learner_check(queries.course_has_learners)
 
-        from agora.accounts.services import register_personal_data
-        from agora.learning import certificates
+        from agora.accounts.services.personal_data import register_personal_data
+        from agora.learning.certificates import personal_data
 
         register_personal_data(
             "certificates",
-            export=certificates.export_certificates,
-            erase=certificates.erase_certificates,
+            export=personal_data.export_certificates,
+            erase=personal_data.erase_certificates,
         )

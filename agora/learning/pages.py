@@ -58,7 +58,7 @@ def learn_course(request: HttpRequest, slug: str) -> HttpResponse:
     course = _course_for_learning(request, slug)
     if isinstance(course, HttpResponse):
         return course
-    progress = queries.course_progress(user=request.user, course=course)
+    progress = queries.course_progress(user=_user(request), course=course)
     lesson = progress.next_lesson()
     if lesson is None:
         return render(request, "learning/pages/player_empty.html", {"course": course})
@@ -72,7 +72,9 @@ def _lesson_in(progress: CourseProgress, lesson_id: int) -> Lesson:
     return state.lesson
 
 
-def _player_context(request: HttpRequest, course: Course, progress: CourseProgress) -> dict:
+def _player_context(
+    request: HttpRequest, course: Course, progress: CourseProgress
+) -> dict[str, Any]:
     return {
         "course": course,
         "progress": progress,
@@ -80,7 +82,7 @@ def _player_context(request: HttpRequest, course: Course, progress: CourseProgre
     }
 
 
-def _quiz_context(user: Any, lesson: Lesson) -> dict[str, Any]:
+def _quiz_context(user: User, lesson: Lesson) -> dict[str, Any]:
     return {
         "questions": queries.quiz_questions_for(user, lesson),
         "standing": queries.quiz_standing(user, lesson),
@@ -95,7 +97,7 @@ def learn_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespons
         return course
     if slug != course.slug:
         return redirect("learn_lesson", slug=course.slug, lesson_id=lesson_id)
-    progress = queries.course_progress(user=request.user, course=course)
+    progress = queries.course_progress(user=_user(request), course=course)
     lesson = _lesson_in(progress, lesson_id)
     services.record_visit(user=request.user, lesson=lesson)
     previous, following = progress.neighbours(lesson.pk)
@@ -110,7 +112,7 @@ def learn_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespons
     if lesson.type == LessonType.VIDEO:
         context["media"] = catalog_queries.lesson_media_urls(request.user, lesson)
     if lesson.type == LessonType.QUIZ:
-        context.update(_quiz_context(request.user, lesson))
+        context.update(_quiz_context(_user(request), lesson))
     return render(request, "learning/pages/player.html", context)
 
 
@@ -123,11 +125,11 @@ def _lesson_for_action(request: HttpRequest, slug: str, lesson_id: int) -> tuple
 
 
 def _progress_fragments(
-    request: HttpRequest, course: Course, lesson: Lesson, *, template: str, extra: dict
+    request: HttpRequest, course: Course, lesson: Lesson, *, template: str, extra: dict[str, Any]
 ) -> HttpResponse:
     """An htmx answer: the part that changed plus the sidebar and progress bar (swapped out of
     band), all from the progress as it is now."""
-    progress = queries.course_progress(user=request.user, course=course)
+    progress = queries.course_progress(user=_user(request), course=course)
     context = {
         **_player_context(request, course, progress),
         "lesson": lesson,
@@ -160,7 +162,7 @@ def complete_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpResp
         )
     if result.course_completed:
         messages.success(request, "You completed the course. Well done!")
-    following = queries.course_progress(user=request.user, course=course).neighbours(lesson.pk)[1]
+    following = queries.course_progress(user=_user(request), course=course).neighbours(lesson.pk)[1]
     target = following or lesson
     return redirect("learn_lesson", slug=course.slug, lesson_id=target.pk)
 
@@ -220,7 +222,7 @@ def submit_quiz(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse
         extra["graded"] = [(questions[r.question_id], r) for r in result.results]
     except (Conflict, InvalidInput) as error:
         extra["error"] = error.message
-    extra.update(_quiz_context(request.user, lesson))
+    extra.update(_quiz_context(_user(request), lesson))
     if not is_htmx(request):
         if "error" in extra:
             messages.error(request, extra["error"])

@@ -7,25 +7,27 @@ from typing import Any
 
 from django.db.models import Count, F, Max, Q, QuerySet
 
+from agora.accounts.models import User
+from agora.accounts.types import Viewer
 from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course, Lesson, Module, QuizQuestion
 from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
 
 
-def has_active_enrollment(user: Any, course: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
+def has_active_enrollment(user: Viewer, course: Course) -> bool:
+    if not user.is_authenticated:
         return False
     return Enrollment.objects.active().filter(learner=user, course=course).exists()
 
 
-def course_has_learners(course: Any) -> bool:
+def course_has_learners(course: Course) -> bool:
     """Whether anyone ever enrolled: such a course is archived, never destroyed."""
     return Enrollment.objects.filter(course=course).exists()
 
 
-def active_enrollment(user: Any, course: Any) -> Enrollment | None:
-    if not getattr(user, "is_authenticated", False):
+def active_enrollment(user: Viewer, course: Course) -> Enrollment | None:
+    if not user.is_authenticated:
         return None
     return Enrollment.objects.active().filter(learner=user, course=course).first()
 
@@ -38,7 +40,7 @@ def percent_done(done: int, total: int) -> int:
     return 100 if done >= total else min(99, done * 100 // total)
 
 
-def progress_percent(learner: Any, course: Any) -> int:
+def progress_percent(learner: User, course: Course) -> int:
     """The learner's progress in the course as last recorded (0 when not enrolled)."""
     value = (
         Enrollment.objects.filter(learner=learner, course=course)
@@ -48,7 +50,7 @@ def progress_percent(learner: Any, course: Any) -> int:
     return value or 0
 
 
-def my_enrollments(user: Any) -> QuerySet[Enrollment]:
+def my_enrollments(user: User) -> QuerySet[Enrollment]:
     """The courses the user is enrolled in, the most recently studied first."""
     return (
         Enrollment.objects.active()
@@ -140,7 +142,7 @@ class CourseProgress:
         return previous, following
 
 
-def course_progress(*, user: Any, course: Course) -> CourseProgress:
+def course_progress(*, user: User, course: Course) -> CourseProgress:
     """The curriculum with the user's ticks and resume positions: three queries."""
     modules = catalog_queries.curriculum(course)
     rows = {
@@ -166,7 +168,7 @@ def course_progress(*, user: Any, course: Course) -> CourseProgress:
     return CourseProgress(course, active_enrollment(user, course), states)
 
 
-def get_course_for_learning(*, user: Any, key: str | int) -> Course:
+def get_course_for_learning(*, user: Viewer, key: str | int) -> Course:
     """A course the user may study: enrolled, or one of its instructors or an admin."""
     course = catalog_queries.get_course_for_viewer(user=user, key=key)
     if not access.can_read_lessons(user, course):
@@ -175,7 +177,7 @@ def get_course_for_learning(*, user: Any, key: str | int) -> Course:
 
 
 # --- quizzes ---------------------------------------------------------------------------------
-def quiz_questions_for(user: Any, lesson: Lesson) -> list[QuizQuestion]:
+def quiz_questions_for(user: Viewer, lesson: Lesson) -> list[QuizQuestion]:
     """The questions in the order this learner sees them: shuffled quizzes keep one order per
     learner, so a reload does not reshuffle."""
     questions = list(lesson.questions.all())
@@ -193,7 +195,7 @@ class QuizStanding:
     attempts_left: int | None
 
 
-def quiz_standing(user: Any, lesson: Lesson) -> QuizStanding:
+def quiz_standing(user: User, lesson: Lesson) -> QuizStanding:
     summary = QuizAttempt.objects.filter(user=user, lesson=lesson).aggregate(
         used=Count("id"), best=Max("score"), passes=Count("id", filter=Q(passed=True))
     )
@@ -204,7 +206,7 @@ def quiz_standing(user: Any, lesson: Lesson) -> QuizStanding:
     return QuizStanding(used, summary["best"], bool(summary["passes"]), left)
 
 
-def my_attempts(user: Any, lesson: Lesson) -> QuerySet[QuizAttempt]:
+def my_attempts(user: User, lesson: Lesson) -> QuerySet[QuizAttempt]:
     return QuizAttempt.objects.filter(user=user, lesson=lesson).order_by("-created_at", "-id")
 
 

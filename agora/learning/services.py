@@ -15,13 +15,16 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.accounts.types import Viewer
 from agora.catalog import access
 from agora.catalog import services as catalog_services
 from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
-from agora.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.core.mail import queue_templated_email
 from agora.core.schemas import INT32_MAX
-from agora.learning import certificates, queries
+from agora.learning import queries
+from agora.learning.certificates import services as certificates
+from agora.learning.errors import LearningError, PaymentRequired
 from agora.learning.models import (
     Enrollment,
     EnrollmentSource,
@@ -34,12 +37,6 @@ MAX_POSITION_SECONDS = 24 * 3600
 # How much watching time one position report may add: players report every few seconds,
 # so a bigger jump is a seek or a tab left open, not time spent.
 MAX_SPENT_PER_REPORT = 120
-
-
-class PaymentRequired(DomainError):
-    status_code = 402
-    code = "payment_required"
-    message = "This course is paid: buy it at checkout (POST /api/v1/checkout)."
 
 
 # --- enrollments -----------------------------------------------------------------------------
@@ -98,9 +95,11 @@ def enroll_free(*, learner: User, course: Course) -> tuple[Enrollment, bool]:
     """Enrolls the learner in a free, published course. Returns the enrollment and whether
     it is new; enrolling again changes nothing."""
     if not course.is_published:
-        raise NotFound("There is no such course.", code="course_not_found")
+        raise NotFound("There is no such course.", code=LearningError.COURSE_NOT_FOUND)
     if access.is_course_instructor(learner, course):
-        raise Conflict("You teach this course: it is open to you already.", code="own_course")
+        raise Conflict(
+            "You teach this course: it is open to you already.", code=LearningError.OWN_COURSE
+        )
     current = Enrollment.objects.active().filter(learner=learner, course=course).first()
     if current is not None:
         return current, False
@@ -130,7 +129,7 @@ def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
     same answers as reading the lesson."""
     course = lesson.module.course
     if not access.can_view_course(user, course):
-        raise NotFound("There is no such lesson.", code="lesson_not_found")
+        raise NotFound("There is no such lesson.", code=LearningError.LESSON_NOT_FOUND)
     enrollment = Enrollment.objects.active().filter(learner=user, course=course).first()
     if enrollment is None and not access.can_edit_course(user, course):
         raise access.EnrollmentRequired("Enroll in this course to record your progress.")
@@ -145,7 +144,7 @@ def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
     return row
 
 
-def course_percent(*, user: Any, course: Course) -> tuple[int, int, int]:
+def course_percent(*, user: User, course: Course) -> tuple[int, int, int]:
     """(percent, lessons done, lessons in the course), counted now. 100 only when every
     lesson is done."""
     total = Lesson.objects.filter(module__course=course).count()
@@ -197,7 +196,7 @@ def complete_lesson(*, user: User, lesson: Lesson) -> CompletionResult:
     if lesson.type == LessonType.QUIZ and not _has_passed(user, lesson):
         raise Conflict(
             "Pass the quiz to complete this lesson (POST .../quiz/attempts).",
-            code="quiz_not_passed",
+            code=LearningError.QUIZ_NOT_PASSED,
         )
     return _mark_complete(user=user, lesson=lesson, enrollment=enrollment)
 
@@ -242,9 +241,9 @@ def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: in
             _mark_studied(Enrollment.objects.filter(pk=enrollment.pk), lesson)
 
 
-def record_visit(*, user: Any, lesson: Lesson) -> None:
+def record_visit(*, user: Viewer, lesson: Lesson) -> None:
     """The learner opened the lesson: it becomes where "continue" takes them."""
-    if not getattr(user, "is_authenticated", False):
+    if not user.is_authenticated:
         return
     _mark_studied(
         Enrollment.objects.active().filter(learner=user, course_id=lesson.module.course_id), lesson
@@ -321,11 +320,11 @@ def submit_quiz(*, user: User, lesson: Lesson, answers: list[dict[str, Any]]) ->
     """Grades an attempt on the server and stores it with each answer. Passing completes the
     lesson. The attempt limit holds under concurrent submissions (the enrollment's lock)."""
     if lesson.type != LessonType.QUIZ:
-        raise NotFound("This lesson has no quiz.", code="quiz_not_found")
+        raise NotFound("This lesson has no quiz.", code=LearningError.QUIZ_NOT_FOUND)
     enrollment = require_progress_rights(user, lesson)
     questions = {q.pk: q for q in lesson.questions.all()}
     if not questions:
-        raise Conflict("This quiz has no questions yet.", code="quiz_empty")
+        raise Conflict("This quiz has no questions yet.", code=LearningError.QUIZ_EMPTY)
     _check_answers(questions, answers)
     by_question = {a["question_id"]: a for a in answers}
     with transaction.atomic():
@@ -335,7 +334,7 @@ def submit_quiz(*, user: User, lesson: Lesson, answers: list[dict[str, Any]]) ->
         if limited and used >= lesson.max_attempts:  # type: ignore[operator]
             raise Conflict(
                 f"You have used all {lesson.max_attempts} attempts of this quiz.",
-                code="attempts_exhausted",
+                code=LearningError.ATTEMPTS_EXHAUSTED,
             )
         results = [_grade(q, by_question.get(q.pk)) for q in questions.values()]
         right = sum(r.is_right for r in results)

@@ -1,19 +1,6 @@
-from celery import shared_task
+"""The learning app's Celery tasks. Celery looks for tasks in each app's `tasks` module; the
+certificate job lives with the certificates."""
 
-from agora.learning import certificates
+from agora.learning.certificates.tasks import deliver_certificate
 
-# Storage (S3 in production) can fail for a moment; anything else is a bug to look at.
-TRANSIENT_STORAGE_ERRORS = (ConnectionError, TimeoutError)
-
-
-@shared_task(
-    acks_late=True,
-    autoretry_for=TRANSIENT_STORAGE_ERRORS,
-    retry_backoff=30,
-    retry_backoff_max=600,
-    max_retries=5,
-)
-def deliver_certificate(*, certificate_id: int) -> str:
-    """Stores a new certificate's PDF and emails the learner (idempotent: a second run
-    changes nothing)."""
-    return certificates.deliver_certificate(certificate_id=certificate_id)
+__all__ = ["deliver_certificate"]

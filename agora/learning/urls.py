@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
-from agora.learning import certificate_views, pages
+from agora.learning import pages
+from agora.learning.certificates import views as certificate_views
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern] = [
     # The learner's dashboard, the course player and the instructor's students page.
     path("my-learning/", pages.my_learning, name="my_learning"),
     path("learn/<slug:slug>/", pages.learn_course, name="learn_course"),
@@ -19,7 +20,7 @@ urlpatterns: list = [
     ),
     path("learn/<slug:slug>/lessons/<int:lesson_id>/quiz/", pages.submit_quiz, name="learn_quiz"),
     path("studio/courses/<int:course_id>/students/", pages.course_students, name="course_students"),
-    # Certificate pages (certificate_views.py).
+    # Certificate pages (certificates/views.py).
     path("me/certificates/", certificate_views.my_certificates, name="my_certificates"),
     path(
         "certificates/<str:code>/",

@@ -28,11 +28,11 @@ class TestUserAdmin:
         assert "alan@example.com" not in page
 
     def test_suspended_filter(self, admin_browser, admin_user):
-        from agora.accounts import services
+        from agora.accounts.services import suspension
 
         quiet = UserFactory(email="quiet@example.com")
         loud = UserFactory(email="loud@example.com")
-        services.suspend_user(actor=admin_user, user=loud)
+        suspension.suspend_user(actor=admin_user, user=loud)
 
         page = admin_browser.get("/admin/accounts/user/?suspended=yes").content.decode()
 

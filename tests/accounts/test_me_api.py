@@ -444,13 +444,13 @@ class TestEraseMe:
 
 @pytest.mark.django_db
 def test_erasure_drops_admin_rights(user, django_capture_on_commit_callbacks):
-    from agora.accounts import services
+    from agora.accounts.services import personal_data
 
     user.is_staff = True
     user.is_superuser = True
     user.save()
 
-    services.erase_user(user=user)
+    personal_data.erase_user(user=user)
 
     user.refresh_from_db()
     assert (user.is_staff, user.is_superuser, user.is_active) == (False, False, False)

@@ -15,8 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from agora.accounts import services
 from agora.accounts.models import User
+from agora.accounts.services import profile, suspension
 from tests.accounts.factories import UserFactory
 from tests.conftest import PASSWORD
 
@@ -139,9 +139,9 @@ class TestProfilePage:
         assert response["Location"] == "/accounts/login/?next=/accounts/profile/"
 
     def test_shows_the_current_profile(self, web, person):
-        services.update_profile(
+        profile.update_profile(
             user=person,
-            changes={"headline": "Analyst", "links": ["https://ada.example.com"]},
+            changes=profile.ProfileChanges(headline="Analyst", links=["https://ada.example.com"]),
         )
 
         response = web.get("/accounts/profile/")
@@ -281,7 +281,7 @@ class TestPublicProfile:
         assert h1_of(response) == "Page not found"
 
     def test_profile_page_links_an_instructor_to_their_public_page(self, web, person):
-        services.become_instructor(user=person)
+        profile.become_instructor(user=person)
 
         html = web.get("/accounts/profile/").content.decode()
 
@@ -587,7 +587,7 @@ class TestSuspension:
     def test_suspended_persons_web_session_stops_on_the_next_request(self, web, person, admin_user):
         assert web.get("/accounts/profile/").status_code == 200
 
-        services.suspend_user(actor=admin_user, user=person, reason="spam")
+        suspension.suspend_user(actor=admin_user, user=person, reason="spam")
 
         response = web.get("/accounts/profile/")
         assert response.status_code == 302
@@ -597,7 +597,7 @@ class TestSuspension:
         assert "Welcome back" not in text_of(home)
 
     def test_suspended_person_cannot_sign_in_on_the_web(self, client, person, admin_user):
-        services.suspend_user(actor=admin_user, user=person)
+        suspension.suspend_user(actor=admin_user, user=person)
 
         response = client.post(
             "/accounts/login/", {"login": person.email, "password": PASSWORD}, follow=True

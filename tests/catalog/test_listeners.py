@@ -26,7 +26,9 @@ def published(teacher, django_capture_on_commit_callbacks):
 
 @pytest.mark.django_db
 def test_renaming_an_instructor_renames_their_courses_search_text(teacher, published):
-    account_services.update_profile(user=teacher, changes={"name": "Maya Quintero"})
+    account_services.update_profile(
+        user=teacher, changes=account_services.ProfileChanges(name="Maya Quintero")
+    )
 
     published.refresh_from_db()
     assert published.instructor_names == "Maya Quintero"
@@ -39,7 +41,9 @@ def test_a_co_instructors_new_name_is_searchable(teacher, published):
     helper = UserFactory(name="Lee Park")
     services.set_co_instructors(user=teacher, course=published, shares={helper.pk: 20})
 
-    account_services.update_profile(user=helper, changes={"name": "Lee Parkinson"})
+    account_services.update_profile(
+        user=helper, changes=account_services.ProfileChanges(name="Lee Parkinson")
+    )
 
     published.refresh_from_db()
     assert published.instructor_names == "Maya Okafor, Lee Parkinson"

@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.accounts.factories import UserFactory
 from tests.catalog.conftest import (  # noqa: F401 - fixtures
     instructor,
     instructor_api,
@@ -13,7 +12,7 @@ from tests.catalog.conftest import (  # noqa: F401 - fixtures
     staff,
     staff_api,
 )
-from tests.catalog.factories import CourseFactory, api_for, enroll
+from tests.catalog.factories import CourseFactory, enroll
 
 
 @pytest.fixture
@@ -26,14 +25,3 @@ def enrolled(learner, course):  # noqa: F811 - the imported fixture
     """The learner, enrolled in the course."""
     enroll(learner, course)
     return learner
-
-
-def enrolled_learner(course, **fields):
-    person = UserFactory(**fields)
-    enroll(person, course)
-    return person
-
-
-def enrolled_api(course, **fields):
-    person = enrolled_learner(course, **fields)
-    return person, api_for(person)

@@ -6,7 +6,7 @@ import pytest
 
 from agora.community import services
 from agora.community.models import Review
-from tests.community.conftest import enrolled_learner
+from tests.community.factories import enrolled_learner
 from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db

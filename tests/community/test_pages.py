@@ -9,7 +9,7 @@ from django.test import Client
 from agora.community import services
 from agora.community.models import Review
 from tests.catalog.factories import DraftCourseFactory
-from tests.community.conftest import enrolled_learner
+from tests.community.factories import review_by_new_learner
 from tests.conftest import HTMX, client_for
 
 pytestmark = pytest.mark.django_db
@@ -27,12 +27,6 @@ def save_url(course) -> str:
     return f"/courses/{course.slug}/reviews/save/"
 
 
-def write(course, rating=4, comment="Good", **fields) -> Review:
-    return services.create_review(
-        learner=enrolled_learner(course, **fields), course=course, rating=rating, comment=comment
-    )
-
-
 class TestCoursePage:
     def test_the_course_page_loads_the_reviews_with_htmx(self, course):
         html = client_for().get(f"/courses/{course.slug}/").content.decode()
@@ -41,8 +35,8 @@ class TestCoursePage:
         assert f'href="{reviews_url(course)}"' in html  # without JavaScript: a link
 
     def test_the_partial_shows_summary_per_star_bars_and_reviews(self, course):
-        write(course, 5, "Superb", name="Ann Able")
-        write(course, 3, "Fine", name="Bob Baker")
+        review_by_new_learner(course, 5, "Superb", name="Ann Able")
+        review_by_new_learner(course, 3, "Fine", name="Bob Baker")
 
         response = client_for().get(reviews_url(course), headers=HTMX)
 
@@ -60,7 +54,7 @@ class TestCoursePage:
         assert "Sign in to review a course you are enrolled in." in text
 
     def test_without_htmx_it_is_a_page_of_its_own(self, course):
-        write(course, 5, "Superb")
+        review_by_new_learner(course, 5, "Superb")
 
         response = client_for().get(reviews_url(course))
 
@@ -74,7 +68,7 @@ class TestCoursePage:
         assert client_for().get(reviews_url(draft), headers=HTMX).status_code == 404
 
     def test_hostile_text_is_escaped(self, course, staff):
-        review = write(
+        review = review_by_new_learner(
             course, 1, '<script>alert("x")</script><img src=x onerror=alert(1)>', name="<b>Eve</b>"
         )
         services.reply_to_review(user=course.owner, review=review, body="<script>reply()</script>")
@@ -91,7 +85,7 @@ class TestCoursePage:
 class TestSortAndMore:
     @pytest.fixture
     def twelve(self, course):
-        return [write(course, 1 + i % 5, f"Review number {i}") for i in range(12)]
+        return [review_by_new_learner(course, 1 + i % 5, f"Review number {i}") for i in range(12)]
 
     def test_ten_at_first_then_more(self, course, twelve):
         html = client_for().get(reviews_url(course), headers=HTMX).content.decode()
@@ -217,7 +211,7 @@ class TestLearnerForm:
 
 class TestInstructorReply:
     def test_the_instructor_replies_in_place(self, instructor, course):
-        review = write(course, 4, "Nice")
+        review = review_by_new_learner(course, 4, "Nice")
         client = client_for(instructor)
         html = client.get(reviews_url(course), headers=HTMX).content.decode()
         assert f'hx-post="/reviews/{review.pk}/reply/"' in html
@@ -232,7 +226,7 @@ class TestInstructorReply:
         assert Review.objects.get().reply == "Thank you!"
 
     def test_an_empty_reply_shows_an_error(self, instructor, course):
-        review = write(course, 4, "Nice")
+        review = review_by_new_learner(course, 4, "Nice")
 
         response = client_for(instructor).post(
             f"/reviews/{review.pk}/reply/", {"body": ""}, headers=HTMX
@@ -242,7 +236,7 @@ class TestInstructorReply:
         assert Review.objects.get().reply == ""
 
     def test_a_learner_cannot_reply(self, enrolled, course):
-        review = write(course, 4, "Nice")
+        review = review_by_new_learner(course, 4, "Nice")
         client = client_for(enrolled)
 
         assert "Publish reply" not in client.get(reviews_url(course), headers=HTMX).content.decode()
@@ -253,8 +247,8 @@ class TestInstructorReply:
 
 class TestAdminModeration:
     def test_the_admin_hides_and_shows_a_review_in_place(self, staff, course):
-        review = write(course, 5, "Buy cheap watches", name="Spammer")
-        write(course, 3, "Honest")
+        review = review_by_new_learner(course, 5, "Buy cheap watches", name="Spammer")
+        review_by_new_learner(course, 3, "Honest")
         client = client_for(staff)
         html = client.get(reviews_url(course), headers=HTMX).content.decode()
         assert f'hx-post="/reviews/{review.pk}/hide/"' in html
@@ -278,7 +272,7 @@ class TestAdminModeration:
         assert course.ratings_count == 2
 
     def test_a_reason_is_needed(self, staff, course):
-        review = write(course, 5, "x")
+        review = review_by_new_learner(course, 5, "x")
 
         response = client_for(staff).post(
             f"/reviews/{review.pk}/hide/", {"reason": ""}, headers=HTMX
@@ -288,7 +282,7 @@ class TestAdminModeration:
         assert Review.objects.get().hidden_at is None
 
     def test_others_cannot_hide(self, enrolled, instructor, course):
-        review = write(course, 5, "x")
+        review = review_by_new_learner(course, 5, "x")
 
         for person in (enrolled, instructor):
             client = client_for(person)

@@ -7,11 +7,12 @@ import pytest
 
 from agora.catalog.models import Course
 from agora.community import services
+from agora.community.errors import AlreadyReviewed
 from agora.community.models import Review
-from agora.community.services import AlreadyReviewed
+from agora.community.services import ReviewChanges
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import CourseFactory
-from tests.community.conftest import enrolled_learner
+from tests.community.factories import enrolled_learner
 from tests.concurrency import run_at_once
 
 
@@ -31,13 +32,13 @@ class TestExactFigures:
         ]
         assert figures(course) == (Decimal("4.33"), 3)
 
-        services.update_review(user=people[1], review=reviews[1], changes={"rating": 1})
+        services.update_review(user=people[1], review=reviews[1], changes=ReviewChanges(rating=1))
         assert figures(course) == (Decimal("3.33"), 3)
 
         services.hide_review(admin=staff, review=reviews[0], reason="Spam")
         assert figures(course) == (Decimal("2.50"), 2)
 
-        services.update_review(user=people[0], review=reviews[0], changes={"rating": 1})
+        services.update_review(user=people[0], review=reviews[0], changes=ReviewChanges(rating=1))
         assert figures(course) == (Decimal("2.50"), 2)  # hidden: does not count
 
         services.unhide_review(admin=staff, review=reviews[0])
@@ -125,10 +126,10 @@ def test_edits_hides_and_new_reviews_at_once_leave_exact_figures():
     run_at_once(
         [
             lambda: services.update_review(
-                user=authors[0], review=reviews[0], changes={"rating": 5}
+                user=authors[0], review=reviews[0], changes=ReviewChanges(rating=5)
             ),
             lambda: services.update_review(
-                user=authors[1], review=reviews[1], changes={"rating": 1}
+                user=authors[1], review=reviews[1], changes=ReviewChanges(rating=1)
             ),
             lambda: services.hide_review(admin=staff, review=reviews[2], reason="Spam"),
             *[

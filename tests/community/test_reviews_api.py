@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from agora.accounts.services import erase_user, export_user_data
+from agora.accounts.services.personal_data import erase_user, export_user_data
 from agora.catalog.models import Course, CourseStatus
 from agora.community.models import Review
 from agora.learning.models import Enrollment
@@ -17,7 +17,7 @@ from tests.catalog.factories import (
     api_for,
     enroll,
 )
-from tests.community.conftest import enrolled_api, enrolled_learner
+from tests.community.factories import enrolled_api, enrolled_learner, review_of
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db
 def figures(course) -> tuple[Decimal, int]:
     course.refresh_from_db()
     return course.average_rating, course.ratings_count
-
-
-def review_of(person, course, rating=4, comment="Good.") -> Review:
-    from agora.community import services
-
-    return services.create_review(learner=person, course=course, rating=rating, comment=comment)
 
 
 class TestCreateReview:

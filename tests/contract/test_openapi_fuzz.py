@@ -35,7 +35,7 @@ from schemathesis.core.failures import FailureGroup
 from agora.accounts.tokens import issue_access_token
 from agora.catalog.models import LessonType, QuestionKind, QuizQuestion
 from agora.community.models import Review
-from agora.learning.certificates import issue_certificate
+from agora.learning.certificates.services import issue_certificate
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import (
     CourseFactory,

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from agora.accounts import services
+from agora.accounts.services import profile
 from tests.conftest import ApiClient
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -83,7 +83,7 @@ class TestErrorEnvelope:
         def explode(**kwargs):
             raise RuntimeError("secret connection string postgres://admin:hunter2@db")
 
-        monkeypatch.setattr(services, "become_instructor", explode)
+        monkeypatch.setattr(profile, "become_instructor", explode)
 
         response = user_api.post("/me/instructor", headers={"X-Request-ID": "trace-12345678"})
 
@@ -107,7 +107,7 @@ class TestErrorEnvelope:
         def explode(**kwargs):
             raise RuntimeError("boom")
 
-        monkeypatch.setattr(services, "become_instructor", explode)
+        monkeypatch.setattr(profile, "become_instructor", explode)
 
         user_api.post("/me/instructor")
 

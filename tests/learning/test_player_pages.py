@@ -21,10 +21,7 @@ from tests.catalog.factories import (
     enroll,
 )
 from tests.conftest import HTMX, client_for
-
-
-def lessons_of(course):
-    return [lesson for module in course.modules.all() for lesson in module.lessons.all()]
+from tests.learning.factories import LessonProgressFactory, lessons_of
 
 
 def lesson_url(course, lesson):
@@ -294,9 +291,7 @@ class TestVideo:
             module=course.modules.first(), type=LessonType.VIDEO, duration_seconds=600
         )
         lesson.video_file.save("clip.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42" + b"0" * 64))
-        LessonProgress.objects.create(
-            user=learner, lesson=lesson, course=course, position_seconds=42
-        )
+        LessonProgressFactory(user=learner, lesson=lesson, position_seconds=42)
 
         page = browser.get(lesson_url(course, lesson)).content.decode()
 

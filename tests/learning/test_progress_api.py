@@ -18,10 +18,7 @@ from tests.catalog.factories import (
 )
 from tests.concurrency import run_at_once
 from tests.conftest import ApiClient
-
-
-def lessons_of(course):
-    return [lesson for module in course.modules.all() for lesson in module.lessons.all()]
+from tests.learning.factories import lessons_of
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from agora.learning.models import Certificate
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import api_for
 from tests.conftest import ApiClient
-from tests.learning.certificate_helpers import certificate_for
+from tests.learning.factories import certificate_for
 
 pytestmark = pytest.mark.django_db
 

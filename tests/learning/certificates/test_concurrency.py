@@ -8,12 +8,13 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
-from agora.learning import certificates, services, tasks
+from agora.learning import services
+from agora.learning.certificates import pdf, tasks
 from agora.learning.models import Certificate, Enrollment
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import api_for, course_with_curriculum
 from tests.concurrency import run_at_once
-from tests.learning.certificate_helpers import lessons_of
+from tests.learning.factories import CertificateFactory, lessons_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,13 +59,7 @@ def test_the_delivery_job_run_at_once_stores_one_pdf_and_sends_one_email(mailout
         completed_at=timezone.now(), progress_percent=100
     )
     # Issued without its job (as if the worker had not picked it up yet).
-    certificate = Certificate.objects.create(
-        enrollment=enrollment,
-        issued_at=timezone.now(),
-        learner_name="Rita Race",
-        course_title=course.title,
-        instructor_names="Olivia Owner",
-    )
+    certificate = CertificateFactory(enrollment=enrollment, learner_name="Rita Race")
 
     outcomes = run_at_once(
         [lambda: tasks.deliver_certificate.apply(kwargs={"certificate_id": certificate.pk}).result]
@@ -82,13 +77,7 @@ def test_downloads_at_once_before_the_job_store_one_pdf():
     course = course_with_curriculum(modules=1, lessons=1)
     learner = UserFactory()
     enrollment = services.grant_enrollment(learner=learner, course=course, source="grant")
-    certificate = Certificate.objects.create(
-        enrollment=enrollment,
-        issued_at=timezone.now(),
-        learner_name="Dora Download",
-        course_title=course.title,
-        instructor_names="Olivia Owner",
-    )
+    certificate = CertificateFactory(enrollment=enrollment, learner_name="Dora Download")
     url = f"/certificates/{certificate.pk}/pdf"
 
     responses = run_at_once([lambda: api_for(learner).get(url)] * 3)
@@ -96,4 +85,4 @@ def test_downloads_at_once_before_the_job_store_one_pdf():
     assert [r.status_code for r in responses] == [200, 200, 200]
     certificate.refresh_from_db()
     assert [path.name for path in stored_pdfs()] == [Path(certificate.pdf.name).name]
-    assert certificates.certificate_pdf(certificate).startswith(b"%PDF")
+    assert pdf.certificate_pdf(certificate).startswith(b"%PDF")

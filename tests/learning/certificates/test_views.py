@@ -10,7 +10,7 @@ from agora.learning import services
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import CoInstructorFactory, InstructorFactory, course_with_curriculum
 from tests.conftest import client_for
-from tests.learning.certificate_helpers import certificate_for, complete_course
+from tests.learning.factories import certificate_for, complete_course
 
 pytestmark = pytest.mark.django_db
 

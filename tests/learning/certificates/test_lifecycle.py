@@ -1,30 +1,19 @@
 """Certificates: issued exactly once on completion, rendered and emailed by a job, listed,
 downloaded by their owner, verified by anyone, revoked with the purchase."""
 
-from io import BytesIO
-
-import pypdf
 import pytest
 from django.urls import reverse
 
-from agora.learning import certificates
+from agora.learning.certificates import pdf, personal_data, queries
+from agora.learning.certificates.tasks import deliver_certificate
 from agora.learning.models import Certificate, Enrollment
 from agora.learning.services import complete_lesson, grant_enrollment, revoke_enrollment
-from agora.learning.tasks import deliver_certificate
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import api_for, course_with_curriculum, enroll
 from tests.concurrency import run_at_once
 from tests.conftest import ApiClient, client_for
-
-
-def lessons_of(course):
-    return [lesson for module in course.modules.all() for lesson in module.lessons.all()]
-
-
-def finish(learner, course):
-    for lesson in lessons_of(course):
-        complete_lesson(user=learner, lesson=lesson)
-    return Certificate.objects.get(enrollment__learner=learner, enrollment__course=course)
+from tests.learning.certificates.pdf_reading import pdf_text
+from tests.learning.factories import finish, lessons_of
 
 
 @pytest.fixture
@@ -39,10 +28,6 @@ def certificate(learner, course, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     enroll(learner, course)
     return finish(learner, course)
-
-
-def pdf_text(content: bytes) -> str:
-    return "".join(page.extract_text() for page in pypdf.PdfReader(BytesIO(content)).pages)
 
 
 @pytest.mark.django_db
@@ -91,7 +76,7 @@ class TestIssuing:
         assert len(mailoutbox) == 1
 
     def test_pdf_names_the_learner_course_and_code_and_carries_the_qr(self, certificate):
-        content = certificates.certificate_pdf(certificate)
+        content = pdf.certificate_pdf(certificate)
 
         assert content.startswith(b"%PDF")
         text = pdf_text(content)
@@ -99,9 +84,9 @@ class TestIssuing:
         assert "Knots & Splices" in text
         assert certificate.code in text
         # The QR code encodes the public verification address.
-        url = certificates.verification_url(certificate.code)
+        url = queries.verification_url(certificate.code)
         assert url.endswith(f"/certificates/{certificate.code}/")
-        assert certificates.qr_size(url) >= 21
+        assert pdf.qr_size(url) >= 21
 
     def test_concurrent_completions_issue_exactly_one(self, transactional_db, instructor):
         course = course_with_curriculum(owner=instructor, price=0, modules=2, lessons=2)
@@ -143,7 +128,7 @@ class TestApi:
                 "issued_at": body[0]["issued_at"],
                 "course": {"id": course.pk, "slug": course.slug, "title": course.title},
                 "instructor_names": certificate.instructor_names,
-                "verification_url": certificates.verification_url(certificate.code),
+                "verification_url": queries.verification_url(certificate.code),
             }
         ]
 
@@ -242,11 +227,11 @@ class TestPages:
 
 @pytest.mark.django_db
 def test_export_and_erasure(certificate, learner):
-    exported = certificates.export_certificates(learner)
+    exported = personal_data.export_certificates(learner)
     assert [item["code"] for item in exported] == [certificate.code]
 
-    certificates.erase_certificates(learner)
+    personal_data.erase_certificates(learner)
 
     certificate.refresh_from_db()
     assert certificate.revoked_at is not None
-    assert certificate.learner_name == certificates.ERASED_LEARNER_NAME
+    assert certificate.learner_name == personal_data.ERASED_LEARNER_NAME

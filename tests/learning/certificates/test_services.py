@@ -2,18 +2,18 @@
 (PDF stored, learner emailed, each exactly once), revoked with the purchase, part of the
 learner's data export and erasure."""
 
-import io
-
-import pypdf
 import pytest
-import segno
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.test import TestCase
 from django.urls import reverse
 
-from agora.accounts.services import erase_user, export_user_data
+from agora.accounts.services.personal_data import erase_user, export_user_data
+from agora.core.errors import PermissionDenied
 from agora.core.models import Job
-from agora.learning import certificates, services, tasks
+from agora.learning import services
+from agora.learning.certificates import pdf, queries, tasks
+from agora.learning.certificates import services as certificates
 from agora.learning.models import Certificate, Enrollment
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import (
@@ -24,23 +24,11 @@ from tests.catalog.factories import (
     course_with_curriculum,
 )
 from tests.conftest import client_for
-from tests.learning.certificate_helpers import (
-    CODE,
-    certificate_for,
-    complete_course,
-    drawn_qr_matrix,
-    lessons_of,
-    pdf_text,
-)
+from tests.learning.certificates.conftest import SITE
+from tests.learning.certificates.pdf_reading import CODE
+from tests.learning.factories import certificate_for, complete_course, lessons_of
 
-pytestmark = pytest.mark.django_db
-
-SITE = "http://127.0.0.1:8000"
-
-
-@pytest.fixture(autouse=True)
-def _site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("site_url")]
 
 
 class TestIssue:
@@ -160,7 +148,7 @@ class TestDeliveryJob:
 
     def test_a_job_that_died_after_storing_the_pdf_still_emails_once(self):
         certificate = certificate_for(run_jobs=False)
-        certificates.certificate_pdf(certificate)
+        pdf.certificate_pdf(certificate)
         name = certificate.pdf.name
 
         with TestCase.captureOnCommitCallbacks(execute=True):
@@ -191,6 +179,12 @@ class TestDeliveryJob:
     def test_the_task_is_acknowledged_late(self):
         assert tasks.deliver_certificate.acks_late is True
 
+    def test_the_task_keeps_the_name_queued_jobs_and_routes_know(self, settings):
+        name = "agora.learning.tasks.deliver_certificate"
+
+        assert tasks.deliver_certificate.name == name
+        assert settings.CELERY_TASK_ROUTES[name] == {"queue": "notifications"}
+
 
 class TestRevoke:
     def test_revoking_the_enrollment_revokes_the_certificate(self, learner):
@@ -200,7 +194,7 @@ class TestRevoke:
 
         certificate.refresh_from_db()
         assert certificate.revoked_at is not None
-        assert list(certificates.certificates_of(user=learner)) == []
+        assert list(queries.certificates_of(user=learner)) == []
 
     def test_an_admin_revokes_certificates_without_ending_access(self, learner, staff):
         certificate = certificate_for(learner, run_jobs=False)
@@ -215,6 +209,21 @@ class TestRevoke:
         assert certificate.revoked_at is not None
         assert other.revoked_at is None
         assert Enrollment.objects.get(pk=certificate.enrollment_id).revoked_at is None
+
+    @pytest.mark.parametrize("who", ["the learner", "an instructor", "a visitor"])
+    def test_only_admins_revoke_and_a_refusal_changes_nothing(self, learner, who):
+        certificate = certificate_for(learner, run_jobs=False)
+        actor = {
+            "the learner": learner,
+            "an instructor": certificate.enrollment.course.owner,
+            "a visitor": AnonymousUser(),
+        }[who]
+
+        with pytest.raises(PermissionDenied):
+            certificates.revoke_certificates(actor=actor, certificate_ids=[certificate.pk])
+
+        certificate.refresh_from_db()
+        assert certificate.revoked_at is None
 
     def test_buying_again_after_a_refund_reinstates_the_same_code(self, learner):
         certificate = certificate_for(learner)
@@ -255,77 +264,6 @@ class TestRevoke:
         enrollment = Enrollment.objects.get(pk=certificate.enrollment_id)
 
         assert certificates.reinstate_certificate(enrollment) is False
-
-
-class TestPdf:
-    def test_a_landscape_page_with_every_fact_a_verifier_needs(self):
-        owner = InstructorFactory(name="Olivia Owner")
-        course = course_with_curriculum(modules=1, lessons=1, owner=owner, title="Ünïcode Жизнь")
-        CoInstructorFactory(course=course, user=InstructorFactory(name="Carl Co"))
-        certificate = complete_course(UserFactory(name="Zoë Łukasz"), course, run_jobs=False)
-
-        content = certificates.render_certificate(certificate)
-
-        assert content.startswith(b"%PDF")
-        page = pypdf.PdfReader(io.BytesIO(content)).pages[0]
-        assert page.mediabox.width > page.mediabox.height  # landscape
-        text = pdf_text(content)
-        issued = certificate.issued_at
-        for expected in [
-            "AGORA",
-            "Certificate of completion",
-            "Zoë Łukasz",
-            "Ünïcode Жизнь",
-            "Taught by Olivia Owner, Carl Co",
-            f"{issued.day} {issued:%B %Y}",
-            certificate.code,
-            f"{SITE}/certificates/{certificate.code}/",
-        ]:
-            assert expected in text
-
-    def test_the_qr_code_drawn_is_the_verification_address(self):
-        certificate = certificate_for(run_jobs=False)
-        url = f"{SITE}/certificates/{certificate.code}/"
-
-        drawn = drawn_qr_matrix(certificates.render_certificate(certificate))
-
-        expected = [list(row) for row in segno.make(url, error="m", micro=False).matrix]
-        assert drawn == expected
-
-    def test_a_long_name_and_title_stay_on_one_page(self):
-        learner = UserFactory(name="Maximiliana Bartholomea " * 6)
-        certificate = certificate_for(learner, run_jobs=False, title="Very long title " * 12)
-
-        content = certificates.render_certificate(certificate)
-
-        assert len(pypdf.PdfReader(io.BytesIO(content)).pages) == 1
-        assert certificate.code in pdf_text(content)
-
-    def test_rendered_on_demand_once_then_read_from_storage(self, monkeypatch):
-        certificate = certificate_for(run_jobs=False)
-
-        first = certificates.certificate_pdf(certificate)
-        stored = Certificate.objects.get(pk=certificate.pk).pdf.name
-
-        def no_second_render(certificate):
-            raise AssertionError("rendered twice")
-
-        monkeypatch.setattr(certificates, "render_certificate", no_second_render)
-        again = certificates.certificate_pdf(Certificate.objects.get(pk=certificate.pk))
-        assert stored.startswith("certificates/")
-        assert again == first
-
-    def test_a_lost_file_is_rendered_and_stored_again(self):
-        certificate = certificate_for()
-        lost = certificate.pdf.name
-        certificate.pdf.storage.delete(lost)
-
-        content = certificates.certificate_pdf(certificate)
-
-        certificate.refresh_from_db()
-        assert content.startswith(b"%PDF")
-        assert certificate.pdf.name != lost
-        assert certificate.pdf.storage.exists(certificate.pdf.name)
 
 
 class TestPersonalData:

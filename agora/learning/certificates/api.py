@@ -8,8 +8,8 @@ from ninja import Router, Schema
 from agora.accounts.auth import current_user, jwt_auth
 from agora.core.openapi import file_response
 from agora.core.schemas import ErrorOut as E
-from agora.learning import certificates
-from agora.learning.certificate_downloads import certificate_response
+from agora.learning.certificates import queries
+from agora.learning.certificates.downloads import certificate_response
 from agora.learning.models import Certificate
 
 router = Router(tags=["certificates"])
@@ -53,7 +53,7 @@ def _out(certificate: Certificate) -> dict[str, object]:
         "learner_name": certificate.learner_name,
         "course": _course(certificate),
         "instructor_names": certificate.instructor_names,
-        "verification_url": certificates.verification_url(certificate.code),
+        "verification_url": queries.verification_url(certificate.code),
     }
 
 
@@ -64,7 +64,7 @@ def _out(certificate: Certificate) -> dict[str, object]:
     summary="My certificates of completion (valid ones, the newest first)",
 )
 def my_certificates(request: HttpRequest) -> list[dict[str, object]]:
-    return [_out(c) for c in certificates.certificates_of(user=current_user(request))]
+    return [_out(c) for c in queries.certificates_of(user=current_user(request))]
 
 
 @router.get(
@@ -74,7 +74,7 @@ def my_certificates(request: HttpRequest) -> list[dict[str, object]]:
     "revoked → 404 certificate_revoked",
 )
 def verify_certificate(request: HttpRequest, code: str) -> dict[str, object]:
-    return _out(certificates.verify_certificate(code=code))
+    return _out(queries.verify_certificate(code=code))
 
 
 @router.get(
@@ -85,7 +85,7 @@ def verify_certificate(request: HttpRequest, code: str) -> dict[str, object]:
     openapi_extra=file_response("application/pdf", "The certificate."),
 )
 def certificate_pdf(request: HttpRequest, certificate_id: int) -> HttpResponse:
-    certificate = certificates.get_certificate_for_owner(
+    certificate = queries.get_certificate_for_owner(
         user=current_user(request), certificate_id=certificate_id
     )
     return certificate_response(certificate)

@@ -1,0 +1,29 @@
+"""Admin base classes to subclass with their model: `class ReviewAdmin(ModelAdmin[Review])`.
+
+django-stubs makes Django's admin classes generic in the model they edit, but at run time
+Django's own classes cannot be subscripted (that takes django-stubs-ext, a development
+dependency). Here `ModelAdmin[Review]` is Django's ModelAdmin itself at run time, and the
+typed generic for mypy."""
+
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+    from django.contrib.auth.admin import UserAdmin
+else:
+    Base = TypeVar("Base")
+
+    class _Erased(Generic[Base]):
+        def __init__(self, base: Base) -> None:
+            self.base = base
+
+        def __getitem__(self, model: object) -> Base:
+            return self.base
+
+    ModelAdmin = _Erased(admin.ModelAdmin)
+    UserAdmin = _Erased(auth_admin.UserAdmin)
+
+__all__ = ["ModelAdmin", "UserAdmin"]
