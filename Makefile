@@ -7,13 +7,23 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 export HOST PORT SITE_URL
 
-.PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench migrate seed clean
+.PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench migrate seed clean lock
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly what requirements.lock lists (hashes checked), then Agora itself.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
+
+# After changing dependencies in pyproject.toml: resolve them again into requirements.lock
+# (pins already there stay; `make lock LOCK_ARGS=--upgrade` takes the newest in range).
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet "pip-tools>=7.4,<8"
+	.venv-lock/bin/pip-compile --quiet $(LOCK_ARGS) --generate-hashes --extra dev --strip-extras \
+		--allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
@@ -46,4 +56,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-lock var .pytest_cache .mypy_cache .ruff_cache
