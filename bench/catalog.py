@@ -1,7 +1,7 @@
 """The catalog benchmark's database and scenarios.
 
 The database (BENCH_DATABASE_URL) is created if missing, migrated, and filled with the
-synthetic catalog of `manage.py generate_catalog` until it holds the wanted number of courses;
+synthetic catalog of `python -m bench.generator` until it holds the wanted number of courses;
 a database that already holds them is reused as it is.
 """
 
@@ -84,13 +84,12 @@ def prepare(env: dict[str, str], *, courses: int, instructors: int) -> dict:
     )["courses"]
     if have < courses:
         print(f"generating {courses - have:,} courses (the database holds {have:,})")
-        manage(
-            env,
-            "generate_catalog",
-            "--courses",
-            str(courses - have),
-            "--instructors",
-            str(instructors),
+        generate = ["-m", "bench.generator", "--courses", str(courses - have)]
+        subprocess.run(  # noqa: S603
+            [PYTHON, *generate, "--instructors", str(instructors)],
+            cwd=ROOT,
+            env=env,
+            check=True,
         )
     else:
         print(f"the database already holds {have:,} courses: generation skipped")

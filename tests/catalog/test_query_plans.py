@@ -38,8 +38,8 @@ import pytest
 from django.db import connection
 
 from agora.catalog import queries, search
-from agora.catalog.management.catalog_generator import generate_catalog
 from agora.catalog.models import Course
+from bench.generator.catalog import generate_catalog
 from tests.conftest import ApiClient
 
 SORTS = ["newest", "rating", "popular", "trending", "price_asc", "price_desc"]

@@ -1,6 +1,6 @@
 """A large synthetic catalog for benchmarks: instructors, courses, modules, lessons, quizzes.
 
-Text comes from the word lists in `catalog_words`; numbers follow plausible distributions
+Text comes from the word lists in `words`; numbers follow plausible distributions
 (long-tailed enrollments, ratings around 4.3, a few free courses, publication dates over three
 years). Rows go in with bulk_create, one transaction per batch. The search index fills itself:
 PostgreSQL computes the generated tsvector column, SQLite's FTS5 triggers fire for every row of
@@ -23,7 +23,6 @@ from django.utils.text import slugify
 
 from agora.accounts.models import User
 from agora.catalog import cache_keys
-from agora.catalog.management import catalog_words as words
 from agora.catalog.models import (
     Category,
     Course,
@@ -35,6 +34,7 @@ from agora.catalog.models import (
     QuestionKind,
     QuizQuestion,
 )
+from bench.generator import words
 
 GENERATED_EMAIL_DOMAIN = "generated.agora.test"
 VIDEO_URL = "https://interactive-examples.mdn.mozilla.net/media/cc0-videos/flower.mp4"
@@ -340,7 +340,7 @@ def generate_catalog(
     if courses < 0 or instructors < 1 or batch_size < 1:
         raise ValueError("courses >= 0, instructors >= 1 and batch_size >= 1")
     started = time.monotonic()
-    rng = random.Random(seed)  # noqa: S311 - synthetic text and numbers, not secrets
+    rng = random.Random(seed)
     writer = CatalogWriter(rng, _leaf_categories(), timezone.now())
 
     first_number = User.objects.filter(email__endswith=f"@{GENERATED_EMAIL_DOMAIN}").count() + 1

@@ -1,15 +1,12 @@
-"""The synthetic catalog for benchmarks: `manage.py generate_catalog`."""
+"""The synthetic catalog for benchmarks: `python -m bench.generator`."""
 
 from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import connection
 
 from agora.accounts.models import User
-from agora.catalog.management import catalog_words
-from agora.catalog.management.catalog_generator import GENERATED_EMAIL_DOMAIN, generate_catalog
 from agora.catalog.models import (
     Category,
     Course,
@@ -19,6 +16,9 @@ from agora.catalog.models import (
     Module,
     QuizQuestion,
 )
+from bench.generator import words as catalog_words
+from bench.generator.__main__ import main
+from bench.generator.catalog import GENERATED_EMAIL_DOMAIN, generate_catalog
 
 
 def search_ids(api, q: str) -> list[int]:
@@ -134,26 +134,27 @@ class TestCommand:
     def test_reports_what_it_added(self):
         out = StringIO()
 
-        call_command("generate_catalog", courses=3, instructors=1, no_progress=True, stdout=out)
+        status = main(["--courses", "3", "--instructors", "1", "--no-progress"], stdout=out)
 
+        assert status == 0
         assert "Added 1 instructors and 3 courses" in out.getvalue()
         assert Course.objects.count() == 3
 
     def test_shows_progress_on_stderr(self):
         err = StringIO()
 
-        call_command(
-            "generate_catalog",
-            courses=4,
-            instructors=1,
-            batch_size=2,
+        main(
+            ["--courses", "4", "--instructors", "1", "--batch-size", "2"],
             stdout=StringIO(),
             stderr=err,
         )
 
         assert "4/4 courses" in err.getvalue()
 
-    def test_refuses_nonsense(self):
-        with pytest.raises(CommandError):
-            call_command("generate_catalog", courses=3, instructors=0, stdout=StringIO())
+    def test_refuses_nonsense(self, capsys):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--courses", "3", "--instructors", "0"], stdout=StringIO())
+
+        assert exit_info.value.code == 2
+        assert "--instructors and --batch-size >= 1" in capsys.readouterr().err
         assert Course.objects.count() == 0

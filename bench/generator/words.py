@@ -1,4 +1,4 @@
-"""Word lists for the synthetic catalog (generate_catalog): topics per category, skills per
+"""Word lists for the synthetic catalog (bench/generator): topics per category, skills per
 top-level category, title and subtitle patterns, people's names. No external data."""
 
 # Topics per seeded subcategory (slug); a category missing here uses its own name.

@@ -1,0 +1,1 @@
+"""Benchmarks and the synthetic data they run on (not part of the installed app)."""

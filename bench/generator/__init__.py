@@ -1,0 +1,1 @@
+"""The synthetic catalog the benchmarks run on: `python -m bench.generator --help`."""
