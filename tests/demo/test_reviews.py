@@ -5,8 +5,8 @@ from io import StringIO
 import pytest
 from django.utils import timezone
 
-from agora.community import demo
 from agora.community.models import Review
+from agora.demo import reviews as demo
 from agora.learning.models import Enrollment
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import CourseFactory, DraftCourseFactory, enroll

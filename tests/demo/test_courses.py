@@ -6,7 +6,6 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from agora.catalog import demo
 from agora.catalog.models import (
     Course,
     CourseStatus,
@@ -17,6 +16,7 @@ from agora.catalog.models import (
     QuizQuestion,
     Resource,
 )
+from agora.demo import courses as demo
 
 
 def seed_demo() -> str:
@@ -129,3 +129,18 @@ def test_generated_pdf_has_a_valid_cross_reference_table():
     for number, offset in enumerate(offsets, start=1):
         assert content[int(offset) :].startswith(f"{number} 0 obj".encode())
     assert rb"(A line \(with parentheses\)) Tj" in content
+
+
+def test_every_course_file_names_a_demo_instructor_and_a_known_lesson_type():
+    from agora.catalog.models import LessonType
+    from agora.demo.people import INSTRUCTORS
+    from agora.demo.specs import COURSES_DIR, load_courses
+
+    courses = load_courses()
+
+    assert len(courses) == len(list(COURSES_DIR.glob("*.toml"))) == 19
+    assert len({course.title for course in courses}) == len(courses)
+    instructors = {name for name, _headline in INSTRUCTORS}
+    assert {course.instructor for course in courses} <= instructors
+    lesson_types = {lesson.type for course in courses for _t, ls in course.modules for lesson in ls}
+    assert lesson_types <= set(LessonType.values)

@@ -8,9 +8,9 @@ Idempotent: a learner already enrolled in a course is left as they are.
 from collections.abc import Callable
 from typing import Any
 
-from agora.accounts.demo import LEARNERS, _email
 from agora.accounts.models import User
 from agora.catalog.models import Course, CourseStatus, Lesson, LessonType, QuestionKind
+from agora.demo.people import LEARNERS, _email
 from agora.learning import services
 from agora.learning.models import Enrollment, EnrollmentSource
 

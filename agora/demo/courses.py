@@ -1,0 +1,233 @@
+"""Demo catalog: published courses across categories, a few drafts, one in review, one rejected.
+
+Everything goes through the catalog services (create, curriculum, resources, review workflow),
+so slugs, instructor names, the search index and the cache stay exactly as they would for real
+courses. Only the statistics (ratings, enrollments, views, trending, publication date) and the
+featured flag are set directly: demo data has no real history to derive them from.
+
+Idempotent: a course is keyed on its owner and title, and an existing one is left alone.
+"""
+
+import colorsys
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
+
+from agora.accounts.models import User
+from agora.catalog import services
+from agora.catalog.models import Course, CourseStatus, Lesson, LessonType
+from agora.demo.people import ADMIN_EMAIL, INSTRUCTORS, _email
+from agora.demo.specs import CourseSpec, ResourceSpec, load_courses
+
+# A CC0 sample clip served by MDN: every demo video lesson plays it.
+DEMO_VIDEO_URL = "https://interactive-examples.mdn.mozilla.net/media/cc0-videos/flower.mp4"
+# A short generated test pattern and its captions, shipped with the code so that demo video
+# lessons play offline. Stored once and shared by every demo video lesson.
+DEMO_MEDIA_DIR = Path(__file__).resolve().parents[2] / "static" / "agora" / "demo"
+DEMO_MEDIA = {"video_file": "demo-lesson.mp4", "subtitle_file": "demo-lesson.vtt"}
+
+
+# The courses, from the files in data/courses/ (see specs.py for their shape).
+COURSES = load_courses()
+
+
+# --- files made on the spot ----------------------------------------------------------------------
+def _pdf_text(value: str) -> str:
+    latin = value.encode("latin-1", "replace").decode("latin-1")
+    return latin.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def pdf_bytes(lines: tuple[str, ...]) -> bytes:
+    """A valid one-page PDF (A4, Helvetica) showing `lines`; the first is the heading."""
+    stream = ["BT", "/F1 20 Tf", "56 780 Td", f"({_pdf_text(lines[0])}) Tj", "/F1 11 Tf"]
+    for line in lines[1:]:
+        stream += ["0 -22 Td", f"({_pdf_text(line)}) Tj"]
+    stream.append("ET")
+    content = "\n".join(stream).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]"
+        b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref_at = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n"
+    ).encode()
+    return bytes(out)
+
+
+def resource_upload(spec: ResourceSpec) -> SimpleUploadedFile:
+    if spec.filename.endswith(".pdf"):
+        return SimpleUploadedFile(spec.filename, pdf_bytes(spec.lines), "application/pdf")
+    content = ("\n".join(spec.lines) + "\n").encode()
+    return SimpleUploadedFile(spec.filename, content, "text/plain")
+
+
+def thumbnail_upload(title: str, category: str) -> SimpleUploadedFile:
+    """A 16:9 PNG: a two-colour gradient picked from the category, with the title on it."""
+    hue = int(hashlib.sha256(category.encode()).hexdigest()[:4], 16) / 0xFFFF
+    top = tuple(round(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.55, 0.85))
+    bottom = tuple(round(c * 255) for c in colorsys.hsv_to_rgb((hue + 0.08) % 1, 0.75, 0.45))
+    width, height = 1280, 720
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        mix = y / (height - 1)
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)),
+        )
+    font = ImageFont.load_default(size=64)
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if draw.textlength(candidate, font=font) > width - 160 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    lines.append(line)
+    lines = lines[:4]
+    y = height - 80 - 80 * len(lines)
+    for text_line in lines:
+        draw.text((80, y), text_line, fill=(255, 255, 255), font=font)
+        y += 80
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return SimpleUploadedFile("thumbnail.png", buffer.getvalue(), "image/png")
+
+
+# --- seeding -------------------------------------------------------------------------------------
+def _build(spec: CourseSpec, owner: User, admin: User) -> Course:
+    course = services.create_course(
+        owner=owner,
+        data={
+            "title": spec.title,
+            "subtitle": spec.subtitle,
+            "description": spec.description,
+            "price": spec.price,
+            "currency": spec.currency,
+            "category": spec.category,
+            "level": spec.level,
+            "language": spec.language,
+            "promo_video_url": DEMO_VIDEO_URL if spec.modules else "",
+            "learning_outcomes": list(spec.outcomes),
+            "requirements": list(spec.requirements),
+            "tags": list(spec.tags),
+        },
+    )
+    services.set_thumbnail(
+        user=owner, course=course, upload=thumbnail_upload(spec.title, spec.category)
+    )
+    for module_title, lessons in spec.modules:
+        module = services.create_module(user=owner, course=course, title=module_title)
+        for lesson_spec in lessons:
+            lesson = services.create_lesson(
+                user=owner,
+                module=module,
+                lesson_type=lesson_spec.type,
+                data={
+                    "title": lesson_spec.title,
+                    "is_preview": lesson_spec.is_preview,
+                    "duration_seconds": lesson_spec.minutes * 60,
+                    "body": lesson_spec.body,
+                    "video_url": DEMO_VIDEO_URL if lesson_spec.type == LessonType.VIDEO else "",
+                    "code_language": lesson_spec.code_language,
+                    "starter_code": lesson_spec.starter_code,
+                    "test_code": lesson_spec.test_code,
+                },
+                questions=list(lesson_spec.questions) or None,
+            )
+            if lesson_spec.type == LessonType.VIDEO:
+                _attach_demo_media(lesson)
+            if lesson_spec.resource is not None:
+                services.add_resource(
+                    user=owner,
+                    lesson=lesson,
+                    title=lesson_spec.resource.title,
+                    upload=resource_upload(lesson_spec.resource),
+                )
+            if lesson_spec.link is not None:
+                link_title, url = lesson_spec.link
+                services.add_resource(user=owner, lesson=lesson, title=link_title, url=url)
+    if spec.status != CourseStatus.DRAFT:
+        services.submit_for_review(user=owner, course=course)
+    if spec.status == CourseStatus.PUBLISHED:
+        services.approve_course(admin=admin, course=course)
+    elif spec.status == CourseStatus.REJECTED:
+        services.reject_course(admin=admin, course=course, reason=spec.rejection_reason)
+    if spec.stats is not None or spec.is_featured:
+        _set_demo_statistics(course, spec)
+    return course
+
+
+def _demo_media_names() -> dict[str, str]:
+    """The shared demo video and captions in storage, saved the first time."""
+    names = {}
+    for field, filename in DEMO_MEDIA.items():
+        name = f"demo/{filename}"
+        if not default_storage.exists(name):
+            name = default_storage.save(name, ContentFile((DEMO_MEDIA_DIR / filename).read_bytes()))
+        names[field] = name
+    return names
+
+
+def _attach_demo_media(lesson: Lesson) -> None:
+    # Demo data only: every demo video lesson points at the same stored file instead of an
+    # upload of its own (sixty copies of one clip would be a waste of disk).
+    Lesson.objects.filter(pk=lesson.pk).update(video_url="", **_demo_media_names())
+
+
+def _set_demo_statistics(course: Course, spec: CourseSpec) -> None:
+    # Demo data only: these numbers normally come from enrollments, reviews and views the
+    # services record one by one. A fresh demo has no such history, so they are set here.
+    changes: dict[str, Any] = {"is_featured": spec.is_featured}
+    if spec.stats is not None:
+        changes |= {
+            "average_rating": Decimal(spec.stats.rating),
+            "ratings_count": spec.stats.ratings,
+            "enrollments_count": spec.stats.enrollments,
+            "views_count": spec.stats.views,
+            "trending_score": spec.stats.trending,
+            "published_at": timezone.now() - timedelta(days=spec.stats.days_ago),
+        }
+    Course.objects.filter(pk=course.pk).update(**changes)
+    services.course_changed(course)
+
+
+def seed(log: Callable[[str], object]) -> None:
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    owners = {name: User.objects.get(email=_email(name)) for name, _headline in INSTRUCTORS}
+    added = 0
+    for spec in COURSES:
+        owner = owners[spec.instructor]
+        if Course.objects.filter(owner=owner, title=spec.title).exists():
+            continue
+        _build(spec, owner, admin)
+        added += 1
+    published = sum(1 for spec in COURSES if spec.status == CourseStatus.PUBLISHED)
+    log(
+        f"Demo catalog: {len(COURSES)} courses ({published} published, "
+        f"{len(COURSES) - published} drafts, in review or rejected); {added} added now."
+    )
