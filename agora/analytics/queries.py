@@ -1,11 +1,7 @@
 """The platform's figures for admins: people, courses, enrollments and revenue, in total and
-month by month. Read-only; money comes from the commerce ledger, never from order rows.
-
-Revenue counts the ledger's sale and refund transactions:
-- gross: what buyers paid (the provider-clearing side of each sale, tax included) minus what
-  was refunded to them;
-- platform: the platform's commission (platform-revenue account), net of refunds.
-A refund lands in the month it was made, so a month can be negative.
+month by month. Read-only; each figure comes from the app that owns its rows, and money from
+the commerce ledger (`commerce.queries.revenue_by_currency` / `revenue_by_month`, where the
+rules are), never from order rows.
 """
 
 from dataclasses import dataclass, field
@@ -13,25 +9,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.catalog.models import Course
-from agora.commerce.models import LedgerAccount, LedgerEntry, LedgerTransactionKind
+from agora.commerce.queries import Revenue, revenue_by_currency
+from agora.commerce.queries import revenue_by_month as ledger_revenue_by_month
 from agora.learning.models import Enrollment
 
 SERIES_MONTHS = 12
-_REVENUE_KINDS = [LedgerTransactionKind.SALE, LedgerTransactionKind.REFUND]
-_REVENUE_ACCOUNTS = [LedgerAccount.PROVIDER_CLEARING, LedgerAccount.PLATFORM_REVENUE]
-
-
-@dataclass
-class Revenue:
-    currency: str
-    gross: int = 0
-    platform: int = 0
 
 
 @dataclass
@@ -105,21 +93,6 @@ def _monthly_counts(queryset: Any, date_field: str, start: datetime) -> dict[str
     return {month_key(row["month"]): int(row["count"]) for row in rows}
 
 
-def _revenue_entries() -> Any:
-    return LedgerEntry.objects.filter(
-        transaction__kind__in=_REVENUE_KINDS, account__in=_REVENUE_ACCOUNTS
-    )
-
-
-def _add(revenue: Revenue, account: str, total: int) -> None:
-    # Sign convention of the ledger: clearing is debited (+) by what buyers pay, platform
-    # revenue credited (-) with the commission; refunds post the opposite signs.
-    if account == LedgerAccount.PROVIDER_CLEARING:
-        revenue.gross += total
-    else:
-        revenue.platform -= total
-
-
 def admin_stats(*, now: datetime | None = None) -> AdminStats:
     """Everything the admin dashboard shows, in a fixed number of queries (seven)."""
     start, months = last_months(now or timezone.now())
@@ -131,29 +104,17 @@ def admin_stats(*, now: datetime | None = None) -> AdminStats:
     active_enrollments = Enrollment.objects.active()
     enrollments = active_enrollments.count()
 
-    totals: dict[str, Revenue] = {}
-    rows = _revenue_entries().values("currency", "account").annotate(total=Sum("amount")).order_by()
-    for row in rows:
-        currency = row["currency"]
-        _add(totals.setdefault(currency, Revenue(currency)), row["account"], int(row["total"]))
+    totals = revenue_by_currency()
     revenue = totals.get(default_currency, Revenue(default_currency))
     by_currency = sorted(
         totals.values(), key=lambda r: (r.currency != default_currency, r.currency)
     )
-
     revenue_by_month = {month: Revenue(default_currency) for month in months}
-    monthly = (
-        _revenue_entries()
-        .filter(currency=default_currency, transaction__created_at__gte=start)
-        .annotate(month=TruncMonth("transaction__created_at", tzinfo=UTC))
-        .values("month", "account")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for row in monthly:
-        key = month_key(row["month"])
-        if key in revenue_by_month:
-            _add(revenue_by_month[key], row["account"], int(row["total"]))
+    for moment, month_revenue in ledger_revenue_by_month(
+        currency=default_currency, since=start
+    ).items():
+        if month_key(moment) in revenue_by_month:
+            revenue_by_month[month_key(moment)] = month_revenue
 
     # Sign-ups of every account (erased ones signed up too); enrollments still active.
     users_by_month = dict.fromkeys(months, 0) | _monthly_counts(

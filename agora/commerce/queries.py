@@ -1,4 +1,5 @@
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet, Sum
@@ -186,3 +187,61 @@ def ledger_entries_of(transactions: QuerySet[LedgerTransaction]) -> QuerySet[Led
         .select_related("transaction")
         .order_by("transaction_id", "id")
     )
+
+
+# --- platform revenue (the admin dashboard) ---------------------------------------------------
+# Revenue counts the ledger's sale and refund transactions:
+# - gross: what buyers paid (the provider-clearing side of each sale, tax included) minus what
+#   was refunded to them;
+# - platform: the platform's commission (platform-revenue account), net of refunds.
+# A refund lands in the month it was made, so a month can be negative.
+_REVENUE_KINDS = [LedgerTransactionKind.SALE, LedgerTransactionKind.REFUND]
+_REVENUE_ACCOUNTS = [LedgerAccount.PROVIDER_CLEARING, LedgerAccount.PLATFORM_REVENUE]
+
+
+@dataclass
+class Revenue:
+    currency: str
+    gross: int = 0
+    platform: int = 0
+
+    def add(self, account: str, total: int) -> None:
+        # Sign convention of the ledger: clearing is debited (+) by what buyers pay, platform
+        # revenue credited (-) with the commission; refunds post the opposite signs.
+        if account == LedgerAccount.PROVIDER_CLEARING:
+            self.gross += total
+        else:
+            self.platform -= total
+
+
+def _revenue_entries() -> QuerySet[LedgerEntry]:
+    return LedgerEntry.objects.filter(
+        transaction__kind__in=_REVENUE_KINDS, account__in=_REVENUE_ACCOUNTS
+    )
+
+
+def revenue_by_currency() -> dict[str, Revenue]:
+    """All-time gross and platform revenue per currency (one query)."""
+    totals: dict[str, Revenue] = {}
+    rows = _revenue_entries().values("currency", "account").annotate(total=Sum("amount")).order_by()
+    for row in rows:
+        currency = row["currency"]
+        totals.setdefault(currency, Revenue(currency)).add(row["account"], int(row["total"]))
+    return totals
+
+
+def revenue_by_month(*, currency: str, since: datetime) -> dict[datetime, Revenue]:
+    """Gross and platform revenue in `currency` per calendar month (UTC) from `since`, keyed
+    by the month's first instant; months without sales or refunds are absent (one query)."""
+    months: dict[datetime, Revenue] = {}
+    rows = (
+        _revenue_entries()
+        .filter(currency=currency, transaction__created_at__gte=since)
+        .annotate(month=TruncMonth("transaction__created_at", tzinfo=UTC))
+        .values("month", "account")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    for row in rows:
+        months.setdefault(row["month"], Revenue(currency)).add(row["account"], int(row["total"]))
+    return months

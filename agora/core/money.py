@@ -73,14 +73,19 @@ class Money:
             raise ValueError(f"Unsupported currency {self.currency!r}.")
 
     def format(self) -> str:
-        exponent = CURRENCY_EXPONENTS[self.currency]
         if self.amount == 0:
             return "Free"
-        if exponent == 0:
-            return f"{self.amount:,} {self.currency}"
-        major, minor = divmod(abs(self.amount), 10**exponent)
-        sign = "-" if self.amount < 0 else ""
-        return f"{sign}{major:,}.{minor:0{exponent}d} {self.currency}"
+        return format_figure(self.amount, self.currency)
+
+
+def format_figure(amount: int, currency: str) -> str:
+    """Minor units as a figure with its currency, zero included: 123456, "USD" → "1,234.56 USD"."""
+    exponent = CURRENCY_EXPONENTS.get(currency, 2)
+    sign = "-" if amount < 0 else ""
+    if exponent == 0:
+        return f"{sign}{abs(amount):,} {currency}"
+    major, minor = divmod(abs(amount), 10**exponent)
+    return f"{sign}{major:,}.{minor:0{exponent}d} {currency}"
 
 
 def format_money(amount: int, currency: str) -> str:

@@ -1,6 +1,6 @@
 from django import template
 
-from agora.core.money import CURRENCY_EXPONENTS
+from agora.core.money import format_figure
 
 register = template.Library()
 
@@ -8,10 +8,4 @@ register = template.Library()
 @register.filter
 def amount(value: int, currency: str) -> str:
     """Minor units as a figure with its currency, zero included: 123456, "USD" → "1,234.56 USD"."""
-    value = int(value or 0)
-    exponent = CURRENCY_EXPONENTS.get(currency, 2)
-    sign = "-" if value < 0 else ""
-    if exponent == 0:
-        return f"{sign}{abs(value):,} {currency}"
-    major, minor = divmod(abs(value), 10**exponent)
-    return f"{sign}{major:,}.{minor:0{exponent}d} {currency}"
+    return format_figure(int(value or 0), currency)
