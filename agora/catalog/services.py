@@ -34,6 +34,7 @@ from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.core.errors import PermissionDenied as Forbidden
 from agora.core.mail import queue_templated_email
 from agora.core.money import MAX_PRICE_MINOR, is_supported_currency
+from agora.core.permissions import is_admin
 
 logger = logging.getLogger(__name__)
 
@@ -292,8 +293,27 @@ def _instructor_emails(course: Course) -> list[str]:
     return emails
 
 
+_WORKFLOW_FIELDS = ("status", "published_at", "rejection_reason", "is_featured")
+
+
+def _lock_workflow(course: Course) -> None:
+    """Locks the course's row until the transaction ends and refreshes the caller's copy of
+    its workflow fields, so a transition is decided on the state it changes, never on a copy
+    another admin or the instructor has changed since. Callers are inside atomic()."""
+    locked = Course.objects.select_for_update().only(*_WORKFLOW_FIELDS).get(pk=course.pk)
+    for field in _WORKFLOW_FIELDS:
+        setattr(course, field, getattr(locked, field))
+
+
+def _require_admin(user: User, action: str) -> None:
+    if not is_admin(user):
+        raise Forbidden(f"Only admins can {action}.")
+
+
+@transaction.atomic
 def submit_for_review(*, user: User, course: Course) -> Course:
     _require_editor(user, course)
+    _lock_workflow(course)
     if course.status not in {CourseStatus.DRAFT, CourseStatus.REJECTED}:
         raise InvalidTransition(
             f"Only a draft or rejected course can be submitted; this one is {course.status}."
@@ -313,7 +333,10 @@ def submit_for_review(*, user: User, course: Course) -> Course:
     return course
 
 
+@transaction.atomic
 def approve_course(*, admin: User, course: Course) -> Course:
+    _require_admin(admin, "approve courses")
+    _lock_workflow(course)
     if course.status != CourseStatus.IN_REVIEW:
         raise InvalidTransition(f"Only a course in review can be approved; it is {course.status}.")
     course.status = CourseStatus.PUBLISHED
@@ -329,10 +352,13 @@ def approve_course(*, admin: User, course: Course) -> Course:
     return course
 
 
+@transaction.atomic
 def reject_course(*, admin: User, course: Course, reason: str) -> Course:
+    _require_admin(admin, "reject courses")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(fields={"reason": ["Tell the instructor what to change."]})
+    _lock_workflow(course)
     if course.status != CourseStatus.IN_REVIEW:
         raise InvalidTransition(f"Only a course in review can be rejected; it is {course.status}.")
     course.status = CourseStatus.REJECTED
@@ -347,8 +373,11 @@ def reject_course(*, admin: User, course: Course, reason: str) -> Course:
     return course
 
 
+@transaction.atomic
 def unpublish_course(*, admin: User, course: Course, reason: str = "") -> Course:
     """Takes a published course out of the catalog (back to draft); learners keep access."""
+    _require_admin(admin, "unpublish courses")
+    _lock_workflow(course)
     if course.status != CourseStatus.PUBLISHED:
         raise InvalidTransition(
             f"Only a published course can be unpublished; it is {course.status}."
@@ -361,9 +390,12 @@ def unpublish_course(*, admin: User, course: Course, reason: str = "") -> Course
     return course
 
 
+@transaction.atomic
 def set_featured(*, admin: User, course: Course, featured: bool) -> Course:
     """Shows a published course in the home page's "Featured" row, or takes it out. Only
     published courses can be featured; any course can be unfeatured."""
+    _require_admin(admin, "feature courses")
+    _lock_workflow(course)
     if featured and course.status != CourseStatus.PUBLISHED:
         raise InvalidTransition(
             f"Only a published course can be featured; this one is {course.status}."

@@ -5,7 +5,9 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from agora.catalog import services
 from agora.catalog.models import Course, CourseStatus
+from agora.core.errors import Conflict, PermissionDenied
 from tests.catalog.factories import (
     CoInstructorFactory,
     CourseFactory,
@@ -327,3 +329,67 @@ def test_the_whole_journey(instructor, instructor_api: ApiClient, staff_api: Api
     public = api.get(f"/courses/{created['slug']}")
     assert public.status_code == 200
     assert public.json()["modules"][0]["lessons"][0]["title"] == "Reef knot"
+
+
+@pytest.mark.django_db
+class TestAdminActionsDecideThemselves:
+    """The review services authorise their actor and decide on the locked row, not on the
+    caller's copy (which another admin or the instructor may have changed since)."""
+
+    @pytest.mark.parametrize(
+        ("action", "status"),
+        [
+            (
+                lambda actor, course: services.approve_course(admin=actor, course=course),
+                "in_review",
+            ),
+            (
+                lambda actor, course: services.reject_course(
+                    admin=actor, course=course, reason="x"
+                ),
+                "in_review",
+            ),
+            (
+                lambda actor, course: services.unpublish_course(admin=actor, course=course),
+                "published",
+            ),
+            (
+                lambda actor, course: services.set_featured(
+                    admin=actor, course=course, featured=True
+                ),
+                "published",
+            ),
+        ],
+    )
+    def test_only_an_admin_may_act(self, action, status, instructor):
+        course = ready_draft(owner=instructor)
+        Course.objects.filter(pk=course.pk).update(status=status)
+        course.refresh_from_db()
+        before = state(course), course.is_featured
+
+        with pytest.raises(PermissionDenied):
+            action(instructor, course)
+
+        assert (state(course), course.is_featured) == before
+        assert mail.outbox == []
+
+    def test_approving_a_course_rejected_meanwhile_is_refused(self, admin_user):
+        course = ready_draft(status=CourseStatus.IN_REVIEW)
+        stale = Course.objects.get(pk=course.pk)
+        services.reject_course(admin=admin_user, course=course, reason="Add captions.")
+
+        with pytest.raises(Conflict):
+            services.approve_course(admin=admin_user, course=stale)
+
+        assert state(course) == (CourseStatus.REJECTED, None, "Add captions.")
+
+    def test_featuring_a_course_unpublished_meanwhile_is_refused(self, admin_user):
+        course = CourseFactory()
+        stale = Course.objects.get(pk=course.pk)
+        services.unpublish_course(admin=admin_user, course=course, reason="Outdated.")
+
+        with pytest.raises(Conflict):
+            services.set_featured(admin=admin_user, course=stale, featured=True)
+
+        course.refresh_from_db()
+        assert (course.status, course.is_featured) == (CourseStatus.DRAFT, False)
