@@ -5,6 +5,7 @@ import pytest
 from agora.catalog.models import Category, Course
 from agora.commerce.models import CommissionOverride, PlatformSettings
 from agora.commerce.services import commission
+from agora.core.errors import PermissionDenied
 from tests.accounts.factories import UserFactory
 from tests.conftest import ApiClient
 
@@ -69,3 +70,16 @@ class TestRateInForce:
         CommissionOverride.objects.create(course=course, commission_basis_points=500)
 
         assert commission.commission_basis_points_for(course) == 500
+
+
+@pytest.mark.django_db
+class TestSetGlobalCommission:
+    def test_a_non_admin_is_refused_and_nothing_changes(self):
+        instructor = UserFactory(is_instructor=True)
+        before = commission.platform_settings().commission_basis_points
+
+        with pytest.raises(PermissionDenied):
+            commission.set_global_commission(admin=instructor, rate_percent=Decimal("1"))
+
+        assert PlatformSettings.objects.get(pk=1).commission_basis_points == before
+        assert PlatformSettings.objects.get(pk=1).updated_by is None

@@ -7,7 +7,8 @@ from django.db import transaction
 from agora.accounts.models import User
 from agora.catalog.models import Course
 from agora.commerce.models import CommissionOverride, PlatformSettings
-from agora.core.errors import InvalidInput
+from agora.core.errors import InvalidInput, PermissionDenied
+from agora.core.permissions import is_admin
 
 
 def platform_settings() -> PlatformSettings:
@@ -25,7 +26,10 @@ def basis_points_from_percent(rate_percent: Decimal) -> int:
 
 
 def set_global_commission(*, admin: User, rate_percent: Decimal) -> PlatformSettings:
-    """Changes the rate for future orders; each order keeps the rate it was placed with."""
+    """Changes the rate for future orders; each order keeps the rate it was placed with.
+    Admins only (PermissionDenied otherwise)."""
+    if not is_admin(admin):
+        raise PermissionDenied("Only admins can set the platform's commission.")
     basis_points = basis_points_from_percent(rate_percent)
     with transaction.atomic():
         settings_row, _ = PlatformSettings.objects.select_for_update().get_or_create(pk=1)
