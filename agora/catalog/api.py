@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_auth, viewer
 from agora.catalog import access, cache_keys, queries, services
 from agora.catalog.downloads import resource_response
-from agora.catalog.models import Course, Lesson, Module
+from agora.catalog.models import Course, Lesson, Module, Resource
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
 from agora.catalog.schemas import (
     CategoryOut,
@@ -181,7 +181,7 @@ def my_courses(request: HttpRequest) -> QuerySet[Course]:
     response={201: CourseDetailOut, 401: E, 403: E, 422: E},
     summary="Create a course (as a draft)",
 )
-def create_course(request: HttpRequest, payload: CourseIn) -> Status:
+def create_course(request: HttpRequest, payload: CourseIn) -> Status[Course]:
     course = services.create_course(owner=current_user(request), data=payload.data())
     return Status(201, _detail(course))
 
@@ -231,7 +231,7 @@ def upload_thumbnail(request: HttpRequest, course_id: int, file: File[UploadedFi
     response={201: CourseDetailOut, 401: E, 403: E, 404: E},
     summary="Copy a course into a new draft",
 )
-def duplicate_course(request: HttpRequest, course_id: int) -> Status:
+def duplicate_course(request: HttpRequest, course_id: int) -> Status[Course]:
     user = current_user(request)
     course = queries.get_course_for_editing(user=user, course_id=course_id)
     return Status(201, _detail(services.duplicate_course(user=user, course=course)))
@@ -367,7 +367,7 @@ def unpublish_course(request: HttpRequest, course_id: int, payload: ReasonIn | N
     response={201: ModuleSummaryOut, 401: E, 404: E, 422: E},
     summary="Add a module at the end of the course",
 )
-def create_module(request: HttpRequest, course_id: int, payload: ModuleIn) -> Status:
+def create_module(request: HttpRequest, course_id: int, payload: ModuleIn) -> Status[Module]:
     user = current_user(request)
     course = queries.get_course_for_editing(user=user, course_id=course_id)
     return Status(201, services.create_module(user=user, course=course, title=payload.title))
@@ -403,7 +403,7 @@ def update_module(request: HttpRequest, module_id: int, payload: ModuleIn) -> Mo
     response={204: None, 401: E, 404: E},
     summary="Delete a module and its lessons",
 )
-def delete_module(request: HttpRequest, module_id: int) -> Status:
+def delete_module(request: HttpRequest, module_id: int) -> Status[None]:
     user = current_user(request)
     services.delete_module(
         user=user, module=queries.get_module_for_editing(user=user, module_id=module_id)
@@ -424,7 +424,7 @@ def _lesson_out(lesson: Lesson, *, user: Any, show_answers: bool) -> Lesson:
     response={201: LessonOut, 401: E, 404: E, 422: E},
     summary="Add a lesson (video, text, quiz, file or code) at the end of a module",
 )
-def create_lesson(request: HttpRequest, module_id: int, payload: LessonIn) -> Status:
+def create_lesson(request: HttpRequest, module_id: int, payload: LessonIn) -> Status[Lesson]:
     user = current_user(request)
     module = queries.get_module_for_editing(user=user, module_id=module_id)
     lesson = services.create_lesson(
@@ -484,7 +484,7 @@ def update_lesson(request: HttpRequest, lesson_id: int, payload: LessonPatchIn) 
     response={204: None, 401: E, 404: E},
     summary="Delete a lesson",
 )
-def delete_lesson(request: HttpRequest, lesson_id: int) -> Status:
+def delete_lesson(request: HttpRequest, lesson_id: int) -> Status[None]:
     user = current_user(request)
     services.delete_lesson(
         user=user, lesson=queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
@@ -580,7 +580,7 @@ def add_resource(
     lesson_id: int,
     form: Form[ResourceIn],
     file: File[UploadedFile | None] = None,  # (`File[...] | None` never receives the file)
-) -> Status:
+) -> Status[Resource]:
     user = current_user(request)
     lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
     resource = services.add_resource(
@@ -595,7 +595,7 @@ def add_resource(
     response={204: None, 401: E, 404: E},
     summary="Remove a resource",
 )
-def delete_resource(request: HttpRequest, resource_id: int) -> Status:
+def delete_resource(request: HttpRequest, resource_id: int) -> Status[None]:
     user = current_user(request)
     services.delete_resource(
         user=user, resource=queries.get_resource_for_editing(user=user, resource_id=resource_id)

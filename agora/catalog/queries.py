@@ -77,7 +77,9 @@ def public_courses() -> QuerySet[Course]:
     return Course.objects.published().select_related("owner", "category")
 
 
-def _apply_filters(courses: QuerySet[Course], f: CourseFilters, *, skip: str = "") -> QuerySet:
+def _apply_filters(
+    courses: QuerySet[Course], f: CourseFilters, *, skip: str = ""
+) -> QuerySet[Course]:
     if f.category and skip != "category":
         courses = courses.filter(category_id__in=_category_ids(f.category))
     if f.price == "free" and skip != "price":

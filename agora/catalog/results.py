@@ -26,7 +26,7 @@ class CappedResults(Sequence[Any]):
 
     def __init__(
         self,
-        queryset: QuerySet,
+        queryset: QuerySet[Any],
         *,
         count_limit: int = LIST_COUNT_LIMIT,
         window: int | None = None,

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, FloatField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
+from agora.catalog.models import Course
 from agora.catalog.results import SEARCH_LIMIT, CappedResults
 
 MAX_TERMS = 8
@@ -136,7 +137,7 @@ class _PostgresSearch:
     def can_be_fuzzy(self) -> bool:
         return any(len(term) >= FUZZY_MIN_LENGTH for term in self.terms)
 
-    def use_fuzzy(self, queryset: QuerySet) -> bool:
+    def use_fuzzy(self, queryset: QuerySet[Course]) -> bool:
         """Whether the words alone find too few courses (one cheap query)."""
         if not self.can_be_fuzzy():
             return False
@@ -163,7 +164,7 @@ class _PostgresSearch:
 class _PostgresRanked(CappedResults):
     """Relevance order on PostgreSQL (see the module's docstring)."""
 
-    def __init__(self, queryset: QuerySet, search: _PostgresSearch) -> None:
+    def __init__(self, queryset: QuerySet[Course], search: _PostgresSearch) -> None:
         super().__init__(
             queryset, count_limit=SEARCH_LIMIT, window=SEARCH_LIMIT, guard=prefer_indexes
         )
@@ -228,7 +229,7 @@ class _PostgresRanked(CappedResults):
 class SearchBackend:
     vendor: str
 
-    def filter(self, queryset: QuerySet, query: str) -> QuerySet:
+    def filter(self, queryset: QuerySet[Course], query: str) -> QuerySet[Any]:
         """The courses that match `query`, annotated with `search_rank` (higher is better),
         in no particular order. A query without any word matches nothing."""
         terms = terms_of(query)
@@ -242,7 +243,7 @@ class SearchBackend:
             return queryset.filter(condition).annotate(search_rank=search.rank(fuzzy=fuzzy))
         return self._sqlite(queryset, terms)
 
-    def ranked(self, queryset: QuerySet, query: str) -> CappedResults:
+    def ranked(self, queryset: QuerySet[Course], query: str) -> CappedResults:
         """The courses that match `query` in relevance order, as capped results: the first
         SEARCH_LIMIT of them, counted up to that many."""
         terms = terms_of(query)
@@ -252,7 +253,7 @@ class SearchBackend:
         return CappedResults(ordered, count_limit=SEARCH_LIMIT, window=SEARCH_LIMIT)
 
     @staticmethod
-    def _sqlite(queryset: QuerySet, terms: list[str]) -> QuerySet:
+    def _sqlite(queryset: QuerySet[Course], terms: list[str]) -> QuerySet[Any]:
         fts_query = " AND ".join(f'"{term}"*' for term in terms)
         matching_ids = RawSQL(
             "SELECT rowid FROM catalog_course_fts WHERE catalog_course_fts MATCH %s",

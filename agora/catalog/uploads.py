@@ -59,7 +59,7 @@ def _too_big(upload: Any, max_bytes: int) -> None:
         )
 
 
-def image_as_jpeg(upload: Any, *, max_bytes: int, size: tuple[int, int]) -> ContentFile:
+def image_as_jpeg(upload: Any, *, max_bytes: int, size: tuple[int, int]) -> "ContentFile[bytes]":
     _too_big(upload, max_bytes)
     try:
         with Image.open(upload) as image:
@@ -156,7 +156,7 @@ def _seconds(hours: str | None, minutes: str, seconds: str, millis: str) -> floa
     return int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
 
 
-def checked_subtitles(upload: Any, *, max_bytes: int) -> ContentFile:
+def checked_subtitles(upload: Any, *, max_bytes: int) -> "ContentFile[bytes]":
     """A WebVTT file, checked line by line: UTF-8, the WEBVTT signature, well-formed cue
     timings that do not run backwards, at least one cue. Stored as UTF-8 without a BOM, with
     plain newlines."""

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,9 +19,10 @@ from agora.commerce.models import (
     PlatformSettings,
     TaxRate,
 )
+from agora.core.typed_admin import ModelAdmin, TabularInline
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin[Any]):
     """Money records are written by the services only; the admin reads them."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -33,13 +36,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaxRate)
-class TaxRateAdmin(admin.ModelAdmin):
+class TaxRateAdmin(ModelAdmin[TaxRate]):
     list_display = ["country", "name", "basis_points"]
     search_fields = ["country", "name"]
 
 
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin):
+class CouponAdmin(ModelAdmin[Coupon]):
     list_display = [
         "code",
         "percent_off",
@@ -59,13 +62,13 @@ class CouponAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommissionOverride)
-class CommissionOverrideAdmin(admin.ModelAdmin):
+class CommissionOverrideAdmin(ModelAdmin[CommissionOverride]):
     list_display = ["__str__", "commission_basis_points", "note", "created_at"]
     raw_id_fields = ["course", "instructor"]
 
 
 @admin.register(PlatformSettings)
-class PlatformSettingsAdmin(admin.ModelAdmin):
+class PlatformSettingsAdmin(ModelAdmin[PlatformSettings]):
     list_display = ["__str__", "updated_at", "updated_by"]
     readonly_fields = ["updated_at", "updated_by"]
 
@@ -73,7 +76,7 @@ class PlatformSettingsAdmin(admin.ModelAdmin):
         return not PlatformSettings.objects.exists()
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(TabularInline[OrderItem, Order]):
     model = OrderItem
     extra = 0
     can_delete = False
@@ -129,7 +132,7 @@ class PaymentEventAdmin(ReadOnlyAdmin):
     search_fields = ["event_id", "payment_id", "outcome"]
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(TabularInline[LedgerEntry, LedgerTransaction]):
     model = LedgerEntry
     extra = 0
     can_delete = False
@@ -148,7 +151,9 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     actions = ["export_csv"]
 
     @admin.action(description="Export the selected transactions' entries as CSV")
-    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+    def export_csv(
+        self, request: HttpRequest, queryset: QuerySet[LedgerTransaction]
+    ) -> HttpResponse:
         entries = LedgerEntry.objects.filter(transaction__in=queryset).select_related("transaction")
         return ledger_csv(entries.order_by("transaction_id", "id"))
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
@@ -6,7 +8,7 @@ from ninja.pagination import paginate
 from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_auth
 from agora.commerce import queries
 from agora.commerce.downloads import invoice_response
-from agora.commerce.models import Order, Payout, PayoutAccount
+from agora.commerce.models import Coupon, Order, Payout, PayoutAccount
 from agora.commerce.schemas import (
     AdminPayoutOut,
     CheckoutIn,
@@ -45,7 +47,7 @@ router = Router(tags=["commerce"])
     response={201: CheckoutOut, 401: E, 404: E, 409: E, 422: E, 503: E},
     summary="Order courses: a zero total is paid at once, otherwise pay at `checkout_url`",
 )
-def checkout(request: HttpRequest, payload: CheckoutIn) -> Status:
+def checkout(request: HttpRequest, payload: CheckoutIn) -> Status[dict[str, Any]]:
     result = checkout_service.checkout(
         buyer=current_user(request),
         course_ids=payload.course_ids,
@@ -104,7 +106,7 @@ def refund_order(request: HttpRequest, order_id: int, payload: RefundIn) -> Orde
     response={201: CouponOut, 401: E, 403: E, 404: E, 409: E, 422: E},
     summary="Create a coupon (instructors for their own courses, admins for any)",
 )
-def create_coupon(request: HttpRequest, payload: CouponIn) -> Status:
+def create_coupon(request: HttpRequest, payload: CouponIn) -> Status[Coupon]:
     return Status(201, coupons.create_coupon(creator=current_user(request), **payload.dict()))
 
 
@@ -211,7 +213,7 @@ def admin_payouts(
     summary="Record a manual payout (paid outside Agora) from an instructor's available balance",
     tags=["admin"],
 )
-def record_payout(request: HttpRequest, payload: ManualPayoutIn) -> Status:
+def record_payout(request: HttpRequest, payload: ManualPayoutIn) -> Status[Payout]:
     payout = payouts.record_manual_payout(
         admin=current_user(request),
         instructor=queries.get_instructor(instructor_id=payload.instructor_id),

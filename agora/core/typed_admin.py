@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 
 if TYPE_CHECKING:
-    from django.contrib.admin import ModelAdmin
+    from django.contrib.admin import ModelAdmin, TabularInline
     from django.contrib.auth.admin import UserAdmin
 else:
     Base = TypeVar("Base")
@@ -24,6 +24,7 @@ else:
             return self.base
 
     ModelAdmin = _Erased(admin.ModelAdmin)
+    TabularInline = _Erased(admin.TabularInline)
     UserAdmin = _Erased(auth_admin.UserAdmin)
 
-__all__ = ["ModelAdmin", "UserAdmin"]
+__all__ = ["ModelAdmin", "TabularInline", "UserAdmin"]

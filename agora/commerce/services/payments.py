@@ -373,7 +373,7 @@ def fulfil(*, order: Order, note: str) -> None:
     jobs.enqueue(send_receipt, order_id=order.pk)
 
 
-def sale_postings(order: Order, items: list) -> list[Posting]:
+def sale_postings(order: Order, items: list[OrderItem]) -> list[Posting]:
     """Provider clearing receives the total; it is owed on as tax, the platform's commission
     and each instructor's share (in escrow). Commission is rounded down; instructor shares
     split the rest exactly (ledger.split)."""

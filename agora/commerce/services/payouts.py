@@ -21,6 +21,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -259,7 +260,7 @@ class RunResult:
         }
 
 
-def due_balances(*, minimum: int | None = None) -> QuerySet:
+def due_balances(*, minimum: int | None = None) -> QuerySet[Any, Any]:
     """(instructor_id, currency, total) rows of available balances of at least `minimum`;
     `total` is the ledger's (negative) credit sum."""
     minimum = settings.PAYOUT_MINIMUM if minimum is None else minimum
