@@ -109,7 +109,7 @@ class TestCreateCourse:
     def test_finding_a_free_slug_takes_one_query_however_many_are_taken(
         self, instructor, django_assert_max_num_queries
     ):
-        from agora.catalog.services import _unique_slug
+        from agora.catalog.services.courses import _unique_slug
 
         CourseFactory(slug="busy")
         for number in range(2, 40):
