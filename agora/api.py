@@ -11,6 +11,7 @@ from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
 from agora.learning.api import router as learning_router
 from agora.learning.certificates.api import router as certificates_router
+from agora.moderation.api import router as moderation_router
 
 api = AgoraAPI(
     title="Agora API",
@@ -29,6 +30,7 @@ api = AgoraAPI(
 install_error_handlers(api)
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
+api.add_router("", moderation_router)
 api.add_router("", commerce_router)
 api.add_router("", community_router)
 api.add_router("", analytics_router)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("agora.learning.urls")),
     path("", include("agora.community.urls")),
     path("", include("agora.analytics.urls")),
+    path("", include("agora.moderation.urls")),
     path("", include("agora.catalog.urls")),
 ]
 

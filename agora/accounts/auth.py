@@ -1,5 +1,7 @@
 """API authentication: `Authorization: Bearer <access JWT>`."""
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
@@ -64,3 +66,8 @@ def viewer(request: HttpRequest) -> User | AnonymousUser:
     if scheme.lower() != "bearer" or not token.strip():
         raise tokens.InvalidToken("Send the access token as `Authorization: Bearer <token>`.")
     return jwt_auth.authenticate(request, token.strip())
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The signed-in user of a page behind `login_required` (or a stricter guard)."""
+    return cast(User, request.user)

@@ -8,7 +8,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from agora.accounts.auth import admin_auth, current_user, instructor_auth, jwt_auth, viewer
+from agora.accounts.auth import current_user, instructor_auth, jwt_auth, viewer
 from agora.catalog import access, cache_keys, queries, services
 from agora.catalog.downloads import resource_response
 from agora.catalog.models import Course, Lesson, Module, Resource
@@ -22,7 +22,6 @@ from agora.catalog.schemas import (
     CoursePageOut,
     CoursePatchIn,
     FacetsOut,
-    FeatureIn,
     InstructorsOut,
     LessonIn,
     LessonOrderIn,
@@ -33,7 +32,6 @@ from agora.catalog.schemas import (
     ModuleOrderIn,
     ModuleSummaryOut,
     MoveLessonIn,
-    ReasonIn,
     ResourceIn,
     ResourceOut,
 )
@@ -74,9 +72,7 @@ class CourseQuery(Schema):
 
 
 def _detail(course: Course) -> Course:
-    """The course ready for CourseDetailOut: its curriculum loaded in two queries."""
-    course.curriculum = queries.curriculum(course)  # type: ignore[attr-defined]
-    return course
+    return queries.with_curriculum(course)
 
 
 # --- discovery -------------------------------------------------------------------------------
@@ -290,74 +286,6 @@ def submit_course(request: HttpRequest, course_id: int) -> Any:
     user = current_user(request)
     course = queries.get_course_for_editing(user=user, course_id=course_id)
     return _detail(services.submit_for_review(user=user, course=course))
-
-
-@router.get(
-    "/admin/courses",
-    auth=admin_auth,
-    response={200: list[CourseListItemOut], 401: E, 403: E, 422: E},
-    summary="Courses by status, oldest change first (status=in_review is the review queue)",
-    tags=["admin"],
-)
-@paginate(PagePagination)
-def admin_courses(request: HttpRequest, status: str = "in_review") -> QuerySet[Course]:
-    return queries.courses_for_admin(status=status)
-
-
-@router.post(
-    "/admin/courses/{course_id}/approve",
-    auth=admin_auth,
-    response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E},
-    summary="Publish a course in review",
-    tags=["admin"],
-)
-def approve_course(request: HttpRequest, course_id: int) -> Any:
-    course = queries.get_course_for_admin(course_id=course_id)
-    return _detail(services.approve_course(admin=current_user(request), course=course))
-
-
-@router.post(
-    "/admin/courses/{course_id}/reject",
-    auth=admin_auth,
-    response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E, 422: E},
-    summary="Send a course in review back to its instructors with a reason",
-    tags=["admin"],
-)
-def reject_course(request: HttpRequest, course_id: int, payload: ReasonIn) -> Any:
-    course = queries.get_course_for_admin(course_id=course_id)
-    return _detail(
-        services.reject_course(admin=current_user(request), course=course, reason=payload.reason)
-    )
-
-
-@router.post(
-    "/admin/courses/{course_id}/feature",
-    auth=admin_auth,
-    response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E, 422: E},
-    summary="Show a published course in the home page's Featured row, or take it out",
-    tags=["admin"],
-)
-def feature_course(request: HttpRequest, course_id: int, payload: FeatureIn) -> Any:
-    course = queries.get_course_for_admin(course_id=course_id)
-    return _detail(
-        services.set_featured(admin=current_user(request), course=course, featured=payload.featured)
-    )
-
-
-@router.post(
-    "/admin/courses/{course_id}/unpublish",
-    auth=admin_auth,
-    response={200: CourseDetailOut, 401: E, 403: E, 404: E, 409: E},
-    summary="Take a published course out of the catalog (learners keep access)",
-    tags=["admin"],
-)
-def unpublish_course(request: HttpRequest, course_id: int, payload: ReasonIn | None = None) -> Any:
-    course = queries.get_course_for_admin(course_id=course_id)
-    return _detail(
-        services.unpublish_course(
-            admin=current_user(request), course=course, reason=payload.reason if payload else ""
-        )
-    )
 
 
 # --- modules ---------------------------------------------------------------------------------

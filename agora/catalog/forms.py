@@ -662,24 +662,6 @@ class CoInstructorsForm(forms.Form):
         }
 
 
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        max_length=5000,
-        label="Reason for rejecting",
-        help_text="The instructors get this by email: say what to change.",
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
-class UnpublishForm(forms.Form):
-    reason = forms.CharField(
-        required=False,
-        max_length=5000,
-        label="Reason",
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
 def parse_ids(values: list[str]) -> list[int]:
     """Ids posted by the reordering script; anything else is refused by the service."""
     ids = []

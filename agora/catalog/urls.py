@@ -1,9 +1,9 @@
-"""Page routes of the catalog: home, browse, course pages, the studio and the review queue."""
+"""Page routes of the catalog: home, browse, course pages and the studio."""
 
 from django.urls import path
 
 from agora.catalog import media
-from agora.catalog.views import curriculum, public, review, studio
+from agora.catalog.views import curriculum, public, studio
 
 urlpatterns = [
     # Gated lesson media (videos, subtitles, files) through signed, expiring links.
@@ -105,15 +105,5 @@ urlpatterns = [
         "studio/resources/<int:resource_id>/delete/",
         curriculum.resource_delete,
         name="studio_resource_delete",
-    ),
-    # The admins' review queue.
-    path("review/", review.review_queue, name="review_queue"),
-    path("review/courses/<int:course_id>/approve/", review.review_approve, name="review_approve"),
-    path("review/courses/<int:course_id>/reject/", review.review_reject, name="review_reject"),
-    path("review/courses/<int:course_id>/feature/", review.review_feature, name="review_feature"),
-    path(
-        "review/courses/<int:course_id>/unpublish/",
-        review.review_unpublish,
-        name="review_unpublish",
     ),
 ]

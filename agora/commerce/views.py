@@ -7,7 +7,7 @@ tax and refund rules live in the services (a domain error becomes a message or a
 
 import uuid
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from agora.accounts.auth import signed_in
 from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog import queries as catalog_queries
@@ -53,10 +54,6 @@ PAGE_SIZE = 25
 View = Callable[..., HttpResponse]
 
 CART_SESSION_KEY = "cart"
-
-
-def _signed_in(request: HttpRequest) -> User:
-    return cast(User, request.user)  # behind login_required
 
 
 # --- the cart (a list of course ids in the session) ------------------------------------------
@@ -150,7 +147,7 @@ def buy(request: HttpRequest, course_id: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(course_url)
     try:
-        result = checkout_service.checkout(buyer=_signed_in(request), course_ids=[course.pk])
+        result = checkout_service.checkout(buyer=signed_in(request), course_ids=[course.pk])
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(course_url)
@@ -200,7 +197,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and courses and form.is_valid():
         try:
             result = checkout_service.checkout(
-                buyer=_signed_in(request),
+                buyer=signed_in(request),
                 course_ids=[course.pk for course in courses],
                 coupon_code=form.cleaned_data["coupon"] or None,
                 provider_name=form.cleaned_data["provider"] or None,
@@ -275,7 +272,7 @@ def order_invoice(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def order_refund(request: HttpRequest, order_id: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     order = queries.get_order_for_viewer(user=user, order_id=order_id)
     form = RefundForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -293,7 +290,7 @@ def order_refund(request: HttpRequest, order_id: int) -> HttpResponse:
 # --- instructor earnings ---------------------------------------------------------------------
 @login_required
 def earnings(request: HttpRequest) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     if not (user.is_instructor or user.is_staff):
         messages.info(request, "Earnings are for instructors. Become one to sell courses.")
         return redirect("studio")
@@ -315,7 +312,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
 
 # --- instructor payout settings --------------------------------------------------------------
 def _instructor_or_studio(request: HttpRequest, what: str) -> User | None:
-    user = _signed_in(request)
+    user = signed_in(request)
     if not (user.is_instructor or user.is_staff):
         messages.info(request, f"{what} are for instructors. Become one to sell courses.")
         return None
@@ -362,7 +359,7 @@ def _payout_settings_page(
 
 def _to_stripe_onboarding(request: HttpRequest) -> HttpResponse:
     try:
-        url = payouts.start_stripe_onboarding(instructor=_signed_in(request))
+        url = payouts.start_stripe_onboarding(instructor=signed_in(request))
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("studio_payouts")
@@ -379,7 +376,7 @@ def payout_stripe_onboard(request: HttpRequest) -> HttpResponse:
 def payout_stripe_refresh(request: HttpRequest) -> HttpResponse:
     """Stripe sends the instructor here when an onboarding link expired: a fresh one (the
     Stripe account exists already, so this only asks Stripe for a new link)."""
-    account = payouts.payout_account(instructor=_signed_in(request))
+    account = payouts.payout_account(instructor=signed_in(request))
     if account is None or not account.stripe_account_id:
         return redirect("studio_payouts")
     return _to_stripe_onboarding(request)
@@ -389,7 +386,7 @@ def payout_stripe_refresh(request: HttpRequest) -> HttpResponse:
 def payout_stripe_return(request: HttpRequest) -> HttpResponse:
     """Where Stripe's onboarding sends the instructor back."""
     try:
-        account = payouts.refresh_onboarding(instructor=_signed_in(request))
+        account = payouts.refresh_onboarding(instructor=signed_in(request))
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -493,7 +490,7 @@ def admin_payout_record(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 payout = payouts.record_manual_payout(
-                    admin=_signed_in(request),
+                    admin=signed_in(request),
                     instructor=instructor,
                     amount=data["amount_minor"],
                     currency=data["currency"],

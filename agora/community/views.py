@@ -6,7 +6,7 @@ is a page of its own. Forms post with the session and CSRF token; an htmx post g
 of the page it changed back, a plain post is redirected back with a message.
 """
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
-from agora.accounts.models import User
+from agora.accounts.auth import signed_in
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course
 from agora.community import queries, services
@@ -41,10 +41,6 @@ from agora.core.htmx import is_htmx
 from agora.core.pagination import paginate
 
 PAGE_SIZE = 10
-
-
-def _signed_in(request: HttpRequest) -> User:
-    return cast(User, request.user)  # behind login_required
 
 
 def _reviews_url(course: Course, **params: Any) -> str:
@@ -200,7 +196,7 @@ def _add_errors(form: Any, error: InvalidInput) -> None:
 @require_POST
 def review_save(request: HttpRequest, slug: str) -> HttpResponse:
     """Writes the learner's review, or edits the one they wrote."""
-    user = _signed_in(request)
+    user = signed_in(request)
     course = catalog_queries.get_course_for_viewer(user=user, key=slug)
     form = ReviewForm(request.POST, auto_id="my-review-%s")
     if not form.is_valid():
@@ -277,7 +273,7 @@ def _item_problem(request: HttpRequest, review: Review, form: Any) -> HttpRespon
 @login_required
 @require_POST
 def review_reply(request: HttpRequest, review_id: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     review = queries.get_review_for_viewer(user=user, review_id=review_id)
     form = ReplyForm(request.POST, auto_id=f"reply-{review.pk}-%s")
     if not form.is_valid():
@@ -293,7 +289,7 @@ def review_reply(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_hide(request: HttpRequest, review_id: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     review = queries.get_review_for_viewer(user=user, review_id=review_id)
     if not can_moderate_reviews(user):  # refused before any form error is shown
         raise ModerationRefused()
@@ -307,7 +303,7 @@ def review_hide(request: HttpRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def review_unhide(request: HttpRequest, review_id: int) -> HttpResponse:
-    user = _signed_in(request)
+    user = signed_in(request)
     review = queries.get_review_for_viewer(user=user, review_id=review_id)
     services.unhide_review(admin=user, review=review)
     return _item_answer(request, review, notice="The review is visible again.")

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "agora.commerce",
     "agora.community",
     "agora.analytics",
+    "agora.moderation",
     "agora.demo",
 ]
 

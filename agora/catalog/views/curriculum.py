@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from agora.accounts.auth import signed_in
 from agora.catalog import queries, services
 from agora.catalog.forms import (
     LessonForm,
@@ -22,9 +23,9 @@ from agora.catalog.forms import (
     parse_ids,
 )
 from agora.catalog.models import Lesson, LessonType
-from agora.catalog.views.helpers import add_service_errors, signed_in
 from agora.catalog.views.studio import editor_context
 from agora.core.errors import InvalidInput
+from agora.core.form_errors import add_service_errors
 
 
 @login_required

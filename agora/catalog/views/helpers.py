@@ -1,37 +1,18 @@
-"""What the catalog's pages share: the signed-in user, service errors on a form, paging."""
+"""What the catalog's pages share: the visitor's key, paging, cached reads."""
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from agora.accounts.models import User
 from agora.catalog import cache_keys
-from agora.core.errors import InvalidInput
 
 
 def visitor(request: HttpRequest) -> str:
     if request.user.is_authenticated:
         return str(request.user.pk)
     return f"ip:{getattr(request, 'client_ip', '') or request.META.get('REMOTE_ADDR', '')}"
-
-
-def signed_in(request: HttpRequest) -> User:
-    return cast(User, request.user)  # behind login_required
-
-
-def add_service_errors(
-    form: Any, error: InvalidInput, mapping: dict[str, str] | None = None
-) -> None:
-    """A service's refusal shown on the form, each message on its field when there is one."""
-    mapping = mapping or {}
-    if not error.fields:
-        form.add_error(None, error.message)
-    for field, problems in error.fields.items():
-        name = mapping.get(field, field)
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
 
 
 def page_numbers(page: int, pages: int) -> list[int | None]:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agora.accounts import services as account_services
+from agora.accounts.auth import signed_in
 from agora.accounts.models import User
 from agora.catalog import queries, services
 from agora.catalog.forms import (
@@ -20,8 +21,8 @@ from agora.catalog.forms import (
     CourseDetailsForm,
 )
 from agora.catalog.models import Course, CourseStatus
-from agora.catalog.views.helpers import add_service_errors, signed_in
 from agora.core.errors import DomainError, InvalidInput
+from agora.core.form_errors import add_service_errors
 
 
 # --- studio ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The admin review queue."""
+"""The admins' course review queue: courses in review (and published ones to feature or
+unpublish), with approve, reject, feature and unpublish actions."""
 
 import math
 from typing import Any
@@ -9,17 +10,14 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from agora.accounts.auth import signed_in
 from agora.catalog import queries, services
-from agora.catalog.forms import (
-    PAGE_SIZE,
-    RejectForm,
-    UnpublishForm,
-)
 from agora.catalog.models import CourseStatus
-from agora.catalog.views.helpers import add_service_errors, signed_in
 from agora.core.errors import DomainError, InvalidInput
+from agora.core.form_errors import add_service_errors
 from agora.core.pagination import paginate
 from agora.core.permissions import staff_required
+from agora.moderation.forms import PAGE_SIZE, RejectForm, UnpublishForm
 
 # --- admin review queue ----------------------------------------------------------------------
 REVIEW_TABS = ("in_review", "published")
@@ -60,7 +58,7 @@ def _review_page(
         "in_review_count": queries.courses_for_admin(status=CourseStatus.IN_REVIEW).count(),
         "unpublish_form": UnpublishForm(),
     }
-    return render(request, "catalog/review/queue.html", context)
+    return render(request, "moderation/review/queue.html", context)
 
 
 @staff_required
