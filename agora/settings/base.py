@@ -58,9 +58,11 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "csp",
+    "channels",
     "ninja",  # serves the API docs page from its bundled files: no CDN, no inline script
     "agora.core",
     "agora.accounts",
+    "agora.live",
     "agora.catalog",
     "agora.learning",
     "agora.commerce",
@@ -305,6 +307,22 @@ EMAIL_TIMEOUT = 10
 # refunds, payouts), `notifications` (one person's email: receipts, certificates, sign-up) and
 # `bulk` (mass email, reports, periodic recomputation). `make run` gives payments a worker of
 # its own; production runs at least one worker per queue group (README, operations).
+# Websockets (agora/live). With Redis, every ASGI process shares channels-redis; the embedded
+# default keeps the layer in the process (a database relay across processes comes next).
+CHANNEL_LAYERS: dict[str, dict[str, object]] = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="agora:live"),
+            },
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
+
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_TASK_DEFAULT_QUEUE = "notifications"
 CELERY_TASK_ROUTES = {
