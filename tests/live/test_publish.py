@@ -28,8 +28,12 @@ def test_a_frame_reaches_each_listed_user_once_committed() -> None:
 
 def test_nothing_is_pushed_for_a_rolled_back_change() -> None:
     channel = listen(103)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        send_to_user(103, {"type": "notification", "n": "rolled back"})
-        raise RuntimeError
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            send_to_user(103, {"type": "notification", "n": "rolled back"})
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
     send_to_user(103, {"type": "notification", "n": "kept"})
     assert receive(channel)["frame"]["n"] == "kept"
