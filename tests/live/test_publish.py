@@ -28,6 +28,7 @@ def test_a_frame_reaches_each_listed_user_once_committed() -> None:
 
 def test_nothing_is_pushed_for_a_rolled_back_change() -> None:
     channel = listen(103)
+
     def change_then_fail() -> None:
         with transaction.atomic():
             send_to_user(103, {"type": "notification", "n": "rolled back"})
