@@ -5,10 +5,15 @@ DomainError (the socket gets an `error` frame with its code), and returns the re
 None. Apps register theirs in `AppConfig.ready`, so this module knows no app above it.
 """
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from channels.db import database_sync_to_async
+
 from agora.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 Frame = dict[str, Any]
 Handler = Callable[[User, Frame], Frame | None]
@@ -28,3 +33,21 @@ def handler_for(frame_type: str) -> Handler | None:
 
 def frame_types() -> list[str]:
     return sorted(_handlers)
+
+
+# What happens when a signed-in socket opens, shows it is alive (ping) or closes: presence.
+Hook = Callable[[User], None]
+_hooks: dict[str, list[Hook]] = {"connect": [], "activity": [], "disconnect": []}
+
+
+def on(event: str, hook: Hook) -> None:
+    if hook not in _hooks[event]:
+        _hooks[event].append(hook)
+
+
+async def run_hooks(event: str, user: User) -> None:
+    for hook in _hooks[event]:
+        try:
+            await database_sync_to_async(hook)(user)
+        except Exception:  # presence is a nicety: it never closes a socket
+            logger.warning("live %s hook failed", event, exc_info=True)

@@ -7,12 +7,14 @@ that was rolled back) and pushing is best effort: the rows behind a frame (a not
 message) are the truth, and a client that missed a frame reads them when it reconnects.
 """
 
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,9 @@ def send_to_users(user_ids: Iterable[int], frame: dict[str, Any]) -> None:
     """Push `frame` to every open socket of these users once the transaction commits."""
     groups = sorted({user_group(user_id) for user_id in user_ids})
     if groups:
-        transaction.on_commit(lambda: _send(groups, frame))
+        # Frames cross processes (Redis, the database): only plain JSON values travel.
+        plain = json.loads(json.dumps(frame, cls=DjangoJSONEncoder))
+        transaction.on_commit(lambda: _send(groups, plain))
 
 
 def send_to_user(user_id: int, frame: dict[str, Any]) -> None:

@@ -308,7 +308,10 @@ EMAIL_TIMEOUT = 10
 # `bulk` (mass email, reports, periodic recomputation). `make run` gives payments a worker of
 # its own; production runs at least one worker per queue group (README, operations).
 # Websockets (agora/live). With Redis, every ASGI process shares channels-redis; the embedded
-# default keeps the layer in the process (a database relay across processes comes next).
+# default relays frames between processes through the database (agora.live.layers), so a
+# notification raised in the worker still reaches the sockets the web process holds.
+LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=0.05)
+LIVE_AUTH_TIMEOUT_SECONDS = env.float("LIVE_AUTH_TIMEOUT_SECONDS", default=10.0)
 CHANNEL_LAYERS: dict[str, dict[str, object]] = (
     {
         "default": {
@@ -320,7 +323,7 @@ CHANNEL_LAYERS: dict[str, dict[str, object]] = (
         }
     }
     if REDIS_URL
-    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    else {"default": {"BACKEND": "agora.live.layers.DatabaseChannelLayer"}}
 )
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")

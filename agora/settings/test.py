@@ -13,7 +13,7 @@ os.environ.setdefault("AGORA_VAR_DIR", os.path.join(os.getcwd(), "var", "test", 
 os.environ.setdefault("JOB_BROKER_KEY_PREFIX", f"agora-test-{_PROCESS}:")
 
 from agora.settings.base import *  # noqa: E402, F403
-from agora.settings.base import CACHES, REDIS_URL  # noqa: E402
+from agora.settings.base import CACHES, CHANNEL_LAYERS, REDIS_URL  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -24,6 +24,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if REDIS_URL:
     # Keep test keys apart from anything else using the same Redis.
     CACHES["default"]["KEY_PREFIX"] = f"agora-test-{os.getpid()}"
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"agora-test-{os.getpid()}:live"  # type: ignore[index]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -15,24 +15,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from agora.celery import app as celery_app
 from agora.core.mail import queue_email
 from agora.core.models import Job, OutboxEmail
 from tests.conftest import PASSWORD, ApiClient
 from tests.core.brokers import free_port, redis_broker
+from tests.processes import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class Workers:
@@ -46,7 +37,7 @@ class Workers:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "agora.settings.base",
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "DATABASE_POOL": "false",
             "AGORA_VAR_DIR": str(settings.VAR_DIR),
             "SITE_URL": "http://testserver",
