@@ -4,10 +4,10 @@ from django.urls import include, path, re_path
 
 from agora.accounts import views as account_views
 from agora.api import api
-from agora.catalog.media import serve_public_media
 from agora.commerce import views as commerce_views
 from agora.core import health
 from agora.core.api_errors import api_not_found
+from agora.media.serving import serve_public_media
 
 admin.site.site_header = "Agora administration"
 admin.site.site_title = "Agora admin"
@@ -29,12 +29,13 @@ urlpatterns = [
     path("", include("agora.community.urls")),
     path("", include("agora.analytics.urls")),
     path("", include("agora.moderation.urls")),
+    path("", include("agora.media.urls")),
     path("", include("agora.catalog.urls")),
 ]
 
 if not settings.IS_PRODUCTION:
     # In production the web server or object storage serves uploads (the public folders
-    # only: lesson files go through signed links, see agora/catalog/media.py).
+    # only: lesson files go through signed links, see agora/media/signing.py).
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_public_media)]
 
 handler404 = "agora.core.views.page_not_found"

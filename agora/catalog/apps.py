@@ -19,8 +19,10 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from agora.accounts.services import register_rename_listener
+        from agora.catalog import lesson_media
         from agora.catalog.listeners import instructor_renamed
 
         # Infrastructure, not domain flow: keep the search index's triggers in place.
         post_migrate.connect(_ensure_search_schema, sender=self)
         register_rename_listener(instructor_renamed)
+        lesson_media.register()

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from agora.catalog import access, media, search
+from agora.catalog import access, lesson_media, search
 from agora.catalog.models import (
     Category,
     Course,
@@ -255,12 +255,12 @@ def _readable(user: Any, lesson: Lesson) -> bool:
 def lesson_media_urls(user: Any, lesson: Lesson) -> dict[str, str | None]:
     """Signed, expiring links to the lesson's uploaded video and subtitles for `user`, for
     the lesson API and the player; None for a file the lesson lacks or the user may not
-    open. Never a /media/ address: see catalog/media.py."""
+    open. Never a /media/ address: see agora/media/signing.py."""
     urls: dict[str, str | None] = {"video": None, "subtitles": None}
     if not (lesson.video_file or lesson.subtitle_file) or not _readable(user, lesson):
         return urls
-    urls["video"] = media.signed_url("video", lesson, user)
-    urls["subtitles"] = media.signed_url("subtitles", lesson, user)
+    urls["video"] = lesson_media.signed_url("video", lesson, user)
+    urls["subtitles"] = lesson_media.signed_url("subtitles", lesson, user)
     return urls
 
 
@@ -269,7 +269,7 @@ def resource_media_url(user: Any, resource: Resource) -> str | None:
     user may not open its lesson)."""
     if not resource.file or not _readable(user, resource.lesson):
         return None
-    return media.signed_url("resource", resource, user)
+    return lesson_media.signed_url("resource", resource, user)
 
 
 def get_resource_for_download(*, user: Any, resource_id: int) -> Resource:

@@ -2,12 +2,9 @@
 
 from django.urls import path
 
-from agora.catalog import media
 from agora.catalog.views import curriculum, public, studio
 
 urlpatterns = [
-    # Gated lesson media (videos, subtitles, files) through signed, expiring links.
-    path("media-signed/<str:token>/", media.serve_signed, name="media_signed"),
     path("", public.home, name="home"),
     path("courses/", public.browse, name="search"),
     path("courses/<slug:slug>/", public.course_detail, name="course_detail"),

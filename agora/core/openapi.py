@@ -4,6 +4,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
 from agora.core.api_parser import AgoraParser
 
@@ -53,6 +54,15 @@ class AgoraAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("parser", AgoraParser())
         super().__init__(**kwargs)
+
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        """`<module>_<function>` as Ninja names them, where the module is the app's `api`
+        even when the API is a package split by topic: ids stay put when code moves."""
+        module = operation.view_func.__module__
+        parts = module.split(".")
+        if "api" in parts:
+            module = ".".join(parts[: parts.index("api") + 1])
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         schema = super().get_openapi_schema(**kwargs)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "agora.core",
     "agora.accounts",
     "agora.live",
+    "agora.media",
     "agora.catalog",
     "agora.learning",
     "agora.commerce",

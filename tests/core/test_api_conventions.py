@@ -545,3 +545,20 @@ class TestUnstorableText:
 
         assert response.status_code == 404
         assert error(response)["code"] == "not_found"
+
+
+def test_operation_ids_are_unique_and_do_not_follow_code_moves() -> None:
+    """Clients generate method names from operationIds: a module split (catalog/api/ is a
+    package) must not rename them."""
+    from agora.api import api as agora_api
+
+    schema = agora_api.get_openapi_schema()
+    ids = [
+        operation["operationId"]
+        for path in schema["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+    assert len(ids) == len(set(ids))
+    assert "agora_catalog_api_upload_video" in ids  # lives in agora/catalog/api/files.py
+    assert "agora_catalog_api_list_courses" in ids

@@ -160,7 +160,7 @@ def update_course(*, user: User, course: Course, changes: dict[str, Any]) -> Cou
 
 
 def set_thumbnail(*, user: User, course: Course, upload: Any) -> Course:
-    from agora.catalog.uploads import image_as_jpeg
+    from agora.media.uploads import image_as_jpeg
 
     _require_editor(user, course)
     content = image_as_jpeg(upload, max_bytes=settings.THUMBNAIL_MAX_BYTES, size=(1280, 720))

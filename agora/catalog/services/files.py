@@ -68,7 +68,7 @@ def _require_video_lesson(lesson: Lesson) -> None:
 def set_lesson_video(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
     """Uploads (or replaces) a video lesson's video: MP4 or WebM, by content, at most
     VIDEO_MAX_BYTES."""
-    from agora.catalog.uploads import checked_video
+    from agora.media.uploads import checked_video
 
     _require_editor(user, lesson.module.course)
     _require_video_lesson(lesson)
@@ -78,7 +78,7 @@ def set_lesson_video(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
 
 def set_lesson_subtitles(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
     """Uploads (or replaces) a video lesson's subtitles: a WebVTT file, checked cue by cue."""
-    from agora.catalog.uploads import checked_subtitles
+    from agora.media.uploads import checked_subtitles
 
     _require_editor(user, lesson.module.course)
     _require_video_lesson(lesson)
@@ -100,7 +100,7 @@ URL_MAX_LENGTH = 200
 def add_resource(
     *, user: User, lesson: Lesson, title: str, url: str = "", upload: Any = None
 ) -> Resource:
-    from agora.catalog.uploads import checked_resource, extension_for
+    from agora.media.uploads import checked_resource, extension_for
 
     _require_editor(user, lesson.module.course)
     title = _clean_title(title)

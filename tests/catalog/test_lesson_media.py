@@ -1,5 +1,5 @@
 """Lesson videos and subtitles: checked uploads, and gated media served only through signed,
-expiring links with HTTP Range support (catalog/media.py)."""
+expiring links with HTTP Range support (catalog/lesson_media.py over agora/media)."""
 
 import re
 import time
@@ -11,9 +11,10 @@ from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from agora.catalog import media, queries, services
+from agora.catalog import queries, services
 from agora.catalog.models import CourseStatus, Lesson, LessonType, Resource
 from agora.learning.services import revoke_enrollment
+from agora.media import signing as media_signing
 from tests.catalog.factories import (
     CourseFactory,
     DraftCourseFactory,
@@ -431,7 +432,7 @@ class TestSignedLink:
         enroll(learner, with_video.module.course)
         token = signing.dumps(
             {"k": "thumbnail", "i": with_video.pk, "f": "", "u": learner.pk, "s": ""},
-            salt=media.SALT,
+            salt=media_signing.SALT,
         )
 
         assert client_for().get(f"/media-signed/{token}/").status_code == 403

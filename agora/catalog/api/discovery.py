@@ -1,0 +1,133 @@
+"""Public catalog reads: categories, the course list and search, facets, a course."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Schema
+
+from agora.accounts.auth import viewer
+from agora.catalog import cache_keys, queries, services
+from agora.catalog.api.common import course_detail, router
+from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
+from agora.catalog.schemas import (
+    CategoryOut,
+    CourseDetailOut,
+    CourseListItemOut,
+    CoursePageOut,
+    FacetsOut,
+)
+from agora.core.http_cache import cached_json
+from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize
+from agora.core.pagination import paginate as paginate_items
+from agora.core.schemas import ErrorOut as E
+from agora.core.schemas import Id
+
+
+class CourseQuery(Schema):
+    q: str = ""
+    category: str = ""
+    price: str = ""
+    min_rating: Decimal | None = Field(None, ge=0, le=5, description="From 0 to 5.")
+    instructor: Id | None = None
+    level: str = ""
+    language: str = ""
+    sort: str = ""
+    page: PageNumber = 1
+    page_size: PageSize = DEFAULT_PAGE_SIZE
+
+    def filters(self) -> queries.CourseFilters:
+        return queries.CourseFilters(
+            q=self.q[:5000],
+            category=self.category,
+            price=self.price,
+            min_rating=self.min_rating,
+            instructor=self.instructor,
+            level=self.level,
+            language=self.language,
+            sort=self.sort,
+        )
+
+
+# --- discovery -------------------------------------------------------------------------------
+@router.get("/categories", response=list[CategoryOut], summary="All categories")
+def list_categories(request: HttpRequest) -> HttpResponse:
+    return cached_json(
+        request,
+        key=cache_keys.list_key("categories", ""),
+        build=lambda: [CategoryOut.from_orm(c).model_dump() for c in queries.categories()],
+    )
+
+
+@router.get(
+    "/courses",
+    response={200: CoursePageOut, 422: E},
+    summary="Published courses: search, filter, sort, paginate",
+    description=(
+        "`q` searches title, subtitle, description and instructor names (every word must "
+        "match; each word also matches as a prefix; on PostgreSQL a misspelt title word "
+        "still matches when the words alone find few courses). `category` takes a slug "
+        "(subcategories included); `price` is free or paid; `sort` is relevance (the default "
+        "with `q`: title matches first, then subtitle and instructor matches, then "
+        "description matches), newest, rating, popular (the default without `q`), trending, "
+        "price_asc or price_desc.\n\n"
+        f"`count` is exact below {LIST_COUNT_LIMIT:,} courses ({SEARCH_LIMIT:,} with `q`); "
+        "a list that reaches the limit reports the limit as its count and "
+        "`count_exact: false`. A search reaches its first "
+        f"{SEARCH_LIMIT:,} results: later pages are empty (narrow the search instead)."
+    ),
+)
+def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpResponse:
+    filters = params.filters()
+    filters.validate()
+
+    def build() -> dict[str, Any]:
+        results = queries.list_courses(filters)
+        page = paginate_items(results, page=params.page, page_size=params.page_size)
+        page["items"] = [
+            CourseListItemOut.from_orm(c).model_dump(mode="json") for c in page["items"]
+        ]
+        page["count_exact"] = page["count"] < results.count_limit
+        return page
+
+    return cached_json(
+        request,
+        key=cache_keys.list_key("courses", request.META.get("QUERY_STRING", "")),
+        build=build,
+    )
+
+
+@router.get(
+    "/courses/facets",
+    response={200: FacetsOut, 422: E},
+    summary="Counts per filter value for the current search (for filter panels)",
+)
+def course_facets(request: HttpRequest, params: Query[CourseQuery]) -> HttpResponse:
+    filters = params.filters()
+    filters.validate()
+    return cached_json(
+        request,
+        key=cache_keys.list_key("facets", request.META.get("QUERY_STRING", "")),
+        build=lambda: queries.facets(filters),
+    )
+
+
+@router.get(
+    "/courses/{course_id}",
+    response={200: CourseDetailOut, 401: E, 404: E},
+    summary="A course with its curriculum (id or slug); drafts only for their instructors",
+)
+def get_course(request: HttpRequest, course_id: str) -> Any:
+    user = viewer(request)
+    course = queries.get_course_for_viewer(user=user, key=course_id)
+    services.record_view(
+        course=course,
+        visitor=str(user.pk) if user.is_authenticated else f"ip:{request.client_ip}",  # type: ignore[attr-defined]
+    )
+    if course.is_published:
+        return cached_json(
+            request,
+            key=cache_keys.detail_key(course.pk),
+            build=lambda: CourseDetailOut.from_orm(course_detail(course)).model_dump(mode="json"),
+        )
+    return course_detail(course)

@@ -1,0 +1,28 @@
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_safe
+
+from agora.media import signing
+from agora.media.serving import file_response
+
+
+@require_safe
+def serve_signed(request: HttpRequest, token: str) -> HttpResponseBase:
+    """GET/HEAD /media-signed/<token>/: the file, if the link and the access still hold."""
+    grant = signing.grant_for(token)
+    session_user = getattr(request, "user", None)
+    signed_in = getattr(session_user, "is_authenticated", False)
+    # A personal link works in its holder's browser session or without any session (a
+    # mobile app's player, a download manager); an anonymous (preview) link grants nothing
+    # personal and works for everyone.
+    if grant.user_id and signed_in and session_user.pk != grant.user_id:  # type: ignore[union-attr]
+        raise signing.LinkRefused("This link was issued to someone else: reload the page.")
+    served = signing.resolve(grant, signing.holder(grant))
+    if signing.digest(served.stored.name or "") != grant.file_digest:
+        raise Http404("This file has been replaced: reload the page.")
+    return file_response(
+        request,
+        served.stored,
+        content_type=served.content_type,
+        download_name=served.download_name,
+    )
