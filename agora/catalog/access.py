@@ -8,8 +8,11 @@ it registers its checks here when it starts (see LearningConfig.ready).
 from collections.abc import Callable
 from typing import Any
 
+from agora.accounts.models import User
+from agora.accounts.types import Viewer
+from agora.catalog.errors import CatalogError, EnrollmentRequired
 from agora.catalog.models import Course, CourseStatus, Lesson
-from agora.core.errors import NotFound, PermissionDenied
+from agora.core.errors import NotFound
 
 AccessGrant = Callable[[Any, Course], bool]
 LearnerCheck = Callable[[Course], bool]
@@ -27,33 +30,28 @@ def register_learner_check(check: LearnerCheck) -> None:
         _learner_checks.append(check)
 
 
-class EnrollmentRequired(PermissionDenied):
-    code = "enrollment_required"
-    message = "Enroll in this course to open this lesson."
-
-
-def _is_signed_in(user: Any) -> bool:
+def _is_signed_in(user: Viewer) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
-def is_course_instructor(user: Any, course: Course) -> bool:
-    if not _is_signed_in(user):
+def is_course_instructor(user: Viewer, course: Course) -> bool:
+    if not isinstance(user, User):
         return False
     if course.owner_id == user.pk:
         return True
     return course.co_instructors.filter(user_id=user.pk).exists()
 
 
-def can_edit_course(user: Any, course: Course) -> bool:
+def can_edit_course(user: Viewer, course: Course) -> bool:
     return _is_signed_in(user) and (user.is_staff or is_course_instructor(user, course))
 
 
-def has_learner_access(user: Any, course: Course) -> bool:
+def has_learner_access(user: Viewer, course: Course) -> bool:
     """Enrolled (or otherwise granted) access to every lesson of the course."""
     return _is_signed_in(user) and any(grant(user, course) for grant in _access_grants)
 
 
-def can_view_course(user: Any, course: Course) -> bool:
+def can_view_course(user: Viewer, course: Course) -> bool:
     """Published courses are public; others only to their instructors, admins and the
     learners who kept access (the course was archived, or unpublished back to a draft)."""
     if course.status == CourseStatus.PUBLISHED:
@@ -63,16 +61,16 @@ def can_view_course(user: Any, course: Course) -> bool:
     return has_learner_access(user, course)
 
 
-def can_read_lessons(user: Any, course: Course) -> bool:
+def can_read_lessons(user: Viewer, course: Course) -> bool:
     return can_edit_course(user, course) or has_learner_access(user, course)
 
 
-def check_lesson_readable(user: Any, lesson: Lesson) -> None:
+def check_lesson_readable(user: Viewer, lesson: Lesson) -> None:
     """Raises NotFound when the course is not visible to the user, EnrollmentRequired when
     the lesson is listed but locked."""
     course = lesson.module.course
     if not can_view_course(user, course):
-        raise NotFound("There is no such lesson.", code="lesson_not_found")
+        raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
     if lesson.is_preview or can_read_lessons(user, course):
         return
     raise EnrollmentRequired()

@@ -6,7 +6,9 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from agora.accounts.types import Viewer
 from agora.catalog import access, lesson_media, search
+from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
     Category,
     Course,
@@ -182,32 +184,32 @@ def _course_by_key(key: str | int) -> Course | None:
     return courses.filter(slug=str(key)[:220]).first()
 
 
-def get_course_for_viewer(*, user: Any, key: str | int) -> Course:
+def get_course_for_viewer(*, user: Viewer, key: str | int) -> Course:
     """A course by id or slug, if the user may see it (drafts only to their instructors)."""
     course = _course_by_key(key)
     if course is None or not access.can_view_course(user, course):
-        raise NotFound("There is no such course.", code="course_not_found")
+        raise NotFound("There is no such course.", code=CatalogError.COURSE_NOT_FOUND)
     return course
 
 
-def get_course_for_editing(*, user: Any, course_id: int) -> Course:
+def get_course_for_editing(*, user: Viewer, course_id: int) -> Course:
     course = _course_by_key(course_id)
     if course is None or not access.can_edit_course(user, course):
-        raise NotFound("There is no such course.", code="course_not_found")
+        raise NotFound("There is no such course.", code=CatalogError.COURSE_NOT_FOUND)
     return course
 
 
 def get_course_for_admin(*, course_id: int) -> Course:
     course = _course_by_key(course_id)
     if course is None:
-        raise NotFound("There is no such course.", code="course_not_found")
+        raise NotFound("There is no such course.", code=CatalogError.COURSE_NOT_FOUND)
     return course
 
 
-def get_module_for_editing(*, user: Any, module_id: int) -> Module:
+def get_module_for_editing(*, user: Viewer, module_id: int) -> Module:
     module = Module.objects.select_related("course", "course__owner").filter(pk=module_id).first()
     if module is None or not access.can_edit_course(user, module.course):
-        raise NotFound("There is no such module.", code="module_not_found")
+        raise NotFound("There is no such module.", code=CatalogError.MODULE_NOT_FOUND)
     return module
 
 
@@ -225,18 +227,18 @@ def get_lesson(lesson_id: int) -> Lesson:
     """A lesson with its module and course, whoever asks; callers check access."""
     lesson = _lesson(lesson_id)
     if lesson is None:
-        raise NotFound("There is no such lesson.", code="lesson_not_found")
+        raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
     return lesson
 
 
-def get_lesson_for_editing(*, user: Any, lesson_id: int) -> Lesson:
+def get_lesson_for_editing(*, user: Viewer, lesson_id: int) -> Lesson:
     lesson = _lesson(lesson_id)
     if lesson is None or not access.can_edit_course(user, lesson.module.course):
-        raise NotFound("There is no such lesson.", code="lesson_not_found")
+        raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
     return lesson
 
 
-def get_lesson_for_reading(*, user: Any, lesson_id: int) -> Lesson:
+def get_lesson_for_reading(*, user: Viewer, lesson_id: int) -> Lesson:
     """The lesson with its content; 404 if its course is hidden from the user, 403
     `enrollment_required` if the lesson is locked."""
     lesson = get_lesson(lesson_id)
@@ -244,7 +246,7 @@ def get_lesson_for_reading(*, user: Any, lesson_id: int) -> Lesson:
     return lesson
 
 
-def _readable(user: Any, lesson: Lesson) -> bool:
+def _readable(user: Viewer, lesson: Lesson) -> bool:
     try:
         access.check_lesson_readable(user, lesson)
     except (NotFound, PermissionDenied):
@@ -252,7 +254,7 @@ def _readable(user: Any, lesson: Lesson) -> bool:
     return True
 
 
-def lesson_media_urls(user: Any, lesson: Lesson) -> dict[str, str | None]:
+def lesson_media_urls(user: Viewer, lesson: Lesson) -> dict[str, str | None]:
     """Signed, expiring links to the lesson's uploaded video and subtitles for `user`, for
     the lesson API and the player; None for a file the lesson lacks or the user may not
     open. Never a /media/ address: see agora/media/signing.py."""
@@ -264,7 +266,7 @@ def lesson_media_urls(user: Any, lesson: Lesson) -> dict[str, str | None]:
     return urls
 
 
-def resource_media_url(user: Any, resource: Resource) -> str | None:
+def resource_media_url(user: Viewer, resource: Resource) -> str | None:
     """A signed, expiring link to a resource's file (None for a link resource or when the
     user may not open its lesson)."""
     if not resource.file or not _readable(user, resource.lesson):
@@ -272,20 +274,20 @@ def resource_media_url(user: Any, resource: Resource) -> str | None:
     return lesson_media.signed_url("resource", resource, user)
 
 
-def get_resource_for_download(*, user: Any, resource_id: int) -> Resource:
+def get_resource_for_download(*, user: Viewer, resource_id: int) -> Resource:
     resource = Resource.objects.select_related("lesson").filter(pk=resource_id).first()
     if resource is None:
-        raise NotFound("There is no such file.", code="resource_not_found")
+        raise NotFound("There is no such file.", code=CatalogError.RESOURCE_NOT_FOUND)
     get_lesson_for_reading(user=user, lesson_id=resource.lesson_id)
     return resource
 
 
-def get_resource_for_editing(*, user: Any, resource_id: int) -> Resource:
+def get_resource_for_editing(*, user: Viewer, resource_id: int) -> Resource:
     resource = (
         Resource.objects.select_related("lesson__module__course").filter(pk=resource_id).first()
     )
     if resource is None or not access.can_edit_course(user, resource.lesson.module.course):
-        raise NotFound("There is no such file.", code="resource_not_found")
+        raise NotFound("There is no such file.", code=CatalogError.RESOURCE_NOT_FOUND)
     return resource
 
 
@@ -298,7 +300,7 @@ def curriculum(course: Course) -> list[Module]:
     )
 
 
-def instructor_courses(*, user: Any) -> QuerySet[Course]:
+def instructor_courses(*, user: Viewer) -> QuerySet[Course]:
     return (
         Course.objects.filter(Q(owner=user) | Q(co_instructors__user=user))
         .distinct()
@@ -383,7 +385,7 @@ def find_person_by_email(*, email: str) -> Any | None:
     return User.objects.filter(email__iexact=email, is_active=True, erased_at__isnull=True).first()
 
 
-def studio_courses(*, user: Any) -> QuerySet[Course]:
+def studio_courses(*, user: Viewer) -> QuerySet[Course]:
     """The instructor's courses, every status, with how many lessons each has."""
     return instructor_courses(user=user).annotate(
         lessons_total=Count("modules__lessons", distinct=True)

@@ -1,11 +1,12 @@
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import AnyHttpUrl, field_validator
 
 from agora.catalog.models import Course, Lesson, Level, Resource
+from agora.catalog.types import CourseChanges
 from agora.core.errors import InvalidInput
 from agora.core.markdown import render_markdown
 from agora.core.money import MAX_PRICE_MINOR
@@ -175,11 +176,11 @@ class CourseIn(Schema):
 
     _short_promo_video_url = field_validator("promo_video_url")(_short_url)
 
-    def data(self) -> dict[str, Any]:
+    def data(self) -> CourseChanges:
         data = self.model_dump(exclude_unset=False)
         data["promo_video_url"] = str(self.promo_video_url) if self.promo_video_url else ""
         data["level"] = self.level.value
-        return data
+        return cast(CourseChanges, data)
 
 
 class CoursePatchIn(Schema):
@@ -205,7 +206,7 @@ class CoursePatchIn(Schema):
             raise ValueError("Each item is at most 300 characters.")
         return items
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> CourseChanges:
         data = self.model_dump(exclude_unset=True)
         nulls = [name for name, value in data.items() if value is None]
         nulls = [name for name in nulls if name != "promo_video_url"]
@@ -215,7 +216,7 @@ class CoursePatchIn(Schema):
             data["promo_video_url"] = str(data["promo_video_url"] or "")
         if "level" in data:
             data["level"] = Level(data["level"]).value
-        return data
+        return cast(CourseChanges, data)
 
 
 class ReasonIn(Schema):

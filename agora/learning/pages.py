@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog import queries as catalog_queries
+from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, Lesson, LessonType
 from agora.core.errors import Conflict, InvalidInput
 from agora.core.htmx import is_htmx
@@ -31,7 +32,7 @@ def _course_for_learning(request: HttpRequest, slug: str) -> Course | HttpRespon
     """The course if the user may study it; otherwise where they should go instead."""
     try:
         return queries.get_course_for_learning(user=request.user, key=slug)
-    except access.EnrollmentRequired:
+    except EnrollmentRequired:
         messages.info(request, "Enroll in this course to open its lessons.")
         return redirect("course_detail", slug=slug)
 

@@ -11,6 +11,7 @@ from agora.accounts.models import User
 from agora.accounts.types import Viewer
 from agora.catalog import access
 from agora.catalog import queries as catalog_queries
+from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, Lesson, Module, QuizQuestion
 from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
 
@@ -172,7 +173,7 @@ def get_course_for_learning(*, user: Viewer, key: str | int) -> Course:
     """A course the user may study: enrolled, or one of its instructors or an admin."""
     course = catalog_queries.get_course_for_viewer(user=user, key=key)
     if not access.can_read_lessons(user, course):
-        raise access.EnrollmentRequired("Enroll in this course to study it.")
+        raise EnrollmentRequired("Enroll in this course to study it.")
     return course
 
 

@@ -18,6 +18,7 @@ from agora.accounts.models import User
 from agora.accounts.types import Viewer
 from agora.catalog import access
 from agora.catalog import services as catalog_services
+from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
 from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.core.mail import queue_templated_email
@@ -132,7 +133,7 @@ def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
         raise NotFound("There is no such lesson.", code=LearningError.LESSON_NOT_FOUND)
     enrollment = Enrollment.objects.active().filter(learner=user, course=course).first()
     if enrollment is None and not access.can_edit_course(user, course):
-        raise access.EnrollmentRequired("Enroll in this course to record your progress.")
+        raise EnrollmentRequired("Enroll in this course to record your progress.")
     return enrollment
 
 

@@ -27,15 +27,10 @@ from django.urls import reverse
 
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
-from agora.core.errors import PermissionDenied
+from agora.media.errors import LinkRefused
 
 SALT = "agora.catalog.media"  # kept from before the media app: links already out stay valid
 MAX_TOKEN_LENGTH = 600
-
-
-class LinkRefused(PermissionDenied):
-    code = "media_link_refused"
-    message = "This media link is not valid (it may have expired): reload the page."
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from agora.media import signing
+from agora.media.errors import LinkRefused
 from agora.media.serving import file_response
 
 
@@ -16,7 +17,7 @@ def serve_signed(request: HttpRequest, token: str) -> HttpResponseBase:
     # mobile app's player, a download manager); an anonymous (preview) link grants nothing
     # personal and works for everyone.
     if grant.user_id and signed_in and session_user.pk != grant.user_id:  # type: ignore[union-attr]
-        raise signing.LinkRefused("This link was issued to someone else: reload the page.")
+        raise LinkRefused("This link was issued to someone else: reload the page.")
     served = signing.resolve(grant, signing.holder(grant))
     if signing.digest(served.stored.name or "") != grant.file_digest:
         raise Http404("This file has been replaced: reload the page.")

@@ -1,9 +1,8 @@
 """What the catalog's endpoints share: the course and lesson as they answer them."""
 
-from typing import Any
-
 from ninja import Router
 
+from agora.accounts.types import Viewer
 from agora.catalog import queries
 from agora.catalog.models import Course, Lesson
 
@@ -12,7 +11,7 @@ def course_detail(course: Course) -> Course:
     return queries.with_curriculum(course)
 
 
-def lesson_out(lesson: Lesson, *, user: Any, show_answers: bool) -> Lesson:
+def lesson_out(lesson: Lesson, *, user: Viewer, show_answers: bool) -> Lesson:
     lesson.show_answers = show_answers  # type: ignore[attr-defined]
     lesson.media_urls = queries.lesson_media_urls(user, lesson)  # type: ignore[attr-defined]
     return lesson

@@ -8,6 +8,7 @@ from django import forms
 from agora.catalog import queries
 from agora.catalog.forms.common import MAX_LIST_ITEMS, checked_list, lines
 from agora.catalog.models import Course, Level
+from agora.catalog.types import CourseChanges
 from agora.core import money
 from agora.core.money import CURRENCIES, MAX_PRICE_MINOR
 
@@ -60,7 +61,7 @@ class CourseCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
 
-    def data_for_service(self) -> dict[str, Any]:
+    def data_for_service(self) -> CourseChanges:
         return {"title": self.cleaned_data["title"], "category": self.cleaned_data["category"]}
 
 
@@ -181,7 +182,7 @@ class CourseDetailsForm(forms.Form):
                 cleaned["price_minor"] = minor
         return cleaned
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> CourseChanges:
         data = self.cleaned_data
         return {
             "title": data["title"],

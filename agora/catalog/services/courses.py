@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from agora.accounts.models import User
 from agora.catalog import access
+from agora.catalog.errors import CatalogError, InvalidTransition
 from agora.catalog.models import (
     Category,
     Course,
@@ -18,29 +19,10 @@ from agora.catalog.models import (
     Resource,
 )
 from agora.catalog.services.figures import course_changed
-from agora.core.errors import Conflict, InvalidInput, NotFound
+from agora.catalog.types import COURSE_FIELDS, CourseChanges
+from agora.core.errors import InvalidInput, NotFound
 from agora.core.errors import PermissionDenied as Forbidden
 from agora.core.money import MAX_PRICE_MINOR, is_supported_currency
-
-COURSE_FIELDS = {
-    "title",
-    "subtitle",
-    "description",
-    "price",
-    "currency",
-    "category",
-    "level",
-    "language",
-    "promo_video_url",
-    "learning_outcomes",
-    "requirements",
-    "tags",
-}
-
-
-class InvalidTransition(Conflict):
-    code = "invalid_status"
-
 
 # --- helpers ---------------------------------------------------------------------------------
 RESERVED_SLUGS = {"facets"}  # path segments under /courses/ that are not courses
@@ -71,11 +53,11 @@ def _category_by_slug(slug: str) -> Category:
     return category
 
 
-def _clean_course_changes(changes: dict[str, Any]) -> dict[str, Any]:
+def _clean_course_changes(changes: CourseChanges) -> dict[str, Any]:
     unknown = set(changes) - COURSE_FIELDS
     if unknown:
         raise InvalidInput(fields={name: ["This field cannot be set here."] for name in unknown})
-    cleaned = dict(changes)
+    cleaned: dict[str, Any] = dict(changes)
     errors: dict[str, list[str]] = {}
     if "title" in cleaned:
         cleaned["title"] = (cleaned["title"] or "").strip()
@@ -112,19 +94,20 @@ def refresh_instructor_names(course: Course) -> None:
 def _require_editor(user: User, course: Course) -> None:
     if not access.can_edit_course(user, course):
         # Someone who cannot edit a course may not even know a draft exists.
-        raise NotFound("There is no such course.", code="course_not_found")
+        raise NotFound("There is no such course.", code=CatalogError.COURSE_NOT_FOUND)
 
 
 def _require_owner(user: User, course: Course) -> None:
     if not (user.is_staff or course.owner_id == user.pk):
-        raise Forbidden("Only the course's owner can do this.", code="owner_required")
+        raise Forbidden("Only the course's owner can do this.", code=CatalogError.OWNER_REQUIRED)
 
 
 # --- courses ---------------------------------------------------------------------------------
-def create_course(*, owner: User, data: dict[str, Any]) -> Course:
+def create_course(*, owner: User, data: CourseChanges) -> Course:
     if not (owner.is_instructor or owner.is_staff):
         raise Forbidden(
-            "Become an instructor first (POST /api/v1/me/instructor).", code="instructor_required"
+            "Become an instructor first (POST /api/v1/me/instructor).",
+            code=CatalogError.INSTRUCTOR_REQUIRED,
         )
     cleaned = _clean_course_changes(data)
     missing = [name for name in ("title", "category") if name not in cleaned]
@@ -143,7 +126,7 @@ def create_course(*, owner: User, data: dict[str, Any]) -> Course:
     return course
 
 
-def update_course(*, user: User, course: Course, changes: dict[str, Any]) -> Course:
+def update_course(*, user: User, course: Course, changes: CourseChanges) -> Course:
     _require_editor(user, course)
     if course.status == CourseStatus.ARCHIVED:
         raise InvalidTransition("An archived course cannot be edited.")

@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
     Course,
     Lesson,
@@ -264,7 +265,8 @@ def move_lesson(
         )
         if _module_of(lesson) != source_id:
             raise Conflict(
-                "The lesson was moved meanwhile: reload and try again.", code="lesson_moved"
+                "The lesson was moved meanwhile: reload and try again.",
+                code=CatalogError.LESSON_MOVED,
             )
         target = list(
             Lesson.objects.filter(module=module)
@@ -287,7 +289,7 @@ def move_lesson(
 def _module_of(lesson: Lesson) -> int:
     module_id = Lesson.objects.filter(pk=lesson.pk).values_list("module_id", flat=True).first()
     if module_id is None:
-        raise NotFound("There is no such lesson.", code="lesson_not_found")
+        raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
     return int(module_id)
 
 

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
     Course,
     CourseStatus,
@@ -61,7 +62,9 @@ def submit_for_review(*, user: User, course: Course) -> Course:
         problems["modules"] = ["Add at least one lesson before submitting."]
     if problems:
         raise Conflict(
-            "The course is not ready for review.", code="course_incomplete", fields=problems
+            "The course is not ready for review.",
+            code=CatalogError.COURSE_INCOMPLETE,
+            fields=problems,
         )
     course.status = CourseStatus.IN_REVIEW
     course.rejection_reason = ""
