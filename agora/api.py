@@ -11,7 +11,9 @@ from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
 from agora.learning.api import router as learning_router
 from agora.learning.certificates.api import router as certificates_router
+from agora.messaging.api import router as messaging_router
 from agora.moderation.api import router as moderation_router
+from agora.notifications.api import router as notifications_router
 
 api = AgoraAPI(
     title="Agora API",
@@ -36,3 +38,5 @@ api.add_router("", community_router)
 api.add_router("", analytics_router)
 api.add_router("", learning_router)
 api.add_router("", certificates_router)
+api.add_router("", notifications_router)
+api.add_router("", messaging_router)

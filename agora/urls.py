@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("agora.analytics.urls")),
     path("", include("agora.moderation.urls")),
     path("", include("agora.media.urls")),
+    path("", include("agora.notifications.urls")),
+    path("", include("agora.messaging.urls")),
     path("", include("agora.catalog.urls")),
 ]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from agora.accounts.models import User
 from agora.accounts.types import Viewer
 from agora.catalog import access, lesson_media, search
 from agora.catalog.errors import CatalogError
@@ -364,7 +365,7 @@ def category_tree() -> list[CategoryGroup]:
     return list(groups.values())
 
 
-def course_instructors(course: Course) -> list[Any]:
+def course_instructors(course: Course) -> list[User]:
     """The people who teach the course, the owner first: one query."""
     co_instructors = course.co_instructors.select_related("user").order_by("id")
     return [course.owner, *(ci.user for ci in co_instructors)]

@@ -12,11 +12,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog import locks as catalog_locks
+from agora.catalog import queries as catalog_queries
 from agora.catalog import services as catalog_services
 from agora.catalog.models import Course
 from agora.community.errors import (
@@ -40,6 +42,8 @@ from agora.community.permissions import (
     is_review_author,
 )
 from agora.core.errors import InvalidInput, NotFound, PermissionDenied
+from agora.notifications.kinds import NotificationKind
+from agora.notifications.services import notify_many
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,14 @@ def create_review(*, learner: User, course: Course, rating: int, comment: str = 
         except IntegrityError as exc:  # the unique constraint: a review slipped in first
             raise AlreadyReviewed() from exc
         _refresh_course_rating(course)
+        stars = "★" * rating
+        notify_many(
+            catalog_queries.course_instructors(course),
+            NotificationKind.REVIEW_RECEIVED,
+            title=f"{learner.get_short_name()} rated “{course.title}” {stars}",
+            body=comment[:300],
+            url=reverse("course_detail", kwargs={"slug": course.slug}) + "#reviews",
+        )
     return review
 
 

@@ -55,21 +55,39 @@ def _render_plain(template_name: str, context: dict[str, Any]) -> str:
     return template.template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
-def queue_email(*, to: str | list[str], subject: str, text: str, html: str = "") -> None:
+def queue_email(
+    *,
+    to: str | list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: dict[str, str] | None = None,
+) -> None:
     """Sends the message from a background job recorded in the current transaction."""
     from agora.core import jobs
     from agora.core.tasks import deliver_email
 
     recipients = [to] if isinstance(to, str) else list(to)
-    jobs.enqueue(deliver_email, to=recipients, subject=subject, text=text, html=html)
+    extra: dict[str, Any] = {"headers": headers} if headers else {}
+    jobs.enqueue(deliver_email, to=recipients, subject=subject, text=text, html=html, **extra)
 
 
 def queue_templated_email(*, to: str | list[str], template: str, context: dict[str, Any]) -> None:
-    queue_email(to=to, **render_email(template, context))
+    message = render_email(template, context)
+    queue_email(to=to, subject=message["subject"], text=message["text"], html=message["html"])
 
 
-def send_now(*, to: list[str], subject: str, text: str, html: str = "") -> None:
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
+def send_now(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: dict[str, str] | None = None,
+) -> None:
+    message = EmailMultiAlternatives(
+        subject, text, settings.DEFAULT_FROM_EMAIL, to, headers=headers or None
+    )
     if html:
         message.attach_alternative(html, "text/html")
     message.send()

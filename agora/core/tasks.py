@@ -25,8 +25,15 @@ TRANSIENT_MAIL_ERRORS = (
     max_retries=6,
     retry_jitter=True,
 )
-def deliver_email(*, to: list[str], subject: str, text: str, html: str = "") -> None:
-    send_now(to=to, subject=subject, text=text, html=html)
+def deliver_email(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    headers: dict[str, str] | None = None,
+) -> None:
+    send_now(to=to, subject=subject, text=text, html=html, headers=headers)
 
 
 @shared_task

@@ -64,12 +64,14 @@ INSTALLED_APPS = [
     "agora.accounts",
     "agora.live",
     "agora.media",
+    "agora.notifications",
     "agora.catalog",
     "agora.learning",
     "agora.commerce",
     "agora.community",
     "agora.analytics",
     "agora.moderation",
+    "agora.messaging",
     "agora.demo",
 ]
 
@@ -311,6 +313,7 @@ EMAIL_TIMEOUT = 10
 # Websockets (agora/live). With Redis, every ASGI process shares channels-redis; the embedded
 # default relays frames between processes through the database (agora.live.layers), so a
 # notification raised in the worker still reaches the sockets the web process holds.
+MESSAGE_RATE_LIMIT = env.str("MESSAGE_RATE_LIMIT", default="30/m")
 LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=0.05)
 LIVE_AUTH_TIMEOUT_SECONDS = env.float("LIVE_AUTH_TIMEOUT_SECONDS", default=10.0)
 CHANNEL_LAYERS: dict[str, dict[str, object]] = (
@@ -338,6 +341,7 @@ CELERY_TASK_ROUTES = {
     "agora.commerce.tasks.send_receipt": {"queue": "notifications"},
     "agora.core.tasks.deliver_email": {"queue": "notifications"},
     "agora.learning.tasks.deliver_certificate": {"queue": "notifications"},
+    "agora.notifications.tasks.send_notification_emails": {"queue": "notifications"},
     "agora.catalog.tasks.recompute_trending": {"queue": "bulk"},
     "agora.accounts.tasks.purge_expired_refresh_tokens": {"queue": "bulk"},
     "agora.core.tasks.purge_finished_jobs": {"queue": "bulk"},

@@ -4,6 +4,7 @@ unpublishes or features it. Each action authorises its actor and decides on the 
 import logging
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -13,12 +14,15 @@ from agora.catalog.models import (
     CourseStatus,
     Lesson,
 )
+from agora.catalog.queries import course_instructors
 from agora.catalog.services.courses import InvalidTransition, _require_editor
 from agora.catalog.services.figures import course_changed
 from agora.core.errors import Conflict, InvalidInput
 from agora.core.errors import PermissionDenied as Forbidden
 from agora.core.mail import queue_templated_email
 from agora.core.permissions import is_admin
+from agora.notifications.kinds import NotificationKind
+from agora.notifications.services import notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +91,14 @@ def approve_course(*, admin: User, course: Course) -> Course:
         template="catalog/email/course_approved",
         context={"course": course},
     )
+    notify_many(  # the email above says it: in the app only
+        course_instructors(course),
+        NotificationKind.COURSE_APPROVED,
+        title=f"“{course.title}” is live",
+        body="It passed review and learners can find it in the catalog now.",
+        url=reverse("course_detail", kwargs={"slug": course.slug}),
+        email=False,
+    )
     logger.info("course %s approved by %s", course.pk, admin.pk)
     return course
 
@@ -107,6 +119,14 @@ def reject_course(*, admin: User, course: Course, reason: str) -> Course:
         to=_instructor_emails(course),
         template="catalog/email/course_rejected",
         context={"course": course, "reason": course.rejection_reason},
+    )
+    notify_many(
+        course_instructors(course),
+        NotificationKind.COURSE_REJECTED,
+        title=f"“{course.title}” needs changes before it can go live",
+        body=course.rejection_reason,
+        url=reverse("studio_course", kwargs={"course_id": course.pk}),
+        email=False,
     )
     logger.info("course %s rejected by %s", course.pk, admin.pk)
     return course

@@ -18,9 +18,11 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agora.catalog import access
+from agora.catalog import queries as catalog_queries
 from agora.commerce import providers
 from agora.commerce.locks import lock_buyer
 from agora.commerce.models import (
@@ -40,6 +42,8 @@ from agora.core import jobs
 from agora.core.errors import NotFound
 from agora.learning.models import EnrollmentSource
 from agora.learning.services import grant_enrollment
+from agora.notifications.kinds import NotificationKind
+from agora.notifications.services import notify_many
 
 logger = logging.getLogger(__name__)
 
@@ -371,6 +375,19 @@ def fulfil(*, order: Order, note: str) -> None:
     from agora.commerce.tasks import send_receipt
 
     jobs.enqueue(send_receipt, order_id=order.pk)
+    _tell_instructors_of_sale(order, items)
+
+
+def _tell_instructors_of_sale(order: Order, items: list[OrderItem]) -> None:
+    buyer = order.buyer.get_short_name() or "A learner"
+    for item in items:
+        notify_many(
+            catalog_queries.course_instructors(item.course),
+            NotificationKind.SALE,
+            title=f"New sale: “{item.course.title}”",
+            body=f"{buyer} enrolled through order {order.number}.",
+            url=reverse("studio_earnings"),
+        )
 
 
 def sale_postings(order: Order, items: list[OrderItem]) -> list[Posting]:

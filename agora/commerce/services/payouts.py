@@ -43,8 +43,11 @@ from agora.commerce.models import (
 )
 from agora.commerce.services import ledger
 from agora.commerce.services.ledger import Posting
+from agora.core import money
 from agora.core.errors import Conflict, InvalidInput, PermissionDenied
 from agora.core.money import is_supported_currency
+from agora.notifications.kinds import NotificationKind
+from agora.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -228,6 +231,7 @@ def record_manual_payout(
             paid_at=timezone.now(),
         )
         _post_payout(payout)
+        _tell_paid(payout)
     logger.info("manual payout %s of %s %s recorded by %s", payout.pk, amount, currency, admin.pk)
     return payout
 
@@ -385,6 +389,17 @@ def _mark_paid(payout_id: int, reference: str) -> None:
         payout.paid_at = timezone.now()
         payout.provider_reference = reference[:200]
         payout.save(update_fields=["status", "paid_at", "provider_reference"])
+        _tell_paid(payout)
+
+
+def _tell_paid(payout: Payout) -> None:
+    notify(
+        payout.instructor,
+        NotificationKind.PAYOUT_SENT,
+        title=f"Payout sent: {money.format_figure(payout.amount, payout.currency)}",
+        body="It reaches your account on your bank's schedule.",
+        url=reverse("studio_payouts"),
+    )
 
 
 def _fail(payout_id: int, reason: str) -> None:

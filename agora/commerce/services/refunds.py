@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -25,6 +26,8 @@ from agora.commerce.services.ledger import Posting
 from agora.core.errors import Conflict, PermissionDenied
 from agora.learning import queries as learning_queries
 from agora.learning.services import revoke_enrollment
+from agora.notifications.kinds import NotificationKind
+from agora.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +140,13 @@ def apply_refund(*, order: Order, reason: str) -> str:
         kind=LedgerTransactionKind.REFUND,
         idempotency_key=f"refund:order:{order.pk}",
         description=f"Refund of order {order.number}",
+    )
+    notify(
+        order.buyer,
+        NotificationKind.REFUND,
+        title=f"Order {order.number} is refunded",
+        body="The money goes back to how you paid; your access to its courses has ended.",
+        url=reverse("order_detail", kwargs={"order_id": order.pk}),
     )
     logger.info("order %s refunded", order.pk)
     return "refunded"

@@ -22,6 +22,8 @@ from agora.learning.certificates.queries import (
 )
 from agora.learning.models import Certificate, Enrollment
 from agora.learning.permissions import can_revoke_certificates
+from agora.notifications.kinds import NotificationKind
+from agora.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,14 @@ def issue_certificate(enrollment: Enrollment) -> Certificate:
         # Only reachable if a caller forgot the lock: the other issuer's job delivers it.
         return Certificate.objects.get(enrollment=enrollment)
     jobs.enqueue(deliver_certificate, certificate_id=certificate.pk)
+    notify(  # the certificate's own email carries the PDF: in the app only
+        enrollment.learner,
+        NotificationKind.CERTIFICATE_ISSUED,
+        title=f"Your certificate for “{certificate.course_title}” is ready",
+        body="Congratulations on finishing the course.",
+        url=reverse("certificate_verify", kwargs={"code": certificate.code}),
+        email=False,
+    )
     logger.info("certificate %s issued for enrollment %s", certificate.code, enrollment.pk)
     return certificate
 

@@ -5,10 +5,11 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from agora.demo import courses, enrollments, people, reviews
+from agora.demo import courses, enrollments, notifications, people, reviews
 
-# In order: the catalog needs its instructors, enrollments their courses, reviews their learners.
-STEPS = (people, courses, enrollments, reviews)
+# In order: the catalog needs its instructors, enrollments their courses, reviews their
+# learners; notifications come last (the steps before raise some).
+STEPS = (people, courses, enrollments, reviews, notifications)
 
 
 class Command(BaseCommand):

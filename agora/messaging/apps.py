@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class MessagingConfig(AppConfig):
+    name = "agora.messaging"
+    label = "messaging"
+    verbose_name = "Messaging"
+
+    def ready(self) -> None:
+        from agora.live import handlers
+        from agora.messaging import frames, presence
+
+        handlers.register("message.send", frames.send_message)
+        handlers.register("typing", frames.typing)
+        handlers.register("read", frames.read)
+        handlers.on("connect", presence.touch)
+        handlers.on("activity", presence.touch)
