@@ -91,7 +91,7 @@ def _setup_people(members: int, others: int) -> dict[str, Any]:
         price=0,
     )
     Enrollment.objects.bulk_create(
-        Enrollment(user=user, course=course) for user in people[1 : members + 1]
+        Enrollment(learner=user, course=course) for user in people[1 : members + 1]
     )
     return {
         "course_id": course.pk,
@@ -255,6 +255,8 @@ def main() -> None:
             "--port",
             str(port),
             "--no-access-log",
+            "--log-level",
+            "warning",
             "--lifespan",
             "off",
         ],

@@ -10,7 +10,6 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.catalog.models import Course
@@ -32,6 +31,7 @@ from agora.messaging.models import (
     Message,
     MessageReport,
 )
+from agora.notifications import services as notification_services
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.models import Notification
 from agora.notifications.services import notify
@@ -198,13 +198,17 @@ def mark_read(actor: User, conversation: Conversation, message_id: int) -> int:
     Membership.objects.filter(pk=membership.pk).update(
         last_read_message_id=Greatest(F("last_read_message_id"), message_id)
     )
-    # Reading a thread also reads its message notification.
-    Notification.objects.filter(
-        user=actor,
-        kind=NotificationKind.MESSAGE,
-        url=reverse("messages_thread", kwargs={"conversation_id": conversation.pk}),
-        read_at__isnull=True,
-    ).update(read_at=timezone.now())
+    # Reading a thread also reads its message notification (the bell updates in every tab).
+    told = list(
+        Notification.objects.filter(
+            user=actor,
+            kind=NotificationKind.MESSAGE,
+            url=reverse("messages_thread", kwargs={"conversation_id": conversation.pk}),
+            read_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    if told:
+        notification_services.mark_read(actor, told)
     if conversation.kind == ConversationKind.DIRECT:
         others = [uid for uid in queries.recipients(conversation) if uid != actor.pk]
         send_to_users(

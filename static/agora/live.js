@@ -18,7 +18,7 @@
 
   function setUnread(count) {
     if (typeof count !== "number") return;
-    for (const badge of document.querySelectorAll("[data-unread-count]")) {
+    for (const badge of document.querySelectorAll("#notification-bell [data-unread-count]")) {
       badge.dataset.unread = String(count);
       badge.textContent = count > 99 ? "99+" : String(count);
       badge.hidden = count === 0;
@@ -57,7 +57,10 @@
       { headers: { "HX-Request": "true" }, credentials: "same-origin" },
     );
     if (!response.ok || list.querySelector(`[data-message-id="${message.id}"]`)) return;
+    list.querySelector(".empty-thread")?.remove();
     list.insertAdjacentHTML("beforeend", await response.text());
+    const typingStatus = document.getElementById("typing-status");
+    if (typingStatus) typingStatus.textContent = "";
     list.lastElementChild?.scrollIntoView({ block: "nearest" });
     const me = Number(body.dataset.userId);
     if (message.sender?.id !== me) {
