@@ -7,6 +7,8 @@ from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.commerce import permissions
+from agora.commerce.errors import CommerceError
 from agora.commerce.models import (
     Dispute,
     LedgerAccount,
@@ -21,18 +23,16 @@ from agora.commerce.models import (
 from agora.core.errors import NotFound
 
 
-def orders_of(*, user: Any) -> QuerySet[Order]:
+def orders_of(*, user: User) -> QuerySet[Order]:
     return Order.objects.filter(buyer=user).select_related("coupon").prefetch_related("items")
 
 
-def get_order_for_viewer(*, user: Any, order_id: int) -> Order:
+def get_order_for_viewer(*, user: User, order_id: int) -> Order:
     """The buyer's own order, or any order for an admin; everyone else gets 404."""
     orders = Order.objects.select_related("coupon", "buyer").prefetch_related("items")
-    if not user.is_staff:
-        orders = orders.filter(buyer=user)
     order = orders.filter(pk=order_id).first()
-    if order is None:
-        raise NotFound("There is no such order.", code="order_not_found")
+    if order is None or not permissions.can_see_order(user, order):
+        raise NotFound("There is no such order.", code=CommerceError.ORDER_NOT_FOUND)
     return order
 
 
@@ -73,7 +73,7 @@ def sales_chart(*, instructor: Any, currency: str, period: str) -> list[dict[str
 
 
 # --- payouts ---------------------------------------------------------------------------------
-def payouts_of(*, instructor: Any) -> QuerySet[Payout]:
+def payouts_of(*, instructor: User) -> QuerySet[Payout]:
     return Payout.objects.filter(instructor=instructor).order_by("-created_at", "-id")
 
 
@@ -96,7 +96,7 @@ def get_instructor(*, instructor_id: int) -> User:
     if instructor is None or not (
         instructor.is_instructor or LedgerEntry.objects.filter(instructor=instructor).exists()
     ):
-        raise NotFound("There is no such instructor.", code="instructor_not_found")
+        raise NotFound("There is no such instructor.", code=CommerceError.INSTRUCTOR_NOT_FOUND)
     return instructor
 
 

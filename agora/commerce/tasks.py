@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from agora.commerce.providers import ProviderUnavailable
-from agora.commerce.services import invoices, payments, payouts, refunds
+from agora.commerce.services import invoices, payments, payouts, reconciliation, refunds
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
 
 
@@ -40,7 +40,7 @@ def send_receipt(*, order_id: int) -> None:
 @shared_task
 def reconcile_payments() -> dict[str, int]:
     """Processes stuck events, re-checks pending orders, cancels stale ones (idempotent)."""
-    return payments.reconcile()
+    return reconciliation.reconcile()
 
 
 @shared_task

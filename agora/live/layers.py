@@ -38,7 +38,7 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
         self._cursor: int | None = None
         self._poller: asyncio.Task[None] | None = None
         self._local: set[str] = set()
-        self._last_clean = 0.0
+        self._last_clean: float | None = None
 
     # Sending: everything goes through the table, so every process (this one too) delivers
     # it the same way and in the same order.
@@ -117,7 +117,7 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
                 for member in list(self.groups.get(group, {})):
                     await self._deliver(member, message)
         now = asyncio.get_running_loop().time()
-        if now - self._last_clean > CLEAN_EVERY_SECONDS:
+        if self._last_clean is None or now - self._last_clean > CLEAN_EVERY_SECONDS:
             self._last_clean = now
             await sync_to_async(_clean, thread_sensitive=False)()
         return len(rows)

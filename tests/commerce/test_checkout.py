@@ -14,7 +14,7 @@ from agora.commerce.models import (
     TaxRate,
 )
 from agora.commerce.providers import demo
-from agora.commerce.services import ledger, payments
+from agora.commerce.services import ledger, reconciliation
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import published_course
 from tests.conftest import ApiClient, login_tokens
@@ -491,7 +491,7 @@ class TestReconciliation:
         send_webhook(event(order))  # stored; its job never ran (no on-commit here)
         PaymentEvent.objects.update(received_at=timezone.now() - timedelta(minutes=10))
 
-        counts = payments.reconcile()
+        counts = reconciliation.reconcile()
 
         assert counts["events"] == 1
         assert Order.objects.get(pk=order_id).status == "paid"
@@ -510,7 +510,7 @@ class TestReconciliation:
         ]["id"]
         Order.objects.filter(pk=order_id).update(created_at=timezone.now() - timedelta(hours=25))
 
-        counts = payments.reconcile()
+        counts = reconciliation.reconcile()
 
         assert counts["canceled"] == 1
         assert Order.objects.get(pk=order_id).status == "canceled"

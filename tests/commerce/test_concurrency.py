@@ -10,7 +10,7 @@ from agora.commerce.models import (
     Order,
     PaymentEvent,
 )
-from agora.commerce.services import checkout, payments
+from agora.commerce.services import checkout, payments, reconciliation
 from agora.commerce.services.checkout import CouponError
 from agora.learning.models import Enrollment
 from tests.accounts.factories import UserFactory
@@ -249,7 +249,9 @@ def test_the_expiry_of_a_stale_order_while_its_payment_arrives_still_sells_it():
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(hours=25))
     payment = _stored_payment(order, "evt_stale")
 
-    results = run_at_once([payments.reconcile, lambda: payments.process_event(event_id=payment.pk)])
+    results = run_at_once(
+        [reconciliation.reconcile, lambda: payments.process_event(event_id=payment.pk)]
+    )
 
     assert isinstance(results[0], dict), results
     assert isinstance(results[1], str), results

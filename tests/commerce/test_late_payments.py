@@ -20,7 +20,7 @@ from agora.commerce.models import (
     OrderItem,
     PaymentEvent,
 )
-from agora.commerce.services import checkout, ledger, payments
+from agora.commerce.services import checkout, ledger, payments, reconciliation
 from agora.commerce.services.ledger import invariant_problems
 from agora.learning.models import Enrollment
 from agora.learning.services import grant_enrollment
@@ -62,7 +62,7 @@ def ledger_kinds_of(order) -> list[str]:
 def expire(order) -> None:
     """Ages the order past the pending-order lifetime and runs the reconciliation."""
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(hours=25))
-    payments.reconcile()
+    reconciliation.reconcile()
 
 
 @pytest.fixture

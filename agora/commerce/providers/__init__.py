@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from agora.commerce.errors import CommerceError
 from agora.commerce.providers.base import (
     PaymentProvider,
     PayoutRejected,
@@ -72,7 +73,7 @@ def stripe_connect() -> "StripeProvider":
         raise Conflict(
             "Payouts through Stripe are not set up on this platform; an admin pays you "
             "manually instead.",
-            code="stripe_connect_unavailable",
+            code=CommerceError.STRIPE_CONNECT_UNAVAILABLE,
         )
     from agora.commerce.providers.stripe import StripeProvider
 

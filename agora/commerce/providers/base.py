@@ -1,6 +1,8 @@
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
+from agora.commerce.errors import CommerceError
 from agora.core.errors import DomainError
 
 
@@ -8,7 +10,7 @@ class ProviderUnavailable(DomainError):
     """The provider timed out or failed on its side: nothing was charged or marked paid."""
 
     status_code = 503
-    code = "payment_provider_unavailable"
+    code: str = CommerceError.PAYMENT_PROVIDER_UNAVAILABLE
     message = "The payment provider is not answering. Nothing was charged; try again shortly."
 
 
@@ -17,14 +19,25 @@ class PayoutRejected(DomainError):
     its money goes back to the instructor's available balance."""
 
     status_code = 409
-    code = "payout_rejected"
+    code: str = CommerceError.PAYOUT_REJECTED
     message = "The payment provider refused the payout."
 
 
 class InvalidSignature(DomainError):
     status_code = 400
-    code = "invalid_signature"
+    code: str = CommerceError.INVALID_SIGNATURE
     message = "The webhook signature is missing, wrong or too old."
+
+
+class EventType(StrEnum):
+    """What every provider's events are reduced to (the demo provider sends these as is)."""
+
+    PAYMENT_SUCCEEDED = "payment.succeeded"
+    PAYMENT_FAILED = "payment.failed"
+    REFUND_SUCCEEDED = "refund.succeeded"
+    DISPUTE_CREATED = "dispute.created"
+    DISPUTE_WON = "dispute.won"
+    DISPUTE_LOST = "dispute.lost"
 
 
 @dataclass(frozen=True)
@@ -39,8 +52,7 @@ class WebhookEvent:
     """A provider's event reduced to what the payment pipeline needs."""
 
     event_id: str
-    type: str  # payment.succeeded | payment.failed | refund.succeeded | dispute.created |
-    # dispute.won | dispute.lost | other provider types
+    type: str  # an EventType, or the provider's own type for events the pipeline ignores
     payment_id: str
     amount: int | None
     currency: str

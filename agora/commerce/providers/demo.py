@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from agora.commerce.providers.base import InvalidSignature, PaymentStart, WebhookEvent
+from agora.commerce.providers.base import EventType, InvalidSignature, PaymentStart, WebhookEvent
 
 TOLERANCE_SECONDS = 300
 SIGNATURE_HEADER = "Demo-Signature"
@@ -32,7 +32,7 @@ def sign(body: bytes, *, timestamp: int | None = None, secret: str | None = None
     return f"t={timestamp},v1={digest}"
 
 
-DISPUTE_EVENT_TYPES = ("dispute.created", "dispute.won", "dispute.lost")
+DISPUTE_EVENT_TYPES = (EventType.DISPUTE_CREATED, EventType.DISPUTE_WON, EventType.DISPUTE_LOST)
 
 
 def event_body(

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from agora.commerce.providers.base import (
+    EventType,
     InvalidSignature,
     PaymentStart,
     ProviderUnavailable,
@@ -221,13 +222,15 @@ class PayPalProvider:
         amount = resource.get("amount") or {}
         if kind == "PAYMENT.CAPTURE.COMPLETED":
             return _event(
-                event_id, "payment.succeeded", related.get("order_id", ""), amount, payload
+                event_id, EventType.PAYMENT_SUCCEEDED, related.get("order_id", ""), amount, payload
             )
         if kind == "PAYMENT.CAPTURE.DENIED":
-            return _event(event_id, "payment.failed", related.get("order_id", ""), amount, payload)
+            return _event(
+                event_id, EventType.PAYMENT_FAILED, related.get("order_id", ""), amount, payload
+            )
         if kind == "PAYMENT.CAPTURE.REFUNDED":
             order_id = related.get("order_id") or self._order_of_refund(resource)
-            return _event(event_id, "refund.succeeded", order_id, amount, payload)
+            return _event(event_id, EventType.REFUND_SUCCEEDED, order_id, amount, payload)
         return WebhookEvent(
             event_id=event_id,
             type=f"paypal.{kind}",
@@ -282,7 +285,7 @@ class PayPalProvider:
                 if captured.get("status") == "COMPLETED":
                     return _event(
                         f"reconcile:{payment_id}:completed",
-                        "payment.succeeded",
+                        EventType.PAYMENT_SUCCEEDED,
                         payment_id,
                         captured.get("amount") or {},
                         found,
@@ -290,7 +293,7 @@ class PayPalProvider:
                 if captured.get("status") in {"DECLINED", "FAILED"}:
                     return _event(
                         f"reconcile:{payment_id}:declined",
-                        "payment.failed",
+                        EventType.PAYMENT_FAILED,
                         payment_id,
                         captured.get("amount") or {},
                         found,

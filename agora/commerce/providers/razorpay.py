@@ -28,6 +28,7 @@ import requests
 from django.conf import settings
 
 from agora.commerce.providers.base import (
+    EventType,
     InvalidSignature,
     PaymentStart,
     ProviderUnavailable,
@@ -40,9 +41,9 @@ SIGNATURE_HEADER = "X-Razorpay-Signature"
 EVENT_ID_HEADER = "X-Razorpay-Event-Id"
 TIMEOUT_SECONDS: float = 15
 DISPUTE_EVENTS = {
-    "payment.dispute.created": "dispute.created",
-    "payment.dispute.won": "dispute.won",
-    "payment.dispute.lost": "dispute.lost",
+    "payment.dispute.created": EventType.DISPUTE_CREATED,
+    "payment.dispute.won": EventType.DISPUTE_WON,
+    "payment.dispute.lost": EventType.DISPUTE_LOST,
 }
 
 T = TypeVar("T")
@@ -149,7 +150,7 @@ class RazorpayProvider:
             if kind in {"payment.captured", "order.paid"}:
                 return WebhookEvent(
                     event_id=event_id,
-                    type="payment.succeeded",
+                    type=EventType.PAYMENT_SUCCEEDED,
                     payment_id=payment_id,
                     amount=int(payment.get("amount", order.get("amount_paid", 0))),
                     currency=str(payment.get("currency") or order.get("currency", "")).upper(),
@@ -158,7 +159,7 @@ class RazorpayProvider:
             if kind == "payment.failed":
                 return WebhookEvent(
                     event_id=event_id,
-                    type="payment.failed",
+                    type=EventType.PAYMENT_FAILED,
                     payment_id=payment_id,
                     amount=int(payment.get("amount", 0)),
                     currency=str(payment.get("currency", "")).upper(),
@@ -170,7 +171,7 @@ class RazorpayProvider:
             if kind == "refund.processed" and full_refund:
                 return WebhookEvent(
                     event_id=event_id,
-                    type="refund.succeeded",
+                    type=EventType.REFUND_SUCCEEDED,
                     payment_id=payment_id,
                     amount=int(refund.get("amount", 0)),
                     currency=str(refund.get("currency", "")).upper(),
@@ -237,7 +238,7 @@ class RazorpayProvider:
             return None  # created or attempted: the buyer may still pay
         return WebhookEvent(
             event_id=f"reconcile:{payment_id}:paid",
-            type="payment.succeeded",
+            type=EventType.PAYMENT_SUCCEEDED,
             payment_id=payment_id,
             amount=int(found.get("amount_paid", 0)),
             currency=str(found.get("currency", "")).upper(),

@@ -30,6 +30,7 @@ import stripe
 from django.conf import settings
 
 from agora.commerce.providers.base import (
+    EventType,
     InvalidSignature,
     PaymentStart,
     PayoutRejected,
@@ -111,9 +112,9 @@ class ConnectAccountState:
 
 
 DISPUTE_CLOSED_TYPES = {
-    "won": "dispute.won",
-    "warning_closed": "dispute.won",
-    "lost": "dispute.lost",
+    "won": EventType.DISPUTE_WON,
+    "warning_closed": EventType.DISPUTE_WON,
+    "lost": EventType.DISPUTE_LOST,
 }
 
 
@@ -219,14 +220,14 @@ class StripeProvider:
 
         if kind in {"checkout.session.completed", "checkout.session.async_payment_succeeded"}:
             if obj.get("payment_status") in {"paid", "no_payment_required"}:
-                return _session_event(event_id, "payment.succeeded", obj, payload)
+                return _session_event(event_id, EventType.PAYMENT_SUCCEEDED, obj, payload)
             return _session_event(event_id, f"stripe.{kind}", obj, payload)
         if kind in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
-            return _session_event(event_id, "payment.failed", obj, payload)
+            return _session_event(event_id, EventType.PAYMENT_FAILED, obj, payload)
         if kind == "charge.refunded" and obj.get("refunded") and obj.get("payment_intent"):
             return WebhookEvent(
                 event_id=event_id,
-                type="refund.succeeded",
+                type=EventType.REFUND_SUCCEEDED,
                 payment_id=self._session_id_for(str(obj["payment_intent"])),
                 amount=int(obj.get("amount_refunded") or 0),
                 currency=str(obj.get("currency") or "").upper(),
@@ -234,7 +235,7 @@ class StripeProvider:
             )
         if kind in {"charge.dispute.created", "charge.dispute.closed"}:
             dispute_type = (
-                "dispute.created"
+                EventType.DISPUTE_CREATED
                 if kind == "charge.dispute.created"
                 else DISPUTE_CLOSED_TYPES.get(str(obj.get("status")), f"stripe.{kind}")
             )
@@ -301,9 +302,13 @@ class StripeProvider:
             "paid",
             "no_payment_required",
         }:
-            return _session_event(f"reconcile:{payment_id}:paid", "payment.succeeded", data, data)
+            return _session_event(
+                f"reconcile:{payment_id}:paid", EventType.PAYMENT_SUCCEEDED, data, data
+            )
         if data.get("status") == "expired":
-            return _session_event(f"reconcile:{payment_id}:expired", "payment.failed", data, data)
+            return _session_event(
+                f"reconcile:{payment_id}:expired", EventType.PAYMENT_FAILED, data, data
+            )
         return None
 
     # --- Connect: instructor payouts -------------------------------------------------------

@@ -11,6 +11,7 @@ from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog.models import Course
 from agora.commerce import providers
+from agora.commerce.errors import CommerceError
 from agora.commerce.locks import lock_buyer
 from agora.commerce.models import (
     Coupon,
@@ -33,13 +34,13 @@ class CouponError(DomainError):
 
 
 class AlreadyOwned(Conflict):
-    code = "already_owned"
+    code: str = CommerceError.ALREADY_OWNED
     message = "You already have access to this course."
 
 
 class NoPaymentProvider(DomainError):
     status_code = 503
-    code = "no_payment_provider"
+    code: str = CommerceError.NO_PAYMENT_PROVIDER
     message = (
         "Payments are not set up on this platform yet, so paid courses cannot be bought. "
         "Free courses can still be enrolled in."
@@ -67,7 +68,8 @@ def _courses(course_ids: list[int]) -> list[Course]:
     missing = [course_id for course_id in unique_ids if course_id not in found]
     if missing:
         raise NotFound(
-            f"There is no published course with id {missing[0]}.", code="course_not_found"
+            f"There is no published course with id {missing[0]}.",
+            code=CommerceError.COURSE_NOT_FOUND,
         )
     courses = [found[course_id] for course_id in unique_ids]
     if len({c.currency for c in courses}) > 1:
@@ -84,11 +86,11 @@ def _check_not_owned(buyer: User, courses: list[Course]) -> None:
 def find_coupon(code: str) -> Coupon:
     coupon = Coupon.objects.filter(code=code.strip().upper()).first()
     if coupon is None or not coupon.is_active:
-        raise NotFound("There is no such coupon.", code="coupon_not_found")
+        raise NotFound("There is no such coupon.", code=CommerceError.COUPON_NOT_FOUND)
     if coupon.expires_at is not None and coupon.expires_at <= timezone.now():
-        raise CouponError("This coupon has expired.", code="coupon_expired")
+        raise CouponError("This coupon has expired.", code=CommerceError.COUPON_EXPIRED)
     if coupon.max_uses is not None and coupon.uses >= coupon.max_uses:
-        raise CouponError("This coupon has been used up.", code="coupon_exhausted")
+        raise CouponError("This coupon has been used up.", code=CommerceError.COUPON_EXHAUSTED)
     return coupon
 
 
@@ -104,7 +106,7 @@ def applicable_courses(coupon: Coupon, courses: list[Course]) -> list[Course]:
         chosen = [c for c in chosen if c.currency == coupon.currency]
     if not chosen:
         raise CouponError(
-            "This coupon does not apply to these courses.", code="coupon_not_applicable"
+            "This coupon does not apply to these courses.", code=CommerceError.COUPON_NOT_APPLICABLE
         )
     return chosen
 
@@ -141,12 +143,14 @@ def _reserve_coupon(coupon: Coupon, buyer: User, order: Order) -> None:
     """Counts the use now, under the database's guard, so max_uses holds however many
     buyers check out at once; a failed or expired payment gives it back."""
     if not coupon_uses.take_use(coupon.pk):
-        raise CouponError("This coupon has been used up.", code="coupon_exhausted")
+        raise CouponError("This coupon has been used up.", code=CommerceError.COUPON_EXHAUSTED)
     try:
         with transaction.atomic():
             CouponRedemption.objects.create(coupon=coupon, buyer=buyer, order=order)
     except IntegrityError as exc:
-        raise CouponError("You have already used this coupon.", code="coupon_already_used") from exc
+        raise CouponError(
+            "You have already used this coupon.", code=CommerceError.COUPON_ALREADY_USED
+        ) from exc
 
 
 def _same_pending_order(buyer: User, courses: list[Course], coupon: Coupon | None) -> Order | None:

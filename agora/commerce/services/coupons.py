@@ -9,6 +9,7 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog.models import Course
+from agora.commerce.errors import CommerceError
 from agora.commerce.models import Coupon
 from agora.commerce.services.checkout import (
     applicable_courses,
@@ -54,7 +55,7 @@ def create_coupon(
     if course_id is not None:
         course = Course.objects.filter(pk=course_id).first()
         if course is None or not access.can_edit_course(creator, course):
-            raise NotFound("There is no such course.", code="course_not_found")
+            raise NotFound("There is no such course.", code=CommerceError.COURSE_NOT_FOUND)
     elif not creator.is_staff:
         if not creator.is_instructor:
             raise PermissionDenied("Only instructors and admins make coupons.")
@@ -73,7 +74,9 @@ def create_coupon(
                 expires_at=expires_at,
             )
     except IntegrityError as exc:
-        raise Conflict("A coupon with this code exists.", code="coupon_code_taken") from exc
+        raise Conflict(
+            "A coupon with this code exists.", code=CommerceError.COUPON_CODE_TAKEN
+        ) from exc
 
 
 def validate_coupon(*, code: str, course_ids: list[int]) -> dict[str, Any]:
@@ -81,7 +84,7 @@ def validate_coupon(*, code: str, course_ids: list[int]) -> dict[str, Any]:
     coupon = find_coupon(code)
     courses = list(Course.objects.published().filter(pk__in=course_ids))
     if not courses:
-        raise NotFound("None of these courses is on sale.", code="course_not_found")
+        raise NotFound("None of these courses is on sale.", code=CommerceError.COURSE_NOT_FOUND)
     discounts = discounts_for(coupon, courses)
     return {
         "code": coupon.code,

@@ -28,15 +28,16 @@ from agora.commerce.models import (
     PaymentEvent,
     PayoutAccount,
 )
+from agora.commerce.providers.base import EventType
 from agora.commerce.services import ledger, refunds
 from agora.commerce.services.ledger import Posting
 
 logger = logging.getLogger(__name__)
 
-EVENT_STATUSES = {
-    "dispute.created": DisputeStatus.OPEN,
-    "dispute.won": DisputeStatus.WON,
-    "dispute.lost": DisputeStatus.LOST,
+EVENT_STATUSES: dict[str, DisputeStatus] = {
+    EventType.DISPUTE_CREATED: DisputeStatus.OPEN,
+    EventType.DISPUTE_WON: DisputeStatus.WON,
+    EventType.DISPUTE_LOST: DisputeStatus.LOST,
 }
 
 

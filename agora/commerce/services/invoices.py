@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
+from agora.commerce.errors import CommerceError
 from agora.commerce.models import Order, OrderStatus
 from agora.core.errors import Conflict
 from agora.core.mail import render_email
@@ -12,7 +13,9 @@ from agora.core.pdf import FONT, new_document, to_bytes
 
 def render_invoice(*, order: Order) -> bytes:
     if order.status not in {OrderStatus.PAID, OrderStatus.REFUNDED}:
-        raise Conflict("An invoice exists once the order is paid.", code="invoice_not_available")
+        raise Conflict(
+            "An invoice exists once the order is paid.", code=CommerceError.INVOICE_NOT_AVAILABLE
+        )
     money = lambda amount: format_money(amount, order.currency)  # noqa: E731
     pdf = new_document(title=f"Invoice {order.number}")
     pdf.set_font(FONT, "B", 20)

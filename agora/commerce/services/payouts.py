@@ -30,7 +30,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
-from agora.commerce import providers
+from agora.commerce import permissions, providers
+from agora.commerce.errors import CommerceError
 from agora.commerce.models import (
     LedgerAccount,
     LedgerEntry,
@@ -69,8 +70,10 @@ def _locked_account(instructor_id: int) -> PayoutAccount:
 
 
 def _require_instructor(user: User) -> None:
-    if not (user.is_instructor or user.is_staff):
-        raise PermissionDenied("Payouts are for instructors.", code="instructor_required")
+    if not permissions.can_sell(user):
+        raise PermissionDenied(
+            "Payouts are for instructors.", code=CommerceError.INSTRUCTOR_REQUIRED
+        )
 
 
 def set_manual_details(*, instructor: User, details: str) -> PayoutAccount:
@@ -190,7 +193,7 @@ def record_manual_payout(
     amount leaves their available balance. The same idempotency key records it once (a
     double-submitted form)."""
     if not admin.is_staff:
-        raise PermissionDenied("Only admins record payouts.", code="admin_required")
+        raise PermissionDenied("Only admins record payouts.", code=CommerceError.ADMIN_REQUIRED)
     currency = (currency or _main_currency(instructor)).upper()
     if not is_supported_currency(currency):
         raise InvalidInput(fields={"currency": [f"{currency} is not a supported currency."]})
@@ -208,7 +211,7 @@ def record_manual_payout(
             ):
                 raise Conflict(
                     "This idempotency key was used for another payout.",
-                    code="idempotency_key_reused",
+                    code=CommerceError.IDEMPOTENCY_KEY_REUSED,
                 )
             return existing
         available = available_balance(instructor_id=instructor.pk, currency=currency)
@@ -216,7 +219,7 @@ def record_manual_payout(
             raise Conflict(
                 f"The instructor's available balance is {available} {currency} (minor units); "
                 f"a payout of {amount} is more than that.",
-                code="insufficient_balance",
+                code=CommerceError.INSUFFICIENT_BALANCE,
             )
         payout = Payout.objects.create(
             instructor=instructor,

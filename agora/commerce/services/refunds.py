@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.commerce import providers
+from agora.commerce.errors import CommerceError
 from agora.commerce.models import (
     Dispute,
     DisputeStatus,
@@ -85,7 +86,7 @@ def _refuse_mostly_completed(order: Order) -> None:
             raise Conflict(
                 f"You have completed {progress}% of “{item.title}”; refunds are possible "
                 f"until {limit}% of a course.",
-                code="course_mostly_completed",
+                code=CommerceError.COURSE_MOSTLY_COMPLETED,
             )
 
 
@@ -98,18 +99,19 @@ def request_refund(*, actor: User, order: Order, reason: str) -> Order:
         if order.paid_at is None or timezone.now() - order.paid_at > refund_window():
             raise Conflict(
                 f"Refunds are possible for {settings.REFUND_WINDOW_DAYS} days after purchase.",
-                code="refund_window_closed",
+                code=CommerceError.REFUND_WINDOW_CLOSED,
             )
     if order.status != OrderStatus.PAID:
         raise Conflict(
-            f"Only a paid order can be refunded; this one is {order.status}.", code="not_refundable"
+            f"Only a paid order can be refunded; this one is {order.status}.",
+            code=CommerceError.NOT_REFUNDABLE,
         )
     if not actor.is_staff:
         _refuse_mostly_completed(order)
     if Dispute.objects.filter(order=order, status=DisputeStatus.OPEN).exists():
         raise Conflict(
             "This payment is disputed at the bank; it cannot be refunded until the dispute closes.",
-            code="order_disputed",
+            code=CommerceError.ORDER_DISPUTED,
         )
     if order.total:
         providers.get(order.provider).refund(order=order, idempotency_key=f"refund-{order.pk}")

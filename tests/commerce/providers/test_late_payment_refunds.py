@@ -11,7 +11,7 @@ from django.utils import timezone
 from agora.commerce.models import LedgerTransaction, Order
 from agora.commerce.providers import ProviderUnavailable
 from agora.commerce.providers import stripe as stripe_provider
-from agora.commerce.services import checkout, ledger, payments
+from agora.commerce.services import checkout, ledger, reconciliation
 from tests.commerce.factories import demo_event, published_course
 from tests.commerce.providers.fakehttp import Answer
 from tests.commerce.providers.test_stripe import (
@@ -105,12 +105,12 @@ class TestLatePaymentRefund:
         assert ledger.balance(account="refunds_payable", currency="USD") == -2000
         assert not LedgerTransaction.objects.filter(kind="payment_return").exists()
 
-        just_owed = payments.reconcile()  # the job (retrying) is still on it
+        just_owed = reconciliation.reconcile()  # the job (retrying) is still on it
         later = timezone.now() + timedelta(minutes=10)
-        still_down = payments.reconcile(now=later)
+        still_down = reconciliation.reconcile(now=later)
         stripe_api.on("POST", REFUNDS, REFUNDED)
-        back_up = payments.reconcile(now=later)
-        again = payments.reconcile(now=later)
+        back_up = reconciliation.reconcile(now=later)
+        again = reconciliation.reconcile(now=later)
 
         assert [run["returned"] for run in (just_owed, still_down, back_up, again)] == [0, 0, 1, 0]
         assert len(stripe_api.calls("POST", REFUNDS)) == 3

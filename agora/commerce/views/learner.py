@@ -1,15 +1,8 @@
-"""The commerce pages: buying from the course page, the cart, checkout, order confirmation,
-purchase history (invoices, refunds), instructor earnings and payout settings, the admin
-transactions and payouts pages, and the demo provider's pay page.
-Each view reads through `queries`, writes through `services` and renders; amounts, coupons,
-tax and refund rules live in the services (a domain error becomes a message or an error page).
-"""
+"""Buying and owning: the cart, checkout, orders (invoices, refunds), and the demo provider's
+hosted pay page."""
 
-import uuid
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -20,38 +13,25 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from agora.accounts.auth import signed_in
-from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course
 from agora.commerce import providers, queries
 from agora.commerce.downloads import invoice_response
-from agora.commerce.exports import ledger_csv
+from agora.commerce.errors import CommerceError
 from agora.commerce.forms import (
     CheckoutForm,
-    ManualDetailsForm,
-    ManualPayoutForm,
     RefundForm,
-    TransactionFilterForm,
 )
 from agora.commerce.models import (
-    OnboardingStatus,
     Order,
     OrderStatus,
-    PayoutMethod,
-    PayoutStatus,
 )
 from agora.commerce.services import checkout as checkout_service
-from agora.commerce.services import coupons, payments, payouts, refunds
+from agora.commerce.services import coupons, payments, reconciliation, refunds
 from agora.core import ratelimit
-from agora.core.errors import DomainError, InvalidInput, NotFound
+from agora.core.errors import DomainError, NotFound
 from agora.core.htmx import is_htmx
-from agora.core.money import format_money
-from agora.core.pagination import page_from_request
-from agora.core.permissions import staff_required
-
-PAGE_SIZE = 25
-View = Callable[..., HttpResponse]
 
 CART_SESSION_KEY = "cart"
 
@@ -110,7 +90,7 @@ def cart(request: HttpRequest) -> HttpResponse:
 def cart_add(request: HttpRequest, course_id: int) -> HttpResponse:
     course = catalog_queries.get_course_for_viewer(user=request.user, key=course_id)
     if not course.is_published:
-        raise NotFound("This course is not on sale.", code="course_not_found")
+        raise NotFound("This course is not on sale.", code=CommerceError.COURSE_NOT_FOUND)
     _save_cart(request, [*_cart_ids(request), course.pk])
     if is_htmx(request):
         return render(request, "commerce/partials/cart_added.html", {"course": course})
@@ -232,7 +212,7 @@ def checkout_summary(request: HttpRequest) -> HttpResponse:
 # --- orders ----------------------------------------------------------------------------------
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    orders = list(queries.orders_of(user=request.user))
+    orders = list(queries.orders_of(user=signed_in(request)))
     return render(
         request,
         "commerce/order_list.html",
@@ -246,9 +226,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = queries.get_order_for_viewer(user=request.user, order_id=order_id)
-    if not is_htmx(request) and payments.settle_on_return(order=order):
-        order = queries.get_order_for_viewer(user=request.user, order_id=order_id)
+    order = queries.get_order_for_viewer(user=signed_in(request), order_id=order_id)
+    if not is_htmx(request) and reconciliation.settle_on_return(order=order):
+        order = queries.get_order_for_viewer(user=signed_in(request), order_id=order_id)
     context = {
         "order": order,
         "items": list(order.items.select_related("course")),
@@ -265,7 +245,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 def order_invoice(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = queries.get_order_for_viewer(user=request.user, order_id=order_id)
+    order = queries.get_order_for_viewer(user=signed_in(request), order_id=order_id)
     return invoice_response(order)
 
 
@@ -287,252 +267,13 @@ def order_refund(request: HttpRequest, order_id: int) -> HttpResponse:
     return redirect("order_list")
 
 
-# --- instructor earnings ---------------------------------------------------------------------
-@login_required
-def earnings(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
-    if not (user.is_instructor or user.is_staff):
-        messages.info(request, "Earnings are for instructors. Become one to sell courses.")
-        return redirect("studio")
-    period = request.GET.get("period", "day")
-    if period not in queries.CHART_PERIODS:
-        period = "day"
-    summary = refunds.earnings(instructor=user)
-    currency = str(summary["currency"])
-    context = {
-        "earnings": summary,
-        "period": period,
-        "periods": [(key, label) for key, (label, _, _) in queries.CHART_PERIODS.items()],
-        "period_label": queries.CHART_PERIODS[period][0],
-        "chart": queries.sales_chart(instructor=user, currency=currency, period=period),
-        "date_format": "M Y" if period == "month" else "j M Y",
-    }
-    return render(request, "commerce/earnings.html", context)
-
-
-# --- instructor payout settings --------------------------------------------------------------
-def _instructor_or_studio(request: HttpRequest, what: str) -> User | None:
-    user = signed_in(request)
-    if not (user.is_instructor or user.is_staff):
-        messages.info(request, f"{what} are for instructors. Become one to sell courses.")
-        return None
-    return user
-
-
-@login_required
-def payout_settings(request: HttpRequest) -> HttpResponse:
-    user = _instructor_or_studio(request, "Payouts")
-    if user is None:
-        return redirect("studio")
-    return _payout_settings_page(request, user)
-
-
-def _payout_settings_page(
-    request: HttpRequest, user: User, form: ManualDetailsForm | None = None
-) -> HttpResponse:
-    account = payouts.payout_account(instructor=user)
-    if (
-        account is not None
-        and account.method == PayoutMethod.STRIPE
-        and account.onboarding_status == OnboardingStatus.PENDING
-        and providers.stripe_connect_available()
-    ):
-        try:
-            account = payouts.refresh_onboarding(instructor=user)
-        except DomainError:
-            messages.warning(request, "Stripe is not answering; your account state may be old.")
-    if form is None:
-        initial = {"details": account.manual_details} if account else {}
-        form = ManualDetailsForm(initial=initial)
-    context = {
-        "earnings": refunds.earnings(instructor=user),
-        "account": account,
-        "form": form,
-        "stripe_available": providers.stripe_connect_available(),
-        "minimum": settings.PAYOUT_MINIMUM,
-        "page": page_from_request(
-            request, queries.payouts_of(instructor=user), page_size=PAGE_SIZE
-        ),
-    }
-    return render(request, "commerce/payouts.html", context, status=422 if form.errors else 200)
-
-
-def _to_stripe_onboarding(request: HttpRequest) -> HttpResponse:
-    try:
-        url = payouts.start_stripe_onboarding(instructor=signed_in(request))
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("studio_payouts")
-    return redirect(url)
-
-
-@login_required
-@require_POST
-def payout_stripe_onboard(request: HttpRequest) -> HttpResponse:
-    return _to_stripe_onboarding(request)
-
-
-@login_required
-def payout_stripe_refresh(request: HttpRequest) -> HttpResponse:
-    """Stripe sends the instructor here when an onboarding link expired: a fresh one (the
-    Stripe account exists already, so this only asks Stripe for a new link)."""
-    account = payouts.payout_account(instructor=signed_in(request))
-    if account is None or not account.stripe_account_id:
-        return redirect("studio_payouts")
-    return _to_stripe_onboarding(request)
-
-
-@login_required
-def payout_stripe_return(request: HttpRequest) -> HttpResponse:
-    """Where Stripe's onboarding sends the instructor back."""
-    try:
-        account = payouts.refresh_onboarding(instructor=signed_in(request))
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        if account is not None and account.is_stripe_ready:
-            messages.success(request, "Stripe is connected: your payouts go there.")
-        elif account is not None and account.stripe_account_id:
-            messages.info(request, "Stripe still needs a few details before it can pay you.")
-    return redirect("studio_payouts")
-
-
-@login_required
-@require_POST
-def payout_manual(request: HttpRequest) -> HttpResponse:
-    user = _instructor_or_studio(request, "Payouts")
-    if user is None:
-        return redirect("studio")
-    form = ManualDetailsForm(request.POST)
-    if form.is_valid():
-        try:
-            payouts.set_manual_details(instructor=user, details=form.cleaned_data["details"])
-        except InvalidInput as error:
-            for message in error.fields.get("details", [error.message]):
-                form.add_error("details", message)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return redirect("studio_payouts")
-        else:
-            messages.success(request, "Saved: an admin pays you to these details.")
-            return redirect("studio_payouts")
-    return _payout_settings_page(request, user, form=form)
-
-
-# --- admin console: transactions and payouts -------------------------------------------------
-@staff_required
-def admin_transactions(request: HttpRequest) -> HttpResponse:
-    form = TransactionFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    transactions = queries.ledger_transactions(
-        kind=filters.get("kind") or None,
-        date_from=filters.get("date_from"),
-        date_to=filters.get("date_to"),
-    )
-    if request.GET.get("export") == "csv":
-        return ledger_csv(queries.ledger_entries_of(transactions).iterator())
-    query = request.GET.copy()
-    query.pop("page", None)
-    query["export"] = "csv"
-    context = {
-        "form": form,
-        "page": page_from_request(request, transactions, page_size=PAGE_SIZE),
-        "export_query": query.urlencode(),
-        "owed_back": queries.payments_owed_back(),
-    }
-    return render(request, "commerce/admin_transactions.html", context)
-
-
-def _admin_payouts_page(
-    request: HttpRequest, form: ManualPayoutForm | None = None, status: int = 200
-) -> HttpResponse:
-    status_filter = request.GET.get("status", "")
-    if status_filter not in PayoutStatus.values:
-        status_filter = ""
-    if form is None:
-        initial = {
-            "idempotency_key": uuid.uuid4().hex,
-            "currency": settings.DEFAULT_CURRENCY,
-        }
-        for field in ("instructor", "amount", "currency"):
-            if request.GET.get(field):
-                initial[field] = request.GET[field]
-        form = ManualPayoutForm(initial=initial)
-    context = {
-        "form": form,
-        "status_filter": status_filter,
-        "statuses": PayoutStatus.choices,
-        "page": page_from_request(
-            request, queries.payouts_for_admin(status=status_filter or None), page_size=PAGE_SIZE
-        ),
-        "due": queries.manual_payouts_due(minimum=settings.PAYOUT_MINIMUM),
-        "minimum": settings.PAYOUT_MINIMUM,
-        "default_currency": settings.DEFAULT_CURRENCY,
-        "stripe_available": providers.stripe_connect_available(),
-    }
-    return render(request, "commerce/admin_payouts.html", context, status=status)
-
-
-@staff_required
-def admin_payouts(request: HttpRequest) -> HttpResponse:
-    return _admin_payouts_page(request)
-
-
-@staff_required
-@require_POST
-def admin_payout_record(request: HttpRequest) -> HttpResponse:
-    form = ManualPayoutForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        instructor = queries.find_user_by_email(email=data["instructor"])
-        if instructor is None:
-            form.add_error("instructor", "Nobody has this email address.")
-        else:
-            try:
-                payout = payouts.record_manual_payout(
-                    admin=signed_in(request),
-                    instructor=instructor,
-                    amount=data["amount_minor"],
-                    currency=data["currency"],
-                    reference=data["reference"],
-                    note=data["note"],
-                    idempotency_key=data["idempotency_key"],
-                )
-            except InvalidInput as error:
-                for field, problems in error.fields.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
-            except DomainError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(
-                    request,
-                    f"Recorded a payout of {format_money(payout.amount, payout.currency)} to "
-                    f"{instructor.email}.",
-                )
-                return redirect("admin_payouts")
-    return _admin_payouts_page(request, form=form, status=422)
-
-
-@staff_required
-@require_POST
-def admin_payouts_run(request: HttpRequest) -> HttpResponse:
-    result = payouts.run_scheduled_payouts()
-    messages.success(
-        request,
-        f"Payout run: {result['paid']} paid, {result['failed']} failed, {result['pending']} "
-        f"waiting for Stripe, {result['manual_due']} to pay manually.",
-    )
-    return redirect("admin_payouts")
-
-
 # --- the demo provider's hosted pay page -----------------------------------------------------
 def demo_pay(request: HttpRequest, payment_id: str) -> HttpResponse:
     """The demo provider's hosted pay page (its form posts back here with `outcome`); there
     is none while the demo provider is not enabled (production, unless opted in)."""
     order = Order.objects.filter(provider="demo", provider_payment_id=payment_id).first()
     if order is None or "demo" not in providers.enabled():
-        raise NotFound("There is no such payment.", code="payment_not_found")
+        raise NotFound("There is no such payment.", code=CommerceError.PAYMENT_NOT_FOUND)
     if request.method == "POST":
         outcome = request.POST.get("outcome")
         if outcome in {"succeed", "fail"} and order.status == "pending":

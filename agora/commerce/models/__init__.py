@@ -1,0 +1,59 @@
+"""Commerce rows, by topic; every model is importable from `agora.commerce.models`."""
+
+from agora.commerce.models.disputes import (
+    Dispute,
+    DisputeStatus,
+)
+from agora.commerce.models.ledger import (
+    INSTRUCTOR_ACCOUNTS,
+    AppendOnly,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    LedgerTransactionKind,
+)
+from agora.commerce.models.orders import (
+    Coupon,
+    CouponRedemption,
+    Order,
+    OrderItem,
+    OrderStatus,
+    PaymentEvent,
+)
+from agora.commerce.models.payouts import (
+    OnboardingStatus,
+    Payout,
+    PayoutAccount,
+    PayoutMethod,
+    PayoutStatus,
+)
+from agora.commerce.models.pricing import (
+    CommissionOverride,
+    PlatformSettings,
+    TaxRate,
+)
+
+__all__ = [
+    "INSTRUCTOR_ACCOUNTS",
+    "AppendOnly",
+    "CommissionOverride",
+    "Coupon",
+    "CouponRedemption",
+    "Dispute",
+    "DisputeStatus",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
+    "LedgerTransactionKind",
+    "OnboardingStatus",
+    "Order",
+    "OrderItem",
+    "OrderStatus",
+    "PaymentEvent",
+    "Payout",
+    "PayoutAccount",
+    "PayoutMethod",
+    "PayoutStatus",
+    "PlatformSettings",
+    "TaxRate",
+]

@@ -1,0 +1,3 @@
+"""What the commerce pages share."""
+
+PAGE_SIZE = 25
