@@ -73,9 +73,8 @@ def start_direct(actor: User, other: User) -> tuple[Conversation, bool]:
 
 
 def course_chat(actor: User, course: Course) -> Conversation:
-    """The course's chat room (made on first use); the actor joins it on the way."""
-    if not course.is_published and not permissions.may_join_course_chat(actor, course):
-        raise NotFound("There is no such course.", code="course_not_found")
+    """The course's chat room (made on first use); the actor joins it on the way. Callers
+    find the course as the actor may see it (catalog.queries.get_course_for_viewer)."""
     if not permissions.may_join_course_chat(actor, course):
         raise ChatEnrollmentRequired()
     conversation = Conversation.objects.filter(kind=ConversationKind.COURSE, course=course).first()

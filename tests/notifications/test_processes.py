@@ -27,7 +27,8 @@ def test_a_sale_fulfilled_by_the_worker_rings_the_instructors_bell(
         buyer=UserFactory(), course_ids=[course.pk], provider_name="demo"
     ).order
     port = processes.server("web")
-    workers.start()
+    # The worker publishes where the server listens (with Redis: the same key prefix).
+    workers.start(CHANNEL_LAYER_PREFIX=processes.env["CHANNEL_LAYER_PREFIX"])
     with ExitStack() as sockets:
         bell = signed_in(sockets, port, instructor)
         body = demo.event_body(
