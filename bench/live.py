@@ -167,6 +167,7 @@ async def _run(port: int, people: dict[str, Any], messages: int, server_pid: int
             people["instructor"],
             {"body": f"Announcement {n}"},
         )
+        answered = time.perf_counter()
         deadline = time.perf_counter() + 30
         while len(received.get(message["id"], {})) < member_count:
             if time.perf_counter() > deadline:
@@ -178,6 +179,7 @@ async def _run(port: int, people: dict[str, Any], messages: int, server_pid: int
         per_message.append(
             {
                 "delivered": len(times),
+                "request_ms": round((answered - sent) * 1000, 1),
                 "p95_ms": round(_pct(times, 95), 1) if times else -1,
                 "last_ms": round(times[-1], 1) if times else -1,
             }

@@ -24,7 +24,7 @@ from agora.accounts import tokens
 from agora.accounts.models import User
 from agora.core.errors import DomainError
 from agora.live import handlers
-from agora.live.publish import user_group
+from agora.live.publish import FRAME_EVENT, user_group
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +101,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self._error("malformed_json", "This frame is not valid JSON.")
             return
         await self.receive_json(content)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler; a frame on its
+        # way to the browser touches no database, and a broadcast to N sockets would pay
+        # for N thread hops.
+        if message.get("type") == FRAME_EVENT:
+            await self.live_frame(message)
+            return
+        await super().dispatch(message)
 
     async def live_frame(self, event: dict[str, Any]) -> None:
         """A frame published for this socket's user (`publish.send_to_users`)."""

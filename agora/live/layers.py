@@ -37,6 +37,7 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
         self.poll_seconds = poll_seconds or settings.LIVE_POLL_SECONDS
         self._cursor: int | None = None
         self._poller: asyncio.Task[None] | None = None
+        self._starting_in: asyncio.AbstractEventLoop | None = None
         self._local: set[str] = set()
         self._last_clean: float | None = None
 
@@ -70,8 +71,17 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
         await self._ensure_poller()
 
     async def receive(self, channel: str) -> dict[str, Any]:
+        """The next message for a channel of this process. Unlike Channels' in-memory layer
+        it does not sweep every queue on each call (that makes a broadcast to N sockets cost
+        N²); the relay sweeps now and then instead."""
+        self.require_valid_channel_name(channel)
         await self._ensure_poller()
-        message: dict[str, Any] = await super().receive(channel)
+        queue = self.channels.setdefault(channel, asyncio.Queue(maxsize=self.get_capacity(channel)))
+        try:
+            _, message = await queue.get()
+        finally:
+            if queue.empty():
+                self.channels.pop(channel, None)
         return message
 
     async def flush(self) -> None:
@@ -83,15 +93,27 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
             self._poller.cancel()
             self._poller = None
 
+    def _polling_in(self, loop: asyncio.AbstractEventLoop) -> bool:
+        poller = self._poller
+        return poller is not None and not poller.done() and poller.get_loop() is loop
+
     async def _ensure_poller(self) -> None:
+        """One poller per process (per event loop): the first socket starts it; the others,
+        arriving while it starts, must not start theirs."""
         loop = asyncio.get_running_loop()
-        if self._poller is not None and not self._poller.done():
-            if self._poller.get_loop() is loop:
-                return
-            self._poller.cancel()
-        if self._cursor is None:
+        if self._polling_in(loop) or self._starting_in is loop:
+            return
+        self._starting_in = loop
+        try:
+            # A poller that starts reads on from the newest row: a process does not replay
+            # what was sent before it listened.
             self._cursor = await sync_to_async(_newest_id, thread_sensitive=False)()
-        self._poller = loop.create_task(self._poll())
+            if not self._polling_in(loop):
+                if self._poller is not None and not self._poller.done():
+                    self._poller.cancel()  # left behind by a loop that has ended
+                self._poller = loop.create_task(self._poll())
+        finally:
+            self._starting_in = None
 
     async def _poll(self) -> None:
         while True:
@@ -119,6 +141,7 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
         now = asyncio.get_running_loop().time()
         if self._last_clean is None or now - self._last_clean > CLEAN_EVERY_SECONDS:
             self._last_clean = now
+            self._clean_expired()
             await sync_to_async(_clean, thread_sensitive=False)()
         return len(rows)
 

@@ -7,6 +7,7 @@ that was rolled back) and pushing is best effort: the rows behind a frame (a not
 message) are the truth, and a client that missed a frame reads them when it reconnects.
 """
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterable
@@ -51,11 +52,16 @@ def _send(groups: list[str], frame: dict[str, Any]) -> None:
         logger.warning("live push to %d group(s) failed", len(groups), exc_info=True)
 
 
+SENDS_AT_ONCE = 50
+
+
 async def group_send_many(layer: Any, groups: list[str], event: dict[str, Any]) -> None:
-    """One send for many groups where the layer can (ours can), else one per group."""
+    """One send for many groups where the layer can (ours can), else one per group, several
+    at a time (channels-redis: a course chat of 500 took 0.5 s one by one)."""
     send_many = getattr(layer, "group_send_many", None)
     if send_many is not None:
         await send_many(groups, event)
         return
-    for group in groups:
-        await layer.group_send(group, event)
+    for start in range(0, len(groups), SENDS_AT_ONCE):
+        batch = groups[start : start + SENDS_AT_ONCE]
+        await asyncio.gather(*(layer.group_send(group, event) for group in batch))

@@ -53,3 +53,24 @@ def test_old_rows_are_deleted_as_the_relay_goes() -> None:
 
     async_to_sync(scenario)()
     assert list(RelayedFrame.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_sockets_arriving_together_start_one_relay_poller() -> None:
+    """A crowd of sockets opening at once once started a poller each (a broadcast then
+    cost seconds): one process polls once per tick."""
+    import asyncio
+
+    layer = DatabaseChannelLayer()
+
+    async def scenario() -> int:
+        channels = await asyncio.gather(*(layer.new_channel() for _ in range(50)))
+        await asyncio.gather(*(layer.group_add(f"user.{n}", c) for n, c in enumerate(channels)))
+        pollers = [
+            task
+            for task in asyncio.all_tasks()
+            if getattr(task.get_coro(), "__qualname__", "").endswith("._poll")
+        ]
+        await layer.close()
+        return len(pollers)
+
+    assert async_to_sync(scenario)() == 1

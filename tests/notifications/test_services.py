@@ -1,17 +1,15 @@
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core import mail
 from django.utils import timezone
 
 from agora.core.models import Job
-from agora.live.publish import user_group
 from agora.notifications import queries, services
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.models import Mailbox, Notification
 from tests.accounts.factories import UserFactory
+from tests.live.listening import frames_during
 from tests.notifications.factories import told
 
 pytestmark = pytest.mark.django_db
@@ -136,33 +134,26 @@ class TestLive:
     @pytest.mark.django_db(transaction=True)
     def test_a_notification_is_pushed_with_the_unread_count_once_committed(self):
         user = UserFactory()
-        layer = get_channel_layer()
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(user_group(user.pk), channel)
+        made = []
 
-        notification = told(user, title="Your course is live")
+        heard = frames_during(
+            lambda: made.append(told(user, title="Your course is live")), listen_to=[user.pk]
+        )
 
-        frame = async_to_sync(layer.receive)(channel)["frame"]
+        (frame,) = heard[user.pk]
         assert frame["type"] == "notification"
         assert frame["unread"] == 1
-        assert frame["notification"]["id"] == notification.pk
+        assert frame["notification"]["id"] == made[0].pk
         assert frame["notification"]["title"] == "Your course is live"
 
     @pytest.mark.django_db(transaction=True)
     def test_marking_read_tells_the_other_tabs(self):
         user = UserFactory()
         first, second = told(user), told(user)
-        layer = get_channel_layer()
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(user_group(user.pk), channel)
 
-        assert services.mark_read(user, [first.pk]) == 1
+        heard = frames_during(lambda: services.mark_read(user, [first.pk]), listen_to=[user.pk])
 
-        # (a relay may still carry the two notifications, published just before listening)
-        frame = async_to_sync(layer.receive)(channel)["frame"]
-        while frame["type"] == "notification":
-            frame = async_to_sync(layer.receive)(channel)["frame"]
-        assert frame == {"type": "notification.read", "ids": [first.pk], "unread": 1}
+        assert heard[user.pk] == [{"type": "notification.read", "ids": [first.pk], "unread": 1}]
         second.refresh_from_db()
         assert second.read_at is None
 
