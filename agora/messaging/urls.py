@@ -14,4 +14,5 @@ urlpatterns = [
     ),
     path("messages/block/<int:user_id>/", views.block, name="messages_block"),
     path("courses/<slug:slug>/chat/", views.course_chat, name="course_chat"),
+    path("courses/<slug:slug>/chat/panel/", views.course_chat_panel, name="course_chat_panel"),
 ]

@@ -105,6 +105,23 @@ def course_chat(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def course_chat_panel(request: HttpRequest, slug: str) -> HttpResponse:
+    """The course chat inside the player: its latest messages and a composer."""
+    user = cast(User, request.user)
+    course = catalog_queries.get_course_for_viewer(user=user, key=slug)
+    conversation = services.course_chat(user, course)
+    page = queries.messages_of(conversation, before=None, limit=queries.PAGE_SIZE)
+    if page.items:
+        services.mark_read(user, conversation, page.items[0].pk)
+    context = {
+        "current": conversation,
+        "items": list(reversed(page.items)),
+        "next_before": page.next_before,
+    }
+    return _private(render(request, "messaging/_chat_panel.html", context))
+
+
+@login_required
 @require_POST
 def block(request: HttpRequest, user_id: int) -> HttpResponse:
     user = cast(User, request.user)

@@ -42,7 +42,7 @@ def test_a_message_typed_in_one_browser_appears_in_the_other(
     screenshot: Any,
     settings: Any,
 ) -> None:
-    _, owner, _, (learner, _) = course_with_people()
+    course, owner, _, (learner, _) = course_with_people()
     # The server runs the real settings, whose hashers do not include the tests' fast one.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     for person in (owner, learner):
@@ -81,4 +81,14 @@ def test_a_message_typed_in_one_browser_appears_in_the_other(
 
         screenshot(learner_page, "messaging-thread-desktop")
         screenshot(owner_page, "messaging-thread-phone")
+
+        # The course chat, from the player's chat tab, reaches the instructor's chat page.
+        owner_page.goto(f"/courses/{course.slug}/chat/")
+        learner_page.goto(f"/learn/{course.slug}/")
+        learner_page.locator("#player-chat summary").click()
+        learner_page.get_by_label("Message to the course").fill("Is the quiz open-book?")
+        learner_page.get_by_role("button", name="Send").click()
+        owner_page.locator("#messages").get_by_text("Is the quiz open-book?").wait_for()
+        learner_page.locator("#messages").get_by_text("Is the quiz open-book?").wait_for()
+        screenshot(learner_page, "messaging-player-chat-desktop")
     assert Notification.objects.filter(user=owner, kind="message").count() == 1

@@ -98,3 +98,17 @@ def test_blocking_from_the_thread(world):
 
 def test_pages_need_a_sign_in():
     assert client_for().get("/messages/").status_code == 302
+
+
+def test_the_player_has_a_chat_tab_for_the_class(world):
+    course, owner, _, (learner, _) = world
+    player = client_for(learner).get(f"/learn/{course.slug}/", follow=True).content.decode()
+    assert 'id="player-chat"' in player
+    assert f"/courses/{course.slug}/chat/panel/" in player
+
+    chat = services.course_chat(owner, course)
+    services.send_message(owner, chat, "Office hours on Friday")
+    panel = client_for(learner).get(f"/courses/{course.slug}/chat/panel/").content.decode()
+    assert f'data-conversation-id="{chat.pk}"' in panel
+    assert "Office hours on Friday" in panel
+    assert client_for(UserFactory()).get(f"/courses/{course.slug}/chat/panel/").status_code == 403

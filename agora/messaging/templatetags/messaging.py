@@ -9,6 +9,14 @@ from agora.messaging import permissions
 register = template.Library()
 
 
+@register.inclusion_tag("messaging/_chat_tab.html", takes_context=True)
+def course_chat_tab(context: Any, course: Course) -> dict[str, Any]:
+    """The player's chat tab, for those who take part in the course's chat."""
+    user = context["request"].user
+    show = user.is_authenticated and permissions.may_join_course_chat(user, course)
+    return {"show": show, "course": course}
+
+
 @register.inclusion_tag("messaging/_course_contact.html", takes_context=True)
 def course_contact(context: Any, course: Course) -> dict[str, Any]:
     """ "Message the instructor" and "Course chat" for the course's learners (and its chat for
