@@ -70,6 +70,12 @@ class DatabaseChannelLayer(InMemoryChannelLayer):
         await super().group_add(group, channel)
         await self._ensure_poller()
 
+    async def group_discard(self, group: str, channel: str) -> None:
+        await super().group_discard(group, channel)
+        # A socket leaves its group as it closes: forget its channel, or a long-running
+        # process would remember every socket it ever held.
+        self._local.discard(channel)
+
     async def receive(self, channel: str) -> dict[str, Any]:
         """The next message for a channel of this process. Unlike Channels' in-memory layer
         it does not sweep every queue on each call (that makes a broadcast to N sockets cost

@@ -74,3 +74,16 @@ def test_sockets_arriving_together_start_one_relay_poller() -> None:
         return len(pollers)
 
     assert async_to_sync(scenario)() == 1
+
+
+def test_a_closed_sockets_channel_is_forgotten() -> None:
+    layer = DatabaseChannelLayer()
+
+    async def scenario() -> set[str]:
+        channel = await layer.new_channel()
+        await layer.group_add("user.5", channel)
+        await layer.group_discard("user.5", channel)
+        await layer.close()
+        return layer._local
+
+    assert async_to_sync(scenario)() == set()
