@@ -91,4 +91,13 @@ def test_a_message_typed_in_one_browser_appears_in_the_other(
         owner_page.locator("#messages").get_by_text("Is the quiz open-book?").wait_for()
         learner_page.locator("#messages").get_by_text("Is the quiz open-book?").wait_for()
         screenshot(learner_page, "messaging-player-chat-desktop")
+
+        owner_page.goto("/notifications/")
+        owner_page.get_by_text("New message from Learner 0").wait_for()
+        screenshot(owner_page, "notifications-list-phone")
+        learner_page.goto("/settings/notifications/")
+        learner_page.get_by_role("checkbox", name="A sale of my course by email").uncheck()
+        learner_page.get_by_role("button", name="Save settings").click()
+        learner_page.get_by_text("Your notification settings are saved.").wait_for()
+        screenshot(learner_page, "notifications-settings-desktop")
     assert Notification.objects.filter(user=owner, kind="message").count() == 1
