@@ -345,5 +345,7 @@ def test_erasure_and_export_cover_notifications():
     user = UserFactory()
     told(user, title="Kept in the export")
     assert queries.export_notifications(user)[0]["title"] == "Kept in the export"
+    assert Mailbox.objects.filter(user=user).exists()
     queries.erase_for(user)
     assert not Notification.objects.filter(user=user).exists()
+    assert not Mailbox.objects.filter(user=user).exists()
