@@ -103,9 +103,9 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     found = services.read_unsubscribe_token(token)
     if found is None:
         raise Http404("This unsubscribe link is not valid.")
-    user, kind = found
+    user, kinds = found
     done = request.method == "POST"
     if done:
-        services.unsubscribe(user, kind)
-    context = {"label": KINDS[kind].label, "done": done, "email": user.email}
+        services.unsubscribe(user, kinds)
+    context = {"labels": [KINDS[kind].label for kind in kinds], "done": done, "email": user.email}
     return _private(render(request, "notifications/unsubscribe.html", context))

@@ -12,6 +12,7 @@
   let retries = 0;
   let pingTimer = null;
   const pending = new Map(); // client_id -> the form that sent it
+  const shown = new Set(); // ids of messages added to the open thread
 
   const thread = () => document.getElementById("thread");
   const messageList = () => document.getElementById("messages");
@@ -51,14 +52,21 @@
       return;
     }
     const list = messageList();
-    if (!list || list.querySelector(`[data-message-id="${message.id}"]`)) return;
+    // The sender hears of its message twice (the ack and the broadcast): show it once.
+    if (!list || shown.has(message.id)) return;
+    if (list.querySelector(`[data-message-id="${message.id}"]`)) return;
+    shown.add(message.id);
     const response = await fetch(
       `/messages/${message.conversation_id}/m/${message.id}/`,
       { headers: { "HX-Request": "true" }, credentials: "same-origin" },
     );
-    if (!response.ok || list.querySelector(`[data-message-id="${message.id}"]`)) return;
+    if (!response.ok) {
+      shown.delete(message.id);
+      return;
+    }
+    const html = await response.text();
     list.querySelector(".empty-thread")?.remove();
-    list.insertAdjacentHTML("beforeend", await response.text());
+    list.insertAdjacentHTML("beforeend", html);
     const typingStatus = document.getElementById("typing-status");
     if (typingStatus) typingStatus.textContent = "";
     list.lastElementChild?.scrollIntoView({ block: "nearest" });

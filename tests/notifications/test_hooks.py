@@ -4,7 +4,7 @@ import pytest
 
 from agora.catalog import services as catalog_services
 from agora.catalog.models import CourseInstructor, CourseStatus
-from agora.commerce.services import payouts, refunds
+from agora.commerce.services import checkout, payouts, refunds
 from agora.community.services import create_review
 from agora.learning.services import grant_enrollment
 from agora.notifications.models import Notification
@@ -74,6 +74,14 @@ def test_a_sale_reaches_the_instructors_and_a_refund_the_buyer(teachers):
     refunds.request_refund(actor=buyer, order=order, reason="Changed my mind")
 
     assert told("refund") == [(buyer.pk, f"Order {order.number} is refunded")]
+
+
+def test_a_free_enrollment_is_not_a_sale():
+    owner = UserFactory(is_instructor=True)
+    free = published_course(owner=owner, price=0)
+    order = checkout.checkout(buyer=UserFactory(), course_ids=[free.pk]).order
+    assert order.status == "paid"
+    assert told("sale") == []
 
 
 def test_a_payout_reaches_its_instructor(teachers):

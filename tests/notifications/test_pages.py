@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agora.notifications import queries, services
 from agora.notifications.kinds import NotificationKind
@@ -39,6 +41,21 @@ def test_the_list_marks_one_read_with_and_without_htmx():
     assert "Mark read" not in fragment.content.decode()
     assert browser.post(f"/notifications/{second.pk}/read/").status_code == 302
     assert queries.unread_count(user) == 0
+
+
+def test_the_list_page_queries_do_not_grow_with_the_page():
+    user = UserFactory()
+    told(user)
+    browser = client_for(user)
+    browser.get("/notifications/")
+    with CaptureQueriesContext(connection) as few:
+        browser.get("/notifications/")
+    for _ in range(15):
+        told(user)
+    with CaptureQueriesContext(connection) as many:
+        page = browser.get("/notifications/").content.decode()
+    assert page.count('class="notification-item unread"') == 16
+    assert len(many) == len(few)
 
 
 def test_mark_all_and_someone_elses_is_not_found():
@@ -109,3 +126,18 @@ def test_unsubscribe_asks_first_then_stops_only_that_kind():
 def test_a_broken_unsubscribe_link_is_not_found():
     assert client_for().get("/notifications/unsubscribe/forged/").status_code == 404
     assert client_for().post("/notifications/unsubscribe/forged/").status_code == 404
+
+
+def test_one_link_can_stop_several_kinds():
+    user = UserFactory()
+    token = services.unsubscribe_token(user, NotificationKind.SALE, NotificationKind.REFUND)
+    visitor = client_for()
+
+    shown = visitor.get(f"/notifications/unsubscribe/{token}/").content.decode()
+    assert "A sale of my course" in shown
+    assert "A refund of my order" in shown
+
+    visitor.post(f"/notifications/unsubscribe/{token}/")
+    chosen = queries.preferences(user)
+    assert (chosen["sale"]["email"], chosen["refund"]["email"]) == (False, False)
+    assert chosen["review_received"]["email"] is True

@@ -378,7 +378,8 @@ def fulfil(*, order: Order, note: str) -> None:
     from agora.commerce.tasks import send_receipt
 
     jobs.enqueue(send_receipt, order_id=order.pk)
-    _tell_instructors_of_sale(order, items)
+    if order.total:  # a free enrollment is not a sale
+        _tell_instructors_of_sale(order, items)
 
 
 def _tell_instructors_of_sale(order: Order, items: list[OrderItem]) -> None:
