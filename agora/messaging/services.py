@@ -169,9 +169,14 @@ def _direct_partner(actor: User, conversation: Conversation) -> User | None:
     return membership.user if membership else None
 
 
+def thread_url(conversation: Conversation) -> str:
+    """Where a conversation is read: message notifications lead (and are matched) there."""
+    return reverse("messages_thread", kwargs={"conversation_id": conversation.pk})
+
+
 def _tell(recipient: User, sender: User, conversation: Conversation, text: str) -> None:
     """One unread notification per conversation at a time: a chat does not fill the bell."""
-    url = reverse("messages_thread", kwargs={"conversation_id": conversation.pk})
+    url = thread_url(conversation)
     waiting = Notification.objects.filter(
         user=recipient, kind=NotificationKind.MESSAGE, url=url, read_at__isnull=True
     )
@@ -202,7 +207,7 @@ def mark_read(actor: User, conversation: Conversation, message_id: int) -> int:
         Notification.objects.filter(
             user=actor,
             kind=NotificationKind.MESSAGE,
-            url=reverse("messages_thread", kwargs={"conversation_id": conversation.pk}),
+            url=thread_url(conversation),
             read_at__isnull=True,
         ).values_list("pk", flat=True)
     )
