@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page from its bundled files: no CDN, no inline script
     "agora.core",
     "agora.accounts",
+    "agora.audit",
     "agora.live",
     "agora.media",
     "agora.notifications",
