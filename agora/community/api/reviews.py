@@ -2,12 +2,13 @@
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Query, Status
 from ninja.pagination import paginate
 
 from agora.accounts.auth import admin_auth, current_user, jwt_auth, viewer
 from agora.catalog import queries as catalog_queries
 from agora.community import queries, services
+from agora.community.api.common import router
 from agora.community.errors import CommunityError
 from agora.community.models import Review
 from agora.community.queries import RatingSummary
@@ -23,8 +24,6 @@ from agora.community.schemas import (
 from agora.core.errors import NotFound
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
-
-router = Router(tags=["community"])
 
 
 @router.get(

@@ -1,0 +1,25 @@
+"""Reads of the community app, scoped to who is asking."""
+
+from agora.community.queries.reviews import (
+    REVIEW_SORTS,
+    DEFAULT_SORT,
+    RatingSummary,
+    course_reviews,
+    export_reviews,
+    get_review_for_admin,
+    get_review_for_viewer,
+    my_review,
+    rating_summary,
+)
+
+__all__ = [
+    "REVIEW_SORTS",
+    "DEFAULT_SORT",
+    "RatingSummary",
+    "course_reviews",
+    "export_reviews",
+    "get_review_for_admin",
+    "get_review_for_viewer",
+    "my_review",
+    "rating_summary",
+]
