@@ -1,8 +1,8 @@
 """Reads of the community app, scoped to who is asking."""
 
 from agora.community.queries.reviews import (
-    REVIEW_SORTS,
     DEFAULT_SORT,
+    REVIEW_SORTS,
     RatingSummary,
     course_reviews,
     export_reviews,
@@ -13,8 +13,8 @@ from agora.community.queries.reviews import (
 )
 
 __all__ = [
-    "REVIEW_SORTS",
     "DEFAULT_SORT",
+    "REVIEW_SORTS",
     "RatingSummary",
     "course_reviews",
     "export_reviews",
