@@ -86,3 +86,182 @@ class RatingSummaryOut(Schema):
     @staticmethod
     def resolve_average_rating(summary: RatingSummary) -> float:
         return float(summary.average_rating)
+
+
+# --- discussions: Q&A, comments, notes, announcements ----------------------------------------
+
+
+class AuthorOut(Schema):
+    id: int
+    name: str
+
+
+class AnswerAuthorOut(AuthorOut):
+    is_instructor: bool = False
+
+
+class _PostOut(Schema):
+    body: str
+    body_html: str = Field(description="The body rendered from Markdown and sanitised.")
+    created_at: datetime
+    updated_at: datetime
+    hidden: bool = Field(False, description="Hidden by an admin (only admins see it).")
+    deleted: bool = Field(False, description="Deleted by its author (only admins see it).")
+
+    @staticmethod
+    def resolve_hidden(obj: object) -> bool:
+        return getattr(obj, "hidden_at", None) is not None
+
+    @staticmethod
+    def resolve_deleted(obj: object) -> bool:
+        return getattr(obj, "deleted_at", None) is not None
+
+
+class QuestionIn(Schema):
+    title: str
+    body: str
+    lesson_id: int | None = None
+
+
+class QuestionPatchIn(Schema):
+    title: str | None = None
+    body: str | None = None
+    lesson_id: int | None = None
+
+
+class QuestionOut(_PostOut):
+    id: int
+    course_id: int
+    lesson_id: int | None
+    title: str
+    author: AuthorOut
+    votes: int
+    answers_count: int
+    accepted_answer_id: int | None
+    my_vote: int = Field(0, description="The caller's vote: 1, -1 or 0.")
+
+    @staticmethod
+    def resolve_my_vote(obj: object) -> int:
+        return getattr(obj, "my_vote", None) or 0
+
+
+class QuestionListQuery(Schema):
+    lesson_id: int | None = None
+    q: str = Field("", max_length=500, description="Words in the title or body.")
+    sort: Literal["recent", "votes", "unanswered"] = Field(
+        "recent", description="recent, votes (most first) or unanswered (no answer yet)."
+    )
+
+
+class AnswerIn(Schema):
+    body: str
+
+
+class AnswerOut(_PostOut):
+    id: int
+    question_id: int
+    author: AnswerAuthorOut
+    votes: int
+    accepted: bool
+    my_vote: int = 0
+
+    @staticmethod
+    def resolve_author(obj: object) -> dict[str, object]:
+        author = obj.author  # type: ignore[attr-defined]
+        return {"id": author.pk, "name": author.name, "is_instructor": obj.by_instructor}  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_accepted(obj: object) -> bool:
+        marked = getattr(obj, "is_accepted", None)
+        if marked is not None:
+            return bool(marked)
+        return obj.question.accepted_answer_id == obj.pk  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_my_vote(obj: object) -> int:
+        return getattr(obj, "my_vote", None) or 0
+
+
+class VoteIn(Schema):
+    value: int = Field(description="1 (up), -1 (down) or 0 (withdraw my vote).")
+
+
+class VotesOut(Schema):
+    votes: int
+
+
+class AcceptIn(Schema):
+    answer_id: int | None = Field(description="The answer to accept; null takes the mark off.")
+
+
+class CommentIn(Schema):
+    body: str
+    parent_id: int | None = None
+
+
+class CommentPatchIn(Schema):
+    body: str
+
+
+class CommentOut(_PostOut):
+    id: int
+    lesson_id: int
+    author: AuthorOut
+    parent_id: int | None
+
+
+class NoteIn(Schema):
+    body: str
+    seconds: int | None = Field(None, description="The video time the note is about.")
+
+
+class NotePatchIn(Schema):
+    body: str | None = None
+    seconds: int | None = None
+
+
+class NoteLessonOut(Schema):
+    id: int
+    title: str
+
+
+class NoteOut(Schema):
+    id: int
+    course_id: int
+    lesson_id: int
+    lesson: NoteLessonOut
+    body: str
+    seconds: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MyNotesQuery(Schema):
+    course_id: int | None = None
+
+
+class AnnouncementIn(Schema):
+    title: str
+    body: str
+
+
+class AnnouncementPatchIn(Schema):
+    title: str | None = None
+    body: str | None = None
+
+
+class AnnouncementOut(_PostOut):
+    id: int
+    course_id: int
+    title: str
+    author: AuthorOut
+
+
+class CourseRefOut(Schema):
+    id: int
+    slug: str
+    title: str
+
+
+class UnansweredOut(QuestionOut):
+    course: CourseRefOut

@@ -39,12 +39,19 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 
 
-def render_markdown(source: str) -> str:
+# What learners and instructors post in discussions: no images (nobody's page should load
+# a stranger's tracking pixel), and links marked as user content for search engines.
+USER_CONTENT_TAGS = ALLOWED_TAGS - {"img", "h1", "h2"}
+
+
+def render_markdown(source: str, *, user_content: bool = False) -> str:
     html = _renderer.render(source or "")
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=USER_CONTENT_TAGS if user_content else ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
+        link_rel="nofollow ugc noopener noreferrer"
+        if user_content
+        else "nofollow noopener noreferrer",
     )

@@ -260,3 +260,9 @@ def course_students(course: Course, *, search: str = "") -> QuerySet[Enrollment]
             Q(learner__name__icontains=search[:100]) | Q(learner__email__icontains=search[:100])
         )
     return students.order_by("-created_at", "-id")
+
+
+def active_learners(course: Course) -> QuerySet[User]:
+    """The people with an active enrollment in the course (who hear its announcements)."""
+    learner_ids = Enrollment.objects.active().filter(course=course).values("learner_id")
+    return User.objects.filter(pk__in=learner_ids, is_active=True)

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.catalog.models import Course
@@ -271,3 +272,8 @@ def report(actor: User, message: Message, reason: str) -> MessageReport:
         raise Conflict(
             "You have reported this message already.", code=MessagingError.ALREADY_REPORTED
         ) from exc
+
+
+def remove_message(*, admin: User, message: Message) -> None:
+    """An admin takes a message out of its conversation (moderation); it stays for the record."""
+    Message.objects.filter(pk=message.pk, removed_at__isnull=True).update(removed_at=timezone.now())

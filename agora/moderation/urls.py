@@ -15,3 +15,16 @@ urlpatterns = [
         name="review_unpublish",
     ),
 ]
+
+# Reports: from any page, and the admins' queue.
+from agora.moderation import views_reports  # noqa: E402
+
+urlpatterns += [
+    path("reports/new/", views_reports.report_content, name="report_content"),
+    path("admin-console/reports/", views_reports.report_queue, name="report_queue"),
+    path(
+        "admin-console/reports/<int:report_id>/resolve/",
+        views_reports.report_resolve,
+        name="report_resolve",
+    ),
+]

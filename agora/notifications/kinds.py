@@ -18,6 +18,7 @@ class NotificationKind(StrEnum):
     SALE = "sale"
     PAYOUT_SENT = "payout_sent"
     REFUND = "refund"
+    MODERATION = "moderation"
 
 
 @dataclass(frozen=True)
@@ -41,4 +42,5 @@ KINDS: dict[NotificationKind, KindInfo] = {
     NotificationKind.SALE: KindInfo("A sale of my course"),
     NotificationKind.PAYOUT_SENT: KindInfo("A payout was sent to me"),
     NotificationKind.REFUND: KindInfo("A refund of my order"),
+    NotificationKind.MODERATION: KindInfo("Admins hid something I posted"),
 }

@@ -317,6 +317,8 @@ EMAIL_TIMEOUT = 10
 # default relays frames between processes through the database (agora.live.layers), so a
 # notification raised in the worker still reaches the sockets the web process holds.
 MESSAGE_RATE_LIMIT = env.str("MESSAGE_RATE_LIMIT", default="30/m")
+# Questions, answers, comments and announcements one person may post (notes are private).
+COMMUNITY_POST_RATE_LIMIT = env.str("COMMUNITY_POST_RATE_LIMIT", default="20/m")
 LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=0.05)
 LIVE_AUTH_TIMEOUT_SECONDS = env.float("LIVE_AUTH_TIMEOUT_SECONDS", default=10.0)
 CHANNEL_LAYERS: dict[str, dict[str, object]] = (

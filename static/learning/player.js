@@ -12,7 +12,9 @@
 
   function setUp(video) {
     const url = video.dataset.positionUrl;
-    const saved = Number(video.dataset.position || 0);
+    // A note's link (?t=seconds) starts the video at the note's moment.
+    const asked = new URLSearchParams(window.location.search).get("t");
+    const saved = Number(asked !== null && /^\d+$/.test(asked) ? asked : video.dataset.position || 0);
     let lastReport = Date.now();
     let playing = false;
 
@@ -65,5 +67,26 @@
   document.addEventListener("DOMContentLoaded", () => {
     const video = document.getElementById("lesson-video");
     if (video && video.dataset.positionUrl) setUp(video);
+  });
+
+  // Notes: one taken during a video records the moment; clicking a note's time seeks there.
+  document.addEventListener(
+    "submit",
+    (event) => {
+      const form = event.target;
+      if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-note-form")) return;
+      const video = document.getElementById("lesson-video");
+      const field = form.querySelector("[data-note-seconds]");
+      if (video && field) field.value = String(Math.floor(video.currentTime || 0));
+    },
+    true,
+  );
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("[data-seek]") : null;
+    const video = document.getElementById("lesson-video");
+    if (!button || !video) return;
+    video.currentTime = Number(button.dataset.seek);
+    video.play().catch(() => {});
+    video.scrollIntoView({ behavior: "smooth", block: "center" });
   });
 })();

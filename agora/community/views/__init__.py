@@ -1,6 +1,7 @@
 """The community's pages: reviews on course pages, Q&A, lesson comments, notes and
 announcements."""
 
+from agora.community.views import discussions
 from agora.community.views.reviews import (
     course_reviews,
     review_hide,
@@ -9,4 +10,11 @@ from agora.community.views.reviews import (
     review_unhide,
 )
 
-__all__ = ["course_reviews", "review_hide", "review_reply", "review_save", "review_unhide"]
+__all__ = [
+    "course_reviews",
+    "discussions",
+    "review_hide",
+    "review_reply",
+    "review_save",
+    "review_unhide",
+]

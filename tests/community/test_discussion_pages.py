@@ -1,0 +1,99 @@
+"""The discussion pages: the course's Q&A, a question with answers, votes and accepting, the
+player's tabs, notes and announcements; members only."""
+
+import pytest
+
+from agora.community.models import Answer, Comment, Note, Question
+from tests.accounts.factories import UserFactory
+from tests.catalog.factories import LessonFactory, ModuleFactory
+from tests.community.factories import enrolled_learner
+from tests.conftest import HTMX, client_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def lesson(course):
+    return LessonFactory(module=ModuleFactory(course=course), title="Knots")
+
+
+def test_ask_answer_vote_and_accept_through_the_pages(course, lesson, enrolled, instructor):
+    learner_page = client_for(enrolled)
+    asked = learner_page.post(
+        f"/learn/{course.slug}/questions/ask/",
+        {"title": "Which knot?", "body": "For a **mooring**", "lesson_id": lesson.pk},
+    )
+    question = Question.objects.get()
+    assert asked.status_code == 302
+    assert asked["Location"].endswith(f"/questions/{question.pk}/")
+    teacher_page = client_for(instructor)
+    answered = teacher_page.post(
+        f"/learn/{course.slug}/questions/{question.pk}/answer/",
+        {"body": "A bowline."},
+        headers=HTMX,
+    )
+    assert answered.status_code == 200
+    assert b"Instructor" in answered.content
+    answer = Answer.objects.get()
+    voted = learner_page.post(
+        f"/learn/{course.slug}/answer/{answer.pk}/vote/", {"value": "1"}, headers=HTMX
+    )
+    assert voted.status_code == 200
+    assert b'aria-pressed="true"' in voted.content
+    accepted = learner_page.post(
+        f"/learn/{course.slug}/questions/{question.pk}/accept/",
+        {"answer_id": answer.pk},
+        headers=HTMX,
+    )
+    assert b"Accepted answer" in accepted.content
+    page = learner_page.get(f"/learn/{course.slug}/questions/{question.pk}/")
+    assert page.status_code == 200
+    assert b"<strong>mooring</strong>" in page.content
+    listing = learner_page.get(f"/learn/{course.slug}/questions/?sort=votes&q=knot")
+    assert b"Which knot?" in listing.content
+    assert client_for(instructor).get("/studio/questions/").status_code == 200
+
+
+def test_player_tabs_comments_and_notes(course, lesson, enrolled):
+    page = client_for(enrolled)
+    player = page.get(f"/learn/{course.slug}/lessons/{lesson.pk}/")
+    assert b'id="lesson-qa"' in player.content
+    assert b'id="lesson-notes"' in player.content
+    assert (
+        page.get(f"/learn/{course.slug}/lessons/{lesson.pk}/qa/", headers=HTMX).status_code == 200
+    )
+    commented = page.post(
+        f"/learn/{course.slug}/lessons/{lesson.pk}/comments/", {"body": "Nice"}, headers=HTMX
+    )
+    assert commented.status_code == 200
+    assert b"Nice" in commented.content
+    assert Comment.objects.count() == 1
+    noted = page.post(
+        f"/learn/{course.slug}/lessons/{lesson.pk}/notes/",
+        {"body": "Remember", "seconds": "75"},
+        headers=HTMX,
+    )
+    assert b"1:15" in noted.content
+    assert Note.objects.get().seconds == 75
+    assert b"Remember" in page.get(f"/learn/{course.slug}/notes/").content
+    other = client_for(enrolled_learner(course))
+    assert b"Remember" not in other.get(f"/learn/{course.slug}/notes/").content
+
+
+def test_announcements_page(course, enrolled, instructor):
+    teacher = client_for(instructor)
+    posted = teacher.post(
+        f"/learn/{course.slug}/announcements/", {"title": "Live Q&A", "body": "Friday"}
+    )
+    assert posted.status_code == 302
+    assert (
+        b"Live Q&amp;A" in client_for(enrolled).get(f"/learn/{course.slug}/announcements/").content
+    )
+
+
+def test_outsiders_are_refused(course, lesson):
+    outsider = client_for(UserFactory())
+    assert outsider.get(f"/learn/{course.slug}/questions/").status_code == 403
+    assert outsider.get(f"/learn/{course.slug}/lessons/{lesson.pk}/comments/").status_code == 403
+    anonymous = client_for()
+    assert anonymous.get(f"/learn/{course.slug}/questions/").status_code == 302
