@@ -91,12 +91,12 @@ class RatingSummaryOut(Schema):
 # --- discussions: Q&A, comments, notes, announcements ----------------------------------------
 
 
-class AuthorOut(Schema):
+class PostAuthorOut(Schema):
     id: int
     name: str
 
 
-class AnswerAuthorOut(AuthorOut):
+class QaAnswerAuthorOut(PostAuthorOut):
     is_instructor: bool = False
 
 
@@ -117,24 +117,24 @@ class _PostOut(Schema):
         return getattr(obj, "deleted_at", None) is not None
 
 
-class QuestionIn(Schema):
+class QaQuestionIn(Schema):
     title: str
     body: str
     lesson_id: int | None = None
 
 
-class QuestionPatchIn(Schema):
+class QaQuestionPatchIn(Schema):
     title: str | None = None
     body: str | None = None
     lesson_id: int | None = None
 
 
-class QuestionOut(_PostOut):
+class QaQuestionOut(_PostOut):
     id: int
     course_id: int
     lesson_id: int | None
     title: str
-    author: AuthorOut
+    author: PostAuthorOut
     votes: int
     answers_count: int
     accepted_answer_id: int | None
@@ -153,14 +153,14 @@ class QuestionListQuery(Schema):
     )
 
 
-class AnswerIn(Schema):
+class QaAnswerIn(Schema):
     body: str
 
 
-class AnswerOut(_PostOut):
+class QaAnswerOut(_PostOut):
     id: int
     question_id: int
-    author: AnswerAuthorOut
+    author: QaAnswerAuthorOut
     votes: int
     accepted: bool
     my_vote: int = 0
@@ -206,7 +206,7 @@ class CommentPatchIn(Schema):
 class CommentOut(_PostOut):
     id: int
     lesson_id: int
-    author: AuthorOut
+    author: PostAuthorOut
     parent_id: int | None
 
 
@@ -254,14 +254,14 @@ class AnnouncementOut(_PostOut):
     id: int
     course_id: int
     title: str
-    author: AuthorOut
+    author: PostAuthorOut
 
 
-class CourseRefOut(Schema):
+class QaCourseOut(Schema):
     id: int
     slug: str
     title: str
 
 
-class UnansweredOut(QuestionOut):
-    course: CourseRefOut
+class UnansweredOut(QaQuestionOut):
+    course: QaCourseOut

@@ -16,7 +16,7 @@ from agora.moderation.api import router
 from agora.moderation.models import NOTE_MAX_LENGTH, Report
 
 
-class ReportIn(Schema):
+class ContentReportIn(Schema):
     target_type: str = Field(
         description="question, answer, comment, review, message, user or course"
     )
@@ -25,12 +25,12 @@ class ReportIn(Schema):
     note: str = Field("", max_length=NOTE_MAX_LENGTH)
 
 
-class PersonOut(Schema):
+class ReportPersonOut(Schema):
     id: int
     name: str
 
 
-class ReportOut(Schema):
+class ContentReportOut(Schema):
     id: int
     target_type: str
     target_id: int
@@ -43,9 +43,9 @@ class ReportOut(Schema):
     resolved_at: datetime | None
 
 
-class AdminReportOut(ReportOut):
-    reporter: PersonOut
-    target_author: PersonOut | None
+class AdminContentReportOut(ContentReportOut):
+    reporter: ReportPersonOut
+    target_author: ReportPersonOut | None
 
 
 class ReportListQuery(Schema):
@@ -60,11 +60,11 @@ class ResolveIn(Schema):
 @router.post(
     "/reports",
     auth=jwt_auth,
-    response={201: ReportOut, 401: E, 404: E, 409: E, 422: E},
+    response={201: ContentReportOut, 401: E, 404: E, 409: E, 422: E},
     summary="Report a question, answer, comment, review, message, user or course (once each)",
     tags=["moderation"],
 )
-def create_report(request: HttpRequest, payload: ReportIn) -> Status[Report]:
+def create_report(request: HttpRequest, payload: ContentReportIn) -> Status[Report]:
     row = services.report(
         reporter=current_user(request),
         target_type=payload.target_type,
@@ -78,7 +78,7 @@ def create_report(request: HttpRequest, payload: ReportIn) -> Status[Report]:
 @router.get(
     "/admin/reports",
     auth=admin_auth,
-    response={200: list[AdminReportOut], 401: E, 403: E, 422: E},
+    response={200: list[AdminContentReportOut], 401: E, 403: E, 422: E},
     summary="The moderation queue: open reports oldest first, or resolved ones",
     tags=["admin"],
 )
@@ -90,7 +90,7 @@ def admin_reports(request: HttpRequest, params: Query[ReportListQuery]) -> Query
 @router.post(
     "/admin/reports/{report_id}/resolve",
     auth=admin_auth,
-    response={200: AdminReportOut, 401: E, 403: E, 404: E, 409: E, 422: E},
+    response={200: AdminContentReportOut, 401: E, 403: E, 404: E, 409: E, 422: E},
     summary="Dismiss a report, hide what it reports, or suspend its author",
     tags=["admin"],
 )

@@ -19,8 +19,6 @@ from agora.community.schemas import (
     AnnouncementIn,
     AnnouncementOut,
     AnnouncementPatchIn,
-    AnswerIn,
-    AnswerOut,
     CommentIn,
     CommentOut,
     CommentPatchIn,
@@ -28,10 +26,12 @@ from agora.community.schemas import (
     NoteIn,
     NoteOut,
     NotePatchIn,
-    QuestionIn,
+    QaAnswerIn,
+    QaAnswerOut,
+    QaQuestionIn,
+    QaQuestionOut,
+    QaQuestionPatchIn,
     QuestionListQuery,
-    QuestionOut,
-    QuestionPatchIn,
     UnansweredOut,
     VoteIn,
     VotesOut,
@@ -63,7 +63,7 @@ def _course(user: Viewer, course_id: int) -> Any:
 
 @router.get(
     "/courses/{course_id}/questions",
-    response={200: list[QuestionOut], **READ},
+    response={200: list[QaQuestionOut], **READ},
     summary="A course's questions (members and admins; paginated)",
 )
 @paginate(PagePagination)
@@ -81,10 +81,10 @@ def list_questions(
 @router.post(
     "/courses/{course_id}/questions",
     auth=jwt_auth,
-    response={201: QuestionOut, **WRITE},
+    response={201: QaQuestionOut, **WRITE},
     summary="Ask a question about a course, or one of its lessons",
 )
-def ask_question(request: HttpRequest, course_id: int, payload: QuestionIn) -> Status[Question]:
+def ask_question(request: HttpRequest, course_id: int, payload: QaQuestionIn) -> Status[Question]:
     user = current_user(request)
     course = catalog_queries.get_course_for_viewer(user=user, key=course_id)
     question = qa.ask(
@@ -97,7 +97,7 @@ def ask_question(request: HttpRequest, course_id: int, payload: QuestionIn) -> S
     return Status(201, question)
 
 
-@router.get("/questions/{question_id}", response={200: QuestionOut, **READ}, summary="A question")
+@router.get("/questions/{question_id}", response={200: QaQuestionOut, **READ}, summary="A question")
 def get_question(request: HttpRequest, question_id: int) -> Question:
     user = viewer(request)
     question = queries.get_question(user=user, question_id=question_id)
@@ -112,10 +112,10 @@ def get_question(request: HttpRequest, question_id: int) -> Question:
 @router.patch(
     "/questions/{question_id}",
     auth=jwt_auth,
-    response={200: QuestionOut, **WRITE},
+    response={200: QaQuestionOut, **WRITE},
     summary="Edit a question (its author, or an admin)",
 )
-def edit_question(request: HttpRequest, question_id: int, payload: QuestionPatchIn) -> Question:
+def edit_question(request: HttpRequest, question_id: int, payload: QaQuestionPatchIn) -> Question:
     user = current_user(request)
     question = queries.get_question(user=user, question_id=question_id)
     given = payload.model_dump(exclude_unset=True)
@@ -155,7 +155,7 @@ def vote_question(request: HttpRequest, question_id: int, payload: VoteIn) -> di
 @router.post(
     "/questions/{question_id}/accept",
     auth=jwt_auth,
-    response={200: QuestionOut, **WRITE},
+    response={200: QaQuestionOut, **WRITE},
     summary="Accept one answer (the asker or an instructor; null takes the mark off)",
 )
 def accept_answer(request: HttpRequest, question_id: int, payload: AcceptIn) -> Question:
@@ -180,7 +180,7 @@ def unanswered_questions(request: HttpRequest) -> QuerySet[Question]:
 
 @router.get(
     "/questions/{question_id}/answers",
-    response={200: list[AnswerOut], **READ},
+    response={200: list[QaAnswerOut], **READ},
     summary="A question's answers: the accepted one first, then by votes",
 )
 @paginate(PagePagination)
@@ -194,10 +194,10 @@ def list_answers(request: HttpRequest, question_id: int) -> QuerySet[Answer]:
 @router.post(
     "/questions/{question_id}/answers",
     auth=jwt_auth,
-    response={201: AnswerOut, **WRITE},
+    response={201: QaAnswerOut, **WRITE},
     summary="Answer a question (members of the course)",
 )
-def post_answer(request: HttpRequest, question_id: int, payload: AnswerIn) -> Status[Answer]:
+def post_answer(request: HttpRequest, question_id: int, payload: QaAnswerIn) -> Status[Answer]:
     user = current_user(request)
     question = queries.get_question(user=user, question_id=question_id)
     return Status(201, qa.answer(user=user, question=question, body=payload.body))
@@ -206,10 +206,10 @@ def post_answer(request: HttpRequest, question_id: int, payload: AnswerIn) -> St
 @router.patch(
     "/answers/{answer_id}",
     auth=jwt_auth,
-    response={200: AnswerOut, **WRITE},
+    response={200: QaAnswerOut, **WRITE},
     summary="Edit an answer (its author, or an admin)",
 )
-def edit_answer(request: HttpRequest, answer_id: int, payload: AnswerIn) -> Answer:
+def edit_answer(request: HttpRequest, answer_id: int, payload: QaAnswerIn) -> Answer:
     user = current_user(request)
     answer = queries.get_answer(user=user, answer_id=answer_id)
     return qa.edit_answer(user=user, answer=answer, body=payload.body)
