@@ -68,7 +68,14 @@ def _fill(rebuild: bool) -> Any:
     from django.db import connection, transaction
 
     from agora.accounts.models import User
-    from agora.catalog.models import Course, CourseStatus, Lesson, LessonType, Module
+    from agora.catalog.models import (
+        Category,
+        Course,
+        CourseStatus,
+        Lesson,
+        LessonType,
+        Module,
+    )
     from agora.community.models import Question
     from agora.learning.models import Enrollment
 
@@ -92,6 +99,9 @@ def _fill(rebuild: bool) -> Any:
                 defaults={"name": f"Learner {index}", "password": password},
             )
             learners.append(person)
+        category, _ = Category.objects.get_or_create(
+            slug="bench-qa", defaults={"name": "Benchmark Q&A"}
+        )
         courses = []
         for index in range(OTHER_COURSES + 1):
             slug = "bench-qa-main" if index == 0 else f"bench-qa-other-{index}"
@@ -99,6 +109,7 @@ def _fill(rebuild: bool) -> Any:
                 slug=slug,
                 defaults={
                     "owner": teacher,
+                    "category": category,
                     "title": f"Benchmark course {index}",
                     "status": CourseStatus.PUBLISHED,
                     "price": 0,

@@ -5,11 +5,19 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from agora.demo import courses, enrollments, messaging, notifications, people, reviews
+from agora.demo import (
+    courses,
+    discussions,
+    enrollments,
+    messaging,
+    notifications,
+    people,
+    reviews,
+)
 
 # In order: the catalog needs its instructors, enrollments their courses, reviews their
 # learners; notifications come last (the steps before raise some).
-STEPS = (people, courses, enrollments, reviews, messaging, notifications)
+STEPS = (people, courses, enrollments, reviews, messaging, discussions, notifications)
 
 
 class Command(BaseCommand):
