@@ -59,7 +59,7 @@ def report_queue(request: HttpRequest) -> HttpResponse:
         {
             "status": status,
             "page": page,
-            "reports": page["items"],
+            "reports": queries.with_targets(page["items"]),
             "reasons": dict(Reason.choices),
             "resolutions": Resolution.choices,
             "open_count": services.open_reports_count(),
