@@ -12,7 +12,10 @@ from agora.core.openapi import AgoraAPI
 from agora.learning.api import router as learning_router
 from agora.learning.certificates.api import router as certificates_router
 from agora.messaging.api import router as messaging_router
-from agora.moderation import api_reports  # noqa: F401  (adds the reports endpoints)
+from agora.moderation import (  # noqa: F401  (add the reports and audit log endpoints)
+    api_audit,
+    api_reports,
+)
 from agora.moderation.api import router as moderation_router
 from agora.notifications.api import router as notifications_router
 

@@ -40,3 +40,19 @@ def entries(filters: AuditFilters | None = None) -> QuerySet[AuditEntry]:
 def actions() -> list[str]:
     """Every action the log holds, for the filter's choices."""
     return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())
+
+
+def actors() -> list[tuple[int, str]]:
+    """The admins who have acted, for the filter's choices."""
+    rows = (
+        AuditEntry.objects.order_by("actor__name", "actor_id")
+        .values_list("actor_id", "actor__name", "actor__email")
+        .distinct()
+    )
+    return [(actor_id, name or email) for actor_id, name, email in rows]
+
+
+def target_types() -> list[str]:
+    return list(
+        AuditEntry.objects.order_by("target_type").values_list("target_type", flat=True).distinct()
+    )

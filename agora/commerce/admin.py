@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from agora.audit.services import record
 from agora.commerce.exports import ledger_csv
 from agora.commerce.models import (
     CommissionOverride,
@@ -61,10 +62,50 @@ class CouponAdmin(ModelAdmin[Coupon]):
     readonly_fields = ["uses"]
 
 
+def _audit_commission(
+    request: HttpRequest, row: Any, before: int | None, deleted: bool = False
+) -> None:
+    """A commission set or removed through the admin site is an admin action like any other:
+    it goes to the audit log in the admin's own transaction."""
+    record(
+        actor=request.user,
+        action="commission.change",
+        target=row,
+        data={
+            "from_basis_points": before,
+            "to_basis_points": None if deleted else row.commission_basis_points,
+            "course_id": getattr(row, "course_id", None),
+            "instructor_id": getattr(row, "instructor_id", None),
+        },
+    )
+
+
 @admin.register(CommissionOverride)
 class CommissionOverrideAdmin(ModelAdmin[CommissionOverride]):
     list_display = ["__str__", "commission_basis_points", "note", "created_at"]
     raw_id_fields = ["course", "instructor"]
+
+    def save_model(
+        self, request: HttpRequest, obj: CommissionOverride, form: Any, change: bool
+    ) -> None:
+        before = (
+            CommissionOverride.objects.filter(pk=obj.pk)
+            .values_list("commission_basis_points", flat=True)
+            .first()
+            if change
+            else None
+        )
+        super().save_model(request, obj, form, change)
+        _audit_commission(request, obj, before)
+
+    def delete_model(self, request: HttpRequest, obj: CommissionOverride) -> None:
+        _audit_commission(request, obj, obj.commission_basis_points, deleted=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for row in queryset:
+            _audit_commission(request, row, row.commission_basis_points, deleted=True)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(PlatformSettings)
@@ -74,6 +115,19 @@ class PlatformSettingsAdmin(ModelAdmin[PlatformSettings]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PlatformSettings.objects.exists()
+
+    def save_model(
+        self, request: HttpRequest, obj: PlatformSettings, form: Any, change: bool
+    ) -> None:
+        before = (
+            PlatformSettings.objects.filter(pk=obj.pk)
+            .values_list("commission_basis_points", flat=True)
+            .first()
+        )
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        if before != obj.commission_basis_points:
+            _audit_commission(request, obj, before)
 
 
 class OrderItemInline(TabularInline[OrderItem, Order]):

@@ -28,3 +28,7 @@ urlpatterns += [
         name="report_resolve",
     ),
 ]
+
+from agora.moderation import views_audit  # noqa: E402
+
+urlpatterns += [path("admin-console/audit/", views_audit.audit_log, name="audit_log")]

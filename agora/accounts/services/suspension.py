@@ -9,6 +9,7 @@ from agora.accounts.errors import AccountError
 from agora.accounts.models import User
 from agora.accounts.permissions import can_manage_users, can_suspend
 from agora.accounts.services.sessions import sign_out_everywhere
+from agora.audit.services import record
 from agora.core.errors import Conflict, PermissionDenied
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def suspend_user(*, actor: User, user: User, reason: str = "") -> User:
         user.suspension_reason = reason[:500]
         user.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
         sign_out_everywhere(user=user)
+        record(actor=actor, action="user.suspend", target=user, data={"reason": reason[:500]})
     logger.info("user %s suspended by %s", user.pk, actor.pk)
     return user
 
@@ -51,6 +53,7 @@ def unsuspend_user(*, actor: User, user: User) -> User:
         user.suspended_at = None
         user.suspension_reason = ""
         user.save(update_fields=["is_active", "suspended_at", "suspension_reason"])
+        record(actor=actor, action="user.unsuspend", target=user)
     logger.info("user %s unsuspended by %s", user.pk, actor.pk)
     return user
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.audit.services import record
 from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
     Course,
@@ -99,6 +100,7 @@ def approve_course(*, admin: User, course: Course) -> Course:
         url=reverse("course_detail", kwargs={"slug": course.slug}),
         email=False,
     )
+    record(actor=admin, action="course.approve", target=course, data={"title": course.title})
     logger.info("course %s approved by %s", course.pk, admin.pk)
     return course
 
@@ -128,6 +130,12 @@ def reject_course(*, admin: User, course: Course, reason: str) -> Course:
         url=reverse("studio_course", kwargs={"course_id": course.pk}),
         email=False,
     )
+    record(
+        actor=admin,
+        action="course.reject",
+        target=course,
+        data={"title": course.title, "reason": course.rejection_reason},
+    )
     logger.info("course %s rejected by %s", course.pk, admin.pk)
     return course
 
@@ -145,6 +153,12 @@ def unpublish_course(*, admin: User, course: Course, reason: str = "") -> Course
     course.rejection_reason = (reason or "").strip()[:5000]
     course.save(update_fields=["status", "rejection_reason", "updated_at"])
     course_changed(course)
+    record(
+        actor=admin,
+        action="course.unpublish",
+        target=course,
+        data={"title": course.title, "reason": course.rejection_reason},
+    )
     logger.info("course %s unpublished by %s", course.pk, admin.pk)
     return course
 
@@ -163,6 +177,12 @@ def set_featured(*, admin: User, course: Course, featured: bool) -> Course:
         course.is_featured = featured
         course.save(update_fields=["is_featured", "updated_at"])
         course_changed(course)
+        record(
+            actor=admin,
+            action="course.feature" if featured else "course.unfeature",
+            target=course,
+            data={"title": course.title},
+        )
         logger.info(
             "course %s %s by %s", course.pk, "featured" if featured else "unfeatured", admin.pk
         )

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from agora.accounts.models import User
+from agora.audit.services import record
 from agora.catalog.models import Course
 from agora.commerce.models import CommissionOverride, PlatformSettings
 from agora.core.errors import InvalidInput, PermissionDenied
@@ -33,9 +34,17 @@ def set_global_commission(*, admin: User, rate_percent: Decimal) -> PlatformSett
     basis_points = basis_points_from_percent(rate_percent)
     with transaction.atomic():
         settings_row, _ = PlatformSettings.objects.select_for_update().get_or_create(pk=1)
+        previous = settings_row.commission_basis_points
         settings_row.commission_basis_points = basis_points
         settings_row.updated_by = admin
         settings_row.save()
+        record(
+            actor=admin,
+            action="commission.change",
+            target_type="platform",
+            target_id="global",
+            data={"from_basis_points": previous, "to_basis_points": basis_points},
+        )
     return settings_row
 
 

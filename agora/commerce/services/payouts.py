@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.audit.services import record
 from agora.commerce import permissions, providers
 from agora.commerce.errors import CommerceError
 from agora.commerce.models import (
@@ -235,6 +236,17 @@ def record_manual_payout(
         )
         _post_payout(payout)
         _tell_paid(payout)
+        record(
+            actor=admin,
+            action="payout.record",
+            target=payout,
+            data={
+                "instructor_id": instructor.pk,
+                "amount": amount,
+                "currency": currency,
+                "reference": payout.provider_reference,
+            },
+        )
     logger.info("manual payout %s of %s %s recorded by %s", payout.pk, amount, currency, admin.pk)
     return payout
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.audit.services import record
 from agora.commerce import providers
 from agora.commerce.errors import CommerceError
 from agora.commerce.models import (
@@ -117,7 +118,19 @@ def request_refund(*, actor: User, order: Order, reason: str) -> Order:
         providers.get(order.provider).refund(order=order, idempotency_key=f"refund-{order.pk}")
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        apply_refund(order=locked, reason=reason)
+        outcome = apply_refund(order=locked, reason=reason)
+        if outcome == "refunded" and actor.is_staff and order.buyer_id != actor.pk:
+            record(
+                actor=actor,
+                action="order.refund",
+                target=locked,
+                data={
+                    "number": locked.number,
+                    "amount": locked.total,
+                    "currency": locked.currency,
+                    "reason": reason[:1000],
+                },
+            )
     return locked
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.audit.services import record
 from agora.catalog import access
 from agora.catalog import locks as catalog_locks
 from agora.catalog import queries as catalog_queries
@@ -226,6 +227,7 @@ def hide_review(*, admin: User, review: Review, reason: str) -> Review:
         locked.hidden_reason = text
         locked.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
         _refresh_course_rating(review.course)
+        record(actor=admin, action="review.hide", target=locked, data={"reason": text})
     return locked
 
 
@@ -240,6 +242,7 @@ def unhide_review(*, admin: User, review: Review) -> Review:
         locked.hidden_at, locked.hidden_by, locked.hidden_reason = None, None, ""
         locked.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
         _refresh_course_rating(review.course)
+        record(actor=admin, action="review.unhide", target=locked)
     return locked
 
 
