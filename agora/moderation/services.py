@@ -110,10 +110,6 @@ def report(
     if len(note) > NOTE_MAX_LENGTH:
         raise InvalidInput(fields={"note": [f"Keep it under {NOTE_MAX_LENGTH} characters."]})
     target = find_target(reporter, target_type, target_id)
-    if target.author is not None and target.author.pk == reporter.pk:
-        raise InvalidInput(
-            fields={"target_id": ["That is your own: edit or delete it instead of reporting it."]}
-        )
     try:
         with transaction.atomic():
             return Report.objects.create(
