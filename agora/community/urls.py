@@ -39,6 +39,11 @@ urlpatterns = [
         talk.vote,
         name="vote",
     ),
+    path(
+        "learn/<slug:slug>/<str:kind>/<int:item_id>/edit/",
+        talk.edit_post,
+        name="edit_post",
+    ),
     path("learn/<slug:slug>/lessons/<int:lesson_id>/qa/", talk.lesson_qa, name="lesson_qa"),
     path(
         "learn/<slug:slug>/lessons/<int:lesson_id>/comments/",

@@ -97,3 +97,27 @@ def test_outsiders_are_refused(course, lesson):
     assert outsider.get(f"/learn/{course.slug}/lessons/{lesson.pk}/comments/").status_code == 403
     anonymous = client_for()
     assert anonymous.get(f"/learn/{course.slug}/questions/").status_code == 302
+
+
+def test_authors_edit_on_the_page_and_others_cannot(course, lesson, enrolled):
+    question = Question.objects.create(course=course, author=enrolled, title="Old", body="Old")
+    mine = client_for(enrolled)
+    mine.post(
+        f"/learn/{course.slug}/question/{question.pk}/edit/",
+        {"title": "New title", "body": "New *body*"},
+    )
+    question.refresh_from_db()
+    assert question.title == "New title"
+    assert "<em>body</em>" in question.body_html
+    other = client_for(enrolled_learner(course))
+    refused = other.post(f"/learn/{course.slug}/question/{question.pk}/edit/", {"body": "Mine"})
+    assert refused.status_code == 403
+    comment = Comment.objects.create(lesson=lesson, course=course, author=enrolled, body="Hi")
+    edited = mine.post(
+        f"/learn/{course.slug}/comment/{comment.pk}/edit/", {"body": "Hello"}, headers=HTMX
+    )
+    assert b"Hello" in edited.content
+    empty = mine.post(f"/learn/{course.slug}/comment/{comment.pk}/edit/", {"body": " "})
+    assert empty.status_code == 302
+    comment.refresh_from_db()
+    assert comment.body == "Hello"

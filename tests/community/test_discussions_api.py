@@ -341,3 +341,14 @@ class TestAnnouncements:
         )
         assert refused.status_code == 403
         assert api_for(UserFactory()).get(f"/courses/{course.pk}/announcements").status_code == 403
+
+
+def test_posting_is_rate_limited(course, enrolled, settings):
+    settings.COMMUNITY_POST_RATE_LIMIT = "3/m"
+    client = api_for(enrolled)
+    answers = [
+        client.post(f"/courses/{course.pk}/questions", {"title": f"Q{n}", "body": "B"}).status_code
+        for n in range(4)
+    ]
+    assert answers == [201, 201, 201, 429]
+    assert Question.objects.count() == 3

@@ -5,6 +5,7 @@ API; without JavaScript each form posts and the page comes back."""
 
 from typing import Any, cast
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -139,6 +140,7 @@ def _question_context(request: HttpRequest, question: Question, **extra: Any) ->
         "can_accept": permissions.can_accept_answer(request.user, question),
         "can_change": permissions.can_change_post(request.user, question),
         "user_id": request.user.pk,
+        "is_admin": permissions.can_moderate(request.user),
         **extra,
     }
 
@@ -414,3 +416,48 @@ def unanswered_questions(request: HttpRequest) -> HttpResponse:
     return render(
         request, "community/studio_unanswered.html", {"page": page, "questions": page["items"]}
     )
+
+
+# --- authors edit what they wrote ------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def edit_post(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpResponse:
+    """A question, an answer or a comment changed by its author (or an admin): the same
+    services as PATCH on the API. Bad input comes back as a message on the page."""
+    user = _user(request)
+    body = request.POST.get("body", "")
+    try:
+        if kind == "question":
+            question = _question(request, slug, item_id)
+            qa.edit_question(
+                user=user, question=question, title=request.POST.get("title"), body=body
+            )
+            return redirect("question_detail", slug=question.course.slug, question_id=question.pk)
+        if kind == "answer":
+            answer = queries.get_answer(user=request.user, answer_id=item_id)
+            question = answer.question
+            if question.course.slug != slug:
+                raise Http404("There is no such answer in this course.")
+            qa.edit_answer(user=user, answer=answer, body=body)
+            if is_htmx(request):
+                question.refresh_from_db()
+                return render(
+                    request, "community/partials/answers.html", _question_context(request, question)
+                )
+            url = reverse("question_detail", args=[slug, question.pk])
+            return redirect(f"{url}#answer-{answer.pk}")
+        if kind == "comment":
+            comment = queries.get_comment(user=request.user, comment_id=item_id)
+            course, lesson = _lesson(request, slug, comment.lesson_id)
+            lesson_services.edit_comment(user=user, comment=comment, body=body)
+            if is_htmx(request):
+                return _comments_tab(request, course, lesson)
+            url = reverse("learn_lesson", args=[slug, lesson.pk])
+            return redirect(f"{url}#comment-{comment.pk}")
+    except InvalidInput as exc:
+        problems = [message for errors in exc.fields.values() for message in errors]
+        messages.error(request, " ".join(problems) or exc.message)
+        return _back(request, reverse("course_questions", args=[slug]))
+    raise Http404("Only questions, answers and comments are edited here.")
