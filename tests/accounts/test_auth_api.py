@@ -633,6 +633,15 @@ class TestPasswordReset:
         login = api.post("/auth/login", {"email": user.email, "password": NEW_PASSWORD})
         assert login.status_code == 200
 
+    @pytest.mark.parametrize(
+        "token", ["", "-", "-abc", "nodash", "ZZ-abc", "x" * 14 + "-abc", "é-1"]
+    )
+    def test_a_malformed_token_is_400_not_500(self, api: ApiClient, user, token):
+        response = api.post("/auth/password/reset", {"token": token, "password": NEW_PASSWORD})
+
+        assert response.status_code == 400
+        assert error(response)["code"] == "invalid_reset_token"
+
     def test_weak_password_is_422_and_keeps_the_old_one(self, api: ApiClient, user, reset_token):
         response = api.post("/auth/password/reset", {"token": reset_token, "password": "short"})
 

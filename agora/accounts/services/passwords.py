@@ -3,6 +3,7 @@ sign-in)."""
 
 import hashlib
 import logging
+import re
 
 from allauth.account.forms import ResetPasswordForm, UserTokenForm
 from allauth.account.models import EmailAddress
@@ -58,9 +59,15 @@ def request_password_reset(*, email: str, request: HttpRequest) -> None:
     form.save(request)
 
 
+_UID = re.compile(r"[0-9a-z]{1,13}")
+
+
 def reset_password(*, token: str, password: str) -> User:
     """Uses the token from the reset email (`<uid>-<key>`, the last part of its link)."""
     uidb36, _, key = token.strip().strip("/").partition("-")
+    if not _UID.fullmatch(uidb36) or not key:
+        # allauth's form would crash on an empty or malformed id (a 500, not a 4xx).
+        raise InvalidResetToken()
     form = UserTokenForm(data={"uidb36": uidb36, "key": key})
     if not form.is_valid() or form.reset_user is None:
         raise InvalidResetToken()
