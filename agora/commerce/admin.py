@@ -1,9 +1,10 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from agora.accounts.models import User
 from agora.audit.services import record
 from agora.commerce.exports import ledger_csv
 from agora.commerce.models import (
@@ -124,7 +125,7 @@ class PlatformSettingsAdmin(ModelAdmin[PlatformSettings]):
             .values_list("commission_basis_points", flat=True)
             .first()
         )
-        obj.updated_by = request.user
+        obj.updated_by = cast(User, request.user)  # the admin site needs a signed-in admin
         super().save_model(request, obj, form, change)
         if before != obj.commission_basis_points:
             _audit_commission(request, obj, before)

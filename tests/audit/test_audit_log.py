@@ -179,3 +179,28 @@ class TestReading:
         assert b"<code>user.suspend</code>" not in page.content
         refused = client_for(learner).get("/admin-console/audit/")
         assert refused.status_code in (302, 403)
+
+
+def test_commission_changed_on_the_admin_site_is_audited(admin, instructor):
+    from agora.commerce.models import CommissionOverride, PlatformSettings
+
+    site = client_for(admin)
+    settings_row, _ = PlatformSettings.objects.get_or_create(pk=1)
+    before = settings_row.commission_basis_points
+    response = site.post(
+        f"/admin/commerce/platformsettings/{settings_row.pk}/change/",
+        {"commission_basis_points": 1500},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    entry = AuditEntry.objects.get(action="commission.change")
+    assert entry.data["from_basis_points"] == before
+    assert entry.data["to_basis_points"] == 1500
+    added = site.post(
+        "/admin/commerce/commissionoverride/add/",
+        {"instructor": instructor.pk, "commission_basis_points": 1000, "note": "Launch deal"},
+    )
+    assert added.status_code == 302, added.content[:2000]
+    override = CommissionOverride.objects.get()
+    assert AuditEntry.objects.filter(
+        action="commission.change", target_type="commissionoverride", target_id=str(override.pk)
+    ).exists()
