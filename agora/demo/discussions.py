@@ -6,14 +6,12 @@ questions is left alone)."""
 
 from collections.abc import Callable
 
-from agora.accounts.models import User
-from agora.catalog.models import Course, CourseStatus, Lesson
+from agora.catalog.models import Lesson
 from agora.community.models import Question
 from agora.community.services import lessons as lesson_services
 from agora.community.services import questions as qa
-from agora.learning.models import Enrollment
+from agora.demo.casting import first_courses_with_learners
 
-DEMO_DOMAIN = "@agora.test"
 QUESTIONS = [
     (
         "Is there a recommended order for the exercises?",
@@ -67,28 +65,14 @@ COMMENTS = [
 
 def seed(log: Callable[[str], object]) -> None:
     made = 0
-    courses = Course.objects.filter(
-        status=CourseStatus.PUBLISHED, owner__email__endswith=DEMO_DOMAIN
-    ).order_by("owner_id", "id")
-    seen_owners: set[int] = set()
-    for course in courses:
-        if course.owner_id in seen_owners:
-            continue
-        learners = list(
-            User.objects.filter(
-                pk__in=Enrollment.objects.active()
-                .filter(course=course, learner__email__endswith=DEMO_DOMAIN)
-                .values("learner_id")
-            ).order_by("id")[:4]
-        )
+    for course, learners in first_courses_with_learners(4):
         lesson = (
             Lesson.objects.filter(module__course=course)
             .order_by("module__position", "position")
             .first()
         )
-        if len(learners) < 4 or lesson is None:
+        if lesson is None:
             continue
-        seen_owners.add(course.owner_id)
         if Question.objects.filter(course=course).exists():
             continue
         cast = {

@@ -4,13 +4,10 @@ services, once (a conversation that already has messages is left alone)."""
 
 from collections.abc import Callable
 
-from agora.accounts.models import User
-from agora.catalog.models import Course, CourseStatus
-from agora.learning.models import Enrollment
+from agora.demo.casting import first_courses_with_learners
 from agora.messaging import services
 from agora.messaging.models import Message
 
-DEMO_DOMAIN = "@agora.test"
 CHAT = [
     (
         "learner",
@@ -34,23 +31,7 @@ DIRECT = [
 
 def seed(log: Callable[[str], object]) -> None:
     made = 0
-    courses = Course.objects.filter(
-        status=CourseStatus.PUBLISHED, owner__email__endswith=DEMO_DOMAIN
-    ).order_by("owner_id", "id")
-    seen_owners: set[int] = set()
-    for course in courses:
-        if course.owner_id in seen_owners:
-            continue
-        learners = list(
-            User.objects.filter(
-                pk__in=Enrollment.objects.active()
-                .filter(course=course, learner__email__endswith=DEMO_DOMAIN)
-                .values("learner_id")
-            ).order_by("id")[:2]
-        )
-        if len(learners) < 2:
-            continue
-        seen_owners.add(course.owner_id)
+    for course, learners in first_courses_with_learners(2):
         cast = {"instructor": course.owner, "learner": learners[0], "learner2": learners[1]}
         chat = services.course_chat(course.owner, course)
         if not Message.objects.filter(conversation=chat).exists():

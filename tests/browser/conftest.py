@@ -9,6 +9,7 @@ Policy violation. Screenshots of key pages go to artifacts/screenshots/ (a CI ar
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,18 @@ def _open_page(browser: Any, live_server: Any, log: BrowserLog, **context: Any) 
     browser_context.close()
     assert log.csp_violations() == [], "the pages broke the content security policy"
     assert log.page_errors == [], "the pages threw JavaScript errors"
+
+
+@contextmanager
+def browsing(browser: Any, server: Any, **context: Any) -> Iterator[Any]:
+    """A page for one more person in the same test (a second browser context), closed and
+    checked like the `page` fixture's when the block ends."""
+    pages = _open_page(browser, server, BrowserLog(), **context)
+    page = next(pages)
+    try:
+        yield page
+    finally:
+        pages.close()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 note at a moment of its video; the instructor answers from a phone; the learner votes and
 accepts; another learner's spam answer is reported and an admin hides it from the queue."""
 
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +12,13 @@ from agora.catalog.models import LessonType
 from agora.community.models import Answer, Note, Question
 from agora.moderation.models import Report
 from tests.accounts.factories import UserFactory
-from tests.browser.conftest import DESKTOP, MOBILE, BrowserLog, _open_page
+from tests.browser.conftest import DESKTOP, MOBILE, browsing
 from tests.browser.test_catalog import sign_in
 from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, enroll
 
 pytestmark = pytest.mark.browser
 
 DEMO_CLIP = Path(__file__).resolve().parents[2] / "static" / "agora" / "demo" / "demo-lesson.mp4"
-
-
-@contextmanager
-def browsing(browser: Any, server: Any, **context: Any) -> Any:
-    pages = _open_page(browser, server, BrowserLog(), **context)
-    page = next(pages)
-    try:
-        yield page
-    finally:
-        pages.close()
 
 
 @pytest.fixture

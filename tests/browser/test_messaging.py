@@ -2,7 +2,6 @@
 and the bell rings. The pages are served by a real ASGI server (uvicorn), as `make run`
 does, since the test server Django offers has no websockets."""
 
-from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,22 +9,12 @@ import pytest
 
 from agora.messaging import services
 from agora.notifications.models import Notification
-from tests.browser.conftest import DESKTOP, MOBILE, BrowserLog, _open_page
+from tests.browser.conftest import DESKTOP, MOBILE, browsing
 from tests.conftest import PASSWORD
 from tests.live.test_processes import Processes, processes  # noqa: F401 - fixture
 from tests.messaging.factories import course_with_people
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
-
-
-@contextmanager
-def browsing(browser: Any, server: Any, **context: Any) -> Any:
-    pages = _open_page(browser, server, BrowserLog(), **context)
-    page = next(pages)
-    try:
-        yield page
-    finally:
-        pages.close()
 
 
 def sign_in(page: Any, email: str) -> None:
