@@ -274,21 +274,26 @@ class TestComments:
 
 
 class TestMentions:
-    def test_a_member_mentioned_by_name_is_linked_and_told(self, course, lesson, enrolled):
+    def test_members_mentioned_by_name_are_marked_and_told(self, course, lesson, enrolled):
         mentioned = UserFactory(name="Grace Hopper")
         enroll(mentioned, course)
         stranger = UserFactory(name="Alan Turing")
+        course.owner.name = "Tess Teacher"
+        course.owner.save(update_fields=["name"])
         html = (
             api_for(enrolled)
             .post(
                 f"/lessons/{lesson.pk}/comments",
-                {"body": "@Grace Hopper look, and @Alan Turing too (not in this course)."},
+                {"body": "@Grace Hopper and @Tess Teacher, look; @Alan Turing is not here."},
             )
             .json()["body_html"]
         )
-        assert f'href="/people/{mentioned.pk}/"' in html
+        assert "<strong>@Grace Hopper</strong>" in html  # learners have no public page
+        assert f'href="/people/{course.owner.pk}/"' in html
+        assert "@Alan Turing" in html
         assert f"/people/{stranger.pk}/" not in html
         assert Notification.objects.filter(user=mentioned, kind="mention").count() == 1
+        assert Notification.objects.filter(user=course.owner, kind="mention").count() == 1
         assert not Notification.objects.filter(user=stranger).exists()
 
 

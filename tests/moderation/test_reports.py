@@ -147,3 +147,33 @@ def test_the_queue_page_and_reporting_from_a_page(answer, course, staff):
     assert done.status_code == 302
     answer.refresh_from_db()
     assert answer.hidden_at is not None
+
+
+def test_reviews_people_and_courses_are_reported_from_their_pages(course, instructor):
+    from tests.community.factories import review_of
+
+    reviewer = enrolled_learner(course, name="Rita Reviewer")
+    review_of(reviewer, course, rating=1, comment="Rubbish!!!")
+    reporter = enrolled_learner(course)
+    page = client_for(reporter)
+    assert b'name="target_type" value="course"' in page.get(f"/courses/{course.slug}/").content
+    assert b'name="target_type" value="user"' in page.get(f"/people/{instructor.pk}/").content
+    reviews = page.get(f"/courses/{course.slug}/reviews/")
+    assert b'name="target_type" value="review"' in reviews.content
+    for target_type, target_id in (
+        ("course", course.pk),
+        ("user", instructor.pk),
+        ("review", reviewer.reviews.get().pk),
+    ):
+        page.post(
+            "/reports/new/",
+            {"target_type": target_type, "target_id": target_id, "reason": "abuse"},
+        )
+    from agora.moderation.models import Report
+
+    reported = set(Report.objects.values_list("target_type", "target_author_id"))
+    assert reported == {
+        ("course", instructor.pk),
+        ("user", instructor.pk),
+        ("review", reviewer.pk),
+    }

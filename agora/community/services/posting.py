@@ -93,7 +93,8 @@ def course_members_named(course: Course, names: set[str]) -> dict[str, User]:
 
 def render(source: str, *, course: Course) -> Rendered:
     """The post's HTML: its Markdown sanitised like lessons' (links `nofollow ugc`), each
-    `@Name` of a course member turned into a link to their profile."""
+    `@Name` of a course member marked: a link to an instructor's public page, in bold for a
+    learner (learners' pages are private)."""
     matches = list(_MENTION.finditer(source))[:MAX_MENTIONS]
     candidates: set[str] = set()
     for match in matches:
@@ -110,9 +111,11 @@ def render(source: str, *, course: Course) -> Rendered:
             person = members.get(" ".join(name.split()).lower())
             if person is None:
                 continue
-            url = reverse("public_profile", args=[person.pk])
             pieces.append(source[position : match.start()])
-            pieces.append(f"[@{name}]({url})")
+            if person.is_instructor:
+                pieces.append(f"[@{name}]({reverse('public_profile', args=[person.pk])})")
+            else:  # learners have no public page (accounts.queries.get_public_profile)
+                pieces.append(f"**@{name}**")
             position = match.start(1) + len(name)
             mentioned[person.pk] = person
             break
