@@ -5,7 +5,7 @@ import pytest
 
 from agora.community.models import Answer, Comment, Note, Question
 from tests.accounts.factories import UserFactory
-from tests.catalog.factories import LessonFactory, ModuleFactory
+from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, enroll
 from tests.community.factories import enrolled_learner
 from tests.conftest import HTMX, client_for
 
@@ -121,3 +121,29 @@ def test_authors_edit_on_the_page_and_others_cannot(course, lesson, enrolled):
     assert empty.status_code == 302
     comment.refresh_from_db()
     assert comment.body == "Hello"
+
+
+def test_the_tabs_are_pages_of_their_own_without_javascript(course, lesson, enrolled):
+    page = client_for(enrolled)
+    for path, title in (
+        ("qa", b"<h1>Questions and answers</h1>"),
+        ("comments", b"<h1>Comments</h1>"),
+        ("notes", b"<h1>My notes</h1>"),
+    ):
+        response = page.get(f"/learn/{course.slug}/lessons/{lesson.pk}/{path}/")
+        assert response.status_code == 200
+        assert title in response.content
+        assert b"<!doctype html>" in response.content
+    posted = page.post(f"/learn/{course.slug}/lessons/{lesson.pk}/comments/", {"body": "No JS"})
+    assert posted.status_code == 302
+    assert posted["Location"] == f"/learn/{course.slug}/lessons/{lesson.pk}/comments/"
+
+
+def test_a_comment_is_not_deleted_through_another_courses_address(course, lesson, enrolled):
+    comment = Comment.objects.create(lesson=lesson, course=course, author=enrolled, body="Hi")
+    other = CourseFactory()
+    enroll(enrolled, other)
+    response = client_for(enrolled).post(f"/learn/{other.slug}/comments/{comment.pk}/delete/")
+    assert response.status_code == 404
+    comment.refresh_from_db()
+    assert comment.deleted_at is None

@@ -23,8 +23,9 @@ MAX_NOTE_SECONDS = 24 * 3600  # a note's video time: within a day-long video at 
 
 
 def comment_url(comment: Comment) -> str:
-    lesson_url = reverse("learn_lesson", args=[comment.course.slug, comment.lesson_id])
-    return f"{lesson_url}#comment-{comment.pk}"
+    """The lesson's comments (a page of their own: in the player they are a closed tab)."""
+    comments_url = reverse("lesson_comments", args=[comment.course.slug, comment.lesson_id])
+    return f"{comments_url}#comment-{comment.pk}"
 
 
 def comment(*, user: User, lesson: Lesson, body: str, parent_id: int | None = None) -> Comment:

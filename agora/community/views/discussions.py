@@ -235,6 +235,21 @@ def delete_question(request: HttpRequest, slug: str, question_id: int) -> HttpRe
 
 
 # --- the player's tabs -----------------------------------------------------------------------
+# Each tab is a fragment htmx loads into the player; asked for without htmx (no JavaScript,
+# or a link opened on its own) it is a page of its own around the same fragment.
+TABS = {
+    "community/partials/qa_tab.html": ("lesson-qa", "Questions and answers"),
+    "community/partials/comments_tab.html": ("lesson-comments", "Comments"),
+    "community/partials/notes_tab.html": ("lesson-notes", "My notes"),
+}
+
+
+def _tab(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    if is_htmx(request):
+        return render(request, template, context)
+    element_id, title = TABS[template]
+    page = {**context, "tab_template": template, "tab_id": element_id, "tab_title": title}
+    return render(request, "community/lesson_tab_page.html", page)
 
 
 def _qa_tab(request: HttpRequest, course: Course, lesson: Lesson, **extra: Any) -> HttpResponse:
@@ -249,7 +264,7 @@ def _qa_tab(request: HttpRequest, course: Course, lesson: Lesson, **extra: Any) 
             :TAB_QUESTIONS
         ]
     )
-    return render(
+    return _tab(
         request,
         "community/partials/qa_tab.html",
         {
@@ -273,7 +288,7 @@ def lesson_qa(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
 def _comments_tab(
     request: HttpRequest, course: Course, lesson: Lesson, **extra: Any
 ) -> HttpResponse:
-    return render(
+    return _tab(
         request,
         "community/partials/comments_tab.html",
         {
@@ -302,7 +317,7 @@ def lesson_comments(request: HttpRequest, slug: str, lesson_id: int) -> HttpResp
         except InvalidInput as exc:
             return _comments_tab(request, course, lesson, form=request.POST, **_errors(exc))
         if not is_htmx(request):
-            return redirect(reverse("learn_lesson", args=[course.slug, lesson.pk]) + "#comments")
+            return redirect("lesson_comments", slug=course.slug, lesson_id=lesson.pk)
     return _comments_tab(request, course, lesson)
 
 
@@ -310,15 +325,15 @@ def lesson_comments(request: HttpRequest, slug: str, lesson_id: int) -> HttpResp
 @require_POST
 def delete_comment(request: HttpRequest, slug: str, comment_id: int) -> HttpResponse:
     comment = queries.get_comment(user=request.user, comment_id=comment_id)
-    lesson_services.delete_comment(user=_user(request), comment=comment)
     course, lesson = _lesson(request, slug, comment.lesson_id)
+    lesson_services.delete_comment(user=_user(request), comment=comment)
     if is_htmx(request):
         return _comments_tab(request, course, lesson)
-    return redirect(reverse("learn_lesson", args=[course.slug, lesson.pk]) + "#comments")
+    return redirect("lesson_comments", slug=course.slug, lesson_id=lesson.pk)
 
 
 def _notes_tab(request: HttpRequest, course: Course, lesson: Lesson, **extra: Any) -> HttpResponse:
-    return render(
+    return _tab(
         request,
         "community/partials/notes_tab.html",
         {
@@ -344,7 +359,7 @@ def lesson_notes(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespons
         except InvalidInput as exc:
             return _notes_tab(request, course, lesson, form=request.POST, **_errors(exc))
         if not is_htmx(request):
-            return redirect(reverse("learn_lesson", args=[course.slug, lesson.pk]) + "#notes")
+            return redirect("lesson_notes", slug=course.slug, lesson_id=lesson.pk)
     return _notes_tab(request, course, lesson)
 
 
@@ -356,7 +371,7 @@ def delete_note(request: HttpRequest, slug: str, note_id: int) -> HttpResponse:
     lesson_services.delete_note(user=_user(request), note=note)
     if is_htmx(request):
         return _notes_tab(request, course, lesson)
-    return _back(request, reverse("learn_lesson", args=[course.slug, lesson.pk]) + "#notes")
+    return _back(request, reverse("lesson_notes", args=[course.slug, lesson.pk]))
 
 
 @login_required
@@ -454,7 +469,7 @@ def edit_post(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpR
             lesson_services.edit_comment(user=user, comment=comment, body=body)
             if is_htmx(request):
                 return _comments_tab(request, course, lesson)
-            url = reverse("learn_lesson", args=[slug, lesson.pk])
+            url = reverse("lesson_comments", args=[slug, lesson.pk])
             return redirect(f"{url}#comment-{comment.pk}")
     except InvalidInput as exc:
         problems = [message for errors in exc.fields.values() for message in errors]
