@@ -9,6 +9,7 @@ from agora.commerce.api import router as commerce_router
 from agora.community.api import router as community_router
 from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
+from agora.gamification.api import router as gamification_router
 from agora.learning.api import router as learning_router
 from agora.learning.certificates.api import router as certificates_router
 from agora.messaging.api import router as messaging_router
@@ -44,3 +45,4 @@ api.add_router("", learning_router)
 api.add_router("", certificates_router)
 api.add_router("", notifications_router)
 api.add_router("", messaging_router)
+api.add_router("", gamification_router)

@@ -69,6 +69,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     bio = models.TextField(max_length=5000, blank=True)
     links = models.JSONField(default=list, blank=True)
     is_instructor = models.BooleanField(default=False)
+    # An IANA zone ("Europe/Paris"): when this person's days start and end (learning streaks,
+    # reminders in their evening).
+    time_zone = models.CharField(max_length=64, default="UTC")
+    show_on_leaderboards = models.BooleanField(default=True)
     is_staff = models.BooleanField("admin", default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

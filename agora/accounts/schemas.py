@@ -16,6 +16,8 @@ class UserOut(Schema):
     headline: str
     bio: str
     links: list[str]
+    time_zone: str
+    show_on_leaderboards: bool
     avatar_url: str | None
     email_verified: bool
     date_joined: datetime
@@ -104,12 +106,25 @@ class ProfileIn(Schema):
     headline: str | None = Field(None, max_length=120)
     bio: str | None = Field(None, max_length=5000)
     links: list[AnyHttpUrl] | None = Field(None, max_length=10)
+    time_zone: str | None = Field(
+        None, max_length=64, description="An IANA time zone name, e.g. Europe/Paris."
+    )
+    show_on_leaderboards: bool | None = Field(
+        None, description="false keeps me off every leaderboard."
+    )
 
-    @field_validator("name", "headline", "bio")
+    @field_validator("name", "headline", "bio", "time_zone")
     @classmethod
     def no_null_text(cls, value: str | None) -> str | None:
         if value is None:
             raise ValueError("Send a string (possibly empty), not null.")
+        return value
+
+    @field_validator("show_on_leaderboards")
+    @classmethod
+    def no_null_flag(cls, value: bool | None) -> bool | None:
+        if value is None:
+            raise ValueError("Send true or false, not null.")
         return value
 
     @field_validator("links")

@@ -21,9 +21,10 @@ from agora.catalog import services as catalog_services
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
 from agora.core.errors import Conflict, InvalidInput, NotFound
+from agora.core.events import emit
 from agora.core.mail import queue_templated_email
 from agora.core.schemas import INT32_MAX
-from agora.learning import queries
+from agora.learning import events, queries
 from agora.learning.certificates import services as certificates
 from agora.learning.errors import LearningError, PaymentRequired
 from agora.learning.models import (
@@ -88,6 +89,7 @@ def revoke_enrollment(*, learner: User, course: Course) -> bool:
         enrollment.revoked_at = timezone.now()
         enrollment.save(update_fields=["revoked_at"])
         certificates.revoke_certificate(enrollment)
+        emit(events.ENROLLMENT_REVOKED, user=learner, course=course)
         catalog_services.adjust_enrollments(course=course, by=-1)
     return True
 
@@ -178,6 +180,7 @@ def _refresh_enrollment(enrollment: Enrollment, *, lesson: Lesson) -> bool:
     enrollment.save(update_fields=fields)
     if newly_completed:
         certificates.issue_certificate(enrollment)
+        emit(events.COURSE_COMPLETED, user=enrollment.learner, course=enrollment.course)
     return enrollment.completed_at is not None
 
 
@@ -208,10 +211,15 @@ def _mark_complete(
     with transaction.atomic():
         locked = _lock(enrollment)  # first: serialises this learner's writes to the course
         row = _progress_row(user, lesson)
-        if row.completed_at is None:
+        first_time = row.completed_at is None and bool(
             LessonProgress.objects.filter(pk=row.pk, completed_at__isnull=True).update(
                 completed_at=timezone.now()
             )
+        )
+        if first_time and locked is not None:
+            course_id = lesson.module.course_id
+            emit(events.LESSON_COMPLETED, user=user, lesson=lesson, course_id=course_id)
+            emit(events.LEARNED, user=user)
         if locked is None:  # an instructor or admin going through the course
             percent, done, total = course_percent(user=user, course=lesson.module.course)
             return CompletionResult(percent, total > 0 and done >= total)
@@ -240,6 +248,8 @@ def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: in
         )
         if enrollment is not None:
             _mark_studied(Enrollment.objects.filter(pk=enrollment.pk), lesson)
+            if spent > 0:  # watching counts as learning; merely opening a video does not
+                emit(events.LEARNED, user=user)
 
 
 def record_visit(*, user: Viewer, lesson: Lesson) -> None:
@@ -356,6 +366,16 @@ def submit_quiz(*, user: User, lesson: Lesson, answers: list[dict[str, Any]]) ->
         )
         attempts_left = lesson.max_attempts - used - 1 if limited else None  # type: ignore[operator]
         progress = None
+        if locked is not None:
+            emit(events.LEARNED, user=user)
+            if attempt.passed:
+                emit(
+                    events.QUIZ_PASSED,
+                    user=user,
+                    lesson=lesson,
+                    course_id=lesson.module.course_id,
+                    score=score,
+                )
         if attempt.passed:
             progress = _mark_complete(user=user, lesson=lesson, enrollment=locked)
         elif locked is not None:

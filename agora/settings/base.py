@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "agora.analytics",
     "agora.moderation",
     "agora.messaging",
+    "agora.gamification",
     "agora.demo",
 ]
 

@@ -199,6 +199,8 @@ class TestListUsers:
             "headline",
             "bio",
             "links",
+            "time_zone",
+            "show_on_leaderboards",
             "avatar_url",
             "email_verified",
             "date_joined",

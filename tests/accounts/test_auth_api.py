@@ -72,6 +72,8 @@ class TestRegister:
             "headline": "",
             "bio": "",
             "links": [],
+            "time_zone": "UTC",
+            "show_on_leaderboards": True,
             "avatar_url": None,
             "email_verified": False,
             "date_joined": body["date_joined"],

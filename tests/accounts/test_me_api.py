@@ -67,6 +67,8 @@ class TestGetMe:
             "headline": "",
             "bio": "",
             "links": [],
+            "time_zone": "UTC",
+            "show_on_leaderboards": True,
             "avatar_url": None,
             "email_verified": True,
             "date_joined": body["date_joined"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
@@ -22,13 +24,20 @@ class ProfileChanges:
     headline: str | None = None
     bio: str | None = None
     links: list[str] | None = None
+    time_zone: str | None = None
+    show_on_leaderboards: bool | None = None
 
-    def given(self) -> dict[str, str | list[str]]:
+    def given(self) -> dict[str, str | list[str] | bool]:
         return {
             field.name: value
             for field in fields(self)
             if (value := getattr(self, field.name)) is not None
         }
+
+
+@functools.cache
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def update_profile(*, user: User, changes: ProfileChanges) -> User:
@@ -37,6 +46,10 @@ def update_profile(*, user: User, changes: ProfileChanges) -> User:
         updates["name"] = changes.name.strip()
         if not updates["name"]:
             raise InvalidInput(fields={"name": ["Tell us your name."]})
+    if changes.time_zone is not None and changes.time_zone not in available_time_zones():
+        raise InvalidInput(
+            fields={"time_zone": ["Use a time zone name such as Europe/Paris or America/Chicago."]}
+        )
     renamed = "name" in updates and updates["name"] != user.name
     with transaction.atomic():
         for field, value in updates.items():

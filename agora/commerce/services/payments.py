@@ -20,9 +20,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog import queries as catalog_queries
-from agora.commerce import providers
+from agora.commerce import events, providers
 from agora.commerce.errors import CommerceError
 from agora.commerce.locks import lock_buyer
 from agora.commerce.models import (
@@ -39,6 +40,7 @@ from agora.commerce.services import coupon_uses, disputes, ledger, refunds
 from agora.commerce.services.ledger import Posting, split
 from agora.core import jobs
 from agora.core.errors import NotFound
+from agora.core.events import emit
 from agora.learning.models import EnrollmentSource
 from agora.learning.services import grant_enrollment
 from agora.notifications.kinds import NotificationKind
@@ -384,14 +386,18 @@ def fulfil(*, order: Order, note: str) -> None:
 
 def _tell_instructors_of_sale(order: Order, items: list[OrderItem]) -> None:
     buyer = order.buyer.get_short_name() or "A learner"
+    sellers: dict[int, User] = {}
     for item in items:
+        instructors = catalog_queries.course_instructors(item.course)
+        sellers.update((person.pk, person) for person in instructors)
         notify_many(
-            catalog_queries.course_instructors(item.course),
+            instructors,
             NotificationKind.SALE,
             title=f"New sale: “{item.course.title}”",
             body=f"{buyer} enrolled through order {order.number}.",
             url=reverse("studio_earnings"),
         )
+    emit(events.SALE, order=order, instructors=list(sellers.values()))
 
 
 def sale_postings(order: Order, items: list[OrderItem]) -> list[Posting]:

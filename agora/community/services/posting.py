@@ -15,11 +15,12 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course
-from agora.community import permissions
+from agora.community import events, permissions
 from agora.community.errors import MembershipRequired, NotAuthor
 from agora.community.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
 from agora.core import ratelimit
 from agora.core.errors import InvalidInput
+from agora.core.events import emit
 from agora.core.markdown import render_markdown
 from agora.learning.queries import active_learners
 
@@ -128,6 +129,7 @@ def remove(post: Any, *, by: User, hide: bool) -> None:
     """Take a post out of every list: `hide` (an admin's moderation) or delete (its author,
     or an admin deleting). The row stays for admins and for the moderation record."""
     now = timezone.now()
+    emit(events.POST_REMOVED, post_type=post._meta.model_name, post=post)
     if hide:
         post.hidden_at = now
         post.hidden_by = by

@@ -15,11 +15,12 @@ from django.utils.text import Truncator
 from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog.models import Course, Lesson
-from agora.community import permissions
+from agora.community import events, permissions
 from agora.community.errors import CommunityError, OwnContent
 from agora.community.models import Answer, AnswerVote, Question, QuestionVote
 from agora.community.services import posting
 from agora.core.errors import InvalidInput, PermissionDenied
+from agora.core.events import emit
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.services import notify, notify_many
 
@@ -243,6 +244,7 @@ def _vote(*, user: User, post: Model, course: Course, rows: Any, field: str, val
             else:
                 rows.objects.create(**{field: post, "user": user, "value": value})
             model.objects.filter(pk=post.pk).update(votes=F("votes") + (value - old))  # type: ignore[attr-defined]
+            emit(events.VOTED, post_type=field, post=post, voter=user, old=old, new=value)
         votes: int = model.objects.filter(pk=post.pk).values_list("votes", flat=True).get()  # type: ignore[attr-defined]
     post.votes = votes  # type: ignore[attr-defined]
     return votes
@@ -292,8 +294,18 @@ def accept(*, user: User, question: Question, answer_id: int | None) -> Question
                 raise InvalidInput(
                     fields={"answer_id": ["That is not an answer to this question."]}
                 )
+        previous_id = (
+            Question.objects.filter(pk=question.pk)
+            .values_list("accepted_answer_id", flat=True)
+            .first()
+        )
         Question.objects.filter(pk=question.pk).update(accepted_answer=chosen)
         question.accepted_answer = chosen
+        if previous_id is not None and previous_id != (chosen.pk if chosen else None):
+            previous = Answer.objects.get(pk=previous_id)
+            emit(events.ANSWER_UNACCEPTED, answer=previous, question=question)
+        if chosen is not None and chosen.pk != previous_id:
+            emit(events.ANSWER_ACCEPTED, answer=chosen, question=question)
     return question
 
 

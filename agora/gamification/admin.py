@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from agora.core.typed_admin import ModelAdmin
+from agora.gamification.models import BadgeAward, XpAward, XpRule
+
+
+@admin.register(XpRule)
+class XpRuleAdmin(ModelAdmin[XpRule]):
+    """Admins set how many points each rule pays (rules without a row pay their default,
+    agora/gamification/rules.py)."""
+
+    list_display = ["rule", "points", "daily_cap"]
+
+
+@admin.register(XpAward)
+class XpAwardAdmin(ModelAdmin[XpAward]):
+    """The XP ledger, read only: awards are written by the rules, never by hand."""
+
+    list_display = ["created_at", "user", "rule", "object_type", "object_id", "points"]
+    list_filter = ["rule"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user", "reverses"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(BadgeAward)
+class BadgeAwardAdmin(ModelAdmin[BadgeAward]):
+    list_display = ["awarded_at", "user", "code"]
+    list_filter = ["code"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]

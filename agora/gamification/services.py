@@ -1,0 +1,270 @@
+"""Awarding and taking back XP, badges and learning days. Everything a person earns is
+serialised by a lock on their all-time score row, so daily caps, badges and board scores stay
+exact under concurrency; each cause pays once by the ledger's unique constraint."""
+
+import logging
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from agora.accounts.models import User
+from agora.gamification import queries
+from agora.gamification.models import (
+    GLOBAL,
+    BadgeAward,
+    LeaderboardScore,
+    LearningDay,
+    Period,
+    Rule,
+    XpAward,
+    XpRule,
+)
+from agora.gamification.rules import BADGES, DEFAULT_POINTS, level_for
+from agora.live.publish import send_to_user
+from agora.notifications.kinds import NotificationKind
+from agora.notifications.services import notify
+
+logger = logging.getLogger(__name__)
+EPOCH = date(1970, 1, 1)
+
+
+def points_for(rule: str) -> tuple[int, int | None]:
+    row = XpRule.objects.filter(rule=rule).values_list("points", "daily_cap").first()
+    return row if row is not None else DEFAULT_POINTS[rule]
+
+
+def period_starts(moment: datetime) -> dict[str, date]:
+    """The first day of each board's period holding `moment` (UTC): the ISO week (from
+    Monday), the calendar month, and all time."""
+    day = moment.astimezone(UTC).date()
+    return {
+        Period.WEEKLY: day - timedelta(days=day.weekday()),
+        Period.MONTHLY: day.replace(day=1),
+        Period.ALL_TIME: EPOCH,
+    }
+
+
+def _wallet(user: User) -> LeaderboardScore:
+    """The person's all-time site-wide score row, locked: every award to them waits here."""
+    key = {"period": Period.ALL_TIME, "starts_on": EPOCH, "course_id": GLOBAL, "user": user}
+    row = LeaderboardScore.objects.select_for_update().filter(**key).first()
+    if row is None:
+        try:
+            with transaction.atomic():
+                LeaderboardScore.objects.create(**key)
+        except IntegrityError:
+            pass  # created at the same moment by another award
+        row = LeaderboardScore.objects.select_for_update().get(**key)
+    return row
+
+
+def _add_to_boards(user: User, points: int, *, course_id: int | None, at: datetime) -> None:
+    boards = [GLOBAL] if not course_id else [GLOBAL, course_id]
+    for period, starts_on in period_starts(at).items():
+        for board in boards:
+            key = {"period": period, "starts_on": starts_on, "course_id": board, "user": user}
+            if LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points):
+                continue
+            try:
+                with transaction.atomic():
+                    LeaderboardScore.objects.create(**key, xp=points)
+            except IntegrityError:
+                LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points)
+
+
+def award(
+    *,
+    user: User,
+    rule: str,
+    object_type: str,
+    object_id: object,
+    course_id: int | None = None,
+) -> XpAward | None:
+    """Pays `rule`'s points for this cause, once. None when it paid before, the rule pays
+    nothing, or today's cap for the rule is reached."""
+    if not user.is_active:
+        return None
+    points, daily_cap = points_for(rule)
+    if points <= 0:
+        return None
+    with transaction.atomic():
+        _wallet(user)
+        now = timezone.now()
+        if daily_cap is not None:
+            day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            today = XpAward.objects.filter(
+                user=user, rule=rule, created_at__gte=day_start, reverses__isnull=True
+            ).count()
+            if today >= daily_cap:
+                return None
+        try:
+            with transaction.atomic():
+                row = XpAward.objects.create(
+                    user=user,
+                    rule=rule,
+                    object_type=object_type,
+                    object_id=str(object_id),
+                    points=points,
+                    course_id=course_id,
+                    created_at=now,
+                    counts_at=now,
+                )
+        except IntegrityError:
+            return None  # this cause has paid already
+        _add_to_boards(user, points, course_id=course_id, at=now)
+        _tell(user, points, Rule(rule).label)
+        check_badges(user)
+    return row
+
+
+def take_back(*, user: User, rule: str, object_type: str, object_id: object) -> XpAward | None:
+    """Reverses the award for this cause, if it was paid and not yet taken back."""
+    with transaction.atomic():
+        _wallet(user)
+        original = XpAward.objects.filter(
+            user=user,
+            rule=rule,
+            object_type=object_type,
+            object_id=str(object_id),
+            reverses__isnull=True,
+        ).first()
+        if original is None or XpAward.objects.filter(reverses=original).exists():
+            return None
+        row = XpAward.objects.create(
+            user=user,
+            rule=rule,
+            object_type=object_type,
+            object_id=str(object_id),
+            points=-original.points,
+            course_id=original.course_id,
+            reverses=original,
+            counts_at=original.counts_at,
+        )
+        _add_to_boards(user, row.points, course_id=row.course_id, at=original.counts_at)
+    return row
+
+
+def take_back_course(*, user: User, course_id: int) -> int:
+    """A refunded (or otherwise revoked) course takes back what learning it earned."""
+    taken = 0
+    for rule, object_type, object_id in (
+        XpAward.objects.filter(user=user, course_id=course_id, reverses__isnull=True)
+        .filter(
+            rule__in=[
+                Rule.LESSON_COMPLETED,
+                Rule.QUIZ_PASSED,
+                Rule.QUIZ_PERFECT,
+                Rule.COURSE_COMPLETED,
+            ]
+        )
+        .values_list("rule", "object_type", "object_id")
+    ):
+        if take_back(user=user, rule=rule, object_type=object_type, object_id=object_id):
+            taken += 1
+    return taken
+
+
+def _tell(user: User, points: int, reason: str) -> None:
+    """A toast on the person's open pages, once the award commits."""
+    xp = queries.total_xp(user)
+    send_to_user(
+        user.pk,
+        {"type": "xp", "points": points, "reason": reason, "xp": xp, "level": level_for(xp)},
+    )
+
+
+# --- badges ----------------------------------------------------------------------------------
+
+
+def _count(user: User, rule: str) -> int:
+    return XpAward.objects.filter(
+        user=user, rule=rule, reverses__isnull=True, reversal__isnull=True
+    ).count()
+
+
+def check_badges(user: User, *, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    """Awards every badge whose criteria the person now meets (each once)."""
+    have = set(BadgeAward.objects.filter(user=user).values_list("code", flat=True))
+    earned = set(extra)
+    if "first_lesson" not in have and _count(user, Rule.LESSON_COMPLETED) >= 1:
+        earned.add("first_lesson")
+    courses = None
+    if not {"first_course", "five_courses"} <= have:
+        courses = _count(user, Rule.COURSE_COMPLETED)
+        if courses >= 1:
+            earned.add("first_course")
+        if courses >= 5:
+            earned.add("five_courses")
+    if "quiz_ace" not in have and _count(user, Rule.QUIZ_PERFECT) >= 1:
+        earned.add("quiz_ace")
+    if "helpful" not in have and _count(user, Rule.ANSWER_ACCEPTED) >= 5:
+        earned.add("helpful")
+    new = sorted(earned - have)
+    for code in new:
+        try:
+            with transaction.atomic():
+                BadgeAward.objects.create(user=user, code=code)
+        except IntegrityError:
+            continue
+        badge = BADGES[code]
+        notify(
+            user,
+            NotificationKind.BADGE_EARNED,
+            title=f"You earned the “{badge.name}” badge",
+            body=badge.description,
+            url="/me/progress/",
+        )
+        send_to_user(user.pk, {"type": "badge", "badge": {"code": code, "name": badge.name}})
+    return new
+
+
+# --- learning days and streaks ---------------------------------------------------------------
+
+
+def record_learning(user: User, moment: datetime | None = None) -> None:
+    """The person learned something now: today (in their time zone) counts for their streak.
+    From the streak's second day, each day pays the streak XP; 7 and 30 days earn badges."""
+    if not user.is_active:
+        return
+    day = queries.local_day(user, moment)
+    if LearningDay.objects.filter(user=user, day=day).exists():
+        return
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                LearningDay.objects.create(user=user, day=day)
+        except IntegrityError:
+            return
+        current = queries.streak_ending(user, day)
+        if current >= 2:
+            award(user=user, rule=Rule.STREAK_DAY, object_type="day", object_id=day.isoformat())
+        extra = {code for code, days in (("streak_7", 7), ("streak_30", 30)) if current >= days}
+        if extra:
+            check_badges(user, extra=extra)
+
+
+# --- rebuilding the boards -------------------------------------------------------------------
+
+
+def rebuild_leaderboards() -> int:
+    """Recomputes every board score from the ledger (after a restore, or to check them)."""
+    totals: dict[tuple[str, date, int, int], int] = {}
+    rows = XpAward.objects.values_list("user_id", "points", "course_id", "counts_at").iterator()
+    for user_id, points, course_id, counts_at in rows:
+        for period, starts_on in period_starts(counts_at).items():
+            for board in [GLOBAL] if not course_id else [GLOBAL, course_id]:
+                key = (period, starts_on, board, user_id)
+                totals[key] = totals.get(key, 0) + points
+    with transaction.atomic():
+        LeaderboardScore.objects.all().delete()
+        LeaderboardScore.objects.bulk_create(
+            [
+                LeaderboardScore(period=p, starts_on=s, course_id=c, user_id=u, xp=xp)
+                for (p, s, c, u), xp in totals.items()
+            ],
+            batch_size=2000,
+        )
+    logger.info("leaderboards rebuilt: %s scores", len(totals))
+    return len(totals)

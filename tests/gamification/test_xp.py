@@ -1,0 +1,204 @@
+"""XP: each rule pays once per cause (also under concurrency), take-backs, caps, badges,
+streaks in the learner's time zone, and boards that always equal the ledger."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from agora.community.models import Answer, Question
+from agora.community.services import questions as qa
+from agora.gamification import queries, services
+from agora.gamification.models import BadgeAward, LeaderboardScore, Period, Rule, XpAward
+from agora.learning.services import revoke_enrollment
+from agora.notifications.models import Notification
+from tests.accounts.factories import UserFactory
+from tests.catalog.factories import LessonFactory, ModuleFactory, QuizQuestionFactory, api_for
+from tests.community.factories import enrolled_learner
+
+pytestmark = pytest.mark.django_db
+
+
+def xp(user) -> int:
+    total = queries.total_xp(user)
+    assert total == queries.ledger_total(user)  # the boards always agree with the ledger
+    return total
+
+
+@pytest.fixture
+def lessons(course):
+    module = ModuleFactory(course=course)
+    return [LessonFactory(module=module) for _ in range(2)]
+
+
+class TestLearning:
+    def test_a_lesson_pays_once_and_the_course_pays_when_done(self, enrolled, lessons, course):
+        client = api_for(enrolled)
+        client.post(f"/lessons/{lessons[0].pk}/complete")
+        client.post(f"/lessons/{lessons[0].pk}/complete")  # again: nothing more
+        assert xp(enrolled) == 10
+        client.post(f"/lessons/{lessons[1].pk}/complete")
+        assert xp(enrolled) == 10 + 10 + 100
+        assert set(BadgeAward.objects.filter(user=enrolled).values_list("code", flat=True)) == {
+            "first_lesson",
+            "first_course",
+        }
+        assert Notification.objects.filter(user=enrolled, kind="badge_earned").count() == 2
+
+    def test_instructors_going_through_their_course_earn_nothing(self, instructor, lessons):
+        api_for(instructor).post(f"/lessons/{lessons[0].pk}/complete")
+        assert xp(instructor) == 0
+
+    def test_a_quiz_pays_once_with_a_bonus_for_everything_right(self, enrolled, course):
+        quiz = LessonFactory(module=ModuleFactory(course=course), type="quiz", pass_percent=50)
+        question = QuizQuestionFactory(lesson=quiz, options=["a", "b"], correct=[1])
+        client = api_for(enrolled)
+        for _ in range(2):
+            client.post(
+                f"/lessons/{quiz.pk}/quiz/attempts",
+                {"answers": [{"question_id": question.pk, "selected": [1]}]},
+            )
+        rules = sorted(XpAward.objects.filter(user=enrolled).values_list("rule", flat=True))
+        assert rules == sorted(
+            [Rule.QUIZ_PASSED, Rule.QUIZ_PERFECT, Rule.LESSON_COMPLETED, Rule.COURSE_COMPLETED]
+        )
+        assert "quiz_ace" in set(BadgeAward.objects.values_list("code", flat=True))
+
+    def test_a_refund_takes_back_what_the_course_earned(self, enrolled, lessons, course):
+        client = api_for(enrolled)
+        for lesson in lessons:
+            client.post(f"/lessons/{lesson.pk}/complete")
+        other = enrolled_learner(course)
+        api_for(other).post(f"/lessons/{lessons[0].pk}/complete")
+        assert xp(enrolled) == 120
+        revoke_enrollment(learner=enrolled, course=course)
+        assert xp(enrolled) == 0
+        assert xp(other) == 10
+        assert XpAward.objects.filter(user=enrolled, points__lt=0).count() == 3
+        revoke_enrollment(learner=enrolled, course=course)  # again: nothing more
+        assert xp(enrolled) == 0
+
+
+class TestCommunity:
+    @pytest.fixture
+    def question(self, course):
+        return Question.objects.create(
+            course=course, author=enrolled_learner(course), title="Q", body="B"
+        )
+
+    def test_an_accepted_answer_pays_and_unaccepting_takes_back(self, question, course):
+        helper = enrolled_learner(course)
+        answer = Answer.objects.create(question=question, author=helper, body="A")
+        qa.accept(user=question.author, question=question, answer_id=answer.pk)
+        assert xp(helper) == 25
+        qa.accept(user=question.author, question=question, answer_id=None)
+        assert xp(helper) == 0
+        own = Answer.objects.create(question=question, author=question.author, body="Mine")
+        qa.accept(user=question.author, question=question, answer_id=own.pk)
+        assert xp(question.author) == 0
+
+    def test_up_votes_pay_capped_per_day_and_go_with_the_post(self, question, course):
+        answer = Answer.objects.create(question=question, author=enrolled_learner(course), body="A")
+        voters = [enrolled_learner(course) for _ in range(12)]
+        for voter in voters:
+            qa.vote_answer(user=voter, answer=answer, value=1)
+        assert xp(answer.author) == 10 * 5  # ten a day
+        qa.vote_answer(user=voters[0], answer=answer, value=0)
+        assert xp(answer.author) == 9 * 5
+        qa.vote_answer(user=voters[0], answer=answer, value=1)  # the same cause: paid before
+        assert xp(answer.author) == 9 * 5
+        qa.delete_answer(user=answer.author, answer=answer)
+        assert xp(answer.author) == 0
+
+
+class TestStreaks:
+    def test_days_count_in_the_learners_time_zone(self, learner):
+        learner.time_zone = "America/Los_Angeles"
+        learner.save(update_fields=["time_zone"])
+        # 06:00 UTC on the 2nd is still the 1st in Los Angeles.
+        services.record_learning(learner, datetime(2026, 3, 2, 6, 0, tzinfo=UTC))
+        services.record_learning(learner, datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
+        assert queries.streak_ending(learner, date(2026, 3, 2)) == 2
+        assert xp(learner) == 5  # the streak's second day
+
+    def test_a_week_earns_the_badge_and_a_gap_breaks_the_streak(self, learner):
+        start = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+        for day in range(7):
+            services.record_learning(learner, start + timedelta(days=day))
+        services.record_learning(learner, start + timedelta(days=6, hours=1))  # same day
+        assert xp(learner) == 6 * 5
+        assert BadgeAward.objects.filter(user=learner, code="streak_7").exists()
+        services.record_learning(learner, start + timedelta(days=9))
+        assert queries.streak_ending(learner, date(2026, 3, 11)) == 1
+        assert queries.longest_streak(learner) == 7
+
+
+class TestBoards:
+    def test_periods_start_on_monday_and_the_first_of_the_month(self):
+        starts = services.period_starts(datetime(2026, 12, 3, 23, 59, tzinfo=UTC))
+        assert starts[Period.WEEKLY] == date(2026, 11, 30)
+        assert starts[Period.MONTHLY] == date(2026, 12, 1)
+        sunday = services.period_starts(datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC))
+        monday = services.period_starts(datetime(2026, 12, 7, 0, 0, tzinfo=UTC))
+        assert sunday[Period.WEEKLY] == date(2026, 11, 30)
+        assert monday[Period.WEEKLY] == date(2026, 12, 7)
+
+    def test_a_take_back_leaves_the_week_that_earned_it(self, learner, course):
+        award = services.award(
+            user=learner,
+            rule=Rule.LESSON_COMPLETED,
+            object_type="lesson",
+            object_id=1,
+            course_id=course.pk,
+        )
+        last_week = timezone.now() - timedelta(days=8)
+        XpAward.objects.filter(pk=award.pk).update(created_at=last_week, counts_at=last_week)
+        services.rebuild_leaderboards()
+        services.take_back(
+            user=learner, rule=Rule.LESSON_COMPLETED, object_type="lesson", object_id=1
+        )
+        this_week = services.period_starts(timezone.now())[Period.WEEKLY]
+        then = services.period_starts(last_week)[Period.WEEKLY]
+        weekly = dict(
+            LeaderboardScore.objects.filter(
+                period=Period.WEEKLY, user=learner, course_id=0
+            ).values_list("starts_on", "xp")
+        )
+        assert weekly == {then: 0}
+        assert this_week not in weekly
+
+    def test_rebuilding_from_the_ledger_gives_the_same_scores(self, course, lessons):
+        people = [enrolled_learner(course) for _ in range(3)]
+        for index, person in enumerate(people):
+            for lesson in lessons[: index + 1]:
+                api_for(person).post(f"/lessons/{lesson.pk}/complete")
+        revoke_enrollment(learner=people[2], course=course)
+        before = sorted(
+            LeaderboardScore.objects.values_list(
+                "period", "starts_on", "course_id", "user_id", "xp"
+            )
+        )
+        services.rebuild_leaderboards()
+        after = sorted(
+            LeaderboardScore.objects.values_list(
+                "period", "starts_on", "course_id", "user_id", "xp"
+            )
+        )
+        assert after == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cause_pays_once_under_concurrency():
+    from tests.concurrency import run_at_once
+
+    person = UserFactory()
+
+    def pay():
+        return services.award(
+            user=person, rule=Rule.LESSON_COMPLETED, object_type="lesson", object_id=7
+        )
+
+    results = run_at_once([pay for _ in range(6)])
+    assert sum(1 for result in results if isinstance(result, XpAward)) == 1
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert queries.total_xp(person) == queries.ledger_total(person) == 10
