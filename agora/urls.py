@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("agora.media.urls")),
     path("", include("agora.notifications.urls")),
     path("", include("agora.messaging.urls")),
+    path("", include("agora.gamification.urls")),
     path("", include("agora.catalog.urls")),
 ]
 

@@ -4,7 +4,7 @@ from django import forms
 from django.http import HttpRequest
 
 from agora.accounts.models import User
-from agora.accounts.services.profile import ProfileChanges
+from agora.accounts.services.profile import ProfileChanges, available_time_zones
 
 MAX_LINKS = 10
 
@@ -57,6 +57,16 @@ class ProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "https://example.com"}),
         help_text=f"Web addresses, one per line (at most {MAX_LINKS}).",
     )
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Your days (for learning streaks and reminders) start at midnight here.",
+    )
+    show_on_leaderboards = forms.BooleanField(
+        label="Show me on leaderboards",
+        required=False,
+        help_text="Untick to keep your name and XP off every leaderboard.",
+    )
     avatar_file = forms.ImageField(
         label="Profile picture",
         required=False,
@@ -71,8 +81,14 @@ class ProfileForm(forms.Form):
             "headline": user.headline,
             "bio": user.bio,
             "links_text": "\n".join(user.links or []),
+            "time_zone": user.time_zone,
+            "show_on_leaderboards": user.show_on_leaderboards,
         }
-        return cls(data, files, initial=initial)
+        form = cls(data, files, initial=initial)
+        form.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            (zone, zone.replace("_", " ")) for zone in sorted(available_time_zones())
+        ]
+        return form
 
     def clean_links_text(self) -> list[str]:
         validator = forms.URLField(assume_scheme="https")
@@ -98,4 +114,6 @@ class ProfileForm(forms.Form):
             headline=self.cleaned_data["headline"],
             bio=self.cleaned_data["bio"],
             links=self.cleaned_data["links_text"],
+            time_zone=self.cleaned_data["time_zone"] or None,
+            show_on_leaderboards=self.cleaned_data["show_on_leaderboards"],
         )

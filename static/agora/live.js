@@ -122,7 +122,36 @@
     }
   }
 
+  // XP and badges: a short toast, and the figures of "My progress" when it is open.
+  let toastTimer = null;
+  function toast(text) {
+    let element = document.getElementById("xp-toast");
+    if (!element) {
+      element = document.createElement("div");
+      element.id = "xp-toast";
+      element.className = "xp-toast";
+      element.setAttribute("role", "status");
+      document.body.appendChild(element);
+    }
+    element.textContent = text;
+    element.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => {
+      element.hidden = true;
+    }, 5000);
+  }
+
+  function earned(frame) {
+    toast(`+${frame.points} XP · ${frame.reason} · level ${frame.level}`);
+    const xp = document.getElementById("my-xp");
+    if (xp) xp.textContent = String(frame.xp);
+    const level = document.getElementById("my-level");
+    if (level) level.textContent = String(frame.level);
+  }
+
   const handlers = {
+    xp: earned,
+    badge: (frame) => toast(`Badge earned: ${frame.badge?.name}`),
     ready: () => {
       retries = 0;
     },

@@ -1,0 +1,10 @@
+"""Page routes of gamification."""
+
+from django.urls import path
+
+from agora.gamification import views
+
+urlpatterns = [
+    path("me/progress/", views.my_progress, name="my_progress"),
+    path("leaderboards/", views.leaderboards, name="leaderboards"),
+]
