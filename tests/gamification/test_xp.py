@@ -202,3 +202,26 @@ def test_a_cause_pays_once_under_concurrency():
     assert sum(1 for result in results if isinstance(result, XpAward)) == 1
     assert [r for r in results if isinstance(r, Exception)] == []
     assert queries.total_xp(person) == queries.ledger_total(person) == 10
+
+
+def test_the_rebuild_command_fixes_a_drifted_score(learner, course):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    services.award(
+        user=learner,
+        rule=Rule.LESSON_COMPLETED,
+        object_type="lesson",
+        object_id=1,
+        course_id=course.pk,
+    )
+    LeaderboardScore.objects.filter(user=learner, period=Period.WEEKLY, course_id=0).update(xp=999)
+    out = StringIO()
+    call_command("rebuild_leaderboards", stdout=out)
+    assert "had drifted" in out.getvalue()
+    weekly = LeaderboardScore.objects.get(user=learner, period=Period.WEEKLY, course_id=0)
+    assert weekly.xp == 10
+    out = StringIO()
+    call_command("rebuild_leaderboards", stdout=out)
+    assert "they were all right" in out.getvalue()

@@ -9,6 +9,7 @@ from agora.demo import (
     courses,
     discussions,
     enrollments,
+    gamification,
     messaging,
     notifications,
     people,
@@ -17,7 +18,16 @@ from agora.demo import (
 
 # In order: the catalog needs its instructors, enrollments their courses, reviews their
 # learners; notifications come last (the steps before raise some).
-STEPS = (people, courses, enrollments, reviews, messaging, discussions, notifications)
+STEPS = (
+    people,
+    courses,
+    enrollments,
+    reviews,
+    messaging,
+    discussions,
+    gamification,
+    notifications,
+)
 
 
 class Command(BaseCommand):
