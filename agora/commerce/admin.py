@@ -21,20 +21,7 @@ from agora.commerce.models import (
     PlatformSettings,
     TaxRate,
 )
-from agora.core.typed_admin import ModelAdmin, TabularInline
-
-
-class ReadOnlyAdmin(ModelAdmin[Any]):
-    """Money records are written by the services only; the admin reads them."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from agora.core.typed_admin import ModelAdmin, ReadOnlyAdmin, TabularInline
 
 
 @admin.register(TaxRate)

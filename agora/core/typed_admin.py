@@ -5,10 +5,11 @@ Django's own classes cannot be subscripted (that takes django-stubs-ext, a devel
 dependency). Here `ModelAdmin[Review]` is Django's ModelAdmin itself at run time, and the
 typed generic for mypy."""
 
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
+from django.http import HttpRequest
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin, TabularInline
@@ -27,4 +28,18 @@ else:
     TabularInline = _Erased(admin.TabularInline)
     UserAdmin = _Erased(auth_admin.UserAdmin)
 
-__all__ = ["ModelAdmin", "TabularInline", "UserAdmin"]
+
+class ReadOnlyAdmin(ModelAdmin[Any]):
+    """For records only the services write (ledgers, certificates, XP): the admin reads them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+__all__ = ["ModelAdmin", "ReadOnlyAdmin", "TabularInline", "UserAdmin"]

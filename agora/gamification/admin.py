@@ -1,7 +1,6 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
-from agora.core.typed_admin import ModelAdmin
+from agora.core.typed_admin import ModelAdmin, ReadOnlyAdmin
 from agora.gamification.models import BadgeAward, XpAward, XpRule
 
 
@@ -14,22 +13,13 @@ class XpRuleAdmin(ModelAdmin[XpRule]):
 
 
 @admin.register(XpAward)
-class XpAwardAdmin(ModelAdmin[XpAward]):
+class XpAwardAdmin(ReadOnlyAdmin):
     """The XP ledger, read only: awards are written by the rules, never by hand."""
 
     list_display = ["created_at", "user", "rule", "object_type", "object_id", "points"]
     list_filter = ["rule"]
     search_fields = ["user__email"]
     raw_id_fields = ["user", "reverses"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(BadgeAward)

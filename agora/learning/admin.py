@@ -6,14 +6,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from agora.core.typed_admin import ModelAdmin
+from agora.core.typed_admin import ReadOnlyAdmin
 from agora.learning.certificates import services as certificate_services
 from agora.learning.models import Certificate
 from agora.learning.permissions import can_revoke_certificates
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ModelAdmin[Certificate]):
+class CertificateAdmin(ReadOnlyAdmin):
     """Certificates are issued by the learning services only; admins read them and may
     revoke one."""
 
@@ -45,15 +45,6 @@ class CertificateAdmin(ModelAdmin[Certificate]):
         "verification_link",
     ]
     fields: ClassVar[Any] = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return can_revoke_certificates(request.user)

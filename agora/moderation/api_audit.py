@@ -33,7 +33,7 @@ class AuditEntryOut(Schema):
 
 class AuditQuery(Schema):
     action: str = Field("", max_length=64)
-    actor_id: int | None = None
+    actor_id: int | None = Field(None, ge=1, le=2**63 - 1)
     target_type: str = Field("", max_length=32)
     target_id: str = Field("", max_length=64)
     since: date | None = Field(None, description="From this day (UTC), inclusive.")

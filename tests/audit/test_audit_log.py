@@ -171,6 +171,8 @@ class TestReading:
             == 0
         )
         assert api_for(admin).get("/admin/audit-log?since=yesterday").status_code == 422
+        huge = api_for(admin).get(f"/admin/audit-log?actor_id={2**70}")
+        assert huge.status_code == 422
 
     def test_the_page(self, entries, admin, learner):
         page = client_for(admin).get("/admin-console/audit/?action=course.approve")
