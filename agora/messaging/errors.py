@@ -13,6 +13,7 @@ class MessagingError(StrEnum):
     MESSAGE_NOT_FOUND = "message_not_found"
     USER_NOT_FOUND = "user_not_found"
     ALREADY_REPORTED = "already_reported"
+    CLIENT_ID_REUSED = "client_id_reused"
 
 
 class NotAllowed(PermissionDenied):

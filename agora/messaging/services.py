@@ -127,7 +127,7 @@ def send_message(
     if client_id:
         earlier = Message.objects.filter(sender=actor, client_id=client_id).first()
         if earlier is not None:
-            return earlier, False
+            return _replayed(earlier, conversation), False
     text = clean_body(body)
     other = _direct_partner(actor, conversation)
     if other is not None and (is_blocked(other, actor) or is_blocked(actor, other)):
@@ -159,8 +159,20 @@ def send_message(
             if other is not None:
                 _tell(other, actor, conversation, text)
     except IntegrityError:  # the same client_id raced itself
-        return Message.objects.get(sender=actor, client_id=client_id), False
+        earlier = Message.objects.get(sender=actor, client_id=client_id)
+        return _replayed(earlier, conversation), False
     return message, True
+
+
+def _replayed(earlier: Message, conversation: Conversation) -> Message:
+    """The message a repeated client_id first sent; refused when that was elsewhere."""
+    if earlier.conversation_id != conversation.pk:
+        raise Conflict(
+            "This client_id was used for a message in another conversation: "
+            "use a new one for each message.",
+            code=MessagingError.CLIENT_ID_REUSED,
+        )
+    return earlier
 
 
 def _direct_partner(actor: User, conversation: Conversation) -> User | None:

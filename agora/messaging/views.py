@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from agora.accounts.models import User
@@ -85,7 +86,7 @@ def message_fragment(request: HttpRequest, conversation_id: int, message_id: int
 def start(request: HttpRequest) -> HttpResponse:
     """ "Message the instructor" (and admins' "Message"): opens the pair's conversation."""
     user = cast(User, request.user)
-    other = User.objects.filter(pk=request.POST.get("user_id", "0") or 0, is_active=True).first()
+    other = User.objects.filter(pk=_user_id(request.POST.get("user_id")), is_active=True).first()
     try:
         if other is None:
             raise NotFound("There is no such person.")
@@ -125,11 +126,25 @@ def course_chat_panel(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def block(request: HttpRequest, user_id: int) -> HttpResponse:
     user = cast(User, request.user)
-    other = get_object_or_404(User, pk=user_id)
+    other = get_object_or_404(User, pk=_user_id(str(user_id)))
     if request.POST.get("undo"):
         services.unblock(user, other)
         messages.success(request, f"{other.name or 'They'} can message you again.")
     else:
         services.block(user, other)
         messages.success(request, f"{other.name or 'They'} can no longer message you.")
-    return HttpResponseRedirect(request.POST.get("next") or reverse("inbox"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("inbox")  # never somewhere else on the web
+    return HttpResponseRedirect(target)
+
+
+def _user_id(value: str | None) -> int:
+    """A person's id from a form; 0 (nobody) for anything that is not one."""
+    try:
+        number = int(value or "0")
+    except ValueError:
+        return 0
+    return number if 0 < number < 2**63 else 0

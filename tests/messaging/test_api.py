@@ -184,6 +184,18 @@ class TestMessages:
         assert first.json()["id"] == again.json()["id"]
         assert Message.objects.count() == 1
 
+    def test_a_client_id_reused_in_another_conversation_is_409(self, world):
+        course, owner, _co, (learner, _) = world
+        client = api_for(learner)
+        direct = client.post("/conversations", {"user_id": owner.pk}).json()["id"]
+        chat = client.get(f"/courses/{course.pk}/chat").json()["id"]
+        body = {"body": "Hello", "client_id": "c-7"}
+        assert client.post(f"/conversations/{direct}/messages", body).status_code == 201
+        reused = client.post(f"/conversations/{chat}/messages", body)
+        assert reused.status_code == 409
+        assert reused.json()["error"]["code"] == "client_id_reused"
+        assert Message.objects.count() == 1
+
     def test_a_fast_sender_is_slowed_down(self, world, settings):
         settings.MESSAGE_RATE_LIMIT = "3/m"
         _, owner, _, (learner, _) = world

@@ -96,6 +96,24 @@ def test_blocking_from_the_thread(world):
     assert not Block.objects.exists()
 
 
+def test_blocking_never_sends_one_to_another_site(world):
+    _, owner, _, (learner, _) = world
+    browser = client_for(owner)
+    for target in ("https://evil.example/", "//evil.example/", "javascript:alert(1)"):
+        response = browser.post(f"/messages/block/{learner.pk}/", {"next": target})
+        assert response.status_code == 302
+        assert response["Location"] == "/messages/"
+    assert browser.post(f"/messages/block/{2**70}/").status_code == 404
+
+
+def test_starting_a_conversation_with_a_bad_id_is_a_message_not_a_500(world):
+    _, _owner, _, (learner, _) = world
+    for value in ("abc", "", str(2**70), "-3"):
+        response = client_for(learner).post("/messages/start/", {"user_id": value})
+        assert response.status_code == 302
+        assert response["Location"] == "/messages/"
+
+
 def test_pages_need_a_sign_in():
     assert client_for().get("/messages/").status_code == 302
 
