@@ -22,7 +22,6 @@ urlpatterns = [
     # Before allauth's own: the same page, answering 429 when sign-ins are throttled.
     path("accounts/login/", account_views.login),
     path("accounts/", include("allauth.urls")),
-    path("people/<int:user_id>/", account_views.public_profile, name="public_profile"),
     path("pay/demo/<str:payment_id>/", commerce_views.demo_pay, name="demo_pay"),
     path("", include("agora.commerce.urls")),
     path("", include("agora.learning.urls")),

@@ -47,9 +47,20 @@ def get_user_for_admin(*, user_id: int) -> User:
     return user
 
 
+def has_public_page(user: User) -> bool:
+    """Instructors have a public page; learners too, unless they keep off leaderboards
+    (the same choice: "show me to others")."""
+    return user.is_active and (user.is_instructor or user.show_on_leaderboards)
+
+
 def get_public_profile(*, user_id: int) -> User:
-    """People's public pages exist for instructors only; learners stay private."""
-    user = User.objects.filter(pk=user_id, is_active=True, is_instructor=True).first()
+    user = (
+        User.objects.filter(pk=user_id, is_active=True)
+        .filter(Q(is_instructor=True) | Q(show_on_leaderboards=True))
+        .first()
+        if 0 < user_id < 2**63
+        else None
+    )
     if user is None:
-        raise NotFound("There is no such instructor.")
+        raise NotFound("There is no such person.")
     return user

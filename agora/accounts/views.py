@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from agora.accounts import queries
 from agora.accounts.forms import ProfileForm
 from agora.accounts.models import User
 from agora.accounts.services import profile as profile_services
@@ -42,11 +41,6 @@ def profile(request: HttpRequest) -> HttpResponse:
     else:
         form = ProfileForm.for_user(user)
     return render(request, "accounts/profile.html", {"form": form})
-
-
-def public_profile(request: HttpRequest, user_id: int) -> HttpResponse:
-    person = queries.get_public_profile(user_id=user_id)
-    return render(request, "accounts/public_profile.html", {"person": person})
 
 
 class LoginView(AllauthLoginView):

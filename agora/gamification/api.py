@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.pagination import paginate
 
+from agora.accounts import queries as account_queries
 from agora.accounts.auth import current_user, jwt_auth, viewer
 from agora.catalog import queries as catalog_queries
 from agora.core.errors import InvalidInput
@@ -82,4 +83,4 @@ def leaderboard(request: HttpRequest, period: str, params: Query[LeaderboardQuer
     summary="A person's public profile: level, XP, badges and the courses they teach",
 )
 def public_profile(request: HttpRequest, user_id: int) -> dict[str, Any]:
-    return queries.public_profile(user_id)
+    return queries.public_profile(account_queries.get_public_profile(user_id=user_id))

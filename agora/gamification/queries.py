@@ -11,7 +11,6 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
 from agora.catalog.models import Course, CourseStatus
-from agora.core.errors import NotFound
 from agora.gamification.models import (
     GLOBAL,
     BadgeAward,
@@ -159,17 +158,8 @@ def local_day(user: User, moment: datetime | None = None) -> date:
     return moment.astimezone(zone).date()
 
 
-def public_profile(user_id: int) -> dict[str, Any]:
-    """Instructors' profiles are public; a learner's is, unless they keep off leaderboards."""
-    person = (
-        User.objects.filter(pk=user_id, is_active=True)
-        .filter(Q(is_instructor=True) | Q(show_on_leaderboards=True))
-        .first()
-        if 0 < user_id < 2**63
-        else None
-    )
-    if person is None:
-        raise NotFound("There is no such person.", code="user_not_found")
+def public_profile(person: User) -> dict[str, Any]:
+    """What a public page shows (the caller checked that the person has one)."""
     xp = total_xp(person)
     courses = (
         Course.objects.filter(status=CourseStatus.PUBLISHED)

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from agora.accounts import queries as account_queries
 from agora.accounts.models import User
 from agora.catalog import queries as catalog_queries
 from agora.gamification import queries
@@ -34,6 +35,17 @@ def my_progress(request: HttpRequest) -> HttpResponse:
             "locked": [badge for code, badge in BADGES.items() if code not in earned],
             "history": list(queries.xp_history(user)[:10]),
         },
+    )
+
+
+@require_GET
+def public_profile(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A person's public page: who they are, their level and badges, and for instructors
+    what they teach. Learners who keep off leaderboards have none (404)."""
+    person = account_queries.get_public_profile(user_id=user_id)
+    profile = queries.public_profile(person)
+    return render(
+        request, "gamification/public_profile.html", {"person": person, "profile": profile}
     )
 
 

@@ -274,11 +274,20 @@ class TestPublicProfile:
             response.content.decode()
         )
 
-    def test_learner_has_none(self, client, person):
-        response = client.get(f"/people/{person.pk}/")
+    def test_a_learner_has_one_unless_they_keep_to_themselves(self, client, person):
+        person.bio = "Private notes about me"
+        person.save(update_fields=["bio"])
 
-        assert response.status_code == 404
-        assert h1_of(response) == "Page not found"
+        shown = client.get(f"/people/{person.pk}/")
+        person.show_on_leaderboards = False
+        person.save(update_fields=["show_on_leaderboards"])
+        hidden = client.get(f"/people/{person.pk}/")
+
+        assert shown.status_code == 200
+        assert h1_of(shown) == person.name
+        assert "Private notes about me" not in shown.content.decode()  # bios: instructors'
+        assert hidden.status_code == 404
+        assert h1_of(hidden) == "Page not found"
 
     def test_profile_page_links_an_instructor_to_their_public_page(self, web, person):
         profile.become_instructor(user=person)

@@ -40,5 +40,5 @@ def test_questions_answers_comments_and_an_announcement_once():
     assert Answer.objects.filter(by_instructor=True).count() == 2
     assert Comment.objects.filter(lesson=lesson, parent=None).count() == len(demo.COMMENTS)
     reply = Comment.objects.get(parent__isnull=False)
-    assert f"<strong>@{learners[0].name}</strong>" in reply.body_html
+    assert f'href="/people/{learners[0].pk}/"' in reply.body_html
     assert Announcement.objects.filter(course=course).count() == 1

@@ -65,3 +65,15 @@ def test_the_profile_page_sets_the_time_zone_and_the_opt_out(learner):
     assert "You keep off leaderboards" in page.content.decode()
     other = UserFactory()
     assert learner.name not in client_for(other).get("/leaderboards/").content.decode()
+
+
+def test_public_pages_show_level_badges_and_what_instructors_teach(course, instructor):
+    learner = enrolled_learner(course, name="Lee Learner", headline="Potter")
+    earn(learner, 12)
+    services.check_badges(learner)
+    page = client_for().get(f"/people/{learner.pk}/").content.decode()
+    assert "Level 2 · 120 XP" in page
+    assert "First step" in page
+    teacher = client_for().get(f"/people/{instructor.pk}/").content.decode()
+    assert course.title in teacher
+    assert "1 learner" in teacher

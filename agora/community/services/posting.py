@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.accounts.queries import has_public_page
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Course
 from agora.community import events, permissions
@@ -113,9 +114,9 @@ def render(source: str, *, course: Course) -> Rendered:
             if person is None:
                 continue
             pieces.append(source[position : match.start()])
-            if person.is_instructor:
+            if has_public_page(person):
                 pieces.append(f"[@{name}]({reverse('public_profile', args=[person.pk])})")
-            else:  # learners have no public page (accounts.queries.get_public_profile)
+            else:  # someone who keeps to themselves has no public page to link to
                 pieces.append(f"**@{name}**")
             position = match.start(1) + len(name)
             mentioned[person.pk] = person
