@@ -86,6 +86,10 @@ app.conf.beat_schedule = {
         "task": "agora.accounts.tasks.purge_expired_refresh_tokens",
         "schedule": crontab(minute=17, hour=3),
     },
+    "gamification-remind-streaks": {
+        "task": "agora.gamification.tasks.remind_streaks",
+        "schedule": crontab(minute="*/30"),
+    },
     "core-purge-finished-jobs": {
         "task": "agora.core.tasks.purge_finished_jobs",
         "schedule": crontab(minute=47, hour=3),

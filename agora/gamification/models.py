@@ -100,6 +100,21 @@ class LearningDay(models.Model):
         return f"{self.user_id} learned on {self.day}"
 
 
+class StreakReminder(models.Model):
+    """A reminder sent for the person's day (their time zone): one a day at most."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="streak_reminders"
+    )
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="streak_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"reminder to {self.user_id} on {self.day}"
+
+
 class Period(models.TextChoices):
     WEEKLY = "weekly", "This week"
     MONTHLY = "monthly", "This month"

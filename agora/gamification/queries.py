@@ -148,14 +148,19 @@ def leaderboard(
     return {"items": items, "me": me}
 
 
-def local_day(user: User, moment: datetime | None = None) -> date:
-    """The date in the person's own time zone (UTC when theirs is unknown)."""
+def local_moment(user: User, moment: datetime | None = None) -> datetime:
+    """The moment on the person's own clock (UTC when their time zone is unknown)."""
     moment = moment or timezone.now()
     try:
         zone = zoneinfo.ZoneInfo(user.time_zone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
-    return moment.astimezone(zone).date()
+    return moment.astimezone(zone)
+
+
+def local_day(user: User, moment: datetime | None = None) -> date:
+    """The date in the person's own time zone."""
+    return local_moment(user, moment).date()
 
 
 def public_profile(person: User) -> dict[str, Any]:

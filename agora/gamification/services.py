@@ -18,6 +18,7 @@ from agora.gamification.models import (
     LearningDay,
     Period,
     Rule,
+    StreakReminder,
     XpAward,
     XpRule,
 )
@@ -243,6 +244,45 @@ def record_learning(user: User, moment: datetime | None = None) -> None:
         extra = {code for code, days in (("streak_7", 7), ("streak_30", 30)) if current >= days}
         if extra:
             check_badges(user, extra=extra)
+
+
+# --- reminders -------------------------------------------------------------------------------
+EVENING = range(18, 21)  # 18:00 to 20:59 in the person's own time zone
+MIN_STREAK_TO_REMIND = 2
+
+
+def remind_streaks(now: datetime | None = None) -> int:
+    """Tells people whose streak breaks at midnight if they do not learn today, in their
+    evening, once a day (they can turn it off: the `streak_reminder` notification kind).
+    Run every 30 minutes; looks only at people who learned in the last three days."""
+    now = now or timezone.now()
+    recent = now.astimezone(UTC).date() - timedelta(days=3)
+    people = User.objects.filter(
+        is_active=True, pk__in=LearningDay.objects.filter(day__gte=recent).values("user_id")
+    )
+    told = 0
+    for person in people.iterator():
+        local_now = queries.local_moment(person, now)
+        if local_now.hour not in EVENING:
+            continue
+        today = local_now.date()
+        current = queries.streak(person, today)
+        if current.today or current.current < MIN_STREAK_TO_REMIND:
+            continue
+        try:
+            with transaction.atomic():
+                StreakReminder.objects.create(user=person, day=today)
+                notify(
+                    person,
+                    NotificationKind.STREAK_REMINDER,
+                    title=f"Keep your {current.current}-day learning streak going",
+                    body="A lesson or a quiz before midnight keeps it alive.",
+                    url="/my-learning/",
+                )
+        except IntegrityError:
+            continue  # reminded today already
+        told += 1
+    return told
 
 
 # --- rebuilding the boards -------------------------------------------------------------------

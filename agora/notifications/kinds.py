@@ -19,6 +19,7 @@ class NotificationKind(StrEnum):
     PAYOUT_SENT = "payout_sent"
     REFUND = "refund"
     MODERATION = "moderation"
+    STREAK_REMINDER = "streak_reminder"
 
 
 @dataclass(frozen=True)
@@ -43,4 +44,7 @@ KINDS: dict[NotificationKind, KindInfo] = {
     NotificationKind.PAYOUT_SENT: KindInfo("A payout was sent to me"),
     NotificationKind.REFUND: KindInfo("A refund of my order"),
     NotificationKind.MODERATION: KindInfo("Admins hid something I posted"),
+    NotificationKind.STREAK_REMINDER: KindInfo(
+        "A reminder in my evening when my learning streak is about to break", in_app=False
+    ),
 }

@@ -351,6 +351,7 @@ CELERY_TASK_ROUTES = {
     "agora.catalog.tasks.recompute_trending": {"queue": "bulk"},
     "agora.accounts.tasks.purge_expired_refresh_tokens": {"queue": "bulk"},
     "agora.core.tasks.purge_finished_jobs": {"queue": "bulk"},
+    "agora.gamification.tasks.remind_streaks": {"queue": "bulk"},
 }
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "queue"

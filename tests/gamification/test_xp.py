@@ -225,3 +225,42 @@ def test_the_rebuild_command_fixes_a_drifted_score(learner, course):
     out = StringIO()
     call_command("rebuild_leaderboards", stdout=out)
     assert "they were all right" in out.getvalue()
+
+
+class TestStreakReminders:
+    def test_an_evening_reminder_once_when_the_streak_would_break(self, learner):
+        from agora.gamification.models import LearningDay
+
+        learner.time_zone = "Asia/Tokyo"  # UTC+9
+        learner.save(update_fields=["time_zone"])
+        for day in (date(2026, 3, 1), date(2026, 3, 2)):
+            LearningDay.objects.create(user=learner, day=day)
+        # 3 March, 10:00 UTC is 19:00 in Tokyo: evening, nothing learned today.
+        evening = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
+        assert services.remind_streaks(now=evening) == 1
+        assert services.remind_streaks(now=evening + timedelta(minutes=30)) == 0
+        told = Notification.objects.get(user=learner, kind="streak_reminder")
+        assert "2-day" in told.title
+        assert told.email_pending or told.emailed_at is not None
+
+    def test_no_reminder_in_the_morning_after_learning_or_for_one_day(self, learner):
+        from agora.gamification.models import LearningDay
+
+        LearningDay.objects.create(user=learner, day=date(2026, 3, 2))
+        LearningDay.objects.create(user=learner, day=date(2026, 3, 1))
+        assert services.remind_streaks(now=datetime(2026, 3, 3, 8, 0, tzinfo=UTC)) == 0
+        LearningDay.objects.create(user=learner, day=date(2026, 3, 3))
+        assert services.remind_streaks(now=datetime(2026, 3, 3, 19, 0, tzinfo=UTC)) == 0
+        other = UserFactory()
+        LearningDay.objects.create(user=other, day=date(2026, 3, 2))
+        assert services.remind_streaks(now=datetime(2026, 3, 3, 19, 30, tzinfo=UTC)) == 0
+
+    def test_people_who_turned_reminders_off_are_not_told(self, learner):
+        from agora.gamification.models import LearningDay
+        from agora.notifications.services import set_preferences
+
+        set_preferences(learner, {"streak_reminder": {"in_app": False, "email": False}})
+        for day in (date(2026, 3, 1), date(2026, 3, 2)):
+            LearningDay.objects.create(user=learner, day=day)
+        services.remind_streaks(now=datetime(2026, 3, 3, 19, 0, tzinfo=UTC))
+        assert not Notification.objects.filter(user=learner).exists()
