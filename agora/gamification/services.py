@@ -22,7 +22,7 @@ from agora.gamification.models import (
     XpAward,
     XpRule,
 )
-from agora.gamification.rules import BADGES, DEFAULT_POINTS, level_for
+from agora.gamification.rules import BADGES, DEFAULT_POINTS, level_for, level_start
 from agora.live.publish import send_to_user
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.services import notify
@@ -170,9 +170,18 @@ def take_back_course(*, user: User, course_id: int) -> int:
 def _tell(user: User, points: int, reason: str) -> None:
     """A toast on the person's open pages, once the award commits."""
     xp = queries.total_xp(user)
+    level = level_for(xp)
     send_to_user(
         user.pk,
-        {"type": "xp", "points": points, "reason": reason, "xp": xp, "level": level_for(xp)},
+        {
+            "type": "xp",
+            "points": points,
+            "reason": reason,
+            "xp": xp,
+            "level": level,
+            "level_xp": level_start(level),
+            "next_level_xp": level_start(level + 1),
+        },
     )
 
 

@@ -147,6 +147,9 @@
     if (xp) xp.textContent = String(frame.xp);
     const level = document.getElementById("my-level");
     if (level) level.textContent = String(frame.level);
+    const bar = document.getElementById("level-bar");
+    const span = frame.next_level_xp - frame.level_xp;
+    if (bar && span > 0) bar.value = Math.floor(((frame.xp - frame.level_xp) * 100) / span);
   }
 
   const handlers = {

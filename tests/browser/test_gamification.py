@@ -53,14 +53,22 @@ def test_a_lesson_earns_xp_a_toast_a_level_and_a_place_on_the_board(
         assert page.locator("#my-level").inner_text() == "1"
         assert page.locator("#level-bar").get_attribute("value") == "90"
 
+        # My progress stays open in another tab while the learner studies in this one.
+        progress = page.context.new_page()
+        progress.goto("/me/progress/")
         page.goto(f"/learn/{course.slug}/lessons/{first.pk}/")
-        page.wait_for_timeout(500)  # the socket is open
+        page.wait_for_timeout(500)  # both sockets are open
         page.get_by_role("button", name="Mark as complete").click()
         toast = page.locator("#xp-toast")
         toast.wait_for()
         assert "+10 XP" in toast.inner_text()
         assert "level 2" in toast.inner_text()
         screenshot(page, "gamification-toast")
+        # The open tab's level and bar moved without a reload.
+        progress.wait_for_function("() => document.getElementById('my-level').textContent === '2'")
+        assert progress.locator("#level-bar").evaluate("bar => bar.value") == 0
+        assert progress.locator("#my-xp").inner_text() == "100"
+        progress.close()
 
         page.goto("/me/progress/")
         assert page.locator("#my-level").inner_text() == "2"
