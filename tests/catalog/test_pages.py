@@ -124,15 +124,23 @@ class TestCatalogTags:
 
     @pytest.mark.parametrize(
         ("seconds", "expected"),
-        [(0, "0:00"), (20, "0:01"), (600, "0:10"), (3900, "1:05"), (7199, "2:00")],
+        [
+            (0, "0:00"),
+            (20, "0:20"),
+            (75, "1:15"),
+            (600, "10:00"),
+            (3900, "1:05:00"),
+            (7199, "1:59:59"),
+        ],
     )
-    def test_duration_is_hours_and_minutes(self, seconds, expected):
+    def test_duration_reads_like_a_players_clock(self, seconds, expected):
         assert self.render("{{ s|duration }}", s=seconds) == expected
 
     def test_duration_words_and_iso(self):
         assert self.render("{{ 3900|duration_words }} {{ 3900|iso_duration }}") == (
             "1 hr 5 min PT1H5M"
         )
+        assert self.render("{{ 75|iso_duration }} {{ 0|iso_duration }}") == "PT1M15S PT0S"
 
     def test_stars_are_text_with_a_label_and_no_inline_style(self):
         html = self.render("{% stars rating %}", rating=Decimal("3.76"))
@@ -388,7 +396,7 @@ class TestCoursePage:
             assert phrase in text
         assert "<strong>knots</strong>" in html
         assert "<script>alert" not in html
-        assert '<span aria-hidden="true">1:05</span>' in html  # the lesson's duration
+        assert '<span aria-hidden="true">1:05:00</span>' in html  # the lesson's duration
         assert html.count('class="preview-link"') == 1
         assert 'href="/courses/knots-at-sea/lessons/' in html
         assert "Secret content" not in html

@@ -33,9 +33,14 @@ def _minutes(seconds: Any) -> int:
 
 @register.filter
 def duration(seconds: Any) -> str:
-    """Seconds as hours and minutes: 3900 → "1:05", 600 → "0:10"."""
-    hours, minutes = divmod(_minutes(seconds), 60)
-    return f"{hours}:{minutes:02d}"
+    """Seconds as a player's clock shows them: 75 → "1:15", 3725 → "1:02:05"."""
+    try:
+        total = max(0, int(seconds or 0))
+    except (TypeError, ValueError):
+        return ""
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @register.filter
@@ -52,9 +57,19 @@ def duration_words(seconds: Any) -> str:
 
 @register.filter
 def iso_duration(seconds: Any) -> str:
-    """For `<time datetime>`: 3900 → "PT1H5M"."""
-    hours, minutes = divmod(_minutes(seconds), 60)
-    return f"PT{hours}H{minutes}M" if hours else f"PT{minutes}M"
+    """For `<time datetime>`, exact: 3900 → "PT1H5M", 75 → "PT1M15S"."""
+    try:
+        total = max(0, int(seconds or 0))
+    except (TypeError, ValueError):
+        total = 0
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{hours}H" if hours else "",
+        f"{minutes}M" if minutes else "",
+        f"{secs}S" if secs else "",
+    ]
+    return "PT" + ("".join(parts) or "0S")
 
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")

@@ -25,18 +25,6 @@ def lesson_discussion(context: Any, course: Course, lesson: Lesson) -> dict[str,
     }
 
 
-@register.filter
-def clock(seconds: Any) -> str:
-    """A video time as a player shows it: 75 → "1:15", 3725 → "1:02:05"."""
-    try:
-        total = max(0, int(seconds))
-    except (TypeError, ValueError):
-        return ""
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 @register.inclusion_tag("community/partials/course_community.html", takes_context=True)
 def course_community(context: Any, course: Course, compact: bool = False) -> dict[str, Any]:
     """For the course's members: its newest announcement and the ways into its Q&A and
