@@ -174,6 +174,21 @@ class TestCart:
         assert "You already have “Knots at Sea”: it left your cart." in text
         assert "Your cart is empty." in text
 
+    def test_the_order_page_takes_what_was_bought_out_of_the_cart(
+        self, buyer, course, django_capture_on_commit_callbacks
+    ):
+        client = client_for(buyer)
+        client.post(f"/cart/add/{course.pk}/")
+        assert "1" in client.get("/").content.decode().split('id="cart-count"')[1][:200]
+        order = paid_order(buyer, course, django_capture_on_commit_callbacks)
+
+        polled = client.get(f"/orders/{order.pk}/", headers={"HX-Request": "true"})
+
+        assert client.session["cart"] == []
+        assert 'id="cart-count" hx-swap-oob="true"' in polled.content.decode()
+        header = client.get("/").content.decode().split('id="cart-count"')[1][:200]
+        assert "badge" not in header
+
 
 class TestCheckoutPage:
     @pytest.fixture

@@ -229,10 +229,18 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = queries.get_order_for_viewer(user=signed_in(request), order_id=order_id)
     if not is_htmx(request) and reconciliation.settle_on_return(order=order):
         order = queries.get_order_for_viewer(user=signed_in(request), order_id=order_id)
+    items = list(order.items.select_related("course"))
+    bought = {item.course_id for item in items} if order.status == OrderStatus.PAID else set()
+    cart_changed = bool(bought & set(_cart_ids(request)))
+    if cart_changed:  # what was just bought leaves the cart (and the header's count)
+        _save_cart(
+            request, [course_id for course_id in _cart_ids(request) if course_id not in bought]
+        )
     context = {
         "order": order,
-        "items": list(order.items.select_related("course")),
+        "items": items,
         "tax_percent": f"{order.tax_basis_points / 100:g}",
+        "cart_changed": cart_changed,
     }
     if is_htmx(request):
         response = render(request, "commerce/partials/order_status.html", context)
