@@ -326,6 +326,11 @@ class TestQuiz:
         assert "passed" in page
         assert "Lesson completed" in page
         assert LessonProgress.objects.get(user=learner, lesson=quiz).completed_at
+        # Passed: the empty form is folded away behind "Take the quiz again".
+        assert '<details class="quiz-retake"><summary>Take the quiz again</summary>' in page
+        again = browser.get(reverse("learn_lesson", args=[course.slug, quiz.pk])).content.decode()
+        assert "You passed this quiz (100%)." in again
+        assert again.index("Take the quiz again") < again.index('class="quiz-form"')
 
     def test_failing_shows_what_was_wrong_but_not_the_answers(self, browser, learner, course, quiz):
         single, blank = quiz.questions.order_by("position")
