@@ -1001,6 +1001,23 @@ class TestSubmitAndCoInstructors:
         course.refresh_from_db()
         assert course.status == CourseStatus.DRAFT
 
+    def test_submitting_from_the_new_lesson_page_comes_back_to_it(self, instructor, category):
+        course = DraftCourseFactory(owner=instructor, category=category, description="")
+        module = ModuleFactory(course=course)
+        client = client_for(instructor)
+        page = client.get(f"/studio/modules/{module.pk}/lessons/new/?type=text").content.decode()
+        next_field = f'name="next" value="/studio/modules/{module.pk}/lessons/new/?type=text"'
+        assert next_field in page
+
+        response = client.post(
+            f"/studio/courses/{course.pk}/submit/",
+            {"next": f"/studio/modules/{module.pk}/lessons/new/?type=text"},
+            follow=True,
+        )
+
+        assert response.status_code == 200  # the same form, not a 404
+        assert "The course is not ready for review." in messages_of(response)[0]
+
     def test_submit_puts_it_in_review(self, instructor, category):
         course = DraftCourseFactory(owner=instructor, category=category)
         LessonFactory(module=ModuleFactory(course=course))
