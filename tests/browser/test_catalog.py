@@ -187,7 +187,7 @@ class TestCoursePage:
         assert lessons.all_inner_texts() == ["Why knots matter", "The bowline"]
         duration = page.locator(".curriculum-duration").first
         assert duration.get_attribute("datetime") == "PT7M"
-        assert duration.locator("[aria-hidden=true]").inner_text() == "0:07"
+        assert duration.locator("[aria-hidden=true]").inner_text() == "7:00"
         assert page.locator(".preview-link").count() == 1
         screenshot(page, "course")
 
