@@ -63,3 +63,13 @@ BADGES: dict[str, BadgeInfo] = {
         BadgeInfo("first_sale", "First sale", "Sell your first course (instructors)."),
     )
 }
+
+# Badges earned by holding enough awards of a rule (not taken back): code, rule, how many.
+# The streak badges and the first sale are awarded by their own events.
+COUNTED_BADGES: tuple[tuple[str, str, int], ...] = (
+    ("first_lesson", Rule.LESSON_COMPLETED, 1),
+    ("first_course", Rule.COURSE_COMPLETED, 1),
+    ("five_courses", Rule.COURSE_COMPLETED, 5),
+    ("quiz_ace", Rule.QUIZ_PERFECT, 1),
+    ("helpful", Rule.ANSWER_ACCEPTED, 5),
+)

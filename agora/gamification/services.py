@@ -3,10 +3,11 @@ serialised by a lock on their all-time score row, so daily caps, badges and boar
 exact under concurrency; each cause pays once by the ledger's unique constraint."""
 
 import logging
+from collections.abc import Collection
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -22,7 +23,13 @@ from agora.gamification.models import (
     XpAward,
     XpRule,
 )
-from agora.gamification.rules import BADGES, DEFAULT_POINTS, level_for, level_start
+from agora.gamification.rules import (
+    BADGES,
+    COUNTED_BADGES,
+    DEFAULT_POINTS,
+    level_for,
+    level_start,
+)
 from agora.live.publish import send_to_user
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.services import notify
@@ -188,29 +195,23 @@ def _tell(user: User, points: int, reason: str) -> None:
 # --- badges ----------------------------------------------------------------------------------
 
 
-def _count(user: User, rule: str) -> int:
-    return XpAward.objects.filter(
-        user=user, rule=rule, reverses__isnull=True, reversal__isnull=True
-    ).count()
+def _standing_counts(user: User) -> dict[str, int]:
+    """How many awards of each rule the person holds (not taken back): one query."""
+    rows = (
+        XpAward.objects.filter(user=user, reverses__isnull=True, reversal__isnull=True)
+        .values("rule")
+        .annotate(held=Count("id"))
+        .values_list("rule", "held")
+    )
+    return dict(rows)
 
 
-def check_badges(user: User, *, extra: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def check_badges(user: User, *, extra: Collection[str] = ()) -> list[str]:
     """Awards every badge whose criteria the person now meets (each once)."""
     have = set(BadgeAward.objects.filter(user=user).values_list("code", flat=True))
     earned = set(extra)
-    if "first_lesson" not in have and _count(user, Rule.LESSON_COMPLETED) >= 1:
-        earned.add("first_lesson")
-    courses = None
-    if not {"first_course", "five_courses"} <= have:
-        courses = _count(user, Rule.COURSE_COMPLETED)
-        if courses >= 1:
-            earned.add("first_course")
-        if courses >= 5:
-            earned.add("five_courses")
-    if "quiz_ace" not in have and _count(user, Rule.QUIZ_PERFECT) >= 1:
-        earned.add("quiz_ace")
-    if "helpful" not in have and _count(user, Rule.ANSWER_ACCEPTED) >= 5:
-        earned.add("helpful")
+    held = _standing_counts(user)
+    earned.update(code for code, rule, least in COUNTED_BADGES if held.get(rule, 0) >= least)
     new = sorted(earned - have)
     for code in new:
         try:

@@ -7,12 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from agora.accounts.models import User
 from agora.catalog import queries as catalog_queries
 from agora.core.errors import DomainError, NotFound
+from agora.core.redirects import local_target
 from agora.messaging import queries, services
 from agora.messaging.models import ConversationKind, Message
 
@@ -133,12 +133,7 @@ def block(request: HttpRequest, user_id: int) -> HttpResponse:
     else:
         services.block(user, other)
         messages.success(request, f"{other.name or 'They'} can no longer message you.")
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("inbox")  # never somewhere else on the web
-    return HttpResponseRedirect(target)
+    return HttpResponseRedirect(local_target(request, reverse("inbox")))
 
 
 def _user_id(value: str | None) -> int:

@@ -25,6 +25,7 @@ from agora.core.permissions import is_admin
 from agora.messaging import queries as messaging_queries
 from agora.messaging.models import Message
 from agora.messaging.services import remove_message
+from agora.moderation.errors import ModerationError
 from agora.moderation.models import (
     NOTE_MAX_LENGTH,
     Reason,
@@ -35,14 +36,6 @@ from agora.moderation.models import (
 )
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.services import notify
-
-
-class ModerationError:
-    ALREADY_REPORTED = "already_reported"
-    REPORT_NOT_FOUND = "report_not_found"
-    ALREADY_RESOLVED = "already_resolved"
-    TARGET_NOT_FOUND = "target_not_found"
-    ADMIN_REQUIRED = "admin_required"
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,11 @@ from agora.accounts.models import User
 from agora.core.errors import Conflict, DomainError
 from agora.core.pagination import page_from_request
 from agora.core.permissions import staff_required
+from agora.core.redirects import local_target
 from agora.moderation import queries, services
 from agora.moderation.models import Reason, ReportStatus, Resolution
 
 PAGE_SIZE = 25
-
-
-def _next(request: HttpRequest, default: str = "/") -> str:
-    target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
 
 
 @login_required
@@ -44,7 +40,7 @@ def report_content(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         problems = [message for errors in exc.fields.values() for message in errors]
         messages.error(request, " ".join(problems) or exc.message)
-    return redirect(_next(request))
+    return redirect(local_target(request, "/"))
 
 
 @staff_required

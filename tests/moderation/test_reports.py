@@ -177,3 +177,21 @@ def test_reviews_people_and_courses_are_reported_from_their_pages(course, instru
         ("user", instructor.pk),
         ("review", reviewer.pk),
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_report_sent_twice_at_once_is_stored_once():
+    from agora.moderation.models import Report
+    from tests.catalog.factories import CourseFactory
+    from tests.concurrency import run_at_once
+
+    course = CourseFactory()
+    asker = enrolled_learner(course)
+    question = Question.objects.create(course=course, author=asker, title="Q?", body="B")
+    client = api_for(enrolled_learner(course))
+    payload = {"target_type": "question", "target_id": question.pk, "reason": "spam"}
+
+    codes = run_at_once([lambda: client.post("/reports", payload).status_code for _ in range(4)])
+
+    assert sorted(codes) == [201, 409, 409, 409]
+    assert Report.objects.count() == 1

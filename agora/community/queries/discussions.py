@@ -48,6 +48,14 @@ def check_can_read(user: Viewer, course: Course) -> None:
         raise MembershipRequired()
 
 
+def _one(rows: QuerySet[Any], key: int, missing: NotFound) -> Any:
+    """The row with this id, or `missing` (also for ids no database integer holds)."""
+    row = rows.filter(pk=key).first() if _in_range(key) else None
+    if row is None:
+        raise missing
+    return row
+
+
 def _visible_to(user: Viewer, rows: QuerySet[Any]) -> QuerySet[Any]:
     return rows if permissions.can_moderate(user) else rows.filter(VISIBLE)
 
@@ -81,18 +89,15 @@ def course_questions(
 
 
 def get_question(*, user: Viewer, question_id: int) -> Question:
-    question = (
-        Question.objects.select_related("course", "course__owner", "author", "lesson")
-        .filter(pk=question_id)
-        .first()
-        if _in_range(question_id)
-        else None
+    missing = NotFound("There is no such question.", code=CommunityError.QUESTION_NOT_FOUND)
+    question: Question = _one(
+        Question.objects.select_related("course", "course__owner", "author", "lesson"),
+        question_id,
+        missing,
     )
-    if question is None:
-        raise NotFound("There is no such question.", code=CommunityError.QUESTION_NOT_FOUND)
     check_can_read(user, question.course)
     if question.is_removed and not permissions.can_moderate(user):
-        raise NotFound("There is no such question.", code=CommunityError.QUESTION_NOT_FOUND)
+        raise missing
     return question
 
 
@@ -112,21 +117,18 @@ def question_answers(*, user: Viewer, question: Question) -> QuerySet[Answer]:
 
 
 def get_answer(*, user: Viewer, answer_id: int) -> Answer:
-    answer = (
+    missing = NotFound("There is no such answer.", code=CommunityError.ANSWER_NOT_FOUND)
+    answer: Answer = _one(
         Answer.objects.select_related(
             "question", "question__course", "question__course__owner", "author"
-        )
-        .filter(pk=answer_id)
-        .first()
-        if _in_range(answer_id)
-        else None
+        ),
+        answer_id,
+        missing,
     )
-    if answer is None:
-        raise NotFound("There is no such answer.", code=CommunityError.ANSWER_NOT_FOUND)
     check_can_read(user, answer.question.course)
     removed = answer.is_removed or answer.question.is_removed
     if removed and not permissions.can_moderate(user):
-        raise NotFound("There is no such answer.", code=CommunityError.ANSWER_NOT_FOUND)
+        raise missing
     return answer
 
 
@@ -193,19 +195,16 @@ def lesson_comments_flat(*, user: Viewer, lesson: Lesson) -> QuerySet[Comment]:
 
 
 def get_comment(*, user: Viewer, comment_id: int) -> Comment:
-    comment = (
-        Comment.objects.select_related("course", "course__owner", "author", "parent")
-        .filter(pk=comment_id)
-        .first()
-        if _in_range(comment_id)
-        else None
+    missing = NotFound("There is no such comment.", code=CommunityError.COMMENT_NOT_FOUND)
+    comment: Comment = _one(
+        Comment.objects.select_related("course", "course__owner", "author", "parent"),
+        comment_id,
+        missing,
     )
-    if comment is None:
-        raise NotFound("There is no such comment.", code=CommunityError.COMMENT_NOT_FOUND)
     check_can_read(user, comment.course)
     removed = comment.is_removed or (comment.parent is not None and comment.parent.is_removed)
     if removed and not permissions.can_moderate(user):
-        raise NotFound("There is no such comment.", code=CommunityError.COMMENT_NOT_FOUND)
+        raise missing
     return comment
 
 
@@ -228,14 +227,11 @@ def my_notes(
 
 def get_my_note(*, user: User, note_id: int) -> Note:
     """Only ever the caller's own: anyone else's note (admins included) is 404."""
-    note = (
-        Note.objects.select_related("lesson", "course").filter(pk=note_id, author=user).first()
-        if _in_range(note_id)
-        else None
+    return _one(
+        Note.objects.select_related("lesson", "course").filter(author=user),
+        note_id,
+        NotFound("There is no such note.", code=CommunityError.NOTE_NOT_FOUND),
     )
-    if note is None:
-        raise NotFound("There is no such note.", code=CommunityError.NOTE_NOT_FOUND)
-    return note
 
 
 # --- announcements ---------------------------------------------------------------------------
@@ -250,18 +246,15 @@ def course_announcements(*, user: Viewer, course: Course) -> QuerySet[Announceme
 
 
 def get_announcement(*, user: Viewer, announcement_id: int) -> Announcement:
-    row = (
-        Announcement.objects.select_related("course", "course__owner", "author")
-        .filter(pk=announcement_id)
-        .first()
-        if _in_range(announcement_id)
-        else None
+    missing = NotFound("There is no such announcement.", code=CommunityError.ANNOUNCEMENT_NOT_FOUND)
+    row: Announcement = _one(
+        Announcement.objects.select_related("course", "course__owner", "author"),
+        announcement_id,
+        missing,
     )
-    if row is None:
-        raise NotFound("There is no such announcement.", code=CommunityError.ANNOUNCEMENT_NOT_FOUND)
     check_can_read(user, row.course)
     if row.is_removed and not permissions.can_moderate(user):
-        raise NotFound("There is no such announcement.", code=CommunityError.ANNOUNCEMENT_NOT_FOUND)
+        raise missing
     return row
 
 

@@ -219,13 +219,15 @@ def delete_answer(*, user: User, answer: Answer) -> None:
         recount_answers(answer.question)
 
 
-def _clean_vote(value: int) -> int:
+def _clean_vote(value: int | None) -> int:
     if value not in VOTE_VALUES:
         raise InvalidInput(fields={"value": ["Vote 1 (up), -1 (down) or 0 (withdraw)."]})
     return value
 
 
-def _vote(*, user: User, post: Model, course: Course, rows: Any, field: str, value: int) -> int:
+def _vote(
+    *, user: User, post: Model, course: Course, rows: Any, field: str, value: int | None
+) -> int:
     value = _clean_vote(value)
     if post.author_id == user.pk:  # type: ignore[attr-defined]
         raise OwnContent()
@@ -250,7 +252,7 @@ def _vote(*, user: User, post: Model, course: Course, rows: Any, field: str, val
     return votes
 
 
-def vote_question(*, user: User, question: Question, value: int) -> int:
+def vote_question(*, user: User, question: Question, value: int | None) -> int:
     """Up (1), down (-1) or withdraw (0) the caller's one vote; answers the new total."""
     return _vote(
         user=user,
@@ -262,7 +264,7 @@ def vote_question(*, user: User, question: Question, value: int) -> int:
     )
 
 
-def vote_answer(*, user: User, answer: Answer, value: int) -> int:
+def vote_answer(*, user: User, answer: Answer, value: int | None) -> int:
     return _vote(
         user=user,
         post=answer,

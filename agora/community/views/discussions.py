@@ -23,6 +23,7 @@ from agora.community.services import questions as qa
 from agora.core.errors import DomainError, InvalidInput
 from agora.core.htmx import is_htmx
 from agora.core.pagination import page_from_request
+from agora.core.redirects import local_target
 
 PAGE_SIZE = 20
 TAB_QUESTIONS = 10
@@ -61,10 +62,7 @@ def _errors(exc: DomainError) -> dict[str, Any]:
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = default
-    return redirect(target)
+    return redirect(local_target(request, default))
 
 
 # --- the course's Q&A ------------------------------------------------------------------------
@@ -190,14 +188,14 @@ def vote(request: HttpRequest, slug: str, kind: str, item_id: int) -> HttpRespon
         raise Http404("Only questions and answers take votes.")
     if kind == "question":
         item: Any = _question(request, slug, item_id)
-        votes = qa.vote_question(user=user, question=item, value=value if value is not None else 9)
+        votes = qa.vote_question(user=user, question=item, value=value)
         question = item
     else:
         item = queries.get_answer(user=request.user, answer_id=item_id)
         question = item.question
         if question.course.slug != slug:
             raise Http404("There is no such answer in this course.")
-        votes = qa.vote_answer(user=user, answer=item, value=value if value is not None else 9)
+        votes = qa.vote_answer(user=user, answer=item, value=value)
     if is_htmx(request):
         item.votes = votes
         item.my_vote = value or 0
