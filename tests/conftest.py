@@ -41,6 +41,10 @@ def _fresh_cache() -> None:
             client.delete(*keys)
     else:
         cache.clear()
+    if settings.LEADERBOARD_BACKEND == "redis":
+        from agora.gamification import boards
+
+        boards.clear()
 
 
 REDIS_SERVER = "/usr/bin/redis-server"

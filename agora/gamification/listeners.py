@@ -2,11 +2,13 @@
 
 from typing import Any
 
+from django.db.models.signals import post_save
+
 from agora.accounts.models import User
 from agora.commerce import events as commerce_events
 from agora.community import events as community_events
 from agora.core.events import listen
-from agora.gamification import services
+from agora.gamification import boards, services
 from agora.gamification.models import Rule, XpAward
 from agora.learning import events as learning_events
 
@@ -123,7 +125,20 @@ def sale(*, instructors: list[User], **_: Any) -> None:
         services.check_badges(person, extra={"first_sale"})
 
 
+LISTING_FIELDS = frozenset({"is_active", "show_on_leaderboards"})
+
+
+def person_saved(
+    *, instance: User, created: bool, update_fields: frozenset[str] | None, **_: Any
+) -> None:
+    """Opting out (or in), a suspension or an erasure changes who the Redis boards list."""
+    if created or (update_fields is not None and not LISTING_FIELDS & update_fields):
+        return
+    boards.changed(instance.pk)
+
+
 def connect() -> None:
+    post_save.connect(person_saved, sender=User, dispatch_uid="gamification.person_saved")
     listen(learning_events.LESSON_COMPLETED, lesson_completed)
     listen(learning_events.QUIZ_PASSED, quiz_passed)
     listen(learning_events.COURSE_COMPLETED, course_completed)

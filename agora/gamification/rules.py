@@ -17,8 +17,9 @@ Levels: level L starts at 50 * L * (L - 1) XP: level 1 at 0, 2 at 100, 3 at 300,
 """
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
-from agora.gamification.models import Rule
+from agora.gamification.models import Period, Rule
 
 DEFAULT_POINTS: dict[str, tuple[int, int | None]] = {
     Rule.LESSON_COMPLETED: (10, None),
@@ -29,6 +30,29 @@ DEFAULT_POINTS: dict[str, tuple[int, int | None]] = {
     Rule.HELPFUL_VOTE: (5, 10),
     Rule.STREAK_DAY: (5, None),
 }
+
+
+EPOCH = date(1970, 1, 1)  # the first day of the all-time boards
+
+
+def period_starts(moment: datetime) -> dict[str, date]:
+    """The first day of each board's period holding `moment`, in UTC: the ISO week (from
+    Monday 00:00 UTC), the calendar month, and all time."""
+    day = moment.astimezone(UTC).date()
+    return {
+        Period.WEEKLY: day - timedelta(days=day.weekday()),
+        Period.MONTHLY: day.replace(day=1),
+        Period.ALL_TIME: EPOCH,
+    }
+
+
+def period_end(period: str, starts_on: date) -> date | None:
+    """The first day after the period (None for all time)."""
+    if period == Period.WEEKLY:
+        return starts_on + timedelta(days=7)
+    if period == Period.MONTHLY:
+        return (starts_on.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return None
 
 
 def level_start(level: int) -> int:

@@ -4,13 +4,15 @@ exact under concurrency; each cause pays once by the ledger's unique constraint.
 
 import logging
 from collections.abc import Collection
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.gamification import boards as redis_boards
 from agora.gamification import queries
 from agora.gamification.models import (
     GLOBAL,
@@ -27,31 +29,21 @@ from agora.gamification.rules import (
     BADGES,
     COUNTED_BADGES,
     DEFAULT_POINTS,
+    EPOCH,
     level_for,
     level_start,
+    period_starts,
 )
 from agora.live.publish import send_to_user
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.services import notify
 
 logger = logging.getLogger(__name__)
-EPOCH = date(1970, 1, 1)
 
 
 def points_for(rule: str) -> tuple[int, int | None]:
     row = XpRule.objects.filter(rule=rule).values_list("points", "daily_cap").first()
     return row if row is not None else DEFAULT_POINTS[rule]
-
-
-def period_starts(moment: datetime) -> dict[str, date]:
-    """The first day of each board's period holding `moment` (UTC): the ISO week (from
-    Monday), the calendar month, and all time."""
-    day = moment.astimezone(UTC).date()
-    return {
-        Period.WEEKLY: day - timedelta(days=day.weekday()),
-        Period.MONTHLY: day.replace(day=1),
-        Period.ALL_TIME: EPOCH,
-    }
 
 
 def _wallet(user: User) -> LeaderboardScore:
@@ -69,17 +61,18 @@ def _wallet(user: User) -> LeaderboardScore:
 
 
 def _add_to_boards(user: User, points: int, *, course_id: int | None, at: datetime) -> None:
-    boards = [GLOBAL] if not course_id else [GLOBAL, course_id]
-    for period, starts_on in period_starts(at).items():
-        for board in boards:
-            key = {"period": period, "starts_on": starts_on, "course_id": board, "user": user}
-            if LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points):
-                continue
-            try:
-                with transaction.atomic():
-                    LeaderboardScore.objects.create(**key, xp=points)
-            except IntegrityError:
-                LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points)
+    courses = [GLOBAL] if not course_id else [GLOBAL, course_id]
+    boards = [(p, s, c) for p, s in period_starts(at).items() for c in courses]
+    for period, starts_on, board in boards:
+        key = {"period": period, "starts_on": starts_on, "course_id": board, "user": user}
+        if LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points):
+            continue
+        try:
+            with transaction.atomic():
+                LeaderboardScore.objects.create(**key, xp=points)
+        except IntegrityError:
+            LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points)
+    redis_boards.changed(user.pk, boards)
 
 
 def award(
@@ -299,22 +292,52 @@ def remind_streaks(now: datetime | None = None) -> int:
 
 
 def rebuild_leaderboards() -> int:
-    """Recomputes every board score from the ledger (after a restore, or to check them)."""
-    totals: dict[tuple[str, date, int, int], int] = {}
-    rows = XpAward.objects.values_list("user_id", "points", "course_id", "counts_at").iterator()
-    for user_id, points, course_id, counts_at in rows:
-        for period, starts_on in period_starts(counts_at).items():
-            for board in [GLOBAL] if not course_id else [GLOBAL, course_id]:
-                key = (period, starts_on, board, user_id)
-                totals[key] = totals.get(key, 0) + points
+    """Recomputes every board score from the ledger (after a restore, or to check them), summed
+    by the database, then has Redis load its boards again. Awards wait meanwhile (the table
+    is locked on PostgreSQL; SQLite has one writer anyway). Raises `boards.Unavailable` if the
+    Redis boards could not be cleared (run it again once Redis is back)."""
+    periods = {
+        Period.WEEKLY: TruncWeek("counts_at", tzinfo=UTC),
+        Period.MONTHLY: TruncMonth("counts_at", tzinfo=UTC),
+    }
+    count = 0
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                table = LeaderboardScore._meta.db_table
+                cursor.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
         LeaderboardScore.objects.all().delete()
-        LeaderboardScore.objects.bulk_create(
-            [
-                LeaderboardScore(period=p, starts_on=s, course_id=c, user_id=u, xp=xp)
-                for (p, s, c, u), xp in totals.items()
-            ],
-            batch_size=2000,
-        )
-    logger.info("leaderboards rebuilt: %s scores", len(totals))
-    return len(totals)
+        for period in Period:
+            for per_course in (False, True):
+                ledger = XpAward.objects.all()
+                fields = ["user_id"]
+                if per_course:
+                    ledger = ledger.filter(course_id__isnull=False).exclude(course_id=GLOBAL)
+                    fields.append("course_id")
+                if period in periods:
+                    ledger = ledger.annotate(start=periods[period])
+                    fields.append("start")
+                sums = ledger.values(*fields).annotate(xp=Sum("points")).values_list(*fields, "xp")
+                batch = []
+                for row in sums.iterator(chunk_size=5000):
+                    values = dict(zip([*fields, "xp"], row, strict=True))
+                    start = values.get("start")
+                    batch.append(
+                        LeaderboardScore(
+                            period=period,
+                            starts_on=start.astimezone(UTC).date() if start else EPOCH,
+                            course_id=values.get("course_id", GLOBAL),
+                            user_id=values["user_id"],
+                            xp=values["xp"],
+                        )
+                    )
+                    if len(batch) >= 5000:
+                        LeaderboardScore.objects.bulk_create(batch)
+                        count += len(batch)
+                        batch = []
+                LeaderboardScore.objects.bulk_create(batch)
+                count += len(batch)
+    if redis_boards.enabled():
+        redis_boards.clear()
+    logger.info("leaderboards rebuilt: %s scores", count)
+    return count

@@ -320,6 +320,14 @@ EMAIL_TIMEOUT = 10
 MESSAGE_RATE_LIMIT = env.str("MESSAGE_RATE_LIMIT", default="30/m")
 # Questions, answers, comments and announcements one person may post (notes are private).
 COMMUNITY_POST_RATE_LIMIT = env.str("COMMUNITY_POST_RATE_LIMIT", default="20/m")
+# Leaderboards: Redis sorted sets where Redis is configured, else the database (same results).
+LEADERBOARD_BACKEND = env.str("LEADERBOARD_BACKEND", default="redis" if REDIS_URL else "database")
+if LEADERBOARD_BACKEND not in ("redis", "database"):
+    raise ImproperlyConfigured("LEADERBOARD_BACKEND must be redis or database")
+LEADERBOARD_REDIS_URL = env.str("LEADERBOARD_REDIS_URL", default=REDIS_URL)
+if LEADERBOARD_BACKEND == "redis" and not LEADERBOARD_REDIS_URL:
+    raise ImproperlyConfigured("LEADERBOARD_BACKEND=redis needs REDIS_URL or LEADERBOARD_REDIS_URL")
+LEADERBOARD_KEY_PREFIX = env.str("LEADERBOARD_KEY_PREFIX", default="agora:lb")
 LIVE_POLL_SECONDS = env.float("LIVE_POLL_SECONDS", default=0.05)
 LIVE_AUTH_TIMEOUT_SECONDS = env.float("LIVE_AUTH_TIMEOUT_SECONDS", default=10.0)
 CHANNEL_LAYERS: dict[str, dict[str, object]] = (

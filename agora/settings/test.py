@@ -24,6 +24,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if REDIS_URL:
     # Keep test keys apart from anything else using the same Redis.
     CACHES["default"]["KEY_PREFIX"] = f"agora-test-{os.getpid()}"
+    LEADERBOARD_KEY_PREFIX = f"agora-test-{os.getpid()}:lb"
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"agora-test-{os.getpid()}:live"  # type: ignore[index]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
