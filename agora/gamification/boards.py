@@ -34,7 +34,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from agora.accounts.models import User
 from agora.core.cache import UNREACHABLE, breaker_for
 from agora.gamification.models import GLOBAL, LeaderboardScore, Period
 from agora.gamification.rules import EPOCH, period_end, period_starts
@@ -143,12 +142,10 @@ def sync_user(user_id: int, boards: Sequence[Sequence[Any]] | None = None) -> in
         )
         if wallet is None:
             return 0  # never earned anything (or the account is gone)
-        person = User.objects.filter(pk=user_id).values("is_active", "show_on_leaderboards")
-        listed = any(row["is_active"] and row["show_on_leaderboards"] for row in person)
         rows = LeaderboardScore.objects.filter(user_id=user_id)
         wanted = None if boards is None else {(p, date.fromisoformat(s), c) for p, s, c in boards}
         entries = [
-            ((row.period, row.starts_on, row.course_id), row.xp if listed and row.xp > 0 else 0)
+            ((row.period, row.starts_on, row.course_id), row.xp if row.listed and row.xp > 0 else 0)
             for row in rows.filter(starts_on__in=set(starts.values()))
             if starts[row.period] == row.starts_on
             and (wanted is None or (row.period, row.starts_on, row.course_id) in wanted)
@@ -187,8 +184,7 @@ def load(board: Board) -> int:
             starts_on=starts_on,
             course_id=course_id,
             xp__gt=0,
-            user__show_on_leaderboards=True,
-            user__is_active=True,
+            listed=True,
         )
         .values_list("user_id", "xp")
         .iterator(chunk_size=LOAD_BATCH)

@@ -8,7 +8,7 @@ from agora.accounts.models import User
 from agora.commerce import events as commerce_events
 from agora.community import events as community_events
 from agora.core.events import listen
-from agora.gamification import boards, services
+from agora.gamification import services
 from agora.gamification.models import Rule, XpAward
 from agora.learning import events as learning_events
 
@@ -131,10 +131,10 @@ LISTING_FIELDS = frozenset({"is_active", "show_on_leaderboards"})
 def person_saved(
     *, instance: User, created: bool, update_fields: frozenset[str] | None, **_: Any
 ) -> None:
-    """Opting out (or in), a suspension or an erasure changes who the Redis boards list."""
+    """Opting out (or in), a suspension or an erasure changes who the boards list."""
     if created or (update_fields is not None and not LISTING_FIELDS & update_fields):
         return
-    boards.changed(instance.pk)
+    services.relist(instance.pk)
 
 
 def connect() -> None:

@@ -136,6 +136,9 @@ class LeaderboardScore(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leaderboard_scores"
     )
     xp = models.IntegerField(default=0)
+    # Whether the person may be listed (active, and allows it): kept in step with the account
+    # under the person's lock, so that a board is read, and a rank counted, on one index.
+    listed = models.BooleanField(default=True)
 
     class Meta:
         constraints = [
@@ -145,7 +148,9 @@ class LeaderboardScore(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["period", "starts_on", "course_id", "-xp", "user"], name="leaderboard_rank"
+                fields=["period", "starts_on", "course_id", "-xp", "user"],
+                condition=Q(listed=True, xp__gt=0),
+                name="leaderboard_listed_rank",
             )
         ]
 

@@ -113,14 +113,10 @@ def xp_history(user: User) -> QuerySet[XpAward]:
 
 
 def _board(period: str, starts_on: date, course_id: int) -> QuerySet[LeaderboardScore]:
-    """Who is listed: people who allow it, active, with XP in the period."""
+    """Who is listed: people who allow it, active, with XP in the period (one partial index
+    holds exactly them, in rank order)."""
     return LeaderboardScore.objects.filter(
-        period=period,
-        starts_on=starts_on,
-        course_id=course_id,
-        xp__gt=0,
-        user__show_on_leaderboards=True,
-        user__is_active=True,
+        period=period, starts_on=starts_on, course_id=course_id, listed=True, xp__gt=0
     )
 
 
@@ -182,7 +178,8 @@ def _leaderboard_from_database(
         if mine is not None:
             ahead = (
                 _board(period, starts_on, course_id)
-                .filter(Q(xp__gt=mine.xp) | Q(xp=mine.xp, user_id__lt=viewer.pk))
+                .filter(xp__gte=mine.xp)
+                .filter(Q(xp__gt=mine.xp) | Q(user_id__lt=viewer.pk))
                 .count()
             )
             me = {"rank": ahead + 1, "xp": mine.xp}

@@ -5,10 +5,12 @@ exact under concurrency; each cause pays once by the ledger's unique constraint.
 import logging
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, DateField, F, Q, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -60,19 +62,49 @@ def _wallet(user: User) -> LeaderboardScore:
     return row
 
 
+def _is_listed(user_id: int) -> bool:
+    return User.objects.filter(pk=user_id, is_active=True, show_on_leaderboards=True).exists()
+
+
 def _add_to_boards(user: User, points: int, *, course_id: int | None, at: datetime) -> None:
+    """Adds the points to every board of the moment `at` (called under the wallet lock)."""
     courses = [GLOBAL] if not course_id else [GLOBAL, course_id]
     boards = [(p, s, c) for p, s in period_starts(at).items() for c in courses]
+    listed: bool | None = None
     for period, starts_on, board in boards:
         key = {"period": period, "starts_on": starts_on, "course_id": board, "user": user}
         if LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points):
             continue
+        if listed is None:
+            listed = _is_listed(user.pk)
         try:
             with transaction.atomic():
-                LeaderboardScore.objects.create(**key, xp=points)
+                LeaderboardScore.objects.create(**key, xp=points, listed=listed)
         except IntegrityError:
             LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points)
     redis_boards.changed(user.pk, boards)
+
+
+def relist(user_id: int) -> int:
+    """The person opted in or out, or was suspended, reinstated or erased: their scores are
+    listed or not from now on. Returns how many scores changed."""
+    with transaction.atomic():
+        wallet = (
+            LeaderboardScore.objects.select_for_update()
+            .filter(period=Period.ALL_TIME, starts_on=EPOCH, course_id=GLOBAL, user_id=user_id)
+            .first()
+        )
+        if wallet is None:
+            return 0  # nothing on any board
+        listed = _is_listed(user_id)
+        changed = (
+            LeaderboardScore.objects.filter(user_id=user_id)
+            .exclude(listed=listed)
+            .update(listed=listed)
+        )
+        if changed:
+            redis_boards.changed(user_id)
+    return changed
 
 
 def award(
@@ -289,54 +321,62 @@ def remind_streaks(now: datetime | None = None) -> int:
 
 
 # --- rebuilding the boards -------------------------------------------------------------------
+TRUNCATE_TO: dict[str, type[TruncBase]] = {Period.WEEKLY: TruncWeek, Period.MONTHLY: TruncMonth}
+
+
+def _insert_sums(table: str, period: str, *, per_course: bool) -> int:
+    """Writes one kind of board's scores: the ledger summed per person (and course) and
+    period start. Returns how many rows it wrote."""
+    ledger = XpAward.objects.all()
+    fields = ["user_id"]
+    if per_course:
+        ledger = ledger.filter(course_id__isnull=False).exclude(course_id=GLOBAL)
+        fields.append("course_id")
+    if period in TRUNCATE_TO:
+        start = TRUNCATE_TO[period]("counts_at", output_field=DateField(), tzinfo=UTC)
+        ledger = ledger.annotate(start=start)
+        fields.append("start")
+    sums = ledger.values(*fields).annotate(xp=Sum("points")).order_by()
+    select, params = sums.query.sql_with_params()
+    # The SELECT lists the model's fields, then the annotations, in this order.
+    names = [*sums.query.values_select, *sums.query.annotation_select]
+    column = {"user_id": "user_id", "course_id": "course_id", "start": "starts_on", "xp": "xp"}
+    constants: dict[str, Any] = {"period": str(period), "listed": True}  # unlisted: after
+    if "start" not in names:
+        constants["starts_on"] = EPOCH
+    if "course_id" not in names:
+        constants["course_id"] = GLOBAL
+    targets = [column[name] for name in names] + list(constants)
+    quoted = ", ".join(connection.ops.quote_name(target) for target in targets)
+    sql = (
+        f"INSERT INTO {table} ({quoted}) "  # noqa: S608 - our own table and columns
+        f"SELECT sums.*, {', '.join(['%s'] * len(constants))} FROM ({select}) AS sums"
+    )
+    with connection.cursor() as cursor:
+        # The constants' placeholders come first in the statement.
+        cursor.execute(sql, [*constants.values(), *params])
+        return max(cursor.rowcount, 0)
 
 
 def rebuild_leaderboards() -> int:
-    """Recomputes every board score from the ledger (after a restore, or to check them), summed
-    by the database, then has Redis load its boards again. Awards wait meanwhile (the table
-    is locked on PostgreSQL; SQLite has one writer anyway). Raises `boards.Unavailable` if the
-    Redis boards could not be cleared (run it again once Redis is back)."""
-    periods = {
-        Period.WEEKLY: TruncWeek("counts_at", tzinfo=UTC),
-        Period.MONTHLY: TruncMonth("counts_at", tzinfo=UTC),
-    }
+    """Recomputes every board score from the ledger (after a restore, or to check them): the
+    database sums it (INSERT ... SELECT, nothing passes through Python), then Redis is told to
+    load its boards again. Awards wait meanwhile (the table is locked on PostgreSQL; SQLite
+    has one writer anyway). Raises `boards.Unavailable` if the Redis boards could not be
+    cleared (run it again once Redis is back)."""
+    table = connection.ops.quote_name(LeaderboardScore._meta.db_table)
     count = 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                table = LeaderboardScore._meta.db_table
-                cursor.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
+                cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         LeaderboardScore.objects.all().delete()
         for period in Period:
             for per_course in (False, True):
-                ledger = XpAward.objects.all()
-                fields = ["user_id"]
-                if per_course:
-                    ledger = ledger.filter(course_id__isnull=False).exclude(course_id=GLOBAL)
-                    fields.append("course_id")
-                if period in periods:
-                    ledger = ledger.annotate(start=periods[period])
-                    fields.append("start")
-                sums = ledger.values(*fields).annotate(xp=Sum("points")).values_list(*fields, "xp")
-                batch = []
-                for row in sums.iterator(chunk_size=5000):
-                    values = dict(zip([*fields, "xp"], row, strict=True))
-                    start = values.get("start")
-                    batch.append(
-                        LeaderboardScore(
-                            period=period,
-                            starts_on=start.astimezone(UTC).date() if start else EPOCH,
-                            course_id=values.get("course_id", GLOBAL),
-                            user_id=values["user_id"],
-                            xp=values["xp"],
-                        )
-                    )
-                    if len(batch) >= 5000:
-                        LeaderboardScore.objects.bulk_create(batch)
-                        count += len(batch)
-                        batch = []
-                LeaderboardScore.objects.bulk_create(batch)
-                count += len(batch)
+                count += _insert_sums(table, period, per_course=per_course)
+        LeaderboardScore.objects.filter(
+            Q(user__is_active=False) | Q(user__show_on_leaderboards=False)
+        ).update(listed=False)
     if redis_boards.enabled():
         redis_boards.clear()
     logger.info("leaderboards rebuilt: %s scores", count)

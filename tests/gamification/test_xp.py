@@ -264,3 +264,27 @@ class TestStreakReminders:
             LearningDay.objects.create(user=learner, day=day)
         services.remind_streaks(now=datetime(2026, 3, 3, 19, 0, tzinfo=UTC))
         assert not Notification.objects.filter(user=learner).exists()
+
+
+def test_opted_out_and_suspended_people_stay_off_the_boards_after_a_rebuild(course):
+    shown, shy, gone = UserFactory(), UserFactory(), UserFactory()
+    for person in (shown, shy, gone):
+        services.award(user=person, rule=Rule.LESSON_COMPLETED, object_type="lesson", object_id=1)
+    shy.show_on_leaderboards = False
+    shy.save(update_fields=["show_on_leaderboards"])
+    gone.is_active = False
+    gone.save(update_fields=["is_active"])
+    starts_on = services.period_starts(timezone.now())[Period.WEEKLY]
+
+    def listed() -> list[int]:
+        board = queries.leaderboard(
+            period=Period.WEEKLY, starts_on=starts_on, course_id=0, viewer=shown
+        )
+        return [item["user"]["id"] for item in board["items"]]
+
+    assert listed() == [shown.pk]
+    services.rebuild_leaderboards()
+    assert listed() == [shown.pk]
+    shy.show_on_leaderboards = True
+    shy.save()  # a whole-profile save counts too
+    assert listed() == sorted([shown.pk, shy.pk])

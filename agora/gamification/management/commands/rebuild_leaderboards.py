@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
-from agora.gamification import services
+from agora.gamification import boards, services
 from agora.gamification.models import LeaderboardScore
 
 
@@ -17,7 +18,17 @@ class Command(BaseCommand):
                 "period", "starts_on", "course_id", "user_id", "xp"
             )
         )
-        count = services.rebuild_leaderboards()
+        try:
+            count = services.rebuild_leaderboards()
+        except boards.Unavailable as exc:
+            raise CommandError(
+                "The scores were rebuilt, but the leaderboards in Redis could not be cleared "
+                f"({exc}): run this again once Redis is reachable."
+            ) from exc
+        if connection.vendor == "postgresql":
+            # Index-only rank counts need the visibility map of the rewritten table.
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM ANALYZE {LeaderboardScore._meta.db_table}")
         after = set(
             LeaderboardScore.objects.exclude(xp=0).values_list(
                 "period", "starts_on", "course_id", "user_id", "xp"
