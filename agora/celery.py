@@ -16,7 +16,10 @@ from celery.schedules import crontab
 from celery.signals import worker_init
 from kombu import Queue
 
+from agora.core.broker import use_atomic_filesystem_transport
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings.base")
+use_atomic_filesystem_transport()
 
 app = Celery("agora", task_cls="agora.core.jobs:JobTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")

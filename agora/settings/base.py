@@ -28,7 +28,9 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 # --- core ------------------------------------------------------------------------------------
 _DEV_SECRET_KEY = "insecure-development-key-only-for-local-use-never-in-production"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
-DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
+# Django's debug pages (every URL pattern, settings, tracebacks) only when a developer asks:
+# `make run` shows visitors the site's own 404 and 500 pages.
+DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]"]
 )

@@ -139,3 +139,23 @@ class TestPaymentProvidersInProduction:
 
         assert checked.returncode == 0, checked.stdout + checked.stderr
         assert shown.stdout.strip() == "['demo'] ['demo']", shown.stderr
+
+
+def test_the_development_site_shows_its_own_404_page_not_django_debug_pages(tmp_path: Path) -> None:
+    code = (
+        "from django.conf import settings; from django.test import Client;"
+        "response = Client(HTTP_HOST='127.0.0.1').get('/no-such-page/');"
+        "print(settings.DEBUG, response.status_code, b'URLconf' in response.content,"
+        " b'Page not found' in response.content)"
+    )
+    result = manage("shell", "-c", code, AGORA_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-4:] == ["False", "404", "False", "True"]
+    asked = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG)",
+        AGORA_VAR_DIR=str(tmp_path),
+        DEBUG="true",
+    )
+    assert asked.stdout.split()[-1] == "True"
