@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from agora.accounts import views as account_views
+from agora.accounts import views_security
 from agora.api import api
 from agora.commerce import views as commerce_views
 from agora.core import health
@@ -21,6 +22,21 @@ urlpatterns = [
     path("accounts/profile/", account_views.profile, name="profile"),
     # Before allauth's own: the same page, answering 429 when sign-ins are throttled.
     path("accounts/login/", account_views.login),
+    # Before allauth's own: its sessions page, with the apps signed in through the API too.
+    path("accounts/sessions/", views_security.sessions, name="usersessions_list"),
+    path(
+        "accounts/sessions/apps/<uuid:family>/end/",
+        views_security.end_api_sign_in,
+        name="end_api_sign_in",
+    ),
+    path(
+        "accounts/sessions/everywhere/",
+        views_security.sign_out_everywhere,
+        name="sign_out_everywhere",
+    ),
+    path("accounts/data/", views_security.data, name="account_data"),
+    path("accounts/data/export/", views_security.export, name="account_export"),
+    path("accounts/data/delete/", views_security.delete, name="account_delete"),
     path("accounts/", include("allauth.urls")),
     path("pay/demo/<str:payment_id>/", commerce_views.demo_pay, name="demo_pay"),
     path("", include("agora.commerce.urls")),

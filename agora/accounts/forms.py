@@ -117,3 +117,29 @@ class ProfileForm(forms.Form):
             time_zone=self.cleaned_data["time_zone"] or None,
             show_on_leaderboards=self.cleaned_data["show_on_leaderboards"],
         )
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting the account asks for the password (when there is one) and a tick."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    understood = forms.BooleanField(
+        label="I understand that my account, courses in progress and certificates are gone "
+        "for good",
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.has_usable_password():
+            del self.fields["password"]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return str(password)

@@ -2,7 +2,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from agora.accounts.errors import AccountError
-from agora.accounts.models import User
+from agora.accounts.models import RefreshToken, User
 from agora.core.errors import InvalidInput, NotFound
 
 
@@ -64,3 +64,8 @@ def get_public_profile(*, user_id: int) -> User:
     if user is None:
         raise NotFound("There is no such person.")
     return user
+
+
+def api_sign_ins(user: User) -> list[RefreshToken]:
+    """The apps signed in as the person through the API: one live token per sign-in."""
+    return list(RefreshToken.objects.live().filter(user=user).order_by("-created_at")[:50])

@@ -7,4 +7,14 @@ class CommerceConfig(AppConfig):
     verbose_name = "Commerce"
 
     def ready(self) -> None:
-        from agora.commerce import checks  # noqa: F401 - registers the system checks
+        from agora.accounts.services.personal_data import register_personal_data
+        from agora.commerce import (
+            checks,  # noqa: F401 - registers the system checks
+            personal_data,
+        )
+
+        register_personal_data(
+            "orders",
+            export=personal_data.export_orders,
+            erase=personal_data.keep_orders_on_erasure,
+        )

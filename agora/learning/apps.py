@@ -21,3 +21,10 @@ class LearningConfig(AppConfig):
             export=personal_data.export_certificates,
             erase=personal_data.erase_certificates,
         )
+        from agora.learning import personal_data as learning_data
+
+        register_personal_data(
+            "learning",
+            export=learning_data.export_learning,
+            erase=learning_data.keep_learning_on_erasure,
+        )

@@ -15,3 +15,11 @@ class MessagingConfig(AppConfig):
         handlers.register("read", frames.read)
         handlers.on("connect", presence.touch)
         handlers.on("activity", presence.touch)
+        from agora.accounts.services.personal_data import register_personal_data
+        from agora.messaging import personal_data
+
+        register_personal_data(
+            "messages",
+            export=personal_data.export_messages,
+            erase=personal_data.keep_messages_on_erasure,
+        )

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "csp",
     "channels",
     "ninja",  # serves the API docs page from its bundled files: no CDN, no inline script
@@ -261,6 +262,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Agora] "
+# Browser sessions are recorded at sign-in (address and browser) for "Where you are signed in";
+# not on every request, which would cost a write each time.
+USERSESSIONS_TRACK_ACTIVITY = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Agora"
 

@@ -378,6 +378,31 @@ class TestExport:
         assert other.email not in str(body)
         assert len(body["sign_ins"]) == 1
 
+    def test_contains_learning_orders_xp_and_messages(self, user, user_api: ApiClient):
+        from agora.catalog.models import Lesson
+        from agora.learning.services import complete_lesson
+        from agora.messaging.services import send_message, start_direct
+        from tests.catalog.factories import LessonFactory, ModuleFactory
+        from tests.commerce.factories import paid_order, published_course
+
+        course = published_course(title="Knots for sailors")
+        LessonFactory(module=ModuleFactory(course=course), title="The bowline")
+        paid_order(buyer=user, course=course)
+        complete_lesson(user=user, lesson=Lesson.objects.get(title="The bowline"))
+        conversation, _ = start_direct(user, course.owner)  # the instructor of my course
+        send_message(user, conversation, "Fair winds")
+
+        body = user_api.get("/me/export").json()
+
+        assert body["learning"]["enrollments"][0]["course"] == "Knots for sailors"
+        assert body["learning"]["enrollments"][0]["progress_percent"] > 0
+        assert body["learning"]["lessons"][0]["lesson"] == "The bowline"
+        assert body["orders"][0]["status"] == "paid"
+        assert body["orders"][0]["items"] == [{"course": "Knots for sailors", "price": 1999}]
+        assert {row["rule"] for row in body["gamification"]["xp"]} >= {"lesson_completed"}
+        assert body["gamification"]["badges"][0]["code"] == "first_lesson"
+        assert [row["body"] for row in body["messages"]] == ["Fair winds"]
+
 
 @pytest.mark.django_db
 class TestEraseMe:

@@ -411,3 +411,43 @@ class TestApiDocs:
         assert page.locator(".opblock").count() >= 10
         screenshot(page, "api-docs")
         # The page fixture then checks that nothing broke the CSP or threw.
+
+
+class TestSessionsAndData:
+    def test_where_i_am_signed_in_and_my_data_on_desktop_and_phone(
+        self, page, mobile_page, live_server, ada, screenshot
+    ):
+        for current, suffix in ((mobile_page, "-phone"), (page, "")):
+            sign_in(current, "ada@example.com", PASSWORD)
+            current.goto("/accounts/sessions/")
+            rows = current.locator("#browsers-title + form tbody tr")
+            assert rows.count() >= 1
+            assert "This browser" in current.locator("#browsers-title + form").inner_text()
+            assert current.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+            screenshot(current, f"account-sessions{suffix}")
+            current.goto("/accounts/data/")
+            assert current.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+            screenshot(current, f"account-data{suffix}")
+        # The desktop browser sees the phone among its sessions and signs it out.
+        page.goto("/accounts/sessions/")
+        assert page.locator("#browsers-title + form tbody tr").count() == 2
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign out the other browsers").click()
+        assert page.locator("#browsers-title + form tbody tr").count() == 1
+        mobile_page.goto("/accounts/sessions/")
+        assert "/accounts/login/" in mobile_page.url
+
+    def test_deleting_my_account(self, page, live_server, ada):
+        sign_in(page, "ada@example.com", PASSWORD)
+        page.goto("/accounts/data/")
+        page.get_by_label("Your password").fill(PASSWORD)
+        page.get_by_label("I understand").check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Delete my account").click()
+        assert path_of(page, live_server) == "/"
+        assert "Your account is deleted." in page.locator("main").inner_text()
+        assert (
+            page.get_by_role("navigation", name="Main")
+            .get_by_role("link", name="Sign in")
+            .is_visible()
+        )

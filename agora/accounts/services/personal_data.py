@@ -8,6 +8,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from django.db import transaction
 from django.utils import timezone
 
@@ -58,6 +59,10 @@ def export_user_data(*, user: User) -> dict[str, Any]:
             }
             for t in RefreshToken.objects.filter(user=user, used_at__isnull=True).order_by("pk")
         ],
+        "browser_sessions": [
+            {"created_at": s.created_at.isoformat(), "ip": s.ip, "user_agent": s.user_agent}
+            for s in UserSession.objects.filter(user=user).order_by("pk")
+        ],
         "two_factor": [
             {"type": a.type, "created_at": a.created_at.isoformat()}
             for a in Authenticator.objects.filter(user=user).order_by("pk")
@@ -96,6 +101,8 @@ def erase_user(*, user: User) -> None:
         announce_rename(user)
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
+        for session in UserSession.objects.filter(user=user):
+            session.end()  # the browser session itself, and its record (address, browser)
         RefreshToken.objects.filter(user=user).update(
             revoked_at=timezone.now(), user_agent="", ip_address=None
         )

@@ -130,6 +130,15 @@ def logout(*, refresh: str) -> None:
     )
 
 
+def end_sign_in(*, user: User, family: uuid.UUID) -> bool:
+    """Signs one app out (a sign-in's whole token family). False if it was over already or is
+    not the person's."""
+    ended = RefreshToken.objects.filter(user=user, family=family, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return ended > 0
+
+
 def revoke_all_tokens(*, user: User) -> int:
     return RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()

@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 "The scores were rebuilt, but the leaderboards in Redis could not be cleared "
                 f"({exc}): run this again once Redis is reachable."
             ) from exc
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
             # Index-only rank counts need the visibility map of the rewritten table.
             with connection.cursor() as cursor:
                 cursor.execute(f"VACUUM ANALYZE {LeaderboardScore._meta.db_table}")
