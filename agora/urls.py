@@ -10,9 +10,6 @@ from agora.core import health
 from agora.core.api_errors import api_not_found
 from agora.media.serving import serve_public_media
 
-admin.site.site_header = "Agora administration"
-admin.site.site_title = "Agora admin"
-
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

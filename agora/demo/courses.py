@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFont
 from agora.accounts.models import User
 from agora.catalog import services
 from agora.catalog.models import Course, CourseStatus, Lesson, LessonType
+from agora.core.pdf import FONT_DIR
 from agora.demo.people import ADMIN_EMAIL, INSTRUCTORS, _email
 from agora.demo.specs import CourseSpec, ResourceSpec, load_courses
 
@@ -84,6 +85,12 @@ def resource_upload(spec: ResourceSpec) -> SimpleUploadedFile:
     return SimpleUploadedFile(spec.filename, content, "text/plain")
 
 
+def title_font(size: int) -> ImageFont.FreeTypeFont:
+    """The bundled DejaVu Sans Bold: Latin, Greek and Cyrillic titles draw as letters, not
+    boxes (Pillow's built-in font has Latin only)."""
+    return ImageFont.truetype(str(FONT_DIR / "DejaVuSans-Bold.ttf"), size)
+
+
 def thumbnail_upload(title: str, category: str) -> SimpleUploadedFile:
     """A 16:9 PNG: a two-colour gradient picked from the category, with the title on it."""
     hue = int(hashlib.sha256(category.encode()).hexdigest()[:4], 16) / 0xFFFF
@@ -98,7 +105,7 @@ def thumbnail_upload(title: str, category: str) -> SimpleUploadedFile:
             [(0, y), (width, y)],
             fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)),
         )
-    font = ImageFont.load_default(size=64)
+    font = title_font(64)
     words, lines, line = title.split(), [], ""
     for word in words:
         candidate = f"{line} {word}".strip()

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from agora.core.typed_admin import ReadOnlyAdmin
 from agora.learning.certificates import services as certificate_services
-from agora.learning.models import Certificate
+from agora.learning.models import Certificate, Enrollment
 from agora.learning.permissions import can_revoke_certificates
 
 
@@ -64,3 +64,28 @@ class CertificateAdmin(ReadOnlyAdmin):
             f"{revoked} certificate{'s' if revoked != 1 else ''} revoked.",
             messages.SUCCESS,
         )
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(ReadOnlyAdmin):
+    """Enrollments come from purchases, grants and free sign-ups (the learning services);
+    admins look them up here."""
+
+    list_display = [
+        "learner",
+        "course",
+        "source",
+        "progress_percent",
+        "created_at",
+        "completed_at",
+        "revoked_at",
+    ]
+    list_filter = [
+        "source",
+        ("completed_at", admin.EmptyFieldListFilter),
+        ("revoked_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["learner__email", "learner__name", "course__title"]
+    list_select_related = ["learner", "course"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]

@@ -49,7 +49,7 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured("DEBUG must be off when AGORA_ENV=production.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "agora.core.admin_site.AgoraAdminConfig",  # Django's admin, one Accounts section
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

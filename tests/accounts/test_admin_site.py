@@ -75,3 +75,27 @@ def test_admins_read_the_outbox(admin_browser):
 
     assert "Hello there" in page
     assert "reader@example.com" in page
+
+
+@pytest.mark.django_db
+def test_the_admin_index_has_one_accounts_section(admin_browser):
+    page = admin_browser.get("/admin/").content.decode()
+    assert page.count(">Accounts</a>") == 1
+    for model in ("Users", "Email addresses", "Authenticators", "User sessions", "Groups"):
+        assert f">{model}</a>" in page, model
+    assert "Authentication and Authorization" not in page
+    for model in ("Courses", "Categories", "Enrollments", "Orders"):
+        assert f">{model}</a>" in page, model
+
+
+@pytest.mark.django_db
+def test_courses_and_enrollments_are_listed_with_filters(admin_browser):
+    from tests.catalog.factories import CourseFactory
+
+    CourseFactory(title="Rope work")
+    page = admin_browser.get("/admin/catalog/course/?status__exact=published").content.decode()
+    assert "Rope work" in page
+    drafts = admin_browser.get("/admin/catalog/course/?status__exact=draft").content.decode()
+    assert "Rope work" not in drafts
+    assert admin_browser.get("/admin/catalog/category/").status_code == 200
+    assert admin_browser.get("/admin/learning/enrollment/?source__exact=grant").status_code == 200

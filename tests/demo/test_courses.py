@@ -144,3 +144,20 @@ def test_every_course_file_names_a_demo_instructor_and_a_known_lesson_type():
     assert {course.instructor for course in courses} <= instructors
     lesson_types = {lesson.type for course in courses for _t, ls in course.modules for lesson in ls}
     assert lesson_types <= set(LessonType.values)
+
+
+@pytest.mark.parametrize("letters", [("Ж", "Щ"), ("Ω", "Σ"), ("é", "ñ")])
+def test_thumbnail_titles_draw_cyrillic_greek_and_accented_letters(letters) -> None:
+    """A font without a glyph draws the same box for both letters; the bundled one does not."""
+    from PIL import Image, ImageDraw
+
+    from agora.demo.courses import title_font
+
+    def drawn(letter: str) -> bytes:
+        image = Image.new("L", (80, 80))
+        ImageDraw.Draw(image).text((8, 0), letter, fill=255, font=title_font(64))
+        return image.tobytes()
+
+    first, second = (drawn(letter) for letter in letters)
+    assert first != second
+    assert any(first)
