@@ -12,7 +12,6 @@ import colorsys
 import hashlib
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -207,15 +206,13 @@ def _attach_demo_media(lesson: Lesson) -> None:
 
 
 def _set_demo_statistics(course: Course, spec: CourseSpec) -> None:
-    # Demo data only: these numbers normally come from enrollments, reviews and views the
-    # services record one by one. A fresh demo has no such history, so they are set here.
+    # Demo data only: which courses are featured, how long ago each was published, and its
+    # starting place in "trending" (recomputed from real enrollments by the trending job).
+    # Learners, ratings and views are never set: they come from the enrollments, reviews and
+    # visits the later demo steps and real use record.
     changes: dict[str, Any] = {"is_featured": spec.is_featured}
     if spec.stats is not None:
         changes |= {
-            "average_rating": Decimal(spec.stats.rating),
-            "ratings_count": spec.stats.ratings,
-            "enrollments_count": spec.stats.enrollments,
-            "views_count": spec.stats.views,
             "trending_score": spec.stats.trending,
             "published_at": timezone.now() - timedelta(days=spec.stats.days_ago),
         }

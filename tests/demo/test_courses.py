@@ -19,6 +19,17 @@ from agora.catalog.models import (
 from agora.demo import courses as demo
 
 
+@pytest.fixture(autouse=True)
+def _a_smaller_year_of_sales(monkeypatch):
+    """The catalog tests seed everything several times: a few sales are enough here
+    (tests/demo/test_sales.py looks at the sales)."""
+    from agora.demo import sales
+
+    monkeypatch.setattr(sales, "BUYERS", 6)
+    monkeypatch.setattr(sales, "ORDERS", 15)
+    monkeypatch.setattr(sales, "REFUNDS", 1)
+
+
 def seed_demo() -> str:
     out = StringIO()
     call_command("seed_demo", stdout=out)

@@ -14,6 +14,7 @@ from agora.demo import (
     notifications,
     people,
     reviews,
+    sales,
 )
 
 # In order: the catalog needs its instructors, enrollments their courses, reviews their
@@ -22,6 +23,7 @@ STEPS = (
     people,
     courses,
     enrollments,
+    sales,
     reviews,
     messaging,
     discussions,
