@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
@@ -16,6 +17,7 @@ from agora.catalog.models import (
     CourseInstructor,
     CourseStatus,
     Lesson,
+    LessonType,
     Level,
     Module,
     Resource,
@@ -369,6 +371,61 @@ def course_instructors(course: Course) -> list[User]:
     """The people who teach the course, the owner first: one query."""
     co_instructors = course.co_instructors.select_related("user").order_by("id")
     return [course.owner, *(ci.user for ci in co_instructors)]
+
+
+@dataclass(frozen=True)
+class InstructorFigures:
+    courses: int
+    learners: int
+    rating: Decimal | None  # over every rating of their published courses
+    ratings: int
+
+
+def instructor_figures(people: list[User]) -> dict[int, InstructorFigures]:
+    """What instructor cards show, for each person: their published courses (owned or
+    co-taught), the learners in them and the rating across all those courses' ratings. Two
+    queries however many people."""
+    sums: dict[int, list[Decimal]] = {person.pk: [Decimal(0)] * 4 for person in people}
+    published = Q(status=CourseStatus.PUBLISHED)
+    figures = {
+        "courses": Count("id"),
+        "learners": Coalesce(Sum("enrollments_count"), 0),
+        "ratings": Coalesce(Sum("ratings_count"), 0),
+        "weighted": Coalesce(Sum(F("average_rating") * F("ratings_count")), Decimal(0)),
+    }
+    owned = (
+        Course.objects.filter(published, owner__in=people)
+        .values("owner_id")
+        .annotate(**figures)
+        .values_list("owner_id", *figures)
+    )
+    co_taught = (
+        Course.objects.filter(published, co_instructors__user__in=people)
+        .values("co_instructors__user_id")
+        .annotate(**figures)
+        .values_list("co_instructors__user_id", *figures)
+    )
+    for person_id, *values in [*owned, *co_taught]:
+        sums[person_id] = [a + Decimal(b) for a, b in zip(sums[person_id], values, strict=True)]
+    result = {}
+    for person_id, (courses, learners, ratings, weighted) in sums.items():
+        rating = (weighted / ratings).quantize(Decimal("0.1")) if ratings else None
+        result[person_id] = InstructorFigures(
+            courses=int(courses), learners=int(learners), rating=rating, ratings=int(ratings)
+        )
+    return result
+
+
+def whats_included(course: Course, lessons: list[Lesson]) -> dict[str, int]:
+    """The buy card's list: video time, lessons by kind, downloadable resources."""
+    return {
+        "video_seconds": sum(
+            lesson.duration_seconds for lesson in lessons if lesson.type == LessonType.VIDEO
+        ),
+        "quizzes": sum(1 for lesson in lessons if lesson.type == LessonType.QUIZ),
+        "exercises": sum(1 for lesson in lessons if lesson.type == LessonType.CODE),
+        "resources": Resource.objects.filter(lesson__module__course=course).count(),
+    }
 
 
 def co_instructor_shares(course: Course) -> list[Any]:

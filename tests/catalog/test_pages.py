@@ -487,6 +487,51 @@ class TestCoursePage:
         assert open_response["Location"] == "https://example.com/a.pdf"
         assert locked_response.status_code == 403
 
+    def test_the_buy_card_lists_what_is_included(self, category):
+        course = CourseFactory(category=category, slug="included")
+        module = ModuleFactory(course=course)
+        LessonFactory(module=module, type="video", duration_seconds=3900)
+        LessonFactory(module=module, type="text", duration_seconds=300)
+        QuizQuestionFactory(lesson=LessonFactory(module=module, type="quiz", pass_percent=70))
+        LessonFactory(module=module, type="code", duration_seconds=600)
+        UrlResourceFactory(lesson=module.lessons.first())
+        UrlResourceFactory(lesson=module.lessons.first())
+
+        page = text_of(client_for().get("/courses/included/"))
+
+        for line in (
+            "1 hr 5 min of video",
+            "4 lessons",
+            "1 quiz",
+            "1 coding exercise",
+            "2 downloadable resources",
+            "Certificate of completion",
+        ):
+            assert line in page, line
+
+    def test_the_instructor_card_shows_rating_learners_and_courses(self, category):
+        teacher = InstructorFactory()
+        course = CourseFactory(
+            owner=teacher,
+            slug="rated",
+            average_rating=Decimal("4.00"),
+            ratings_count=10,
+            enrollments_count=120,
+        )
+        CourseFactory(
+            owner=teacher, average_rating=Decimal("5.00"), ratings_count=30, enrollments_count=80
+        )
+        DraftCourseFactory(owner=teacher, average_rating=Decimal("1.00"), ratings_count=99)
+        co_taught = CourseFactory(ratings_count=0, enrollments_count=5)
+        CoInstructorFactory(course=co_taught, user=teacher)
+
+        page = text_of(client_for().get(f"/courses/{course.slug}/"))
+
+        # (4 x 10 + 5 x 30) / 40 ratings; learners and courses of the published ones only.
+        assert "★ 4.8 instructor rating (40 ratings)" in page
+        assert "205 learners" in page
+        assert "3 courses" in page
+
     def test_query_count_does_not_grow_with_the_curriculum(self, category):
         small = course_with_curriculum(modules=1, lessons=2, slug="small", category=category)
         big = course_with_curriculum(modules=5, lessons=8, slug="big", category=category)

@@ -113,13 +113,16 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     modules = queries.curriculum(course)
     lessons = [lesson for module in modules for lesson in module.lessons.all()]
     can_edit = access.can_edit_course(request.user, course)
+    instructors = queries.course_instructors(course)
+    figures = queries.instructor_figures(instructors)
     context = {
         "course": course,
         "modules": modules,
         "lessons_count": len(lessons),
         "preview_count": sum(1 for lesson in lessons if lesson.is_preview),
         "total_seconds": sum(lesson.duration_seconds for lesson in lessons),
-        "instructors": queries.course_instructors(course),
+        "instructors": [(person, figures[person.pk]) for person in instructors],
+        "included": queries.whats_included(course, lessons),
         "can_edit": can_edit,
         "can_read_all": can_edit or access.has_learner_access(request.user, course),
     }
