@@ -168,6 +168,16 @@ LESSON_KIND_LABELS = {
 }
 
 
+LESSON_ICONS = {"video": "▶", "text": "≡", "quiz": "?", "file": "⤓", "code": "</>"}
+
+
+@register.filter
+def lesson_icon(lesson_type: str) -> str:
+    """A small glyph for the lesson's kind in the player's curriculum (decorative: the kind
+    is also written out for screen readers)."""
+    return LESSON_ICONS.get(lesson_type, "•")
+
+
 @register.filter
 def lesson_kind(lesson_type: str) -> str:
     """What a lesson type is called on the pages: "text" → "Reading"."""
