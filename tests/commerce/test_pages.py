@@ -426,3 +426,21 @@ class TestEarnings:
 
     def test_needs_sign_in(self, db):
         assert client_for().get("/studio/earnings/").status_code == 302
+
+
+def test_the_studio_lists_each_courses_learners_rating_and_sales(db):
+    from agora.commerce.services import refunds
+    from tests.commerce.factories import paid_order as pay_for
+
+    teacher = UserFactory(is_instructor=True)
+    course = published_course(owner=teacher, title="Rigging", price=1999)
+    published_course(owner=teacher, title="Unsold", price=999)
+    kept = pay_for(buyer=UserFactory(), course=course)
+    refunded = pay_for(buyer=UserFactory(), course=course)
+    refunds.request_refund(actor=UserFactory(is_staff=True), order=refunded, reason="Asked")
+
+    text = text_of(client_for(teacher).get("/studio/"))
+
+    assert kept.total == 1999
+    assert "1 learner No ratings yet 1 sale: 19.99 USD" in text
+    assert "0 learners No ratings yet 0 sales" in text
