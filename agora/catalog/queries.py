@@ -416,6 +416,16 @@ def instructor_figures(people: list[User]) -> dict[int, InstructorFigures]:
     return result
 
 
+def more_from_instructor(course: Course, *, limit: int = 4) -> list[Course]:
+    """The owner's other published courses, the most learners first."""
+    return list(
+        Course.objects.filter(owner_id=course.owner_id, status=CourseStatus.PUBLISHED)
+        .exclude(pk=course.pk)
+        .select_related("owner", "category")
+        .order_by("-enrollments_count", "-id")[:limit]
+    )
+
+
 def whats_included(course: Course, lessons: list[Lesson]) -> dict[str, int]:
     """The buy card's list: video time, lessons by kind, downloadable resources."""
     return {

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, F, Max, Q, QuerySet
 
 from agora.accounts.models import User
@@ -12,7 +13,7 @@ from agora.accounts.types import Viewer
 from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.errors import EnrollmentRequired
-from agora.catalog.models import Course, Lesson, Module, QuizQuestion
+from agora.catalog.models import Course, CourseStatus, Lesson, Module, QuizQuestion
 from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
 
 
@@ -266,3 +267,54 @@ def active_learners(course: Course) -> QuerySet[User]:
     """The people with an active enrollment in the course (who hear its announcements)."""
     learner_ids = Enrollment.objects.active().filter(course=course).values("learner_id")
     return User.objects.filter(pk__in=learner_ids, is_active=True)
+
+
+# --- recommendations -------------------------------------------------------------------------
+ALSO_ENROLLED_SECONDS = 3600
+ALSO_ENROLLED_KEPT = 12
+
+
+def _also_enrolled_ids(course: Course) -> list[int]:
+    """The courses the learners of `course` enrolled in most, computed once an hour per
+    course (it reads their enrollments)."""
+
+    def compute() -> list[int]:
+        learners = Enrollment.objects.active().filter(course=course).values("learner_id")
+        rows = (
+            Enrollment.objects.active()
+            .filter(learner_id__in=learners, course__status=CourseStatus.PUBLISHED)
+            .exclude(course=course)
+            .values("course_id")
+            .annotate(shared=Count("id"))
+            .order_by("-shared", "course_id")[:ALSO_ENROLLED_KEPT]
+        )
+        return [row["course_id"] for row in rows]
+
+    ids = cache.get_or_set(f"also-enrolled:{course.pk}", compute, ALSO_ENROLLED_SECONDS)
+    return list(ids or [])
+
+
+def also_enrolled(
+    course: Course, *, limit: int = 4, excluding: set[int] | None = None
+) -> list[Course]:
+    """Published courses the learners of `course` also enrolled in ("learners also took"),
+    the most shared first."""
+    ids = [pk for pk in _also_enrolled_ids(course) if pk not in (excluding or set())]
+    courses = Course.objects.filter(pk__in=ids, status=CourseStatus.PUBLISHED).select_related(
+        "owner", "category"
+    )
+    found = {c.pk: c for c in courses}
+    return [found[pk] for pk in ids if pk in found][:limit]
+
+
+def because_you_enrolled(user: User, *, limit: int = 4) -> tuple[Course, list[Course]] | None:
+    """For the signed-in home: the learner's latest course and what its learners also took
+    (without the courses the learner has already)."""
+    latest = my_enrollments(user).first()
+    if latest is None:
+        return None
+    owned = set(
+        Enrollment.objects.active().filter(learner=user).values_list("course_id", flat=True)
+    )
+    picks = also_enrolled(latest.course, limit=limit, excluding=owned)
+    return (latest.course, picks) if picks else None

@@ -123,6 +123,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "total_seconds": sum(lesson.duration_seconds for lesson in lessons),
         "instructors": [(person, figures[person.pk]) for person in instructors],
         "included": queries.whats_included(course, lessons),
+        "more_from_instructor": queries.more_from_instructor(course),
         "can_edit": can_edit,
         "can_read_all": can_edit or access.has_learner_access(request.user, course),
     }
