@@ -71,3 +71,23 @@ document.addEventListener("htmx:afterSettle", (event) => {
   const selector = event.detail.requestConfig?.elt?.dataset?.focusAfterSwap;
   if (selector) document.querySelector(selector)?.focus();
 });
+
+// "Copy link" buttons (course pages): the address goes to the clipboard, and a status line
+// says so (or shows the address to copy by hand where the clipboard is not allowed).
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-copy-link]") : null;
+  if (!button) return;
+  const link = button.dataset.copyLink;
+  const status = button.closest(".share-course")?.querySelector("[data-copy-status]");
+  const say = (text) => {
+    if (status) status.textContent = text;
+  };
+  if (!navigator.clipboard) {
+    say(`Copy this address: ${link}`);
+    return;
+  }
+  navigator.clipboard.writeText(link).then(
+    () => say("Link copied."),
+    () => say(`Copy this address: ${link}`),
+  );
+});

@@ -208,7 +208,32 @@ class TestCoursePage:
 
         assert page.evaluate("() => document.documentElement.scrollWidth") == MOBILE["width"]
         assert page.locator(".buy-price").is_visible()
+        # The price and "Buy now" stay at the bottom of the screen while scrolling.
+        bar = page.get_by_role("region", name="Price and enrollment")
+        page.mouse.wheel(0, 1500)
+        box = bar.bounding_box()
+        assert box is not None
+        assert abs(box["y"] + box["height"] - MOBILE["height"]) <= 1
+        assert bar.inner_text().split() == ["19.99", "USD", "Buy", "now"]
         screenshot(page, "course-mobile")
+        with page.expect_navigation():
+            bar.get_by_role("link", name="Buy now").click()
+        assert "/accounts/login/?next=/courses/knots-at-sea/" in page.url
+
+    def test_sharing_and_no_buy_bar_on_a_laptop(self, page, live_server, course):
+        page.goto("/courses/knots-at-sea/")
+        assert not page.get_by_role("region", name="Price and enrollment").is_visible()
+        share = page.locator(".share-course")
+        linkedin = share.get_by_role("link", name="LinkedIn")
+        assert linkedin.get_attribute("href").endswith("%2Fcourses%2Fknots-at-sea%2F")
+        share.get_by_role("button", name="Copy link").click()
+        status = share.locator("[data-copy-status]")
+        page.wait_for_function("s => s.textContent.length > 0", arg=status.element_handle())
+        assert status.inner_text() in {
+            "Link copied.",
+            f"Copy this address: {live_server.url}/courses/knots-at-sea/",
+            "Copy this address: http://127.0.0.1:8000/courses/knots-at-sea/",
+        }
 
 
 class TestStudio:

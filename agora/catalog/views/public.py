@@ -2,6 +2,7 @@
 
 import math
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -124,6 +125,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "instructors": [(person, figures[person.pk]) for person in instructors],
         "included": queries.whats_included(course, lessons),
         "more_from_instructor": queries.more_from_instructor(course),
+        "share_url": f"{settings.SITE_URL}{reverse('course_detail', args=[course.slug])}",
         "can_edit": can_edit,
         "can_read_all": can_edit or access.has_learner_access(request.user, course),
     }
