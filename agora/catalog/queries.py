@@ -464,3 +464,49 @@ def with_curriculum(course: Course) -> Course:
     """The course ready for an API detail answer: its curriculum loaded in two queries."""
     course.curriculum = curriculum(course)  # type: ignore[attr-defined]
     return course
+
+
+# --- suggestions as you type -----------------------------------------------------------------
+SUGGEST_COURSES = 5
+SUGGEST_PEOPLE = 3
+SUGGEST_CATEGORIES = 3
+SUGGEST_MIN_LENGTH = 2
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    courses: list[Course]
+    instructors: list[User]
+    categories: list[Category]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.courses or self.instructors or self.categories)
+
+
+def suggestions(query: str) -> Suggestions:
+    """What the search box offers while one types: the best matching published courses
+    (the catalog's own search, every word a prefix), instructors with published courses whose
+    name starts with a word of it, and categories whose name holds it."""
+    query = " ".join(query.split())[:100]
+    if len(query) < SUGGEST_MIN_LENGTH:
+        return Suggestions([], [], [])
+    published = Course.objects.published()
+    courses = search.backend().ranked(published, query)
+    found = list(courses[:SUGGEST_COURSES])
+    words = query.split()
+    teaching = Course.objects.published().values("owner_id")
+    name_matches = Q()
+    for word in words:
+        name_matches &= Q(name__istartswith=word) | Q(name__icontains=f" {word}")
+    instructors = list(
+        User.objects.filter(name_matches, pk__in=teaching, is_active=True).order_by("name")[
+            :SUGGEST_PEOPLE
+        ]
+    )
+    categories = list(
+        Category.objects.filter(name__icontains=query)
+        .select_related("parent")
+        .order_by("name")[:SUGGEST_CATEGORIES]
+    )
+    return Suggestions(found, instructors, categories)

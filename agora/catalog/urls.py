@@ -7,6 +7,7 @@ from agora.catalog.views import curriculum, public, studio
 urlpatterns = [
     path("", public.home, name="home"),
     path("courses/", public.browse, name="search"),
+    path("search/suggest/", public.suggest, name="search_suggest"),
     path("courses/<slug:slug>/", public.course_detail, name="course_detail"),
     path(
         "courses/<slug:slug>/lessons/<int:lesson_id>/preview/",

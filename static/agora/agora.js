@@ -91,3 +91,94 @@ document.addEventListener("click", (event) => {
     () => say(`Copy this address: ${link}`),
   );
 });
+
+// The header's search box: suggestions as one types come from the server (htmx); with an
+// empty box it offers the recent searches of this browser. Arrow keys move through them,
+// Escape or a click elsewhere closes them.
+(() => {
+  const RECENT_KEY = "agora.search.recent";
+  const KEEP = 5;
+
+  function recent() {
+    try {
+      const list = JSON.parse(window.localStorage.getItem(RECENT_KEY) || "[]");
+      return Array.isArray(list) ? list.filter((item) => typeof item === "string") : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function remember(query) {
+    const words = query.trim().replace(/\s+/g, " ");
+    if (!words) return;
+    const list = [words, ...recent().filter((item) => item !== words)].slice(0, KEEP);
+    try {
+      window.localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+    } catch (error) {
+      // storage refused: nothing is remembered
+    }
+  }
+
+  function showRecent(box, action) {
+    const list = recent();
+    box.replaceChildren();
+    if (!list.length) return;
+    const panel = document.createElement("div");
+    panel.className = "search-suggestions-box";
+    panel.setAttribute("role", "region");
+    panel.setAttribute("aria-label", "Recent searches");
+    const heading = document.createElement("p");
+    heading.className = "suggest-heading";
+    heading.textContent = "Recent searches";
+    const items = document.createElement("ul");
+    items.setAttribute("role", "list");
+    for (const query of list) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `${action}?q=${encodeURIComponent(query)}`;
+      link.textContent = query;
+      item.append(link);
+      items.append(item);
+    }
+    panel.append(heading, items);
+    box.append(panel);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.querySelector(".site-search");
+    const input = document.getElementById("site-search-q");
+    const box = document.getElementById("search-suggestions");
+    if (!form || !input || !box) return;
+    const action = form.getAttribute("action") || "/courses/";
+    const links = () => Array.from(box.querySelectorAll("a"));
+    form.addEventListener("submit", () => remember(input.value));
+    input.addEventListener("focus", () => {
+      if (!input.value.trim()) showRecent(box, action);
+    });
+    input.addEventListener("input", () => {
+      if (!input.value.trim()) showRecent(box, action);
+    });
+    form.addEventListener("keydown", (event) => {
+      const all = links();
+      const index = all.indexOf(document.activeElement);
+      if (event.key === "Escape") {
+        box.replaceChildren();
+        input.focus();
+      } else if (event.key === "ArrowDown" && all.length) {
+        event.preventDefault();
+        all[Math.min(index + 1, all.length - 1)].focus();
+      } else if (event.key === "ArrowUp" && index >= 0) {
+        event.preventDefault();
+        if (index === 0) input.focus();
+        else all[index - 1].focus();
+      }
+    });
+    document.addEventListener("click", (event) => {
+      if (!form.contains(event.target)) box.replaceChildren();
+    });
+    // A suggestion answered after the box was emptied is dropped.
+    document.body.addEventListener("htmx:beforeSwap", (event) => {
+      if (event.detail.target === box && !input.value.trim()) event.detail.shouldSwap = false;
+    });
+  });
+})();

@@ -155,6 +155,37 @@ class TestBrowse:
         screenshot(page, "browse-mobile")  # last: see the note in the first test
 
 
+class TestSearchBox:
+    def test_suggestions_as_you_type_and_recent_searches(
+        self, page, live_server, catalog, screenshot
+    ):
+        page.goto("/")
+        box = page.get_by_placeholder("Search courses")
+        box.press_sequentially("sourd", delay=30)
+        suggestions = page.get_by_role("region", name="Suggestions for “sourd”")
+        suggestions.wait_for()
+        assert suggestions.get_by_role("link", name="Paid Sourdough").is_visible()
+        screenshot(page, "search-suggestions")
+        box.press("ArrowDown")
+        focused = page.evaluate("() => document.activeElement.textContent")
+        assert "Paid Sourdough" in focused
+        page.keyboard.press("Escape")
+        assert suggestions.count() == 0
+        assert page.evaluate("() => document.activeElement.id") == "site-search-q"
+
+        box.fill("django")
+        with page.expect_navigation():
+            box.press("Enter")
+        assert path_of(page, live_server) == "/courses/?q=django"
+        page.goto("/")
+        page.get_by_placeholder("Search courses").focus()
+        recent = page.get_by_role("region", name="Recent searches")
+        recent.wait_for()
+        assert recent.get_by_role("link").all_inner_texts() == ["django"]
+        page.mouse.click(5, 400)  # elsewhere: the list closes
+        assert recent.count() == 0
+
+
 class TestCoursePage:
     @pytest.fixture
     def course(self, catalog) -> Course:

@@ -104,6 +104,16 @@ def browse(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def suggest(request: HttpRequest) -> HttpResponse:
+    """The search box's suggestions (htmx, as one types): a small fragment, cacheable."""
+    query = request.GET.get("q", "")
+    found = cached(
+        cache_keys.list_key("page-suggest", " ".join(query.lower().split())[:100]),
+        lambda: queries.suggestions(query),
+    )
+    return render(request, "catalog/partials/suggestions.html", {"found": found, "q": query})
+
+
 # --- a course --------------------------------------------------------------------------------
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     course = queries.get_course_for_viewer(user=request.user, key=slug)
