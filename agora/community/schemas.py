@@ -32,6 +32,15 @@ class ReplyIn(Schema):
     body: str = Field(min_length=1, max_length=REPLY_MAX_LENGTH)
 
 
+class HelpfulIn(Schema):
+    helpful: bool = True
+
+
+class HelpfulOut(Schema):
+    helpful_count: int
+    helpful: bool
+
+
 class HideIn(Schema):
     reason: str = Field(min_length=1, max_length=HIDDEN_REASON_MAX_LENGTH)
 
@@ -62,6 +71,7 @@ class ReviewOut(Schema):
     updated_at: datetime
     reply: ReplyOut | None
     hidden: bool
+    helpful_count: int
 
     @staticmethod
     def resolve_learner(review: Review) -> dict[str, object]:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("courses/<slug:slug>/reviews/", views.course_reviews, name="course_reviews"),
     path("courses/<slug:slug>/reviews/save/", views.review_save, name="review_save"),
     path("reviews/<int:review_id>/reply/", views.review_reply, name="review_reply"),
+    path("reviews/<int:review_id>/helpful/", views.review_helpful, name="review_helpful"),
     path("reviews/<int:review_id>/hide/", views.review_hide, name="review_hide"),
     path("reviews/<int:review_id>/unhide/", views.review_unhide, name="review_unhide"),
     path("learn/<slug:slug>/questions/", talk.course_questions, name="course_questions"),

@@ -49,6 +49,7 @@ class TestCreateReview:
             "updated_at": body["created_at"],
             "reply": None,
             "hidden": False,
+            "helpful_count": 0,
         }
         assert figures(course) == (Decimal("4.00"), 1)
 

@@ -13,6 +13,8 @@ from agora.community.errors import CommunityError
 from agora.community.models import Review
 from agora.community.queries import RatingSummary
 from agora.community.schemas import (
+    HelpfulIn,
+    HelpfulOut,
     HideIn,
     RatingSummaryOut,
     ReplyIn,
@@ -99,6 +101,19 @@ def update_review(request: HttpRequest, review_id: int, payload: ReviewPatchIn) 
     user = current_user(request)
     review = queries.get_review_for_viewer(user=user, review_id=review_id)
     return services.update_review(user=user, review=review, changes=payload.changes())
+
+
+@router.post(
+    "/reviews/{review_id}/helpful",
+    auth=jwt_auth,
+    response={200: HelpfulOut, 401: E, 403: E, 404: E, 422: E},
+    summary="Mark a review helpful (`helpful: false` withdraws it); not one's own",
+)
+def mark_helpful(request: HttpRequest, review_id: int, payload: HelpfulIn) -> dict[str, object]:
+    user = current_user(request)
+    review = queries.get_review_for_viewer(user=user, review_id=review_id)
+    count = services.mark_helpful(user=user, review=review, helpful=payload.helpful)
+    return {"helpful_count": count, "helpful": payload.helpful}
 
 
 @router.post(

@@ -12,6 +12,7 @@ from agora.community.models.reviews import (
     REPLY_MAX_LENGTH,
     Review,
     ReviewQuerySet,
+    ReviewVote,
 )
 
 __all__ = [
@@ -33,5 +34,6 @@ __all__ = [
     "QuestionVote",
     "Review",
     "ReviewQuerySet",
+    "ReviewVote",
     "VoteValue",
 ]

@@ -48,6 +48,9 @@ class Review(models.Model):
         related_name="+",
     )
     hidden_reason = models.CharField(max_length=HIDDEN_REASON_MAX_LENGTH, blank=True)
+    # How many people found it helpful: the count of its ReviewVote rows, kept under the
+    # review's row lock.
+    helpful_count = models.PositiveIntegerField(default=0)
 
     objects = ReviewQuerySet.as_manager()
 
@@ -82,3 +85,21 @@ class Review(models.Model):
     @property
     def is_edited(self) -> bool:
         return self.updated_at > self.created_at
+
+
+class ReviewVote(models.Model):
+    """Someone found a review helpful (once each; withdrawing deletes the row)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_votes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "user"], name="community_review_vote_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} found review {self.review_id} helpful"

@@ -27,6 +27,7 @@ from agora.community.errors import (
     CommunityError,
     EnrollmentRequired,
     ModerationRefused,
+    OwnContent,
 )
 from agora.community.models import (
     COMMENT_MAX_LENGTH,
@@ -35,6 +36,7 @@ from agora.community.models import (
     MIN_RATING,
     REPLY_MAX_LENGTH,
     Review,
+    ReviewVote,
 )
 from agora.community.permissions import (
     can_moderate_reviews,
@@ -247,6 +249,27 @@ def unhide_review(*, admin: User, review: Review) -> Review:
 
 
 # --- personal data ---------------------------------------------------------------------------
+def mark_helpful(*, user: User, review: Review, helpful: bool) -> int:
+    """Records (or withdraws) that the person found the review helpful; returns the review's
+    count. Once per person, never for their own review nor a hidden one; the count changes
+    under the review's row lock, so concurrent votes stay exact."""
+    if review.learner_id == user.pk:
+        raise OwnContent()
+    with transaction.atomic():
+        locked = Review.objects.select_for_update().get(pk=review.pk)
+        if locked.hidden_at is not None:
+            raise NotFound("There is no such review.", code=CommunityError.REVIEW_NOT_FOUND)
+        votes = ReviewVote.objects.filter(review=locked, user=user)
+        if helpful and not votes.exists():
+            ReviewVote.objects.create(review=locked, user=user)
+        elif not helpful:
+            votes.delete()
+        locked.helpful_count = ReviewVote.objects.filter(review=locked).count()
+        locked.save(update_fields=["helpful_count"])
+    review.helpful_count = locked.helpful_count
+    return locked.helpful_count
+
+
 def keep_reviews_on_erasure(user: User) -> None:
     """Erasure keeps reviews: the account is anonymised, so they read as a deleted user's,
     and the course's figures do not change."""

@@ -4,6 +4,7 @@ announcements."""
 from agora.community.views import discussions
 from agora.community.views.reviews import (
     course_reviews,
+    review_helpful,
     review_hide,
     review_reply,
     review_save,
@@ -13,6 +14,7 @@ from agora.community.views.reviews import (
 __all__ = [
     "course_reviews",
     "discussions",
+    "review_helpful",
     "review_hide",
     "review_reply",
     "review_save",

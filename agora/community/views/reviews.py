@@ -29,7 +29,7 @@ from agora.community.forms import (
     clean_page,
     clean_sort,
 )
-from agora.community.models import Review
+from agora.community.models import Review, ReviewVote
 from agora.community.permissions import (
     can_moderate_reviews,
     can_reply_to_reviews,
@@ -54,7 +54,15 @@ def _with_forms(request: HttpRequest, course: Course, reviews: list[Review]) -> 
     user = request.user
     may_reply = can_reply_to_reviews(user, course)
     may_moderate = can_moderate_reviews(user)
+    mine: set[int] = set()
+    if user.is_authenticated:
+        mine = set(
+            ReviewVote.objects.filter(user=user, review__in=reviews).values_list(
+                "review_id", flat=True
+            )
+        )
     for review in reviews:
+        review.i_found_helpful = review.pk in mine  # type: ignore[attr-defined]
         if may_reply and review.hidden_at is None:
             review.reply_form = ReplyForm(  # type: ignore[attr-defined]
                 initial={"body": review.reply}, auto_id=f"reply-{review.pk}-%s"
@@ -307,3 +315,19 @@ def review_unhide(request: HttpRequest, review_id: int) -> HttpResponse:
     review = queries.get_review_for_viewer(user=user, review_id=review_id)
     services.unhide_review(admin=user, review=review)
     return _item_answer(request, review, notice="The review is visible again.")
+
+
+@login_required
+@require_POST
+def review_helpful(request: HttpRequest, review_id: int) -> HttpResponse:
+    """The "Helpful" button: marks or unmarks, then htmx gets the button again."""
+    user = signed_in(request)
+    review = queries.get_review_for_viewer(user=user, review_id=review_id)
+    helpful = request.POST.get("helpful") != "0"
+    services.mark_helpful(user=user, review=review, helpful=helpful)
+    if not is_htmx(request):
+        return HttpResponseRedirect(
+            reverse("course_detail", kwargs={"slug": review.course.slug}) + f"#review-{review.pk}"
+        )
+    review.i_found_helpful = helpful  # type: ignore[attr-defined]
+    return render(request, "community/partials/review_helpful.html", {"review": review})
