@@ -444,3 +444,44 @@ def test_the_studio_lists_each_courses_learners_rating_and_sales(db):
     assert kept.total == 1999
     assert "1 learner No ratings yet 1 sale: 19.99 USD" in text
     assert "0 learners No ratings yet 0 sales" in text
+
+
+class TestCouponLinks:
+    @pytest.fixture
+    def sale(self, db):
+        from agora.commerce.services import coupons
+
+        teacher = UserFactory(is_instructor=True)
+        course = published_course(owner=teacher, title="Rigging", price=2000)
+        other = published_course(owner=teacher, title="Anchoring", price=1000)
+        coupons.create_coupon(creator=teacher, code="LAUNCH", percent_off=25, course_id=course.pk)
+        return course, other
+
+    def test_a_coupon_in_the_address_shows_the_price_after_it(self, sale):
+        course, _ = sale
+        text = text_of(client_for().get(f"/courses/{course.slug}/?coupon=launch"))
+        assert "15.00 USD instead of 20.00 USD" in text
+        assert "Coupon LAUNCH" in text
+        assert "25% off" in text
+
+    @pytest.mark.parametrize("query", ["", "?coupon=NOPE", "?coupon="])
+    def test_no_or_an_unknown_coupon_shows_the_list_price(self, sale, query):
+        course, _ = sale
+        text = text_of(client_for().get(f"/courses/{course.slug}/{query}"))
+        assert "instead of" not in text
+        assert "20.00 USD" in text
+
+    def test_a_coupon_for_another_course_does_not_apply(self, sale):
+        _, other = sale
+        text = text_of(client_for().get(f"/courses/{other.slug}/?coupon=LAUNCH"))
+        assert "instead of" not in text
+
+    def test_buying_from_that_page_uses_the_coupon(self, sale, buyer):
+        course, _ = sale
+        browser = client_for(buyer)
+        page = browser.get(f"/courses/{course.slug}/?coupon=LAUNCH").content.decode()
+        assert 'name="coupon" value="LAUNCH"' in page
+        browser.post(f"/checkout/buy/{course.pk}/", {"coupon": "LAUNCH"})
+        order = Order.objects.get(buyer=buyer)
+        assert (order.subtotal, order.discount) == (2000, 500)
+        assert order.coupon.code == "LAUNCH"

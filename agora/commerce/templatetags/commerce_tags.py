@@ -4,6 +4,8 @@ from typing import Any
 from django import template
 
 from agora.commerce import queries
+from agora.commerce.services import coupons
+from agora.core.errors import DomainError
 from agora.core.money import CURRENCY_EXPONENTS, format_money
 
 register = template.Library()
@@ -37,3 +39,26 @@ def course_sales(courses: Iterable[Any]) -> dict[int, dict[str, Any]]:
 def sales_of(sales: dict[int, dict[str, Any]], course: Any) -> dict[str, Any]:
     """`{{ sales|sales_of:course }}`: one course's sales (none when it never sold)."""
     return sales.get(course.pk, NO_SALES)
+
+
+@register.simple_tag(takes_context=True)
+def course_offer(context: Any, course: Any) -> dict[str, Any] | None:
+    """`{% course_offer course as offer %}`: the coupon in the page's address (`?coupon=`)
+    when it takes something off this course: its code, what it takes off and the price after.
+    None when there is none or it does not apply (the checkout checks it again)."""
+    request = context.get("request")
+    code = (request.GET.get("coupon", "") if request is not None else "").strip()[:40]
+    if not code or not course.is_published or not course.price:
+        return None
+    try:
+        found = coupons.validate_coupon(code=code, course_ids=[course.pk])
+    except DomainError:
+        return None
+    if not found["discount"]:
+        return None
+    return {
+        "code": found["code"],
+        "percent_off": found["percent_off"],
+        "discount": found["discount"],
+        "price": course.price - found["discount"],
+    }

@@ -126,8 +126,11 @@ def buy(request: HttpRequest, course_id: int) -> HttpResponse:
     course_url = reverse("course_detail", kwargs={"slug": course.slug})
     if not request.user.is_authenticated:
         return redirect_to_login(course_url)
+    coupon_code = request.POST.get("coupon", "").strip()[:40] or None
     try:
-        result = checkout_service.checkout(buyer=signed_in(request), course_ids=[course.pk])
+        result = checkout_service.checkout(
+            buyer=signed_in(request), course_ids=[course.pk], coupon_code=coupon_code
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(course_url)
