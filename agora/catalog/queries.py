@@ -1,5 +1,6 @@
 """Reads of the catalog, scoped to who is asking."""
 
+import difflib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -510,3 +511,35 @@ def suggestions(query: str) -> Suggestions:
         .order_by("name")[:SUGGEST_CATEGORIES]
     )
     return Suggestions(found, instructors, categories)
+
+
+# --- "did you mean" ----------------------------------------------------------------------------
+VOCABULARY_COURSES = 5000  # the words of the most popular courses' titles
+CLOSE_ENOUGH = 0.75
+
+
+def title_vocabulary() -> frozenset[str]:
+    """The words (three letters or more) of the titles of the most popular published
+    courses: what a misspelt search is compared with."""
+    titles = (
+        Course.objects.published()
+        .order_by("-enrollments_count", "-id")
+        .values_list("title", flat=True)[:VOCABULARY_COURSES]
+    )
+    return frozenset(word for title in titles for word in search.terms_of(title) if len(word) >= 3)
+
+
+def did_you_mean(query: str, vocabulary: frozenset[str]) -> str | None:
+    """The query with each unknown word replaced by the closest word of the catalog's titles
+    (difflib's ratio), or None when nothing changes. The same on both databases."""
+    words = search.terms_of(query)
+    if not words or not vocabulary:
+        return None
+    corrected = []
+    for word in words:
+        if word in vocabulary or len(word) < 3:
+            corrected.append(word)
+            continue
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=CLOSE_ENOUGH)
+        corrected.append(close[0] if close else word)
+    return " ".join(corrected) if corrected != words else None

@@ -58,7 +58,13 @@ def browse(request: HttpRequest) -> HttpResponse:
         languages.append((filters.language, 0))
     numbers = page_numbers(state.page, pages) if pages > 1 else []
     canonical = state.query_string(page=state.page)
+    suggestion = None
+    if filters.q and not page["count"]:
+        vocabulary = cached(cache_keys.list_key("page-vocabulary", ""), queries.title_vocabulary)
+        suggestion = queries.did_you_mean(filters.q, vocabulary)
     context = {
+        "suggestion": suggestion,
+        "suggestion_query": state.query_string(q=suggestion) if suggestion else "",
         "state": state,
         "filters": filters,
         "query": filters.q,
