@@ -35,8 +35,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from agora.core.cache import UNREACHABLE, breaker_for
-from agora.gamification.models import GLOBAL, LeaderboardScore, Period
-from agora.gamification.rules import EPOCH, period_end, period_starts
+from agora.gamification.models import LeaderboardScore
+from agora.gamification.rules import period_end, period_starts
 
 logger = logging.getLogger(__name__)
 
@@ -135,12 +135,7 @@ def sync_user(user_id: int, boards: Sequence[Sequence[Any]] | None = None) -> in
     when Redis cannot be reached (the job is retried)."""
     starts = period_starts(timezone.now())
     with transaction.atomic():
-        wallet = (
-            LeaderboardScore.objects.select_for_update()
-            .filter(period=Period.ALL_TIME, starts_on=EPOCH, course_id=GLOBAL, user_id=user_id)
-            .first()
-        )
-        if wallet is None:
+        if LeaderboardScore.objects.select_for_update().wallet_of(user_id).first() is None:
             return 0  # never earned anything (or the account is gone)
         rows = LeaderboardScore.objects.filter(user_id=user_id)
         wanted = None if boards is None else {(p, date.fromisoformat(s), c) for p, s, c in boards}

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -122,6 +124,16 @@ class Period(models.TextChoices):
 
 
 GLOBAL = 0  # the course id of the site-wide boards
+ALL_TIME_START = date(1970, 1, 1)  # the first day of the all-time boards
+
+
+class LeaderboardScoreQuerySet(models.QuerySet["LeaderboardScore"]):
+    def wallet_of(self, user_id: int) -> "LeaderboardScoreQuerySet":
+        """The person's all-time site-wide score row: locked (select_for_update), every award
+        to them, every change of their listing and every sync of their boards waits on it."""
+        return self.filter(
+            period=Period.ALL_TIME, starts_on=ALL_TIME_START, course_id=GLOBAL, user_id=user_id
+        )
 
 
 class LeaderboardScore(models.Model):
@@ -139,6 +151,8 @@ class LeaderboardScore(models.Model):
     # Whether the person may be listed (active, and allows it): kept in step with the account
     # under the person's lock, so that a board is read, and a rank counted, on one index.
     listed = models.BooleanField(default=True)
+
+    objects = LeaderboardScoreQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -19,7 +19,7 @@ Levels: level L starts at 50 * L * (L - 1) XP: level 1 at 0, 2 at 100, 3 at 300,
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from agora.gamification.models import Period, Rule
+from agora.gamification.models import ALL_TIME_START, Period, Rule
 
 DEFAULT_POINTS: dict[str, tuple[int, int | None]] = {
     Rule.LESSON_COMPLETED: (10, None),
@@ -32,7 +32,7 @@ DEFAULT_POINTS: dict[str, tuple[int, int | None]] = {
 }
 
 
-EPOCH = date(1970, 1, 1)  # the first day of the all-time boards
+EPOCH = ALL_TIME_START
 
 
 def period_starts(moment: datetime) -> dict[str, date]:

@@ -50,15 +50,16 @@ def points_for(rule: str) -> tuple[int, int | None]:
 
 def _wallet(user: User) -> LeaderboardScore:
     """The person's all-time site-wide score row, locked: every award to them waits here."""
-    key = {"period": Period.ALL_TIME, "starts_on": EPOCH, "course_id": GLOBAL, "user": user}
-    row = LeaderboardScore.objects.select_for_update().filter(**key).first()
+    row = LeaderboardScore.objects.select_for_update().wallet_of(user.pk).first()
     if row is None:
         try:
             with transaction.atomic():
-                LeaderboardScore.objects.create(**key)
+                LeaderboardScore.objects.create(
+                    period=Period.ALL_TIME, starts_on=EPOCH, course_id=GLOBAL, user=user
+                )
         except IntegrityError:
             pass  # created at the same moment by another award
-        row = LeaderboardScore.objects.select_for_update().get(**key)
+        row = LeaderboardScore.objects.select_for_update().wallet_of(user.pk).get()
     return row
 
 
@@ -89,12 +90,7 @@ def relist(user_id: int) -> int:
     """The person opted in or out, or was suspended, reinstated or erased: their scores are
     listed or not from now on. Returns how many scores changed."""
     with transaction.atomic():
-        wallet = (
-            LeaderboardScore.objects.select_for_update()
-            .filter(period=Period.ALL_TIME, starts_on=EPOCH, course_id=GLOBAL, user_id=user_id)
-            .first()
-        )
-        if wallet is None:
+        if LeaderboardScore.objects.select_for_update().wallet_of(user_id).first() is None:
             return 0  # nothing on any board
         listed = _is_listed(user_id)
         changed = (
