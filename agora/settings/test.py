@@ -8,9 +8,18 @@ import os
 
 # Each pytest-xdist process gets its own folder (SQLite file, filesystem job queue) and its
 # own Redis broker keys, so a real worker started by one process never takes another's jobs.
+# An xdist process inherits the controlling process's environment, in which these were
+# already set (to "main") when it loaded the settings: an xdist process always sets its own.
 _PROCESS = os.environ.get("PYTEST_XDIST_WORKER", "main")
-os.environ.setdefault("AGORA_VAR_DIR", os.path.join(os.getcwd(), "var", "test", _PROCESS))
-os.environ.setdefault("JOB_BROKER_KEY_PREFIX", f"agora-test-{_PROCESS}:")
+_PER_PROCESS = {
+    "AGORA_VAR_DIR": os.path.join(os.getcwd(), "var", "test", _PROCESS),
+    "JOB_BROKER_KEY_PREFIX": f"agora-test-{_PROCESS}:",
+}
+for _name, _value in _PER_PROCESS.items():
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        os.environ[_name] = _value
+    else:
+        os.environ.setdefault(_name, _value)
 
 from agora.settings.base import *  # noqa: E402, F403
 from agora.settings.base import CACHES, CHANNEL_LAYERS, REDIS_URL  # noqa: E402

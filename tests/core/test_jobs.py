@@ -89,15 +89,28 @@ class Workers:
             log.close()
 
 
+def _empty_queue_folder() -> None:
+    """Messages an earlier test left in this process's filesystem queue (its worker stopped
+    before taking them) name job ids that the flushed database hands out again: a new
+    worker would claim today's job under yesterday's message. Each worker test starts and
+    ends with an empty folder."""
+    folder = settings.VAR_DIR / "queue" / "in"
+    if folder.is_dir():
+        for message in folder.iterdir():
+            message.unlink(missing_ok=True)
+
+
 @pytest.fixture
 def workers(transactional_db: None, tmp_path: Path) -> Iterator[Workers]:
     celery_app.conf.task_always_eager = False
+    _empty_queue_folder()
     started = Workers(tmp_path)
     try:
         yield started
     finally:
         celery_app.conf.task_always_eager = True
         started.stop_all()
+        _empty_queue_folder()
 
 
 @pytest.fixture
