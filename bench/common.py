@@ -274,3 +274,24 @@ def write_results(name: str, payload: dict) -> Path:
     out = RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}.json"
     out.write_text(json.dumps(payload, indent=2, default=str))
     return out
+
+
+def setup_django(database: str, **env: str) -> None:
+    """For the in-process benchmarks: Django on `database` (created when missing, then
+    migrated), with a cache that keeps nothing and no rate limits; `env` sets more
+    variables first."""
+    from bench.catalog import ensure_postgres_database
+
+    os.environ["DATABASE_URL"] = database
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings.base")
+    os.environ["CACHE_DISABLED"] = "true"
+    os.environ["RATELIMIT_ENABLE"] = "false"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    ensure_postgres_database(database)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

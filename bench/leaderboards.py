@@ -31,8 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.catalog import ensure_postgres_database  # noqa: E402
-from bench.common import machine, write_results  # noqa: E402
+from bench.common import machine, setup_django, write_results  # noqa: E402
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/agora_bench_lb"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/7"
@@ -44,20 +43,7 @@ TARGET_MS = 20.0
 
 
 def setup(database: str, redis_url: str) -> None:
-    os.environ["DATABASE_URL"] = database
-    os.environ["REDIS_URL"] = redis_url
-    os.environ["LEADERBOARD_KEY_PREFIX"] = "agora-bench:lb"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings.base")
-    os.environ["CACHE_DISABLED"] = "true"
-    os.environ["RATELIMIT_ENABLE"] = "false"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    ensure_postgres_database(database)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django(database, REDIS_URL=redis_url, LEADERBOARD_KEY_PREFIX="agora-bench:lb")
 
 
 def fill(rebuild: bool) -> bool:

@@ -28,6 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import setup_django  # noqa: E402
+
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/agora_bench_qa"
 QUESTIONS = 10_000
 OTHER_COURSES = 40
@@ -37,29 +39,7 @@ TARGET_MS = 30.0
 
 
 def _setup(database: str) -> None:
-    os.environ["DATABASE_URL"] = database
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "agora.settings.base")
-    os.environ["CACHE_DISABLED"] = "true"
-    os.environ["RATELIMIT_ENABLE"] = "false"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    _create_database(database)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def _create_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+    setup_django(database)
 
 
 def _fill(rebuild: bool) -> Any:
