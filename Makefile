@@ -7,7 +7,7 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 export HOST PORT SITE_URL
 
-.PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench migrate seed clean lock
+.PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench migrate seed clean lock lighthouse
 
 # Installs exactly what requirements.lock lists (hashes checked), then Agora itself.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -36,7 +36,15 @@ seed: migrate
 run: seed
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
-test: install
+# Lighthouse (Node.js) for the accessibility and best-practices audits in the browser tests:
+# installed by `make test` where npm is on the machine, exactly as package-lock.json pins it.
+LIGHTHOUSE := tools/lighthouse/node_modules/.package-lock.json
+$(LIGHTHOUSE): tools/lighthouse/package.json tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --loglevel=error
+
+lighthouse: $(LIGHTHOUSE)
+
+test: install $(if $(shell command -v npm),$(LIGHTHOUSE))
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
@@ -56,4 +64,4 @@ bench: install
 	$(PY) bench/run.py
 
 clean:
-	rm -rf $(VENV) .venv-lock var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-lock var .pytest_cache .mypy_cache .ruff_cache tools/lighthouse/node_modules

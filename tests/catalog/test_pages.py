@@ -162,6 +162,18 @@ class TestCatalogTags:
         assert "&lt;script&gt;" in html
         assert "<strong>bold</strong>" in html
 
+    def test_markdown_headings_follow_the_outline_whatever_the_author_typed(self):
+        # An author who starts at ## and jumps to ##### still gets h3 then h4 under an h2:
+        # screen readers navigate by levels, and a skipped one reads as missing content.
+        html = self.render(
+            "{{ text|markdown:2 }}", text="## Why\n\ntext\n\n##### Detail\n\n## How\n\nmore"
+        )
+
+        assert "<h3>Why</h3>" in html
+        assert "<h4>Detail</h4>" in html
+        assert "<h3>How</h3>" in html
+        assert self.render("{{ text|markdown }}", text="### Kept") == "<h3>Kept</h3>\n"
+
 
 # --- home ------------------------------------------------------------------------------------
 class TestHome:

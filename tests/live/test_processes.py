@@ -37,6 +37,8 @@ class Processes:
             "DATABASE_URL": database_url(),
             "DATABASE_POOL": "false",
             "AGORA_VAR_DIR": str(settings.VAR_DIR),
+            # The test's own media folder, so that files it made are served.
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "CHANNEL_LAYER_PREFIX": f"agora-test-live-{os.getpid()}",
         }
 

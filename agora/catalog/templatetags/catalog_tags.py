@@ -73,19 +73,21 @@ def iso_duration(seconds: Any) -> str:
 
 
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+_LEVELS = re.compile(r"<h([1-6])>")
 
 
 @register.filter
-def markdown(source: str, heading_offset: int = 0) -> SafeString:
-    """Markdown rendered to HTML that nh3 has sanitised with an allow-list. With an offset,
-    its headings move down that many levels (`|markdown:2` under an h2 turns # into h3), so
-    an instructor's headings fit the page's outline."""
+def markdown(source: str, under_level: int = 0) -> SafeString:
+    """Markdown rendered to HTML that nh3 has sanitised with an allow-list. Given the level of
+    the heading it sits under (`|markdown:2` under an h2), the author's headings are renumbered
+    to fit the page's outline: the levels they use, in order, become h3, h4, … (no level
+    skipped, none above the section), whatever number of #s they typed."""
     html = render_markdown(source or "")
-    offset = int(heading_offset or 0)
-    if offset:
-        html = _HEADING_TAG.sub(
-            lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + offset)}>", html
-        )
+    base = int(under_level or 0)
+    if base:
+        used = sorted({int(level) for level in _LEVELS.findall(html)})
+        renumber = {level: min(6, base + 1 + rank) for rank, level in enumerate(used)}
+        html = _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{renumber[int(m.group(2))]}>", html)
     return mark_safe(html)  # noqa: S308 - sanitised by nh3; only heading tags renamed
 
 
