@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw, ImageFont
 from agora.accounts.models import User
 from agora.catalog import services
 from agora.catalog.models import Course, CourseStatus, Lesson, LessonType
-from agora.core.pdf import FONT_DIR
+from agora.core.typefaces import image_font
 from agora.demo.people import ADMIN_EMAIL, INSTRUCTORS, _email
 from agora.demo.specs import CourseSpec, ResourceSpec, load_courses
 
@@ -84,10 +84,35 @@ def resource_upload(spec: ResourceSpec) -> SimpleUploadedFile:
     return SimpleUploadedFile(spec.filename, content, "text/plain")
 
 
-def title_font(size: int) -> ImageFont.FreeTypeFont:
-    """The bundled DejaVu Sans Bold: Latin, Greek and Cyrillic titles draw as letters, not
-    boxes (Pillow's built-in font has Latin only)."""
-    return ImageFont.truetype(str(FONT_DIR / "DejaVuSans-Bold.ttf"), size)
+def title_font(title: str, size: int) -> ImageFont.FreeTypeFont:
+    """A bundled font that has every letter of the title (DejaVu Sans Bold for Latin, Greek
+    and Cyrillic, WenQuanYi Micro Hei for Chinese, Japanese and Korean): letters, not the
+    boxes of Pillow's built-in font."""
+    return image_font(title, size, bold=True)
+
+
+def wrap(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
+    """Lines no wider than `width`: broken between words, and inside a word only where it
+    alone is too wide (Chinese and Japanese titles have no spaces)."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if draw.textlength(candidate, font=font) <= width:
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:
+            if line and draw.textlength(line + char, font=font) > width:
+                lines.append(line)
+                line = ""
+            line += char
+    lines.append(line)
+    return lines
 
 
 def thumbnail_upload(title: str, category: str) -> SimpleUploadedFile:
@@ -104,17 +129,8 @@ def thumbnail_upload(title: str, category: str) -> SimpleUploadedFile:
             [(0, y), (width, y)],
             fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)),
         )
-    font = title_font(64)
-    words, lines, line = title.split(), [], ""
-    for word in words:
-        candidate = f"{line} {word}".strip()
-        if draw.textlength(candidate, font=font) > width - 160 and line:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    lines.append(line)
-    lines = lines[:4]
+    font = title_font(title, 64)
+    lines = wrap(draw, title, font, width - 160)[:4]
     y = height - 80 - 80 * len(lines)
     for text_line in lines:
         draw.text((80, y), text_line, fill=(255, 255, 255), font=font)

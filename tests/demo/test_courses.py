@@ -157,8 +157,10 @@ def test_every_course_file_names_a_demo_instructor_and_a_known_lesson_type():
     assert lesson_types <= set(LessonType.values)
 
 
-@pytest.mark.parametrize("letters", [("Ж", "Щ"), ("Ω", "Σ"), ("é", "ñ")])
-def test_thumbnail_titles_draw_cyrillic_greek_and_accented_letters(letters) -> None:
+@pytest.mark.parametrize(
+    "letters", [("Ж", "Щ"), ("Ω", "Σ"), ("é", "ñ"), ("日", "本"), ("ひ", "カ"), ("한", "국")]
+)
+def test_thumbnail_titles_draw_every_script_as_letters(letters) -> None:
     """A font without a glyph draws the same box for both letters; the bundled one does not."""
     from PIL import Image, ImageDraw
 
@@ -166,9 +168,29 @@ def test_thumbnail_titles_draw_cyrillic_greek_and_accented_letters(letters) -> N
 
     def drawn(letter: str) -> bytes:
         image = Image.new("L", (80, 80))
-        ImageDraw.Draw(image).text((8, 0), letter, fill=255, font=title_font(64))
+        ImageDraw.Draw(image).text((8, 0), letter, fill=255, font=title_font(letter, 64))
         return image.tobytes()
 
     first, second = (drawn(letter) for letter in letters)
     assert first != second
     assert any(first)
+
+
+def test_a_title_without_spaces_wraps_inside_the_thumbnail() -> None:
+    from PIL import Image, ImageDraw
+
+    from agora.demo.courses import title_font, wrap
+
+    title = "ゼロから学ぶデータ分析とプログラミングの基礎講座"
+    draw = ImageDraw.Draw(Image.new("RGB", (1280, 720)))
+    font = title_font(title, 64)
+
+    lines = wrap(draw, title, font, 1120)
+
+    assert len(lines) == 2
+    assert "".join(lines) == title
+    assert all(draw.textlength(line, font=font) <= 1120 for line in lines)
+    # Latin titles still break between words.
+    words = wrap(draw, "Data Analysis " * 8, title_font("Data", 64), 1120)
+    assert all(not line.startswith(" ") and not line.endswith(" ") for line in words)
+    assert " ".join(words) == ("Data Analysis " * 8).strip()

@@ -44,6 +44,26 @@ class TestPdf:
         ]:
             assert expected in text
 
+    def test_chinese_japanese_and_korean_names_print_as_letters(self):
+        learner = UserFactory(name="山田 太郎 · 김민준")
+        certificate = certificate_for(learner, run_jobs=False, title="日本語の基礎 — Основы")
+
+        content = pdf.render_certificate(certificate)
+
+        text = pdf_text(content)
+        assert "山田 太郎 · 김민준" in text
+        assert "日本語の基礎 — Основы" in text
+        fonts = {
+            str(font["/BaseFont"])
+            for font in pypdf.PdfReader(io.BytesIO(content))
+            .pages[0]["/Resources"]["/Font"]
+            .get_object()
+            .values()
+        }
+        # The CJK letters come from the bundled fallback font; the rest stays in DejaVu.
+        assert any("WenQuanYi" in font for font in fonts), fonts
+        assert any("DejaVu" in font for font in fonts), fonts
+
     def test_the_qr_code_drawn_is_the_verification_address(self):
         certificate = certificate_for(run_jobs=False)
         url = f"{SITE}/certificates/{certificate.code}/"
