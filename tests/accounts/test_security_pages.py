@@ -43,16 +43,26 @@ def test_the_actions_take_only_a_post(path: str) -> None:
     assert browser(UserFactory()).get(path).status_code == 405
 
 
-def test_the_sessions_page_lists_browsers_and_apps() -> None:
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+LINUX_FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+def test_the_sessions_page_lists_browsers_and_apps_by_the_names_people_know() -> None:
     person = UserFactory()
-    other_browser = browser(person, "Safari on iPhone")
-    here = browser(person, "Firefox on Linux")
+    other_browser = browser(person, IPHONE)
+    here = browser(person, LINUX_FIREFOX)
+    app_sign_in(person, agent="python-requests/2.32.3")
     app_sign_in(person)
     app_sign_in(UserFactory(), agent="Somebody else's app")
     page = text_of(here.get("/accounts/sessions/"))
-    assert "Safari on iPhone" in page
-    assert "Firefox on Linux This browser" in page
-    assert "Agora for Android" in page
+    assert "Mobile Safari 17 on iPhone (iOS 17)" in page
+    assert "Firefox 133 on Linux This browser" in page
+    assert "Python Requests 2" in page
+    assert "Agora for Android" in page  # not recognised: shown as sent
+    assert "Mozilla/5.0" not in text_of(here.get("/accounts/sessions/"))
     assert "Somebody else's app" not in page
     # allauth's own form signs the other browsers out.
     response = here.post("/accounts/sessions/")
@@ -126,3 +136,27 @@ def test_deleting_the_account_needs_the_password_and_the_tick() -> None:
     assert here.get("/accounts/profile/").status_code == 302  # signed out
     again = Client().post("/accounts/login/", {"login": email, "password": PASSWORD})
     assert again.status_code == 200  # the form again: no such account any more
+
+
+@pytest.mark.parametrize(
+    ("agent", "shown"),
+    [
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Safari/537.36",
+            "Chrome 131 on Windows 10",
+        ),
+        (
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Mobile Safari/537.36",
+            "Chrome Mobile 131 on Pixel 8 (Android 14)",
+        ),
+        ("curl/8.5.0", "curl 8"),
+        ("", "Unknown browser"),
+        ("x" * 100, "x" * 59 + "…"),
+    ],
+)
+def test_browsers_are_named_from_their_user_agent(agent: str, shown: str) -> None:
+    from agora.accounts.devices import describe
+
+    assert describe(agent) == shown
