@@ -23,7 +23,7 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.catalog.models import Course, CourseStatus
 from agora.commerce.models import Coupon, Order, OrderStatus, TaxRate
-from agora.commerce.services import checkout, coupons, payments, refunds
+from agora.commerce.services import checkout, coupons, payments, payouts, refunds
 
 BUYER_DOMAIN = "buyers.agora.test"
 BUYERS = 80
@@ -147,9 +147,36 @@ def seed(log: Callable[[str], object]) -> None:
                 actor=order.buyer, order=order, reason="Not what I was looking for."
             )
         refunded += 1
+    paid_out = _monthly_payouts(now)
     released = refunds.release_escrow()
     log(
         f"Demo sales: {len(paid)} orders over the last year through the real checkout "
         f"({refunded} refunded), {len(TAX_RATES)} tax rates, {len(codes)} coupons; "
-        f"escrow released for {released} sales."
+        f"{paid_out} monthly payouts by bank transfer; escrow released for {released} sales."
     )
+
+
+def _monthly_payouts(now: datetime) -> int:
+    """On the first of each past month: sales older than the refund window leave escrow, and
+    the admin records a bank transfer of every instructor's whole available balance."""
+    admin = User.objects.filter(is_staff=True).order_by("pk").first()
+    if admin is None:
+        return 0
+    count = 0
+    month = (now - timedelta(days=365)).replace(day=1, hour=9, minute=0, second=0, microsecond=0)
+    while month < now:
+        with clock(month):
+            refunds.release_escrow(now=month)
+            for row in payouts.due_balances():
+                instructor = User.objects.get(pk=row["instructor_id"])
+                payouts.record_manual_payout(
+                    admin=admin,
+                    instructor=instructor,
+                    amount=-row["total"],
+                    currency=row["currency"],
+                    reference=f"Bank transfer {month:%b %Y}",
+                    idempotency_key=f"demo-{instructor.pk}-{row['currency']}-{month:%Y-%m}",
+                )
+                count += 1
+        month = (month + timedelta(days=32)).replace(day=1)
+    return count

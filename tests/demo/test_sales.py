@@ -8,7 +8,16 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from agora.catalog.models import Course
-from agora.commerce.models import Coupon, Order, OrderStatus, TaxRate
+from agora.commerce.models import (
+    Coupon,
+    LedgerAccount,
+    LedgerEntry,
+    Order,
+    OrderStatus,
+    Payout,
+    PayoutMethod,
+    TaxRate,
+)
 from agora.demo import sales as demo
 from agora.learning.models import Enrollment
 from tests.accounts.factories import UserFactory
@@ -25,6 +34,7 @@ def small_year(monkeypatch):
 
 
 def test_a_year_of_real_sales_once(small_year):
+    admin = UserFactory(is_staff=True)
     teacher = UserFactory(is_instructor=True)
     courses = [published_course(owner=teacher, price=1000 + 500 * i) for i in range(4)]
     published_course(owner=teacher, price=0)  # free courses are not sold
@@ -53,6 +63,19 @@ def test_a_year_of_real_sales_once(small_year):
     for course in Course.objects.filter(pk__in=[c.pk for c in courses]):
         live = Enrollment.objects.filter(course=course, revoked_at__isnull=True).count()
         assert course.enrollments_count == live
+    # Monthly bank transfers paid out what had left escrow; what is left is this month's.
+    transfers = Payout.objects.filter(instructor=teacher, method=PayoutMethod.MANUAL)
+    assert transfers.count() >= 3  # months under the payout minimum carry over
+    assert {payout.recorded_by_id for payout in transfers} == {admin.pk}
+    assert all(payout.provider_reference.startswith("Bank transfer") for payout in transfers)
+    assert len({payout.paid_at.strftime("%Y-%m") for payout in transfers}) == transfers.count()
+    earned = -sum(
+        entry.amount
+        for entry in LedgerEntry.objects.filter(
+            instructor_id=teacher.pk, account=LedgerAccount.INSTRUCTOR_AVAILABLE, amount__lt=0
+        )
+    )
+    assert 0 < sum(payout.amount for payout in transfers) <= earned
     ledger = StringIO()
     call_command("check_ledger", stdout=ledger)
     assert "balances" in ledger.getvalue()
