@@ -81,6 +81,10 @@ app.conf.beat_schedule = {
         "task": "agora.commerce.tasks.run_payouts",
         "schedule": crontab(minute=35, hour=3),
     },
+    "catalog-fold-course-views": {
+        "task": "agora.catalog.tasks.fold_course_views",
+        "schedule": crontab(minute="*"),
+    },
     "catalog-recompute-trending": {
         "task": "agora.catalog.tasks.recompute_trending",
         "schedule": crontab(minute="*/30"),

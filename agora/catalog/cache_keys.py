@@ -1,7 +1,9 @@
 """Keys of the cached public catalog answers, and how a change drops them.
 
 Lists are keyed under a version number: bumping it retires every cached list at once.
-A course's detail is keyed by its id and deleted when the course changes.
+A published course's detail is keyed by its id and deleted when the course changes; its slug
+points to the id (an alias checked against the slug stored with the detail, so a renamed
+course's old slug never answers).
 """
 
 import hashlib
@@ -29,6 +31,33 @@ def list_key(kind: str, query_string: str) -> str:
 
 def detail_key(course_id: int) -> str:
     return f"catalog:course:{course_id}"
+
+
+def _slug_key(slug: str) -> str:
+    return "catalog:course-slug:" + hashlib.sha256(slug.encode()).hexdigest()[:32]
+
+
+def cached_detail(key: str) -> tuple[int, bytes, str] | None:
+    """(id, JSON body, ETag) of the published course `key` names (id or slug), if cached."""
+    by_id = key.isascii() and key.isdigit()
+    course_id = int(key) if by_id else cache.get(_slug_key(key))
+    if not isinstance(course_id, int):
+        return None
+    entry = cache.get(detail_key(course_id))
+    if not isinstance(entry, tuple) or len(entry) != 3:
+        return None
+    body, etag, slug = entry
+    if not by_id and slug != key:
+        return None
+    return course_id, body, etag
+
+
+def store_detail(*, course_id: int, slug: str, body: bytes, etag: str) -> None:
+    """Keeps a published course's public JSON (never a draft's: drafts are not cached)."""
+    cache.set_many(
+        {detail_key(course_id): (body, etag, slug), _slug_key(slug): course_id},
+        timeout=TTL_SECONDS,
+    )
 
 
 def invalidate_lists() -> None:

@@ -323,6 +323,18 @@ class Resource(models.Model):
         return self.title
 
 
+class FoldedViewBatch(models.Model):
+    """A batch of buffered page views already added to the figures (agora/catalog/
+    view_counts.py): recorded in the same transaction, so a batch is never added twice."""
+
+    name = models.CharField(max_length=120, unique=True)
+    views = models.PositiveIntegerField()
+    folded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CourseDailyStat(models.Model):
     """Views and enrollments of a course per day: what the trending score is made of."""
 

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 PUBLIC_MAX_AGE = 60
 
 
-def _etag(body: bytes) -> str:
+def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
@@ -31,13 +31,13 @@ def cached_json(
     entry = cache.get(key)
     if entry is None:
         body = json_bytes(build())
-        entry = (body, _etag(body))
+        entry = (body, etag_of(body))
         cache.set(key, entry, timeout=timeout)
     return json_response(request, *entry)
 
 
 def json_response(request: HttpRequest, body: bytes, etag: str | None = None) -> HttpResponse:
-    etag = etag or _etag(body)
+    etag = etag or etag_of(body)
     # If-None-Match compares weakly (RFC 9110 13.1.2): proxies that compress answers send
     # our tag back as W/"...".
     sent = {

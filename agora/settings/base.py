@@ -189,6 +189,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # One web process in the embedded set-up: a per-process cache is what we want there.
     SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
+# Course page views are buffered in Redis and folded into the database every minute
+# (agora/catalog/view_counts.py); empty: written at once.
+VIEW_BUFFER_REDIS_URL = env.str("VIEW_BUFFER_REDIS_URL", default=REDIS_URL or "")
+VIEW_BUFFER_KEY_PREFIX = env.str("VIEW_BUFFER_KEY_PREFIX", default="agora:views")
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 API_RATE_LIMIT_PER_ADDRESS = env.str("API_RATE_LIMIT_PER_ADDRESS", default="600/m")

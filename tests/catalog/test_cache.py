@@ -2,8 +2,8 @@
 
 import pytest
 
-from agora.catalog import services
-from agora.catalog.models import CourseStatus
+from agora.catalog import cache_keys, services
+from agora.catalog.models import Course, CourseStatus
 from tests.catalog.factories import (
     CourseFactory,
     DraftCourseFactory,
@@ -221,3 +221,37 @@ class TestInvalidation:
         services.recompute_trending()
 
         assert [i["id"] for i in api.get("/courses?sort=trending").json()["items"]] == [a.pk, b.pk]
+
+
+@pytest.mark.django_db
+class TestCachedDetail:
+    def test_a_cached_course_answers_without_a_query_by_id_or_slug(
+        self, api: ApiClient, django_assert_num_queries
+    ):
+        course = CourseFactory()
+        first = api.get(f"/courses/{course.slug}")
+
+        with django_assert_num_queries(0):
+            by_id = api.get(f"/courses/{course.pk}")
+            by_slug = api.get(f"/courses/{course.slug}")
+
+        assert by_id.content == by_slug.content == first.content
+        assert by_id["ETag"] == first["ETag"]
+
+    def test_a_drafts_answer_is_never_cached(self, instructor, instructor_api: ApiClient):
+        draft = DraftCourseFactory(owner=instructor)
+        assert instructor_api.get(f"/courses/{draft.pk}").status_code == 200
+
+        assert ApiClient().get(f"/courses/{draft.pk}").status_code == 404
+        assert ApiClient().get(f"/courses/{draft.slug}").status_code == 404
+
+    def test_a_courses_old_slug_stops_answering_once_it_changes(self, api: ApiClient):
+        # Slugs are fixed by the API; an admin may still change one in the Django admin.
+        course = CourseFactory(slug="old-name")
+        assert api.get("/courses/old-name").status_code == 200
+
+        Course.objects.filter(pk=course.pk).update(slug="new-name")
+        cache_keys.invalidate_course(course.pk)
+
+        assert api.get("/courses/new-name").status_code == 200  # cached again, new slug
+        assert api.get("/courses/old-name").status_code == 404

@@ -214,18 +214,24 @@ class TestReject:
 
 @pytest.mark.django_db
 class TestUnpublish:
-    def test_takes_the_course_out_of_the_catalog(self, staff_api: ApiClient, api: ApiClient):
+    def test_takes_the_course_out_of_the_catalog(
+        self, staff_api: ApiClient, api: ApiClient, django_capture_on_commit_callbacks
+    ):
         course = CourseFactory()
-        assert api.get(f"/courses/{course.pk}").status_code == 200
+        assert api.get(f"/courses/{course.pk}").status_code == 200  # now cached
+        assert api.get(f"/courses/{course.slug}").status_code == 200
 
-        response = staff_api.post(
-            f"/admin/courses/{course.pk}/unpublish", {"reason": "Copyright claim"}
-        )
+        # The cached answer is dropped once the change commits.
+        with django_capture_on_commit_callbacks(execute=True):
+            response = staff_api.post(
+                f"/admin/courses/{course.pk}/unpublish", {"reason": "Copyright claim"}
+            )
 
         assert response.status_code == 200
         assert response.json()["status"] == "draft"
         assert response.json()["rejection_reason"] == "Copyright claim"
         assert api.get(f"/courses/{course.pk}").status_code == 404
+        assert api.get(f"/courses/{course.slug}").status_code == 404
         assert api.get("/courses").json()["items"] == []
 
     def test_works_without_a_body(self, staff_api: ApiClient):

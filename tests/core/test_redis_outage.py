@@ -158,3 +158,20 @@ class TestWhenRedisIsBack:
         assert cached_keys(redis_server)
         with django_assert_num_queries(0):  # answered from Redis again
             assert titles(api.get("/courses")) == ["A course"]
+
+
+class TestOneClientPerPool:
+    def test_cache_calls_share_one_redis_client_and_survive_a_restart(self, redis_server):
+        from django.core.cache import cache
+
+        backend = cache._cache  # type: ignore[attr-defined]
+        assert backend.get_client(write=True) is backend.get_client(write=False)
+        cache.set("shared", 1)
+
+        # The shared client reconnects through its pool once Redis is back.
+        redis_server.stop()
+        assert cache.get("shared") is None
+        redis_server.start()
+        time.sleep(BREAKER_SECONDS + 0.1)
+        cache.set("shared", 2)
+        assert cache.get("shared") == 2

@@ -11,7 +11,7 @@ from django.db.models import F, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from agora.catalog import cache_keys
+from agora.catalog import cache_keys, view_counts
 from agora.catalog.models import (
     Course,
     CourseDailyStat,
@@ -26,14 +26,15 @@ def course_changed(course: Course) -> None:
 
 
 # --- statistics ------------------------------------------------------------------------------
-def record_view(*, course: Course, visitor: str, today: date | None = None) -> bool:
-    """Counts a view once per visitor per day. Returns whether this one counted."""
+def record_view(*, course: Course | int, visitor: str, today: date | None = None) -> bool:
+    """Counts a view once per visitor per day (buffered in Redis where there is one, see
+    view_counts). Returns whether this one counted."""
+    course_id = course if isinstance(course, int) else course.pk
     today = today or timezone.localdate()
-    digest = hashlib.sha256(f"{course.pk}:{visitor}:{today}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{course_id}:{visitor}:{today}".encode()).hexdigest()[:32]
     if not cache.add(f"course-view:{digest}", 1, timeout=60 * 60 * 26):
         return False
-    Course.objects.filter(pk=course.pk).update(views_count=F("views_count") + 1)
-    _bump_daily(course.pk, today, views=1)
+    view_counts.add_view(course_id, today)
     return True
 
 

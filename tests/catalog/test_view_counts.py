@@ -1,0 +1,147 @@
+"""Page views buffered in Redis and folded into the database exactly once, whatever fails."""
+
+from datetime import date
+
+import pytest
+
+from agora.catalog import services, tasks, view_counts
+from agora.catalog.models import Course, CourseDailyStat, FoldedViewBatch
+from tests.catalog.factories import CourseFactory
+from tests.conftest import ApiClient, PrivateRedis
+
+pytestmark = [pytest.mark.redis_server, pytest.mark.django_db]
+
+TODAY = date(2026, 3, 10)
+
+
+@pytest.fixture
+def buffer(private_redis: PrivateRedis, settings):
+    settings.VIEW_BUFFER_REDIS_URL = private_redis.url()
+    settings.VIEW_BUFFER_KEY_PREFIX = "views-test"
+    view_counts._client.cache_clear()
+    yield private_redis
+    view_counts._client.cache_clear()
+
+
+def figures(course: Course) -> tuple[int, int]:
+    course.refresh_from_db()
+    day = CourseDailyStat.objects.filter(course=course, day=TODAY).first()
+    return course.views_count, day.views if day else 0
+
+
+def view(course: Course, visitor: str) -> bool:
+    return services.record_view(course=course, visitor=visitor, today=TODAY)
+
+
+def test_a_view_waits_in_redis_until_the_fold_adds_it_once(buffer):
+    course, other = CourseFactory(), CourseFactory()
+    for visitor in ("ip:10.0.0.1", "ip:10.0.0.2", "ip:10.0.0.1"):
+        view(course, visitor)
+    view(other, "ip:10.0.0.1")
+
+    assert figures(course) == (0, 0)  # nothing written on the request path
+    assert view_counts.client().hget(view_counts.pending_key(), f"{course.pk}:{TODAY}") == b"2"
+
+    assert tasks.fold_course_views() == 3
+
+    assert figures(course) == (2, 2)
+    assert figures(other) == (1, 1)
+    assert view_counts.client().keys("views-test:*") == []
+    assert tasks.fold_course_views() == 0
+    assert figures(course) == (2, 2)
+
+
+def test_the_course_api_counts_into_the_buffer(buffer):
+    course = CourseFactory()
+
+    for _ in range(3):
+        assert ApiClient().get(f"/courses/{course.pk}").status_code == 200
+
+    assert figures(course)[0] == 0
+    view_counts.fold()
+    course.refresh_from_db()
+    assert course.views_count == 1  # one visitor, one day
+
+
+def test_views_counted_during_a_fold_wait_for_the_next(buffer, monkeypatch):
+    course = CourseFactory()
+    view(course, "ip:10.0.0.1")
+    write = view_counts.write_views
+
+    def write_and_meanwhile_count_another(counts):
+        view(course, "ip:10.0.0.2")  # lands in a fresh pending hash
+        write(counts)
+
+    monkeypatch.setattr(view_counts, "write_views", write_and_meanwhile_count_another)
+    assert view_counts.fold() == 1
+    monkeypatch.setattr(view_counts, "write_views", write)
+
+    assert figures(course) == (1, 1)
+    assert view_counts.fold() == 1
+    assert figures(course) == (2, 2)
+
+
+def test_a_fold_that_fails_before_its_commit_leaves_the_batch_for_the_next(buffer, monkeypatch):
+    course = CourseFactory()
+    view(course, "ip:10.0.0.1")
+
+    def database_fails(counts):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(view_counts, "write_views", database_fails)
+    with pytest.raises(RuntimeError):
+        view_counts.fold()
+    monkeypatch.undo()
+
+    assert figures(course) == (0, 0)
+    assert FoldedViewBatch.objects.count() == 0
+    assert view_counts.fold() == 1
+    assert figures(course) == (1, 1)
+
+
+def test_a_batch_folded_before_a_crash_is_dropped_not_added_again(buffer):
+    course = CourseFactory()
+    view(course, "ip:10.0.0.1")
+    # The fold committed, then died before deleting its batch from Redis.
+    redis = view_counts.client()
+    redis.rename(view_counts.pending_key(), "views-test:batch:crashed")
+    FoldedViewBatch.objects.create(name="views-test:batch:crashed", views=1)
+    view_counts.write_views({(course.pk, TODAY): 1})
+
+    assert view_counts.fold() == 0
+
+    assert figures(course) == (1, 1)
+    assert redis.exists("views-test:batch:crashed") == 0
+
+
+def test_views_of_a_deleted_course_are_dropped(buffer):
+    course, kept = CourseFactory(), CourseFactory()
+    view(course, "ip:10.0.0.1")
+    view(kept, "ip:10.0.0.1")
+    Course.objects.filter(pk=course.pk).delete()
+
+    view_counts.fold()
+
+    assert figures(kept) == (1, 1)
+
+
+def test_with_redis_away_views_are_written_at_once(buffer):
+    course = CourseFactory()
+    buffer.stop()
+
+    assert view(course, "ip:10.0.0.1")
+
+    assert figures(course) == (1, 1)
+
+
+def test_one_fold_at_a_time(buffer):
+    course = CourseFactory()
+    view(course, "ip:10.0.0.1")
+    lock = view_counts.client().lock("views-test:folding", timeout=60)
+    assert lock.acquire(blocking=False)
+
+    assert view_counts.fold() == 0  # another fold is running
+
+    lock.release()
+    assert view_counts.fold() == 1
+    assert figures(course) == (1, 1)
