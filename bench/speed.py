@@ -35,7 +35,7 @@ INSERT INTO accounts_user (password, is_superuser, email, name, avatar, headline
     is_instructor, is_staff, is_active, date_joined, suspension_reason, auth_stamp,
     show_on_leaderboards, time_zone)
 SELECT '!', false, 'learner' || g || '@' || %(domain)s, 'Learner ' || g, '', '', '', '[]',
-    false, false, true, now() - (g % 700) * interval '1 day', '', md5(g::text), true, 'UTC'
+    false, false, true, now() - (g %% 700) * interval '1 day', '', md5(g::text), true, 'UTC'
 FROM generate_series(1, %(learners)s) g;
 WITH published AS (
     SELECT array_agg(id ORDER BY id) AS ids FROM catalog_course WHERE status = 'published'
