@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+from importlib import import_module
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -51,8 +52,13 @@ def _lighthouse() -> str:
 @pytest.fixture
 def demo_site(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo data as `make run` shows it, with a shorter year of sales (the pages are
-    the same with fewer orders)."""
+    the same with fewer orders). The categories come from a data migration, which an earlier
+    transactional test's flush may have emptied: they are put back first."""
+    from django.apps import apps
+
     from agora.demo import sales
+
+    import_module("agora.catalog.migrations.0003_categories").seed(apps, None)
 
     monkeypatch.setattr(sales, "BUYERS", 8)
     monkeypatch.setattr(sales, "ORDERS", 20)
