@@ -93,6 +93,10 @@ app.conf.beat_schedule = {
         "task": "agora.gamification.tasks.remind_streaks",
         "schedule": crontab(minute="*/30"),
     },
+    "media-purge-expired-uploads": {
+        "task": "agora.media.tasks.purge_expired_uploads",
+        "schedule": crontab(minute=27, hour="*/6"),
+    },
     "core-purge-finished-jobs": {
         "task": "agora.core.tasks.purge_finished_jobs",
         "schedule": crontab(minute=47, hour=3),

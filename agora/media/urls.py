@@ -1,8 +1,14 @@
 from django.urls import path
 
-from agora.media import views
+from agora.media import tus, views
 
 urlpatterns = [
     # Gated files (lesson videos, subtitles, downloads) through signed, expiring links.
     path("media-signed/<str:token>/", views.serve_signed, name="media_signed"),
+]
+
+# Resumable uploads (tus 1.0), mounted under /api/v1/ before the API's own routes.
+upload_patterns = [
+    path("uploads/", tus.uploads, name="media_uploads"),
+    path("uploads/<str:upload_id>", tus.upload, name="media_upload"),
 ]

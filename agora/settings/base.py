@@ -298,6 +298,10 @@ THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
 RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=100 * 1024 * 1024)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
 SUBTITLE_MAX_BYTES = 2 * 1024 * 1024
+# Resumable (tus) uploads: what one user may hold (open uploads and the originals of their
+# videos), and how long an unfinished upload waits for the rest of its bytes.
+MEDIA_UPLOAD_QUOTA_BYTES = env.int("MEDIA_UPLOAD_QUOTA_BYTES", default=50 * 1024**3)
+MEDIA_UPLOAD_EXPIRE_HOURS = env.int("MEDIA_UPLOAD_EXPIRE_HOURS", default=24)
 # Lesson videos, subtitles and files are served only through signed links that last this long.
 SIGNED_MEDIA_MAX_AGE = env.int("SIGNED_MEDIA_MAX_AGE", default=4 * 60 * 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -366,6 +370,7 @@ CELERY_TASK_ROUTES = {
     "agora.accounts.tasks.purge_expired_refresh_tokens": {"queue": "bulk"},
     "agora.core.tasks.purge_finished_jobs": {"queue": "bulk"},
     "agora.gamification.tasks.remind_streaks": {"queue": "bulk"},
+    "agora.media.tasks.purge_expired_uploads": {"queue": "bulk"},
 }
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "queue"
