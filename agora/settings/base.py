@@ -302,6 +302,16 @@ SUBTITLE_MAX_BYTES = 2 * 1024 * 1024
 # videos), and how long an unfinished upload waits for the rest of its bytes.
 MEDIA_UPLOAD_QUOTA_BYTES = env.int("MEDIA_UPLOAD_QUOTA_BYTES", default=50 * 1024**3)
 MEDIA_UPLOAD_EXPIRE_HOURS = env.int("MEDIA_UPLOAD_EXPIRE_HOURS", default=24)
+# The video pipeline (agora/media/processing.py) runs ffmpeg from the imageio-ffmpeg wheel
+# unless FFMPEG_BINARY names another; its scratch files go to VIDEO_WORK_DIR (the system's
+# temporary folder by default: it needs about twice the largest video free).
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="")
+VIDEO_WORK_DIR = env.str("VIDEO_WORK_DIR", default="") or None
+VIDEO_X264_PRESET = env.str("VIDEO_X264_PRESET", default="veryfast")
+VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)  # 0: as many as cores
+# A long lecture takes longer than other jobs: its own time limit (its lease is renewed
+# while it runs, so the relay does not send it again meanwhile).
+VIDEO_JOB_TIME_LIMIT = env.int("VIDEO_JOB_TIME_LIMIT", default=6 * 3600)
 # Lesson videos, subtitles and files are served only through signed links that last this long.
 SIGNED_MEDIA_MAX_AGE = env.int("SIGNED_MEDIA_MAX_AGE", default=4 * 60 * 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -371,6 +381,7 @@ CELERY_TASK_ROUTES = {
     "agora.core.tasks.purge_finished_jobs": {"queue": "bulk"},
     "agora.gamification.tasks.remind_streaks": {"queue": "bulk"},
     "agora.media.tasks.purge_expired_uploads": {"queue": "bulk"},
+    "agora.media.tasks.process_video": {"queue": "video"},
 }
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "queue"

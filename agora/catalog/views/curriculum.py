@@ -348,6 +348,10 @@ def resource_delete(request: HttpRequest, resource_id: int) -> HttpResponse:
     )
 
 
+UPLOADED = {
+    "video": "The video file is uploaded: it is being converted for streaming.",
+    "subtitles": "The subtitles file is uploaded.",
+}
 MEDIA_UPLOADS = {
     "video": ("video", services.set_lesson_video),
     "subtitles": ("subtitles", services.set_lesson_subtitles),
@@ -372,7 +376,7 @@ def lesson_media(request: HttpRequest, lesson_id: int, kind: str) -> HttpRespons
             messages.error(request, f"Choose a {noun} file to upload.")
         else:
             upload_with(user=user, lesson=lesson, upload=request.FILES["file"])
-            messages.success(request, f"The {noun} file is uploaded.")
+            messages.success(request, UPLOADED[kind])
     except InvalidInput as error:
         refusals = [p for field in error.fields.values() for p in field] or [error.message]
         for refusal in refusals:
