@@ -60,8 +60,13 @@ def instructor_api(instructor):
 
 
 @pytest.fixture
-def other_api(db):
-    return api_for(InstructorFactory(name="Oscar Other"))
+def other_instructor(db):
+    return InstructorFactory(name="Oscar Other")
+
+
+@pytest.fixture
+def other_api(other_instructor):
+    return api_for(other_instructor)
 
 
 @pytest.fixture
