@@ -52,6 +52,14 @@ THUMB_GRID = 10  # thumbnails per row and per column of one sheet
 THUMBS_MAX = 300  # for the whole video: the interval grows with its length
 
 
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".jpg": "image/jpeg",
+    ".vtt": "text/vtt; charset=utf-8",
+}
+
+
 class VideoUnreadable(Exception):
     """The file is not a video ffmpeg can read: the video fails, nothing is retried."""
 
@@ -250,7 +258,10 @@ def _store_tree(folder: Path, prefix: str) -> int:
         if path.is_file():
             name = f"{prefix}{path.relative_to(folder).as_posix()}"
             with path.open("rb") as handle:
-                saved = default_storage.save(name, File(handle))
+                content = File(handle)
+                # Object storage keeps the type it is given (and guesses .ts wrongly).
+                content.content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")  # type: ignore[attr-defined]
+                saved = default_storage.save(name, content)
             if saved != name:  # a fresh run folder never has its names taken
                 raise OSError(f"storage renamed {name} to {saved}")
             stored += 1

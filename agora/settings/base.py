@@ -9,6 +9,7 @@ provider (unless `DEMO_PAYMENTS_IN_PRODUCTION` opts in).
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -281,8 +282,34 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploads (lesson videos, files, pictures) go through Django's storage API: local disk by
+# default; STORAGE_BACKEND=s3 puts them in S3-compatible object storage (AWS S3, MinIO,
+# Cloudflare R2, ...) with django-storages. Objects stay private: every URL the storage
+# hands out is signed and lasts STORAGE_URL_EXPIRE seconds (the app checks access first).
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured("STORAGE_BACKEND must be local or s3")
+_DEFAULT_STORAGE: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if STORAGE_BACKEND == "s3":
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("STORAGE_BUCKET"),
+            "endpoint_url": env.str("STORAGE_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("STORAGE_REGION", default="") or None,
+            "access_key": env.str("STORAGE_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("STORAGE_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("STORAGE_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,  # private: the bucket's own policy
+            "querystring_auth": True,
+            "querystring_expire": env.int("STORAGE_URL_EXPIRE", default=600),
+            "file_overwrite": False,  # a name is never reused (signed links rely on it)
+            "location": env.str("STORAGE_PREFIX", default=""),
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -18,15 +18,10 @@ from agora.media import signing as media_signing
 from agora.media.models import Video
 from tests.catalog.factories import enroll
 from tests.conftest import client_for
+from tests.media.conftest import fetch
 from tests.media.test_video_pipeline import post_file
 
 VTT = "WEBVTT\n\n00:00.000 --> 00:01.500\nHello\n"
-
-
-def body_of(response) -> bytes:
-    if response.streaming:
-        return b"".join(response.streaming_content)
-    return response.content
 
 
 def playlist_entries(text: str) -> list[str]:
@@ -81,35 +76,51 @@ class TestPlayback:
             segments = playlist_entries(playlist.content.decode())
             assert segments
             folder = variant.rsplit("/", 1)[0]
-            segment = player.get(f"{base}/{folder}/{segments[0]}")
+            segment = fetch(player, f"{base}/{folder}/{segments[0]}")
             assert segment.status_code == 200
-            assert segment["Content-Type"] == "video/mp2t"
-            data = body_of(segment)
+            assert segment.headers["Content-Type"] == "video/mp2t"
+            data = segment.content
             assert data[0] == 0x47  # an MPEG transport stream's sync byte
             assert len(data) > 10_000
 
     def test_segments_answer_byte_ranges(self, hls_url):
         base = hls_url.rsplit("/", 1)[0]
 
-        response = client_for().get(f"{base}/180p/seg_00000.ts", headers={"Range": "bytes=0-187"})
+        response = fetch(client_for(), f"{base}/180p/seg_00000.ts", Range="bytes=0-187")
 
         assert response.status_code == 206
-        data = body_of(response)
+        data = response.content
         assert data[0] == 0x47
         assert len(data) == 188
+
+    def test_object_storage_serves_segments_through_short_signed_urls(self, hls_url, media_storage):
+        base = hls_url.rsplit("/", 1)[0]
+
+        response = client_for().get(f"{base}/180p/seg_00000.ts")
+        playlist = client_for().get(f"{base}/180p/index.m3u8")
+
+        assert playlist.status_code == 200  # playlists always come from the app
+        if media_storage == "local":
+            assert response.status_code == 200
+            return
+        assert response.status_code == 302
+        location = response["Location"]
+        assert "X-Amz-Signature=" in location
+        assert "X-Amz-Expires=600" in location
+        assert "/videos/" in location
 
     def test_the_poster_and_thumbnails(self, ready, learner, learner_api, hls_url):
         body = learner_api.get(f"/lessons/{ready.pk}/video").json()
 
-        poster = client_for().get(body["poster_url"])
-        strip = client_for().get(body["thumbnails_url"])
+        poster = fetch(client_for(), body["poster_url"])
+        strip = fetch(client_for(), body["thumbnails_url"])
 
-        assert poster["Content-Type"] == "image/jpeg"
-        assert body_of(poster)[:3] == b"\xff\xd8\xff"
-        cues = body_of(strip).decode()
+        assert poster.headers["Content-Type"] == "image/jpeg"
+        assert poster.content[:3] == b"\xff\xd8\xff"
+        cues = strip.content.decode()
         sheet = re.search(r"(sheet_\d{3}\.jpg)#xywh=", cues).group(1)
-        picture = client_for().get(body["thumbnails_url"].rsplit("/", 1)[0] + f"/{sheet}")
-        assert body_of(picture)[:3] == b"\xff\xd8\xff"
+        picture = fetch(client_for(), body["thumbnails_url"].rsplit("/", 1)[0] + f"/{sheet}")
+        assert picture.content[:3] == b"\xff\xd8\xff"
 
     def test_subtitles_attach_to_the_master_playlist(self, ready, instructor, hls_url):
         services.set_lesson_subtitles(
@@ -128,7 +139,7 @@ class TestPlayback:
         )
         playlist = client_for().get(f"{base}/subtitles.m3u8").content.decode()
         assert playlist_entries(playlist) == ["subtitles.vtt"]
-        assert body_of(client_for().get(f"{base}/subtitles.vtt")) == VTT.encode()
+        assert fetch(client_for(), f"{base}/subtitles.vtt").content == VTT.encode()
 
     def test_a_preview_lesson_plays_for_everyone(self, ready):
         type(ready).objects.filter(pk=ready.pk).update(is_preview=True)
@@ -154,7 +165,7 @@ class TestRefusals:
 
     def test_access_is_checked_on_every_request(self, hls_url, ready, learner):
         base = hls_url.rsplit("/", 1)[0]
-        assert client_for().get(f"{base}/180p/seg_00000.ts").status_code == 200
+        assert fetch(client_for(), f"{base}/180p/seg_00000.ts").status_code == 200
 
         revoke_enrollment(learner=learner, course=ready.module.course)
 
