@@ -525,15 +525,26 @@ if IS_PRODUCTION:
     if TRUSTED_PROXIES:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Where the browser fetches stored files from when object storage serves them (the
+# storage's signed URLs: video segments, pictures). By default the S3 endpoint's origin.
+STORAGE_PUBLIC_ORIGINS = env.list(
+    "STORAGE_PUBLIC_ORIGINS",
+    default=(
+        [env.str("STORAGE_ENDPOINT_URL", default="") or "https://*.amazonaws.com"]
+        if STORAGE_BACKEND == "s3"
+        else []
+    ),
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *STORAGE_PUBLIC_ORIGINS],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "media-src": ["'self'"],
+        "connect-src": ["'self'", *STORAGE_PUBLIC_ORIGINS],
+        # blob: is the stream hls.js builds from the segments (Media Source Extensions).
+        "media-src": ["'self'", "blob:", *STORAGE_PUBLIC_ORIGINS],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
