@@ -15,6 +15,7 @@ def queue_existing_videos(apps, schema_editor):
     names = (
         Lesson.objects.exclude(video_file="")
         .filter(video__isnull=True)
+        .order_by()
         .values_list("video_file", flat=True)
         .distinct()
     )
