@@ -5,10 +5,10 @@
 
 Makes the source once (ffmpeg's test pattern and a tone, H.264 + AAC as a camera would
 upload it; kept in var/bench/), then runs the pipeline's own steps on it
-(agora/media/processing.py: probe, the one ffmpeg pass that writes every HLS rendition and
-the thumbnail strip, the poster) and reports: seconds of video processed per second of
-wall time, CPU seconds, ffmpeg's peak memory (max RSS of the child), the renditions and the
-size of the output. Storage is not included (a local copy is the same on every backend).
+(agora/media/processing.py: probe, the ffmpeg pass that writes every HLS rendition, the
+pass that makes the thumbnail strip, the poster) and reports seconds of video processed per
+second of wall time and per CPU second, ffmpeg's peak memory (max RSS of the largest
+child), the renditions and the size of the output. Storage is not included.
 Results go to bench/results/<timestamp>-transcode.json.
 """
 
@@ -89,6 +89,13 @@ def main() -> None:
         processing._run_with_progress(
             processing.transcode_command(source, out, found, renditions), found.duration, report
         )
+        renditions_wall = time.monotonic() - started
+        middle = resource.getrusage(resource.RUSAGE_CHILDREN)
+        processing._run_with_progress(
+            processing.thumbnails_command(source, out / "thumbs", found.duration),
+            found.duration,
+            lambda done: None,
+        )
         processing._poster(source, out / "poster.jpg", found.duration, found.height)
         wall = time.monotonic() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -106,13 +113,21 @@ def main() -> None:
         "preset": settings.VIDEO_X264_PRESET,
         "renditions": [r["name"] for r in renditions],
         "wall_seconds": round(wall, 1),
+        "renditions_wall_seconds": round(renditions_wall, 1),
+        "renditions_cpu_seconds": round(
+            (middle.ru_utime - before.ru_utime) + (middle.ru_stime - before.ru_stime), 1
+        ),
         "video_seconds_per_second": round(found.duration / wall, 2),
+        "video_seconds_per_cpu_second": None,
         "cpu_seconds": round(cpu, 1),
-        "ffmpeg_peak_rss_mb": round(after.ru_maxrss / 1024, 1),  # kilobytes on Linux
+        # The largest of the ffmpeg runs (ru_maxrss is in kilobytes on Linux).
+        "ffmpeg_peak_rss_mb": round(after.ru_maxrss / 1024, 1),
+        "load_average_after": [round(x, 1) for x in os.getloadavg()],
         "output_megabytes": round(output_bytes / 1e6, 1),
         "segments": segments,
         "machine": machine(),
     }
+    figures["video_seconds_per_cpu_second"] = round(found.duration / cpu, 2)
     for key, value in figures.items():
         print(f"{key}: {value}")
     print(f"written to {write_results('transcode', figures)}")

@@ -378,7 +378,11 @@ class LessonOut(Schema):
     code_language: str
     starter_code: str
     video_file_url: str | None = Field(
-        None, description="The uploaded video: a signed link that expires (null: none)."
+        None,
+        description=(
+            "A video uploaded before the video pipeline, until it is converted: a signed "
+            "link that expires (null otherwise). The stream is at GET /lessons/{id}/video."
+        ),
     )
     subtitles_url: str | None = Field(
         None, description="The uploaded WebVTT subtitles: a signed link that expires."

@@ -50,6 +50,9 @@ KEYFRAME_SECONDS = 2
 THUMB_WIDTH = 160
 THUMB_GRID = 10  # thumbnails per row and per column of one sheet
 THUMBS_MAX = 300  # for the whole video: the interval grows with its length
+PROGRESS_EVERY_SECONDS = 1.0
+TRANSCODE_SHARE = 0.85  # of the processing time: the renditions; the rest, the strip
+LEASE_RENEWAL_SECONDS = 60.0
 
 
 CONTENT_TYPES = {
@@ -150,11 +153,9 @@ def transcode_command(
     source: Path, out: Path, probe_: Probe, renditions: list[dict[str, int | str]]
 ) -> list[str]:
     count = len(renditions)
-    interval = thumbnail_interval(probe_.duration)
     splits = "".join(f"[v{i}]" for i in range(count))
-    graph = [f"[0:v]split={count + 1}{splits}[vt]"]
+    graph = [f"[0:v]split={count}{splits}"]
     graph += [f"[v{i}]scale={r['width']}:{r['height']}[o{i}]" for i, r in enumerate(renditions)]
-    graph.append(f"[vt]fps=1/{interval},scale={THUMB_WIDTH}:-2,tile={THUMB_GRID}x{THUMB_GRID}[th]")
     command = [ffmpeg(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", str(source)]
     command += ["-filter_complex", ";".join(graph)]
     streams = []
@@ -182,8 +183,20 @@ def transcode_command(
     command += ["-hls_segment_filename", str(out / "%v" / "seg_%05d.ts")]
     command += ["-master_pl_name", "master.m3u8", "-var_stream_map", " ".join(streams)]
     command.append(str(out / "%v" / "index.m3u8"))
-    command += ["-map", "[th]", "-q:v", "5", str(out / "thumbs" / "sheet_%03d.jpg")]
     command += ["-progress", "pipe:1", "-nostats"]
+    return command
+
+
+def thumbnails_command(source: Path, out: Path, duration: float) -> list[str]:
+    """The thumbnail strip, in a pass of its own: as another output of the renditions' pass
+    it emits a picture only every few minutes of video, and ffmpeg, keeping its outputs in
+    step, would hold every decoded frame meanwhile (gigabytes on a long lecture)."""
+    interval = thumbnail_interval(duration)
+    grid = f"fps=1/{interval},scale={THUMB_WIDTH}:-2,tile={THUMB_GRID}x{THUMB_GRID}"
+    command = [ffmpeg(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i", str(source)]
+    command += ["-map", "0:v:0", "-vf", grid, "-q:v", "5"]
+    command += ["-threads", str(settings.VIDEO_FFMPEG_THREADS)]
+    command += [str(out / "sheet_%03d.jpg"), "-progress", "pipe:1", "-nostats"]
     return command
 
 
@@ -316,17 +329,20 @@ def process(*, video_id: int, renew: Callable[[], None] = lambda: None) -> str:
     if video is None or video.status != VideoStatus.PROCESSING:
         return "skipped"
     run = f"videos/{video.pk}/{secrets.token_hex(6)}/"
-    last_report = 0.0
+    last_report = last_renewal = 0.0
 
     def report(done: float) -> None:
-        nonlocal last_report
-        if time.monotonic() - last_report < 1.0:
+        nonlocal last_report, last_renewal
+        now = time.monotonic()
+        if now - last_report < PROGRESS_EVERY_SECONDS:
             return
-        last_report = time.monotonic()
+        last_report = now
         Video.objects.filter(pk=video.pk, status=VideoStatus.PROCESSING).update(
             progress=min(99, 5 + int(done * 90))
         )
-        renew()
+        if now - last_renewal >= LEASE_RENEWAL_SECONDS:
+            last_renewal = now
+            renew()
 
     with tempfile.TemporaryDirectory(prefix="agora-video-", dir=settings.VIDEO_WORK_DIR) as work:
         folder = Path(work)
@@ -340,7 +356,14 @@ def process(*, video_id: int, renew: Callable[[], None] = lambda: None) -> str:
             (out / "thumbs").mkdir(parents=True)
             report(0.0)
             _run_with_progress(
-                transcode_command(source, out, found, renditions), found.duration, report
+                transcode_command(source, out, found, renditions),
+                found.duration,
+                lambda done: report(done * TRANSCODE_SHARE),
+            )
+            _run_with_progress(
+                thumbnails_command(source, out / "thumbs", found.duration),
+                found.duration,
+                lambda done: report(TRANSCODE_SHARE + done * (1 - TRANSCODE_SHARE)),
             )
             _poster(source, out / "poster.jpg", found.duration, found.height)
         except VideoUnreadable as exc:
@@ -370,8 +393,14 @@ def _finish(
     old_prefix, parts = "", []
     with transaction.atomic():
         locked = (
-            Video.objects.select_for_update(of=("self",)).select_related("upload").get(pk=video.pk)
+            Video.objects.select_for_update(of=("self",))
+            .select_related("upload")
+            .filter(pk=video.pk)
+            .first()
         )
+        if locked is None:  # removed meanwhile: so is everything this run stored
+            transaction.on_commit(lambda: delete_tree(f"videos/{video.pk}/"))
+            return "skipped"
         if locked.status != VideoStatus.PROCESSING:
             transaction.on_commit(lambda: delete_tree(run))  # replaced or removed meanwhile
             return "skipped"
