@@ -24,9 +24,9 @@ use_atomic_filesystem_transport()
 app = Celery("agora", task_cls="agora.core.jobs:JobTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Declared, so a worker started without -Q consumes all three (settings: CELERY_TASK_ROUTES).
+# Declared, so a worker started without -Q consumes all four (settings: CELERY_TASK_ROUTES).
 app.conf.task_queues = [
-    Queue(name, routing_key=name) for name in ("payments", "notifications", "bulk")
+    Queue(name, routing_key=name) for name in ("payments", "notifications", "bulk", "video")
 ]
 
 
@@ -96,6 +96,10 @@ app.conf.beat_schedule = {
     "gamification-remind-streaks": {
         "task": "agora.gamification.tasks.remind_streaks",
         "schedule": crontab(minute="*/30"),
+    },
+    "media-purge-expired-uploads": {
+        "task": "agora.media.tasks.purge_expired_uploads",
+        "schedule": crontab(minute=27, hour="*/6"),
     },
     "core-purge-finished-jobs": {
         "task": "agora.core.tasks.purge_finished_jobs",

@@ -9,10 +9,12 @@ from agora.commerce import views as commerce_views
 from agora.core import health
 from agora.core.api_errors import api_not_found
 from agora.media.serving import serve_public_media
+from agora.media.urls import upload_patterns
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", include(upload_patterns)),  # tus: not a JSON API, its own protocol
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
     path("admin/", admin.site.urls),

@@ -21,8 +21,11 @@ class CatalogConfig(AppConfig):
         from agora.accounts.services import register_rename_listener
         from agora.catalog import lesson_media
         from agora.catalog.listeners import instructor_renamed
+        from agora.catalog.services.files import video_ready
+        from agora.media.processing import register_ready_listener
 
         # Infrastructure, not domain flow: keep the search index's triggers in place.
         post_migrate.connect(_ensure_search_schema, sender=self)
         register_rename_listener(instructor_renamed)
         lesson_media.register()
+        register_ready_listener(video_ready)

@@ -9,6 +9,7 @@ from agora.accounts.types import Viewer
 from agora.catalog import access
 from agora.catalog.models import Lesson, Resource
 from agora.media import signing
+from agora.media.models import VideoStatus
 from agora.media.uploads import VIDEO_TYPES
 
 KINDS = ("video", "subtitles", "resource")
@@ -63,7 +64,28 @@ def _lesson_file(grant: signing.Grant, user: Viewer) -> signing.Served:
     return signing.Served(stored, VIDEO_TYPES.get(extension, "application/octet-stream"))
 
 
+def video_url(lesson: Lesson, user: Viewer, path: str = "master.m3u8") -> str | None:
+    """A signed link into the lesson's processed video (its HLS master playlist by default;
+    "poster.jpg", "thumbs/thumbnails.vtt"), or None while it is not ready. Callers check
+    access first; every request under the link is checked again."""
+    video = lesson.video
+    if video is None or video.status != VideoStatus.READY:
+        return None
+    return signing.signed_video_url("hls", lesson.pk, video, user, path)
+
+
+def _lesson_video(grant: signing.Grant, user: Viewer) -> signing.Playable:
+    lesson = Lesson.objects.select_related("video", *_RELATED).filter(pk=grant.item_id).first()
+    if lesson is None or lesson.video is None:
+        raise Http404("There is no such video.")
+    access.check_lesson_readable(user, lesson)
+    return signing.Playable(
+        lesson.video, lesson.subtitle_file or None, lesson.module.course.language
+    )
+
+
 def register() -> None:
+    signing.register_video_kind("hls", _lesson_video)
     signing.register_kind("video", _lesson_file)
     signing.register_kind("subtitles", _lesson_file)
     signing.register_kind("resource", _resource)

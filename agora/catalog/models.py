@@ -245,7 +245,12 @@ class Lesson(models.Model):
     duration_seconds = models.PositiveIntegerField(default=0)
     body = models.TextField(max_length=100_000, blank=True, help_text="Markdown.")
     video_url = models.URLField(blank=True)
+    # An upload from before the video pipeline: played as it is until `video` is ready.
     video_file = models.FileField(upload_to=resource_upload_to, blank=True)
+    # The processed video (HLS renditions); copies of a duplicated course share it.
+    video = models.ForeignKey(
+        "media.Video", on_delete=models.SET_NULL, null=True, blank=True, related_name="lessons"
+    )
     subtitle_file = models.FileField(upload_to=resource_upload_to, blank=True)
     pass_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     max_attempts = models.PositiveSmallIntegerField(

@@ -25,6 +25,7 @@ from agora.catalog.models import (
 )
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT, CappedResults
 from agora.core.errors import InvalidInput, NotFound, PermissionDenied
+from agora.media.models import VideoStatus
 
 SORTS = ("relevance", "newest", "rating", "popular", "trending", "price_asc", "price_desc")
 _ORDER = {
@@ -221,7 +222,7 @@ def _lesson(lesson_id: int) -> Lesson | None:
     if not 0 < lesson_id < 2**63:  # beyond the database's integers: no such row
         return None
     return (
-        Lesson.objects.select_related("module", "module__course", "module__course__owner")
+        Lesson.objects.select_related("module", "module__course", "module__course__owner", "video")
         .filter(pk=lesson_id)
         .first()
     )
@@ -259,15 +260,48 @@ def _readable(user: Viewer, lesson: Lesson) -> bool:
 
 
 def lesson_media_urls(user: Viewer, lesson: Lesson) -> dict[str, str | None]:
-    """Signed, expiring links to the lesson's uploaded video and subtitles for `user`, for
-    the lesson API and the player; None for a file the lesson lacks or the user may not
-    open. Never a /media/ address: see agora/media/signing.py."""
-    urls: dict[str, str | None] = {"video": None, "subtitles": None}
-    if not (lesson.video_file or lesson.subtitle_file) or not _readable(user, lesson):
+    """Signed, expiring links to the lesson's media for `user`, for the lesson API and the
+    player; None for what the lesson lacks or the user may not open. `hls` is the processed
+    video's master playlist (with `poster` and `thumbnails`); `video` is an upload from
+    before the pipeline, handed out only until its processed video is ready. Never a /media/
+    address: see agora/media/signing.py."""
+    keys = ("video", "subtitles", "hls", "poster", "thumbnails")
+    urls: dict[str, str | None] = dict.fromkeys(keys)
+    has_media = lesson.video_file or lesson.subtitle_file or lesson.video_id
+    if not has_media or not _readable(user, lesson):
         return urls
-    urls["video"] = lesson_media.signed_url("video", lesson, user)
+    urls["hls"] = lesson_media.video_url(lesson, user)
+    if urls["hls"]:
+        urls["poster"] = lesson_media.video_url(lesson, user, "poster.jpg")
+        urls["thumbnails"] = lesson_media.video_url(lesson, user, "thumbs/thumbnails.vtt")
+    else:
+        urls["video"] = lesson_media.signed_url("video", lesson, user)
     urls["subtitles"] = lesson_media.signed_url("subtitles", lesson, user)
     return urls
+
+
+def lesson_video(*, user: Viewer, lesson_id: int) -> dict[str, Any]:
+    """The lesson's video as GET /lessons/{id}/video answers it: for its instructors, and
+    for those who may watch the lesson (others: 404 / 403 as for the lesson)."""
+    lesson = _lesson(lesson_id)
+    if lesson is None:
+        raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
+    if not access.can_edit_course(user, lesson.module.course):
+        access.check_lesson_readable(user, lesson)
+    video = lesson.video
+    if video is None:
+        raise NotFound("This lesson has no processed video.", code="no_video")
+    ready = video.status == VideoStatus.READY
+    return {
+        "status": video.status,
+        "progress": video.progress,
+        "duration_seconds": video.duration_seconds,
+        "renditions": video.renditions if ready else [],
+        "poster_url": lesson_media.video_url(lesson, user, "poster.jpg"),
+        "hls_url": lesson_media.video_url(lesson, user),
+        "thumbnails_url": lesson_media.video_url(lesson, user, "thumbs/thumbnails.vtt"),
+        "error": video.error or None if video.status == VideoStatus.FAILED else None,
+    }
 
 
 def resource_media_url(user: Viewer, resource: Resource) -> str | None:

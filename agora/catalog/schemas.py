@@ -378,7 +378,11 @@ class LessonOut(Schema):
     code_language: str
     starter_code: str
     video_file_url: str | None = Field(
-        None, description="The uploaded video: a signed link that expires (null: none)."
+        None,
+        description=(
+            "A video uploaded before the video pipeline, until it is converted: a signed "
+            "link that expires (null otherwise). The stream is at GET /lessons/{id}/video."
+        ),
     )
     subtitles_url: str | None = Field(
         None, description="The uploaded WebVTT subtitles: a signed link that expires."
@@ -442,3 +446,37 @@ class FacetsOut(Schema):
     rating: dict[str, int]
     level: dict[str, int]
     language: dict[str, int]
+
+
+# --- lesson videos (the media pipeline) ------------------------------------------------------
+class VideoUploadIn(Schema):
+    upload_id: str = Field(
+        max_length=64, description="The id of a finished resumable upload (/api/v1/uploads/)."
+    )
+
+
+class VideoAccepted(Schema):
+    status: str = Field(description="Always `processing`: follow it with GET.")
+
+
+class RenditionOut(Schema):
+    name: str
+    width: int
+    height: int
+    bandwidth: int
+
+
+class VideoOut(Schema):
+    status: str = Field(description="processing, ready or failed.")
+    progress: int = Field(description="Percent processed (100 once ready).")
+    duration_seconds: float | None
+    renditions: list[RenditionOut]
+    poster_url: str | None
+    hls_url: str | None = Field(
+        description=(
+            "The HLS master playlist, signed for the caller; its variant playlists and "
+            "segments are under the same signed link. It expires (SIGNED_MEDIA_MAX_AGE)."
+        )
+    )
+    thumbnails_url: str | None = Field(description="WebVTT index of the seeking thumbnails.")
+    error: str | None = Field(description="Why processing failed.")

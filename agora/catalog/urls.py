@@ -89,6 +89,11 @@ urlpatterns = [
         name="studio_lesson_video",
     ),
     path(
+        "studio/lessons/<int:lesson_id>/video/status/",
+        curriculum.lesson_video_status,
+        name="studio_lesson_video_status",
+    ),
+    path(
         "studio/lessons/<int:lesson_id>/subtitles/",
         curriculum.lesson_media,
         {"kind": "subtitles"},

@@ -228,6 +228,20 @@ def retry_later(job_id: int, *, when: Any) -> None:
     )
 
 
+def renew_lease(job_id: int) -> None:
+    """A long job (a video being transcoded) says it is still working, so the relay does not
+    take its lease (JOB_LEASE) as lost and send it again."""
+    Job.objects.filter(pk=job_id, done_at__isnull=True, claimed_at__isnull=False).update(
+        claimed_at=timezone.now()
+    )
+
+
+def job_id_of(task: Task[Any, Any]) -> int | None:
+    """The outbox job a running task is delivering, if it came through the outbox."""
+    header = task.request.get(JOB_HEADER) or (task.request.headers or {}).get(JOB_HEADER)
+    return int(header) if header is not None else None
+
+
 def fail(job_id: int, error: BaseException) -> None:
     """The task raised: try again after a back-off, or give up after JOB_MAX_ATTEMPTS."""
     job = Job.objects.filter(pk=job_id, done_at__isnull=True).first()

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db.models.fields.files import FieldFile
 from django.http import (
     Http404,
@@ -62,8 +63,8 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return first, min(last, size - 1)
 
 
-def _chunks(stored: FieldFile, first: int, length: int) -> Iterator[bytes]:
-    handle = stored.storage.open(stored.name or "", "rb")
+def _chunks(storage: Storage, name: str, first: int, length: int) -> Iterator[bytes]:
+    handle = storage.open(name, "rb")
     try:
         handle.seek(first)
         left = length
@@ -84,7 +85,24 @@ def file_response(
     content_type: str,
     download_name: str | None = None,
 ) -> HttpResponseBase:
-    storage, name = stored.storage, stored.name or ""
+    return stored_response(
+        request,
+        stored.storage,
+        stored.name or "",
+        content_type=content_type,
+        download_name=download_name,
+    )
+
+
+def stored_response(
+    request: HttpRequest,
+    storage: Storage,
+    name: str,
+    *,
+    content_type: str,
+    download_name: str | None = None,
+) -> HttpResponseBase:
+    """`file_response` for a file known by its storage and name."""
     try:
         storage.path(name)
     except NotImplementedError:
@@ -116,7 +134,7 @@ def file_response(
         response = HttpResponse(status=206 if wanted else 200)
     else:
         response = StreamingHttpResponse(
-            _chunks(stored, first, length), status=206 if wanted else 200
+            _chunks(storage, name, first, length), status=206 if wanted else 200
         )
     response["Content-Length"] = str(length)
     if wanted is not None:

@@ -28,6 +28,7 @@ from django.urls import reverse
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
 from agora.media.errors import LinkRefused
+from agora.media.models import Video
 
 SALT = "agora.catalog.media"  # kept from before the media app: links already out stay valid
 MAX_TOKEN_LENGTH = 600
@@ -52,16 +53,38 @@ class Served:
     download_name: str | None = None
 
 
+@dataclass(frozen=True)
+class Playable:
+    """What a video kind's resolver found: a processed video and the subtitles that go with
+    it (attached to its HLS master playlist)."""
+
+    video: Video
+    subtitles: FieldFile | None = None
+    language: str = "en"
+
+
 # A kind's resolver finds the file the grant names and raises the owner's own errors when
 # the holder may no longer open it (NotFound, EnrollmentRequired, Http404 for no file).
 Resolver = Callable[[Grant, Viewer], Served]
 _resolvers: dict[str, Resolver] = {}
 
 
+# A video kind's resolver finds the video (HLS renditions) the grant names, checking access
+# again the same way.
+VideoResolver = Callable[[Grant, Viewer], Playable]
+_video_resolvers: dict[str, VideoResolver] = {}
+
+
 def register_kind(kind: str, resolver: Resolver) -> None:
     if kind in _resolvers and _resolvers[kind] is not resolver:
         raise ValueError(f"The media kind {kind!r} is already registered.")
     _resolvers[kind] = resolver
+
+
+def register_video_kind(kind: str, resolver: VideoResolver) -> None:
+    if kind in _video_resolvers and _video_resolvers[kind] is not resolver:
+        raise ValueError(f"The media kind {kind!r} is already registered.")
+    _video_resolvers[kind] = resolver
 
 
 def digest(text: str) -> str:
@@ -79,15 +102,29 @@ def signed_url(kind: str, item_id: int, stored: FieldFile, user: Viewer) -> str:
     for previews. The caller checks access first; the resolver checks it again on use."""
     if kind not in _resolvers:
         raise ValueError(f"unknown media kind {kind!r}")
+    token = _token(kind, item_id, stored.name or "", user)
+    return reverse("media_signed", kwargs={"token": token})
+
+
+def _token(kind: str, item_id: int, name: str, user: Viewer) -> str:
     payload = {
         "k": kind,
         "i": item_id,
-        "f": digest(stored.name or ""),
+        "f": digest(name),
         "u": user.pk if user.is_authenticated else 0,
         "s": _user_digest(user),
     }
-    token = signing.dumps(payload, salt=SALT, compress=True)
-    return reverse("media_signed", kwargs={"token": token})
+    return signing.dumps(payload, salt=SALT, compress=True)
+
+
+def signed_video_url(kind: str, item_id: int, video: Video, user: Viewer, path: str) -> str:
+    """A link to one file of a ready video's HLS folder (`path`: "master.m3u8",
+    "poster.jpg", ...) for `user`. Playlists link their variants and segments relatively, so
+    they stay under the same signed token; the resolver checks access on every request."""
+    if kind not in _video_resolvers:
+        raise ValueError(f"unknown media kind {kind!r}")
+    token = _token(kind, item_id, video.hls_prefix, user)
+    return reverse("media_hls", kwargs={"token": token, "path": path})
 
 
 def grant_for(token: str) -> Grant:
@@ -104,7 +141,7 @@ def grant_for(token: str) -> Grant:
         )
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
         raise LinkRefused() from exc
-    if grant.kind not in _resolvers:
+    if grant.kind not in _resolvers and grant.kind not in _video_resolvers:
         raise LinkRefused()
     return grant
 
@@ -120,4 +157,12 @@ def holder(grant: Grant) -> Viewer:
 
 
 def resolve(grant: Grant, user: Viewer) -> Served:
+    if grant.kind not in _resolvers:
+        raise LinkRefused()
     return _resolvers[grant.kind](grant, user)
+
+
+def resolve_video(grant: Grant, user: Viewer) -> Playable:
+    if grant.kind not in _video_resolvers:
+        raise LinkRefused()
+    return _video_resolvers[grant.kind](grant, user)

@@ -139,13 +139,24 @@ def _is_webm(head: bytes) -> bool:
 def checked_video(upload: Any, *, max_bytes: int) -> str:
     """The extension ("mp4" or "webm") of an uploaded video, judged by its first bytes."""
     _too_big(upload, max_bytes)
-    head = upload.read(64)
+    head = upload.read(VIDEO_HEAD_BYTES)
     upload.seek(0)
+    extension = video_extension(head)
+    if extension is None:
+        raise InvalidInput(fields={"file": ["Upload an MP4 (H.264) or WebM video."]})
+    return extension
+
+
+VIDEO_HEAD_BYTES = 64
+
+
+def video_extension(head: bytes) -> str | None:
+    """ "mp4" or "webm" when a file's first bytes (VIDEO_HEAD_BYTES of them) show one."""
     if _mp4_brands(head) & _MP4_BRANDS:
         return "mp4"
     if _is_webm(head):
         return "webm"
-    raise InvalidInput(fields={"file": ["Upload an MP4 (H.264) or WebM video."]})
+    return None
 
 
 _CUE_TIME = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"

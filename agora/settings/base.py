@@ -9,6 +9,7 @@ provider (unless `DEMO_PAYMENTS_IN_PRODUCTION` opts in).
 import ipaddress
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -285,8 +286,34 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploads (lesson videos, files, pictures) go through Django's storage API: local disk by
+# default; STORAGE_BACKEND=s3 puts them in S3-compatible object storage (AWS S3, MinIO,
+# Cloudflare R2, ...) with django-storages. Objects stay private: every URL the storage
+# hands out is signed and lasts STORAGE_URL_EXPIRE seconds (the app checks access first).
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured("STORAGE_BACKEND must be local or s3")
+_DEFAULT_STORAGE: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if STORAGE_BACKEND == "s3":
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("STORAGE_BUCKET"),
+            "endpoint_url": env.str("STORAGE_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("STORAGE_REGION", default="") or None,
+            "access_key": env.str("STORAGE_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("STORAGE_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("STORAGE_ADDRESSING_STYLE", default="") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,  # private: the bucket's own policy
+            "querystring_auth": True,
+            "querystring_expire": env.int("STORAGE_URL_EXPIRE", default=600),
+            "file_overwrite": False,  # a name is never reused (signed links rely on it)
+            "location": env.str("STORAGE_PREFIX", default=""),
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -302,6 +329,20 @@ THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
 RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=100 * 1024 * 1024)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
 SUBTITLE_MAX_BYTES = 2 * 1024 * 1024
+# Resumable (tus) uploads: what one user may hold (open uploads and the originals of their
+# videos), and how long an unfinished upload waits for the rest of its bytes.
+MEDIA_UPLOAD_QUOTA_BYTES = env.int("MEDIA_UPLOAD_QUOTA_BYTES", default=50 * 1024**3)
+MEDIA_UPLOAD_EXPIRE_HOURS = env.int("MEDIA_UPLOAD_EXPIRE_HOURS", default=24)
+# The video pipeline (agora/media/processing.py) runs ffmpeg from the imageio-ffmpeg wheel
+# unless FFMPEG_BINARY names another; its scratch files go to VIDEO_WORK_DIR (the system's
+# temporary folder by default: it needs about twice the largest video free).
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="")
+VIDEO_WORK_DIR = env.str("VIDEO_WORK_DIR", default="") or None
+VIDEO_X264_PRESET = env.str("VIDEO_X264_PRESET", default="veryfast")
+VIDEO_FFMPEG_THREADS = env.int("VIDEO_FFMPEG_THREADS", default=0)  # 0: as many as cores
+# A long lecture takes longer than other jobs: its own time limit (its lease is renewed
+# while it runs, so the relay does not send it again meanwhile).
+VIDEO_JOB_TIME_LIMIT = env.int("VIDEO_JOB_TIME_LIMIT", default=6 * 3600)
 # Lesson videos, subtitles and files are served only through signed links that last this long.
 SIGNED_MEDIA_MAX_AGE = env.int("SIGNED_MEDIA_MAX_AGE", default=4 * 60 * 60)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -370,6 +411,8 @@ CELERY_TASK_ROUTES = {
     "agora.accounts.tasks.purge_expired_refresh_tokens": {"queue": "bulk"},
     "agora.core.tasks.purge_finished_jobs": {"queue": "bulk"},
     "agora.gamification.tasks.remind_streaks": {"queue": "bulk"},
+    "agora.media.tasks.purge_expired_uploads": {"queue": "bulk"},
+    "agora.media.tasks.process_video": {"queue": "video"},
 }
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "queue"
@@ -486,15 +529,26 @@ if IS_PRODUCTION:
     if TRUSTED_PROXIES:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Where the browser fetches stored files from when object storage serves them (the
+# storage's signed URLs: video segments, pictures). By default the S3 endpoint's origin.
+STORAGE_PUBLIC_ORIGINS = env.list(
+    "STORAGE_PUBLIC_ORIGINS",
+    default=(
+        [env.str("STORAGE_ENDPOINT_URL", default="") or "https://*.amazonaws.com"]
+        if STORAGE_BACKEND == "s3"
+        else []
+    ),
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *STORAGE_PUBLIC_ORIGINS],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "media-src": ["'self'"],
+        "connect-src": ["'self'", *STORAGE_PUBLIC_ORIGINS],
+        # blob: is the stream hls.js builds from the segments (Media Source Extensions).
+        "media-src": ["'self'", "blob:", *STORAGE_PUBLIC_ORIGINS],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

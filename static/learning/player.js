@@ -7,6 +7,7 @@
   const AUTOPLAY_SECONDS = 5;
   const AUTOPLAY_KEY = "agora.player.autoplay";
   const THEATRE_KEY = "agora.player.theatre";
+  const SPEED_KEY = "agora.player.speed";
 
   function stored(key) {
     try {
@@ -173,6 +174,35 @@
     store(THEATRE_KEY, on ? "on" : "off");
   }
 
+  // --- speed and full screen ---------------------------------------------------------------
+  function setSpeed(video, rate) {
+    const speed = Math.min(2, Math.max(0.5, Math.round(rate * 4) / 4));
+    video.playbackRate = speed;
+    store(SPEED_KEY, String(speed));
+    const picker = document.getElementById("player-speed");
+    if (picker) picker.value = String(speed);
+  }
+
+  function setUpSpeed(video) {
+    const picker = document.getElementById("player-speed");
+    const saved = Number(stored(SPEED_KEY));
+    if (saved) setSpeed(video, saved);
+    // A new source (the stream attaching) resets the rate: keep the learner's choice.
+    video.addEventListener("loadedmetadata", () => {
+      const rate = Number(stored(SPEED_KEY));
+      if (rate) video.playbackRate = rate;
+    });
+    if (picker) picker.addEventListener("change", () => setSpeed(video, Number(picker.value)));
+  }
+
+  function toggleFullscreen() {
+    // The frame, not the bare video, goes full screen: the watermark stays over the picture.
+    const frame = document.getElementById("video-frame");
+    if (!frame) return;
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else if (frame.requestFullscreen) frame.requestFullscreen().catch(() => {});
+  }
+
   // --- keyboard shortcuts (not while typing) ----------------------------------------------
   function typing(target) {
     return (
@@ -193,7 +223,13 @@
       j: () => video && (video.currentTime = Math.max(0, video.currentTime - 10)),
       l: () => video && (video.currentTime = Math.min(video.duration || 0, video.currentTime + 10)),
       m: () => video && (video.muted = !video.muted),
-      f: () => video && video.requestFullscreen && video.requestFullscreen().catch(() => {}),
+      f: () => toggleFullscreen(),
+      "<": () => video && setSpeed(video, video.playbackRate - 0.25),
+      ">": () => video && setSpeed(video, video.playbackRate + 0.25),
+      c: () => {
+        const track = video && video.textTracks[0];
+        if (track) track.mode = track.mode === "showing" ? "hidden" : "showing";
+      },
       t: () => setTheatre(!document.querySelector(".player.is-theatre")),
       n: () => go("a[rel=next]"),
       p: () => go("a[rel=prev]"),
@@ -212,6 +248,9 @@
     const video = document.getElementById("lesson-video");
     if (video && video.dataset.positionUrl) setUp(video);
     if (video) setUpTranscript(video);
+    if (video) setUpSpeed(video);
+    const fullscreen = document.getElementById("fullscreen-toggle");
+    if (fullscreen) fullscreen.addEventListener("click", toggleFullscreen);
     setUpAutoplay();
     const theatre = document.getElementById("theatre-toggle");
     if (theatre) {

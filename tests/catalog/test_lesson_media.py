@@ -9,10 +9,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core import signing
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agora.catalog import queries, services
 from agora.catalog.models import CourseStatus, Lesson, LessonType, Resource
+from agora.core.models import Job
 from agora.learning.services import revoke_enrollment
 from agora.media import signing as media_signing
 from tests.catalog.factories import (
@@ -69,11 +71,16 @@ def video_lesson(course):
     return LessonFactory(module=ModuleFactory(course=course), type=LessonType.VIDEO, body="")
 
 
+def legacy_video(lesson: Lesson, content: bytes = MP4, extension: str = "mp4") -> None:
+    """A video uploaded before the video pipeline: stored as sent, played as it is."""
+    from agora.catalog.services.files import _replace_lesson_file
+
+    _replace_lesson_file(lesson, "video", f"video.{extension}", ContentFile(content))
+
+
 @pytest.fixture
 def with_video(video_lesson, instructor):
-    services.set_lesson_video(
-        user=instructor, lesson=video_lesson, upload=SimpleUploadedFile("v.mp4", MP4)
-    )
+    legacy_video(video_lesson)
     services.set_lesson_subtitles(
         user=instructor, lesson=video_lesson, upload=SimpleUploadedFile("s.vtt", VTT.encode())
     )
@@ -89,26 +96,28 @@ def urls_for(user, lesson) -> dict:
 # --- uploads ---------------------------------------------------------------------------------
 @pytest.mark.django_db
 class TestVideoUpload:
-    def test_an_mp4_is_stored_under_a_server_name(self, video_lesson, instructor_api):
+    def test_an_mp4_is_stored_under_a_server_name_and_queued(self, video_lesson, instructor_api):
         response = upload(instructor_api, video_lesson, "video", MP4, name="My Holiday.mov")
 
-        assert response.status_code == 200, response.content
+        assert response.status_code == 202, response.content
+        assert response.json() == {"status": "processing"}
         video_lesson.refresh_from_db()
-        assert re.fullmatch(
-            r"resources/\d{4}/\d{2}/[0-9a-f]{32}\.mp4", video_lesson.video_file.name
-        )
-        with video_lesson.video_file.open("rb") as stored:
+        video = video_lesson.video
+        assert video.status == "processing"
+        assert re.fullmatch(r"videos/sources/[0-9a-f]{32}\.mp4", video.source)
+        with default_storage.open(video.source, "rb") as stored:
             assert stored.read() == MP4
-        body = response.json()
-        assert body["video_file_url"].startswith("/media-signed/")
+        assert Job.objects.get().kwargs == {"video_id": video.pk}
+        body = instructor_api.get(f"/lessons/{video_lesson.pk}").json()
+        assert body["video_file_url"] is None  # the original is never handed out
         assert body["subtitles_url"] is None
 
     def test_a_webm_is_accepted(self, video_lesson, instructor_api):
         response = upload(instructor_api, video_lesson, "video", WEBM, name="clip.bin")
 
-        assert response.status_code == 200, response.content
+        assert response.status_code == 202, response.content
         video_lesson.refresh_from_db()
-        assert video_lesson.video_file.name.endswith(".webm")
+        assert video_lesson.video.source.endswith(".webm")
 
     @pytest.mark.parametrize(
         ("content", "name"),
@@ -128,7 +137,7 @@ class TestVideoUpload:
         assert response.status_code == 422
         assert "MP4" in error(response)["fields"]["file"][0]
         video_lesson.refresh_from_db()
-        assert not video_lesson.video_file
+        assert video_lesson.video is None
 
     def test_the_size_limit_comes_from_the_settings(self, video_lesson, instructor_api, settings):
         settings.VIDEO_MAX_BYTES = 2 * 1024 * 1024
@@ -164,7 +173,7 @@ class TestVideoUpload:
         video_lesson.refresh_from_db()
         assert not video_lesson.video_file
 
-    def test_a_new_video_replaces_the_old_file(
+    def test_a_new_video_replaces_an_upload_from_before_the_pipeline(
         self, with_video, instructor_api, django_capture_on_commit_callbacks
     ):
         old = Path(with_video.video_file.path)
@@ -172,9 +181,10 @@ class TestVideoUpload:
         with django_capture_on_commit_callbacks(execute=True):
             response = upload(instructor_api, with_video, "video", WEBM)
 
-        assert response.status_code == 200
+        assert response.status_code == 202
         with_video.refresh_from_db()
-        assert with_video.video_file.name.endswith(".webm")
+        assert not with_video.video_file
+        assert with_video.video.source.endswith(".webm")
         assert not old.exists()
 
     def test_a_duplicated_course_keeps_the_shared_file(
@@ -186,7 +196,7 @@ class TestVideoUpload:
         shared = Path(with_video.video_file.path)
 
         with django_capture_on_commit_callbacks(execute=True):
-            assert upload(instructor_api, with_video, "video", WEBM).status_code == 200
+            assert upload(instructor_api, with_video, "video", WEBM).status_code == 202
 
         assert shared.exists()
         copied.refresh_from_db()
@@ -322,10 +332,20 @@ class TestLessonLinks:
         assert "/media/resources" not in page
 
     def test_the_helper_gives_nothing_to_those_who_may_not_watch(self, with_video, learner):
-        assert urls_for(learner, with_video) == {"video": None, "subtitles": None}
-        assert urls_for(AnonymousUser(), with_video) == {"video": None, "subtitles": None}
+        nothing = {
+            "video": None,
+            "subtitles": None,
+            "hls": None,
+            "poster": None,
+            "thumbnails": None,
+        }
+        assert urls_for(learner, with_video) == nothing
+        assert urls_for(AnonymousUser(), with_video) == nothing
         enroll(learner, with_video.module.course)
-        assert all(urls_for(learner, with_video).values())
+        urls = urls_for(learner, with_video)
+        assert urls["video"]
+        assert urls["subtitles"]
+        assert urls["hls"] is None  # no processed video yet: the upload plays as it is
 
 
 # --- the signed link -------------------------------------------------------------------------
@@ -481,9 +501,7 @@ class TestSignedLink:
         assert client_for(learner).get(preview).status_code == 200
 
     def test_a_replaced_file_ends_its_old_links(self, link, with_video, instructor, learner):
-        services.set_lesson_video(
-            user=instructor, lesson=with_video, upload=SimpleUploadedFile("w.webm", WEBM)
-        )
+        legacy_video(with_video, WEBM, "webm")
 
         assert client_for().get(link).status_code == 404
         fresh = urls_for(learner, with_video)["video"]
@@ -561,13 +579,13 @@ class TestStudioUploads:
         assert response.status_code == 302
         assert response["Location"].endswith(f"/studio/lessons/{video_lesson.pk}/#lesson-media")
         video_lesson.refresh_from_db()
-        assert video_lesson.video_file
+        assert video_lesson.video.status == "processing"
         page = browser.get(f"/studio/lessons/{video_lesson.pk}/").content.decode()
-        assert "The video file is uploaded." in page
-        assert 'src="/media-signed/' in page
+        assert "The video file is uploaded" in page
+        assert "media-signed" not in page  # the original is not played back
         browser.post(url, {"action": "remove"})
         video_lesson.refresh_from_db()
-        assert not video_lesson.video_file
+        assert video_lesson.video is None
 
     def test_a_refused_file_is_explained(self, video_lesson, instructor):
         browser = client_for(instructor)
@@ -607,4 +625,4 @@ class TestStudioUploads:
 
         response = upload(api_for(instructor), lesson, "video", MP4)
 
-        assert response.status_code == 200
+        assert response.status_code == 202

@@ -1,11 +1,14 @@
 """Lesson videos, subtitles and downloadable resources."""
 
+import json
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import File, Form, Status
 from ninja.files import UploadedFile
+from pydantic import ValidationError as PydanticValidationError
 
 from agora.accounts.auth import current_user, jwt_auth, viewer
 from agora.accounts.models import User
@@ -17,7 +20,13 @@ from agora.catalog.schemas import (
     LessonOut,
     ResourceIn,
     ResourceOut,
+    VideoAccepted,
+    VideoOut,
+    VideoUploadIn,
 )
+from agora.core.api_errors import validation_fields
+from agora.core.api_parser import BodyNotAnObject, check_text
+from agora.core.errors import DomainError, InvalidInput
 from agora.core.openapi import file_response
 from agora.core.schemas import ErrorOut as E
 
@@ -36,20 +45,70 @@ def _change_file(
 @router.post(
     "/lessons/{lesson_id}/video",
     auth=jwt_auth,
-    response={200: LessonOut, 401: E, 404: E, 422: E},
-    summary="Upload a video lesson's video (multipart `file`: MP4 or WebM)",
+    response={202: VideoAccepted, 401: E, 404: E, 409: E, 413: E, 415: E, 422: E},
+    summary="Give a video lesson a new video: multipart `file`, or JSON `{upload_id}`",
     description=(
-        "The type is judged by the file's content, never its name; the size limit is the "
-        "server's VIDEO_MAX_BYTES. A new upload replaces the old video. The lesson's "
-        "`video_file_url` is a signed link that expires (see GET /lessons/{id})."
+        "Send the file as multipart `file` (MP4 or WebM, judged by its content; at most "
+        "VIDEO_MAX_BYTES), or JSON `{upload_id}` naming a finished resumable upload of yours "
+        "(tus 1.0 at /api/v1/uploads/). The video is converted to HLS renditions in the "
+        "background: follow it with GET /lessons/{id}/video. It replaces the old video."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+                "application/json": {"schema": VideoUploadIn.model_json_schema()},
+            }
+        }
+    },
+)
+def upload_video(request: HttpRequest, lesson_id: int) -> Status[dict[str, str]]:
+    user = current_user(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            body = json.loads(request.body)
+        except ValueError as exc:
+            raise DomainError(
+                "The request body is not valid JSON.", code="malformed_json", status_code=400
+            ) from exc
+        if not isinstance(body, dict):
+            raise BodyNotAnObject()
+        check_text(body)
+        try:
+            upload_id = VideoUploadIn.model_validate(body).upload_id
+        except PydanticValidationError as exc:
+            raise InvalidInput(fields=validation_fields([dict(e) for e in exc.errors()])) from exc
+        services.set_lesson_video(user=user, lesson=lesson, upload_id=upload_id)
+    else:
+        file = request.FILES.get("file")
+        if file is None:
+            raise InvalidInput(
+                fields={"file": ["Send the video as multipart `file`, or JSON {upload_id}."]}
+            )
+        services.set_lesson_video(user=user, lesson=lesson, upload=file)
+    return Status(202, {"status": "processing"})
+
+
+@router.get(
+    "/lessons/{lesson_id}/video",
+    auth=jwt_auth,
+    response={200: VideoOut, 401: E, 403: E, 404: E},
+    summary="A lesson's video: processing state, renditions and a signed HLS link",
+    description=(
+        "For the course's instructors and those who may watch the lesson (others: 404, or "
+        "403 `enrollment_required`). `hls_url` is signed for the caller and expires."
     ),
 )
-def upload_video(request: HttpRequest, lesson_id: int, file: File[UploadedFile]) -> Lesson:
-    return _change_file(
-        request,
-        lesson_id,
-        lambda user, lesson: services.set_lesson_video(user=user, lesson=lesson, upload=file),
-    )
+def get_video(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
+    return queries.lesson_video(user=current_user(request), lesson_id=lesson_id)
 
 
 @router.delete(

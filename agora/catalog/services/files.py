@@ -17,6 +17,7 @@ from agora.catalog.services.courses import _require_editor
 from agora.catalog.services.curriculum import _clean_title
 from agora.catalog.services.figures import course_changed
 from agora.core.errors import InvalidInput
+from agora.media.models import Video
 
 # --- lesson video and subtitles ---------------------------------------------------------------
 LESSON_FILE_FIELDS = {"video": "video_file", "subtitles": "subtitle_file"}
@@ -65,15 +66,50 @@ def _require_video_lesson(lesson: Lesson) -> None:
         raise InvalidInput(fields={"file": ["Only video lessons take a video or subtitles."]})
 
 
-def set_lesson_video(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
-    """Uploads (or replaces) a video lesson's video: MP4 or WebM, by content, at most
-    VIDEO_MAX_BYTES."""
-    from agora.media.uploads import checked_video
+def set_lesson_video(
+    *, user: User, lesson: Lesson, upload: Any = None, upload_id: str | None = None
+) -> Lesson:
+    """Gives a video lesson a new video, from a multipart file (MP4 or WebM by content, at
+    most VIDEO_MAX_BYTES) or a finished resumable upload of the user's. The video is
+    processed in the background (GET /lessons/{id}/video tells how far); the old one is
+    removed once no lesson uses it."""
+    from agora.media import services as media
 
     _require_editor(user, lesson.module.course)
     _require_video_lesson(lesson)
-    extension = checked_video(upload, max_bytes=settings.VIDEO_MAX_BYTES)
-    return _replace_lesson_file(lesson, "video", f"video.{extension}", upload)
+    with transaction.atomic():
+        video = media.start_video(user=user, file=upload, upload_id=upload_id)
+        _link_video(lesson, video.pk)
+    if lesson.video_file:  # an upload from before the pipeline: the new video replaces it
+        _replace_lesson_file(lesson, "video", "", None)
+    lesson.refresh_from_db(fields=["video", "updated_at"])
+    course_changed(lesson.module.course)
+    return lesson
+
+
+def _link_video(lesson: Lesson, video_id: int | None) -> None:
+    """Points the lesson at `video_id` (or none) under its row lock, and discards the old
+    video once nothing uses it (copies of a duplicated course share theirs)."""
+    from agora.media import services as media
+
+    rows = Lesson.objects.filter(pk=lesson.pk)
+    old = rows.select_for_update().values_list("video_id", flat=True).first()
+    rows.update(video_id=video_id, updated_at=timezone.now())
+    if old and old != video_id and not Lesson.objects.filter(video_id=old).exists():
+        # A video made from an upload of before the pipeline shares that file with the
+        # lessons that still play it.
+        source = Video.objects.filter(pk=old).values_list("source", flat=True).first() or ""
+        in_use = (
+            bool(source) and Lesson.objects.filter(video_file=source).exclude(pk=lesson.pk).exists()
+        )
+        media.discard_video(video_id=old, keep_source=in_use)
+
+
+def video_ready(video: Any) -> None:
+    """The pipeline finished a video: its lessons take its duration (media calls this)."""
+    Lesson.objects.filter(video=video).update(
+        duration_seconds=round(video.duration_seconds or 0), updated_at=timezone.now()
+    )
 
 
 def set_lesson_subtitles(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
@@ -89,6 +125,10 @@ def set_lesson_subtitles(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
 def remove_lesson_file(*, user: User, lesson: Lesson, kind: str) -> Lesson:
     """Removes the lesson's uploaded video or subtitles (`kind`)."""
     _require_editor(user, lesson.module.course)
+    if kind == "video":
+        with transaction.atomic():
+            _link_video(lesson, None)
+        lesson.refresh_from_db(fields=["video"])
     return _replace_lesson_file(lesson, kind, "", None)
 
 

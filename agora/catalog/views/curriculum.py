@@ -7,10 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agora.accounts.auth import signed_in
 from agora.catalog import queries, services
@@ -24,7 +24,7 @@ from agora.catalog.forms import (
 )
 from agora.catalog.models import Lesson, LessonType
 from agora.catalog.views.studio import editor_context
-from agora.core.errors import InvalidInput
+from agora.core.errors import DomainError, InvalidInput
 from agora.core.form_errors import add_service_errors
 
 
@@ -348,6 +348,10 @@ def resource_delete(request: HttpRequest, resource_id: int) -> HttpResponse:
     )
 
 
+UPLOADED = {
+    "video": "The video file is uploaded: it is being converted for streaming.",
+    "subtitles": "The subtitles file is uploaded.",
+}
 MEDIA_UPLOADS = {
     "video": ("video", services.set_lesson_video),
     "subtitles": ("subtitles", services.set_lesson_subtitles),
@@ -368,13 +372,33 @@ def lesson_media(request: HttpRequest, lesson_id: int, kind: str) -> HttpRespons
         if request.POST.get("action") == "remove":
             services.remove_lesson_file(user=user, lesson=lesson, kind=kind)
             messages.success(request, f"The {noun} file is removed.")
+        elif kind == "video" and request.POST.get("upload_id"):
+            # The page's resumable (tus) upload finished: the video is made from it.
+            services.set_lesson_video(
+                user=user, lesson=lesson, upload_id=request.POST["upload_id"][:64]
+            )
+            messages.success(request, UPLOADED[kind])
         elif "file" not in request.FILES:
             messages.error(request, f"Choose a {noun} file to upload.")
         else:
             upload_with(user=user, lesson=lesson, upload=request.FILES["file"])
-            messages.success(request, f"The {noun} file is uploaded.")
-    except InvalidInput as error:
+            messages.success(request, UPLOADED[kind])
+    except DomainError as error:
         refusals = [p for field in error.fields.values() for p in field] or [error.message]
         for refusal in refusals:
             messages.error(request, f"The {noun} file was not saved: {refusal}")
     return HttpResponseRedirect(url)
+
+
+@login_required
+@require_safe
+def lesson_video_status(request: HttpRequest, lesson_id: int) -> JsonResponse:
+    """How far the lesson's video is processed, for the studio's progress bar."""
+    user = signed_in(request)
+    lesson = queries.get_lesson_for_editing(user=user, lesson_id=lesson_id)
+    video = lesson.video
+    if video is None:
+        raise Http404("This lesson has no video.")
+    return JsonResponse(
+        {"status": video.status, "progress": video.progress, "error": video.error or None}
+    )

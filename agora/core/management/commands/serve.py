@@ -52,6 +52,16 @@ class Command(BaseCommand):
                 "--concurrency",
                 "1",
             ]
+            # Video processing takes minutes per lecture: its own worker, one job at a time.
+            commands["video-worker"] = [
+                *worker,
+                "--queues",
+                "video",
+                "--hostname",
+                "video@%h",
+                "--concurrency",
+                "1",
+            ]
             commands["worker"] = [
                 *worker,
                 "--queues",
