@@ -93,6 +93,10 @@ app.conf.beat_schedule = {
         "task": "agora.gamification.tasks.remind_streaks",
         "schedule": crontab(minute="*/30"),
     },
+    "analytics-refresh-rollups": {
+        "task": "agora.analytics.tasks.refresh_rollups",
+        "schedule": crontab(minute="*/10"),
+    },
     "core-purge-finished-jobs": {
         "task": "agora.core.tasks.purge_finished_jobs",
         "schedule": crontab(minute=47, hour=3),

@@ -5,10 +5,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from agora.analytics import queries
+from agora.analytics import exports, queries
+from agora.core.errors import NotFound
 from agora.core.permissions import staff_required
 
 View = Callable[..., HttpResponse]
@@ -58,3 +59,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render(request, "analytics/dashboard.html", context)
+
+
+def download_export(request: HttpRequest, token: str) -> FileResponse:
+    """The file of an export, for the person who asked, while the link has not expired."""
+    try:
+        export = exports.export_for_link(token=token, user=request.user)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        exports.storage().open(export.file_name, "rb"),
+        as_attachment=True,
+        filename=exports.download_name(export),
+        content_type=exports.content_type(export),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,17 @@
+from uuid import UUID
+
+from celery import shared_task
+
+from agora.analytics import exports, rollups
+
+
+@shared_task
+def refresh_rollups() -> int:
+    """Rewrites the rollups of the most recent days (idempotent)."""
+    return rollups.refresh_recent().rows
+
+
+@shared_task
+def run_export(*, export_id: str) -> str:
+    """Writes one export's file (idempotent: a finished export is left alone)."""
+    return exports.run_export(export_id=UUID(export_id))
