@@ -222,7 +222,7 @@ def table_for(export: Export) -> ExportTable:
                 "progress_percent",
                 "completed_at",
                 "last_activity_at",
-                "active",
+                "revoked_at",
             ],
             enrollments.values_list(
                 "course_id",
@@ -233,7 +233,7 @@ def table_for(export: Export) -> ExportTable:
                 "progress_percent",
                 "completed_at",
                 "last_activity_at",
-                "revoked_at__isnull",
+                "revoked_at",
             ),
         )
     if export.kind == ExportKind.ORDERS:
