@@ -6,5 +6,7 @@ from agora.analytics import views
 
 urlpatterns = [
     path("admin-dashboard/", views.dashboard, name="admin_dashboard"),
+    path("admin-dashboard/analytics/", views.admin_analytics, name="admin_analytics"),
+    path("studio/analytics/", views.instructor_analytics, name="studio_analytics"),
     path("exports/<str:token>/", views.download_export, name="analytics_export_download"),
 ]
