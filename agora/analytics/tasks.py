@@ -15,3 +15,9 @@ def refresh_rollups() -> int:
 def run_export(*, export_id: str) -> str:
     """Writes one export's file (idempotent: a finished export is left alone)."""
     return exports.run_export(export_id=UUID(export_id))
+
+
+@shared_task
+def purge_old_exports() -> int:
+    """Deletes export files older than EXPORT_KEEP_DAYS (idempotent)."""
+    return exports.purge_old_exports()

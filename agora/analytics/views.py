@@ -12,12 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from agora.accounts.auth import signed_in
 from agora.analytics import charts, exports, figures, queries
 from agora.catalog.queries import instructor_courses
-from agora.core.errors import InvalidInput, NotFound
+from agora.core.errors import DomainError, InvalidInput, NotFound
 from agora.core.money import format_figure
 from agora.core.permissions import staff_required
 
@@ -227,3 +227,66 @@ def _query(request: HttpRequest) -> str:
         key: request.GET[key] for key in ("from", "to", "preset", "course") if request.GET.get(key)
     }
     return urlencode(keep)
+
+
+# --- exports ---------------------------------------------------------------------------------
+EXPORT_LABELS = {
+    "users": "Users",
+    "orders": "Orders",
+    "enrollments": "Enrollments",
+    "payouts": "Payouts",
+    "ledger": "Ledger entries",
+    "students": "My students",
+    "sales": "My sales",
+}
+
+
+@login_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The person's exports with status and progress (the page refreshes itself while one is
+    running), and a form to ask for another."""
+    user = signed_in(request)
+    kinds = [
+        *(exports.ADMIN_KINDS if user.is_staff else ()),
+        *(exports.INSTRUCTOR_KINDS if user.is_instructor or user.is_staff else ()),
+    ]
+    if not kinds:
+        raise PermissionDenied("Exports are for instructors and admins.")
+    if request.method == "POST":
+        try:
+            exports.request_export(
+                user=user,
+                kind=request.POST.get("kind", ""),
+                format=request.POST.get("format", "csv"),
+                date_from=_date_or_none(request.POST.get("from")),
+                date_to=_date_or_none(request.POST.get("to")),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Your export is on its way; it appears below when ready.")
+        return redirect("analytics_exports")
+    mine = list(exports.exports_of(user=user)[:50])
+    rows = [
+        {
+            "export": export,
+            "url": exports.download_url(export),
+            "label": EXPORT_LABELS.get(export.kind, export.kind),
+        }
+        for export in mine
+    ]
+    context = {
+        "rows": rows,
+        "kinds": [(kind, EXPORT_LABELS[kind]) for kind in kinds],
+        "running": any(export.status in ("queued", "running") for export in mine),
+    }
+    return render(request, "analytics/exports.html", context)
+
+
+def _date_or_none(value: str | None) -> Any:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        raise InvalidInput("Dates are like 2026-01-31.") from None

@@ -369,6 +369,7 @@ CELERY_TASK_ROUTES = {
     "agora.gamification.tasks.remind_streaks": {"queue": "bulk"},
     "agora.analytics.tasks.refresh_rollups": {"queue": "bulk"},
     "agora.analytics.tasks.run_export": {"queue": "bulk"},
+    "agora.analytics.tasks.purge_old_exports": {"queue": "bulk"},
 }
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "queue"

@@ -119,3 +119,30 @@ class TestAdminPage:
         assert response.status_code == 200
         rows = list(csv.reader(io.StringIO(response.content.decode())))
         assert rows[0] == ADMIN_TABLES[table]
+
+
+class TestExportsPage:
+    def test_an_instructor_asks_and_downloads(self, shop, django_capture_on_commit_callbacks):
+        client = client_for(shop["ada"])
+        page = client.get("/exports/")
+        assert page.status_code == 200
+        assert 'value="users"' not in page.content.decode()  # admins' kinds are not offered
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/exports/", {"kind": "sales", "format": "csv"})
+        assert response.status_code == 302
+        page = client.get("/exports/")
+        text = text_of(page)
+        assert "My sales (CSV)" in text
+        assert "Done" in text
+        link = re.search(r'href="(/exports/[^"/]+/)"', page.content.decode()).group(1)
+        download = client.get(link)
+        assert download.status_code == 200
+        rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode())))
+        assert len(rows) == 3  # header and the two sales of Databases
+
+    def test_asking_for_a_kind_not_yours_is_refused(self, shop):
+        client = client_for(shop["ada"])
+        response = client.post("/exports/", {"kind": "users", "format": "csv"}, follow=True)
+        assert "Only admins export" in text_of(response)
+        assert client_for(UserFactory()).get("/exports/").status_code == 403
