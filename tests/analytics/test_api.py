@@ -136,3 +136,37 @@ class TestAdminAnalytics:
         response = api_for(shop["ada"]).get("/admin/analytics")
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "admin_required"
+
+
+class TestPeopleFigures:
+    def test_signups_new_instructors_active_learners_and_cohorts(self, admin):
+        """Two learners signed up this week (one active this week and last-week-joined one
+        active too), an instructor whose first course is today."""
+        from agora.learning.models import LessonProgress
+
+        now = timezone.now()
+        today = rollups.local_day(now)
+        monday = rollups.monday_of(today)
+        fresh = UserFactory(date_joined=now)
+        older = UserFactory(date_joined=now - timedelta(days=8))
+        UserFactory(date_joined=now)
+        teacher = UserFactory(is_instructor=True, date_joined=now - timedelta(days=30))
+        course = CourseFactory(owner=teacher, price=0)
+        lesson = LessonFactory(module=ModuleFactory(course=course))
+        for person in (fresh, older):
+            LessonProgress.objects.create(user=person, lesson=lesson, course=course)
+        rollups.refresh(first_day=today - timedelta(days=40), last_day=today)
+
+        body = api_for(admin).get(f"/admin/analytics?from={today - timedelta(days=13)}").json()
+
+        assert body["signups"] == 4  # the admin, fresh, older and the third; not the teacher
+        assert body["new_instructors"] == 1
+        assert body["active_learners"] == 2
+        assert body["active_learners_daily"] == 2
+        assert body["active_learners_weekly"] == 2
+        cohorts = {row["week"]: row for row in body["cohorts"]}
+        this_week = cohorts[str(monday)]
+        assert this_week["active"][0] == 1  # fresh, active in their sign-up week
+        older_week = cohorts[str(rollups.monday_of(rollups.local_day(older.date_joined)))]
+        weeks_later = (monday - rollups.monday_of(rollups.local_day(older.date_joined))).days // 7
+        assert older_week["active"][weeks_later] == 1
