@@ -11,13 +11,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.analytics import models as rollup
-from agora.analytics.rollups import local_day, monday_of
+from agora.analytics.rollups import active_learners, local_day, monday_of
 from agora.catalog.models import Course, Lesson, QuizQuestion
 from agora.catalog.queries import get_course_for_editing, instructor_courses
 from agora.core.errors import InvalidInput
@@ -285,16 +284,11 @@ def admin_analytics(*, days: DayRange, currency: str | None = None) -> dict[str,
     money = _sum(money_days, "gross", "refunds", "chargebacks", "tax", "platform")
     people_days = rollup.PeopleDay.objects.filter(**window)
     people = _sum(people_days, "signups", "new_instructors")
-    learners = rollup.LearnerDay.objects.filter(**window)
-    active = learners.values("learner_id").distinct().count()
     last = days.last
-    active_daily = learners.filter(day=last).count()
-    active_weekly = (
-        learners.filter(day__gt=last - timedelta(days=7)).values("learner_id").distinct().count()
-    )
-    active_monthly = (
-        learners.filter(day__gt=last - timedelta(days=30)).values("learner_id").distinct().count()
-    )
+    active = active_learners(days.first, last)
+    active_daily = active_learners(last, last)
+    active_weekly = active_learners(last - timedelta(days=6), last)
+    active_monthly = active_learners(last - timedelta(days=29), last)
 
     by_day: dict[date, dict[str, Any]] = {
         day: {
@@ -421,20 +415,15 @@ def _cohorts(days: DayRange) -> list[dict[str, Any]]:
     """Learners who signed up in each week of the range (at most the last 12 weeks) and how
     many of them were active in their sign-up week and each of the next weeks."""
     first_week = max(monday_of(days.first), monday_of(days.last) - timedelta(weeks=11))
-    active = (
-        rollup.LearnerDay.objects.filter(joined_week__gte=first_week, joined_week__lte=days.last)
-        .filter(day__lt=first_week + timedelta(weeks=12 + COHORT_WEEKS))
-        .annotate(week=TruncWeek("day"))
-        .values("joined_week", "week")
-        .annotate(learners=Count("learner_id", distinct=True))
-        .order_by()
-    )
     weeks: dict[date, list[int]] = defaultdict(lambda: [0] * COHORT_WEEKS)
-    for row in active:
-        week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
-        offset = (week - row["joined_week"]).days // 7
+    for row in rollup.CohortWeek.objects.filter(
+        joined_week__gte=first_week,
+        joined_week__lte=days.last,
+        week__lt=first_week + timedelta(weeks=12 + COHORT_WEEKS),
+    ).values("joined_week", "week", "learners"):
+        offset = (row["week"] - row["joined_week"]).days // 7
         if 0 <= offset < COHORT_WEEKS:
-            weeks[row["joined_week"]][offset] = int(row["learners"])
+            weeks[row["joined_week"]][offset] = row["learners"]
     sizes: dict[date, int] = defaultdict(int)
     for signed in rollup.PeopleDay.objects.filter(
         day__gte=first_week, day__lt=monday_of(days.last) + timedelta(weeks=1)

@@ -149,10 +149,53 @@ class LearnerDay(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["day", "learner"], name="analytics_learner_day_once")
         ]
-        indexes = [models.Index(fields=["joined_week", "day"], name="learner_day_cohort")]
+        indexes = [
+            models.Index(fields=["joined_week", "day"], name="learner_day_cohort"),
+            models.Index(fields=["learner", "day"], name="learner_day_learner"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner_id} on {self.day}"
+
+
+class ActivityGapDay(models.Model):
+    """How many learners active on `day` were last active before on `previous_day` (empty:
+    never before). A learner is active in a range [a, b] exactly once with a previous day
+    before a (or none), so distinct active learners over any range is a sum over at most
+    a few hundred rows per day, never a distinct count over millions of activity rows."""
+
+    day = models.DateField()
+    previous_day = models.DateField(null=True, blank=True)
+    learners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "previous_day"],
+                name="analytics_gap_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} after {self.previous_day}"
+
+
+class CohortWeek(models.Model):
+    """Learners who signed up in the week of `joined_week` (a Monday) and were active in the
+    week of `week`."""
+
+    joined_week = models.DateField()
+    week = models.DateField()
+    learners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["joined_week", "week"], name="analytics_cohort_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.joined_week}: {self.week}"
 
 
 class CourseSnapshot(models.Model):

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DateField, F, Min, Q, Sum
+from django.db.models import Count, DateField, F, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Least, TruncDate, TruncWeek
 from django.utils import timezone
 
@@ -93,6 +93,7 @@ def refresh(*, first_day: date, last_day: date) -> RefreshResult:
         rows += _money(start, end, window)
         rows += _course_days(start, end, window)
         rows += _learner_days(start, end)
+        rows += _gaps_and_cohorts(first_day)
         rows += _people_days(start, end, window)
         rows += _snapshots()
         state.refreshed_at = timezone.now()
@@ -118,6 +119,8 @@ def rebuild() -> RefreshResult | None:
     with transaction.atomic():
         # History the raw rows no longer hold (activity) is kept; everything else is redone.
         for model in (
+            rollup.ActivityGapDay,
+            rollup.CohortWeek,
             rollup.CourseSalesDay,
             rollup.InstructorShareDay,
             rollup.CourseDay,
@@ -229,6 +232,60 @@ def _learner_days(start: datetime, end: datetime) -> int:
             )
             added += max(cursor.rowcount, 0)
     return added
+
+
+def _gaps_and_cohorts(first_day: date) -> int:
+    """Rewrites the activity gaps of every day from first_day on (new activity changes the
+    previous day of the learner's next active day, which is in the window or later) and the
+    cohort weeks from first_day's Monday on."""
+    previous = (
+        rollup.LearnerDay.objects.filter(learner_id=OuterRef("learner_id"), day__lt=OuterRef("day"))
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    gaps = (
+        rollup.LearnerDay.objects.filter(day__gte=first_day)
+        .annotate(previous_day=Subquery(previous))
+        .values("day", "previous_day")
+        .annotate(learners=Count("pk"))
+        .order_by()
+    )
+    rows = [rollup.ActivityGapDay(**item) for item in gaps]
+    rollup.ActivityGapDay.objects.filter(day__gte=first_day).delete()
+    rollup.ActivityGapDay.objects.bulk_create(rows, batch_size=BATCH)
+    monday = monday_of(first_day)
+    weeks = (
+        rollup.LearnerDay.objects.filter(day__gte=monday)
+        .annotate(week=TruncWeek("day", output_field=DateField()))
+        .values("joined_week", "week")
+        .annotate(learners=Count("learner_id", distinct=True))
+        .order_by()
+    )
+    cohorts = [
+        rollup.CohortWeek(
+            joined_week=item["joined_week"],
+            week=_as_date(item["week"]),
+            learners=item["learners"],
+        )
+        for item in weeks
+    ]
+    rollup.CohortWeek.objects.filter(week__gte=monday).delete()
+    rollup.CohortWeek.objects.bulk_create(cohorts, batch_size=BATCH)
+    return len(rows) + len(cohorts)
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def active_learners(first_day: date, last_day: date) -> int:
+    """Distinct learners active on any day of first_day..last_day (see ActivityGapDay)."""
+    total = rollup.ActivityGapDay.objects.filter(
+        Q(previous_day__isnull=True) | Q(previous_day__lt=first_day),
+        day__gte=first_day,
+        day__lte=last_day,
+    ).aggregate(total=Sum("learners"))["total"]
+    return int(total or 0)
 
 
 def _people_days(start: datetime, end: datetime, window: dict[str, date]) -> int:

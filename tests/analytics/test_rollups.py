@@ -324,3 +324,51 @@ class TestGeneratedData:
         assert report["gross"] - report["refunds"] == ledger.gross
         assert report["platform"] == ledger.platform
         assert sum(point["gross"] for point in report["series"]) == report["gross"]
+
+
+class TestActiveLearners:
+    def test_any_range_equals_a_distinct_recount(self, settings):
+        """Quiz attempts of 30 learners on random days over 50 days (refreshed in three
+        passes, like the job), then every range against a distinct count."""
+        settings.TIME_ZONE = "America/Sao_Paulo"
+        chooser = random.Random(7)
+        course = CourseFactory()
+        lesson = LessonFactory(module=ModuleFactory(course=course), type="quiz")
+        people = [
+            UserFactory(date_joined=timezone.now() - timedelta(days=chooser.randint(0, 60)))
+            for _ in range(30)
+        ]
+        now = timezone.now()
+        for person in people:
+            for _ in range(chooser.randint(0, 6)):
+                attempt = QuizAttempt.objects.create(
+                    user=person, lesson=lesson, score=1, passed=True
+                )
+                moment = now - timedelta(days=chooser.randint(0, 50), hours=chooser.randint(0, 23))
+                QuizAttempt.objects.filter(pk=attempt.pk).update(created_at=moment)
+        today = rollups.local_day(now)
+        for first, last in ((today - timedelta(days=60), today - timedelta(days=30)),
+                            (today - timedelta(days=35), today - timedelta(days=3)),
+                            (today - timedelta(days=5), today)):  # fmt: skip
+            rollups.refresh(first_day=first, last_day=last)
+
+        days_of: dict[int, set[date]] = defaultdict(set)
+        for user_id, created_at in QuizAttempt.objects.values_list("user_id", "created_at"):
+            days_of[user_id].add(rollups.local_day(created_at))
+        for _ in range(40):
+            first = today - timedelta(days=chooser.randint(0, 55))
+            last = min(first + timedelta(days=chooser.randint(0, 30)), today)
+            expected = sum(
+                1 for days in days_of.values() if any(first <= day <= last for day in days)
+            )
+            assert rollups.active_learners(first, last) == expected, (first, last)
+
+        joined = {p.pk: rollups.monday_of(rollups.local_day(p.date_joined)) for p in people}
+        expected_cohorts: dict[tuple[date, date], set[int]] = defaultdict(set)
+        for user_id, days in days_of.items():
+            for day in days:
+                expected_cohorts[(joined[user_id], rollups.monday_of(day))].add(user_id)
+        from agora.analytics.models import CohortWeek
+
+        rolled = {(c.joined_week, c.week): c.learners for c in CohortWeek.objects.all()}
+        assert rolled == {key: len(value) for key, value in expected_cohorts.items()}
