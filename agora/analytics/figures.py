@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -310,6 +310,7 @@ def admin_analytics(*, days: DayRange, currency: str | None = None) -> dict[str,
         by_day[people_day["day"]]["signups"] = people_day["signups"]
         by_day[people_day["day"]]["active_learners"] = people_day["active_learners"]
     series = list(by_day.values())
+    totals = _course_totals(days, currency)
 
     return {
         "currency": currency,
@@ -330,9 +331,9 @@ def admin_analytics(*, days: DayRange, currency: str | None = None) -> dict[str,
         "series": series,
         "monthly": _periods(series, "%Y-%m"),
         "yearly": _periods(series, "%Y"),
-        "top_courses": _top_courses(days, currency),
+        "top_courses": _top_courses(totals),
         "top_instructors": _top_instructors(days, currency),
-        "top_categories": _top_categories(days, currency),
+        "top_categories": _top_categories(totals),
         "cohorts": _cohorts(days),
     }
 
@@ -349,62 +350,106 @@ def _periods(series: list[dict[str, Any]], pattern: str) -> list[dict[str, Any]]
     return list(periods.values())
 
 
-def _top_courses(days: DayRange, currency: str) -> list[dict[str, Any]]:
-    rows = list(
-        rollup.CourseSalesDay.objects.filter(currency=currency, **days.window())
+def _month_split(days: DayRange) -> tuple[list[date], Q]:
+    """The whole calendar months inside the range (their first days), and the filter of the
+    days left over at either end."""
+    months: list[date] = []
+    month = days.first.replace(day=1)
+    if month < days.first:
+        month = _next_month(month)
+    while _next_month(month) - timedelta(days=1) <= days.last:
+        months.append(month)
+        month = _next_month(month)
+    if not months:
+        return [], Q(day__gte=days.first, day__lte=days.last)
+    edges = Q(day__gte=days.first, day__lt=months[0])
+    edges |= Q(day__gte=_next_month(months[-1]), day__lte=days.last)
+    return months, edges
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _course_totals(days: DayRange, currency: str) -> dict[int, list[int]]:
+    """Revenue and sales per course over the range: whole months from the month rows, the
+    rest from the day rows (two grouped queries)."""
+    months, edges = _month_split(days)
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    if months:
+        for course_id, revenue, sales in (
+            rollup.CourseSalesMonth.objects.filter(currency=currency, month__in=months)
+            .values("course_id")
+            .annotate(total=Sum("revenue"), count=Sum("sales"))
+            .values_list("course_id", "total", "count")
+            .order_by()
+        ):
+            totals[course_id][0] += int(revenue)
+            totals[course_id][1] += int(sales)
+    for course_id, revenue, sales in (
+        rollup.CourseSalesDay.objects.filter(edges, currency=currency)
         .values("course_id")
-        .annotate(revenue=Sum(F("gross") - F("refunded") - F("charged_back")), sales=Sum("sales"))
-        .order_by("-revenue", "course_id")[:TOP]
-    )
-    titles = dict(
-        Course.objects.filter(pk__in=[r["course_id"] for r in rows]).values_list("pk", "title")
-    )
+        .annotate(total=Sum(F("gross") - F("refunded") - F("charged_back")), count=Sum("sales"))
+        .values_list("course_id", "total", "count")
+        .order_by()
+    ):
+        totals[course_id][0] += int(revenue)
+        totals[course_id][1] += int(sales)
+    return totals
+
+
+def _top(totals: dict[int, list[int]]) -> list[tuple[int, list[int]]]:
+    return sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))[:TOP]
+
+
+def _top_courses(totals: dict[int, list[int]]) -> list[dict[str, Any]]:
+    top = _top(totals)
+    titles = dict(Course.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "title"))
     return [
-        {
-            "course_id": row["course_id"],
-            "title": titles.get(row["course_id"], ""),
-            "revenue": int(row["revenue"]),
-            "sales": int(row["sales"]),
-        }
-        for row in rows
+        {"course_id": pk, "title": titles.get(pk, ""), "revenue": revenue, "sales": sales}
+        for pk, (revenue, sales) in top
+    ]
+
+
+def _top_categories(totals: dict[int, list[int]]) -> list[dict[str, Any]]:
+    categories: dict[int | None, list[Any]] = {}
+    for pk, category_id, name in Course.objects.filter(pk__in=list(totals)).values_list(
+        "pk", "category_id", "category__name"
+    ):
+        into = categories.setdefault(category_id, [name, 0, 0])
+        into[1] += totals[pk][0]
+        into[2] += totals[pk][1]
+    ranked = sorted(categories.items(), key=lambda item: (-item[1][1], item[0] or 0))[:TOP]
+    return [
+        {"category_id": pk, "name": name, "revenue": revenue, "sales": sales}
+        for pk, (name, revenue, sales) in ranked
     ]
 
 
 def _top_instructors(days: DayRange, currency: str) -> list[dict[str, Any]]:
-    rows = list(
-        rollup.InstructorShareDay.objects.filter(currency=currency, **days.window())
+    months, edges = _month_split(days)
+    earned: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    if months:
+        for instructor_id, total in (
+            rollup.InstructorShareMonth.objects.filter(currency=currency, month__in=months)
+            .values("instructor_id")
+            .annotate(total=Sum("earned"))
+            .values_list("instructor_id", "total")
+            .order_by()
+        ):
+            earned[instructor_id][0] += int(total)
+    for instructor_id, total in (
+        rollup.InstructorShareDay.objects.filter(edges, currency=currency)
         .values("instructor_id")
-        .annotate(earned=Sum(F("share") - F("reversed")))
-        .order_by("-earned", "instructor_id")[:TOP]
-    )
-    names = dict(
-        User.objects.filter(pk__in=[r["instructor_id"] for r in rows]).values_list("pk", "name")
-    )
+        .annotate(total=Sum(F("share") - F("reversed")))
+        .values_list("instructor_id", "total")
+        .order_by()
+    ):
+        earned[instructor_id][0] += int(total)
+    top = _top(earned)
+    names = dict(User.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "name"))
     return [
-        {
-            "instructor_id": row["instructor_id"],
-            "name": names.get(row["instructor_id"], ""),
-            "earned": int(row["earned"]),
-        }
-        for row in rows
-    ]
-
-
-def _top_categories(days: DayRange, currency: str) -> list[dict[str, Any]]:
-    rows = list(
-        rollup.CourseSalesDay.objects.filter(currency=currency, **days.window())
-        .values("course__category_id", "course__category__name")
-        .annotate(revenue=Sum(F("gross") - F("refunded") - F("charged_back")), sales=Sum("sales"))
-        .order_by("-revenue", "course__category_id")[:TOP]
-    )
-    return [
-        {
-            "category_id": row["course__category_id"],
-            "name": row["course__category__name"],
-            "revenue": int(row["revenue"]),
-            "sales": int(row["sales"]),
-        }
-        for row in rows
+        {"instructor_id": pk, "name": names.get(pk, ""), "earned": total} for pk, (total, _) in top
     ]
 
 

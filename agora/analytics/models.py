@@ -74,6 +74,52 @@ class InstructorShareDay(models.Model):
         return f"{self.instructor_id} on {self.course_id}, {self.day}"
 
 
+class CourseSalesMonth(models.Model):
+    """CourseSalesDay summed by calendar month (`month` is its first day): long ranges read
+    whole months here and only their partial months from the days."""
+
+    course = models.ForeignKey(
+        "catalog.Course", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    month = models.DateField()
+    currency = models.CharField(max_length=3)
+    revenue = models.BigIntegerField(default=0)
+    sales = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "month", "currency"], name="analytics_course_month_once"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "currency"], name="course_sales_month")]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} in {self.month:%Y-%m} ({self.currency})"
+
+
+class InstructorShareMonth(models.Model):
+    """InstructorShareDay summed by calendar month: what the instructor kept."""
+
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    month = models.DateField()
+    currency = models.CharField(max_length=3)
+    earned = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instructor", "month", "currency"], name="analytics_share_month_once"
+            )
+        ]
+        indexes = [models.Index(fields=["month", "currency"], name="share_month")]
+
+    def __str__(self) -> str:
+        return f"{self.instructor_id} in {self.month:%Y-%m} ({self.currency})"
+
+
 class CourseDay(models.Model):
     """A course's learning figures of a day: new enrollments by source, completions, page
     views (one per visitor per day, as the catalog counts them) and reviews written."""

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, DateField, F, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Least, TruncDate, TruncWeek
+from django.db.models.functions import Least, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -90,6 +90,7 @@ def refresh(*, first_day: date, last_day: date) -> RefreshResult:
         state, _ = rollup.RollupState.objects.select_for_update().get_or_create(pk=1)
         window = {"day__gte": first_day, "day__lte": last_day}
         rows += _sales(start, end, window)
+        rows += _sales_months(first_day)
         rows += _money(start, end, window)
         rows += _course_days(start, end, window)
         rows += _learner_days(start, end)
@@ -123,6 +124,8 @@ def rebuild() -> RefreshResult | None:
             rollup.CohortWeek,
             rollup.CourseSalesDay,
             rollup.InstructorShareDay,
+            rollup.CourseSalesMonth,
+            rollup.InstructorShareMonth,
             rollup.CourseDay,
             rollup.MoneyDay,
             rollup.PeopleDay,
@@ -143,6 +146,37 @@ def _sales(start: datetime, end: datetime, window: dict[str, date]) -> int:
         [rollup.InstructorShareDay(**vars(row)) for row in shares], batch_size=BATCH
     )
     return len(courses) + len(shares)
+
+
+def _sales_months(first_day: date) -> int:
+    """Rewrites the monthly sums of every month from first_day's on, from the day rows."""
+    month = first_day.replace(day=1)
+    by_month = TruncMonth("day", output_field=DateField())
+    courses = (
+        rollup.CourseSalesDay.objects.filter(day__gte=month)
+        .annotate(month=by_month)
+        .values("course_id", "month", "currency")
+        .annotate(revenue=Sum(F("gross") - F("refunded") - F("charged_back")), sales=Sum("sales"))
+        .order_by()
+    )
+    course_rows = [
+        rollup.CourseSalesMonth(**{**item, "month": _as_date(item["month"])}) for item in courses
+    ]
+    shares = (
+        rollup.InstructorShareDay.objects.filter(day__gte=month)
+        .annotate(month=by_month)
+        .values("instructor_id", "month", "currency")
+        .annotate(earned=Sum(F("share") - F("reversed")))
+        .order_by()
+    )
+    share_rows = [
+        rollup.InstructorShareMonth(**{**item, "month": _as_date(item["month"])}) for item in shares
+    ]
+    rollup.CourseSalesMonth.objects.filter(month__gte=month).delete()
+    rollup.InstructorShareMonth.objects.filter(month__gte=month).delete()
+    rollup.CourseSalesMonth.objects.bulk_create(course_rows, batch_size=BATCH)
+    rollup.InstructorShareMonth.objects.bulk_create(share_rows, batch_size=BATCH)
+    return len(course_rows) + len(share_rows)
 
 
 def _money(start: datetime, end: datetime, window: dict[str, date]) -> int:

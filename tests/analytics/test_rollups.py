@@ -325,6 +325,19 @@ class TestGeneratedData:
         assert report["platform"] == ledger.platform
         assert sum(point["gross"] for point in report["series"]) == report["gross"]
 
+        # Whole months from the month rows plus the days at either end equal the days alone.
+        today = rollups.local_day(timezone.now())
+        for _ in range(12):
+            start = first + timedelta(days=chooser.randint(0, 40))
+            span = figures.DayRange(
+                start, min(start + timedelta(days=chooser.randint(0, 70)), today)
+            )
+            by_course: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+            for row in CourseSalesDay.objects.filter(day__gte=span.first, day__lte=span.last):
+                by_course[row.course_id][0] += row.gross - row.refunded - row.charged_back
+                by_course[row.course_id][1] += row.sales
+            assert dict(figures._course_totals(span, "USD")) == dict(by_course), span
+
 
 class TestActiveLearners:
     def test_any_range_equals_a_distinct_recount(self, settings):
