@@ -114,6 +114,23 @@ class TestLinks:
         assert client_for(other_admin).get(done["download_url"]).status_code == 404
         assert client_for().get(done["download_url"]).status_code == 404
 
+    def test_an_api_client_downloads_with_its_token(self, admin, done):
+        from django.test import Client
+
+        from agora.accounts.tokens import issue_access_token
+
+        mine = Client().get(
+            done["download_url"], HTTP_AUTHORIZATION=f"Bearer {issue_access_token(admin)}"
+        )
+        assert mine.status_code == 200
+        other = UserFactory(is_staff=True)
+        theirs = Client().get(
+            done["download_url"], HTTP_AUTHORIZATION=f"Bearer {issue_access_token(other)}"
+        )
+        assert theirs.status_code == 404
+        forged = Client().get(done["download_url"], HTTP_AUTHORIZATION="Bearer not-a-token")
+        assert forged.status_code == 404
+
     def test_the_link_expires(self, admin, done, settings):
         settings.EXPORT_LINK_MAX_AGE = -1
         assert client_for(admin).get(done["download_url"]).status_code == 404
