@@ -101,6 +101,14 @@ app.conf.beat_schedule = {
         "task": "agora.media.tasks.purge_expired_uploads",
         "schedule": crontab(minute=27, hour="*/6"),
     },
+    "analytics-refresh-rollups": {
+        "task": "agora.analytics.tasks.refresh_rollups",
+        "schedule": crontab(minute="*/10"),
+    },
+    "analytics-purge-old-exports": {
+        "task": "agora.analytics.tasks.purge_old_exports",
+        "schedule": crontab(minute=53, hour=3),
+    },
     "core-purge-finished-jobs": {
         "task": "agora.core.tasks.purge_finished_jobs",
         "schedule": crontab(minute=47, hour=3),

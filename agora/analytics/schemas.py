@@ -1,3 +1,7 @@
+import datetime as dt
+from typing import Literal
+from uuid import UUID
+
 from ninja import Field, Schema
 
 
@@ -32,3 +36,175 @@ class AdminStatsOut(Schema):
     revenue: RevenueOut = Field(description="In the platform's default currency.")
     by_currency: list[RevenueOut] = Field(description="Every currency sold in, default first.")
     series: SeriesOut = Field(description="The last 12 months, oldest first.")
+
+
+# --- analytics for a range of days -----------------------------------------------------------
+class InstructorPointOut(Schema):
+    date: dt.date
+    enrollments: int
+    revenue: int = Field(description="Sales after discounts minus refunds and chargebacks.")
+    views: int
+    sales: int
+
+
+class LessonFunnelOut(Schema):
+    lesson_id: int
+    title: str
+    type: str
+    started: int = Field(description="People with progress in the lesson (now).")
+    completed: int
+    drop_off_percent: float = Field(description="Of those who started it, not completed.")
+    watch_seconds: int
+    duration_seconds: int
+    stops: list[int] = Field(
+        description="Where those who have not completed it stopped: ten tenths of the video."
+    )
+
+
+class QuizItemOut(Schema):
+    question_id: int
+    lesson: str
+    prompt: str
+    answers: int
+    correct_percent: float
+
+
+class RatingPointOut(Schema):
+    month: str
+    reviews: int
+    average: float | None
+
+
+class SourcesOut(Schema):
+    purchase: int = Field(description="Bought at the full price (after any sale price).")
+    coupon: int = Field(description="Bought with a coupon.")
+    free: int
+    grant: int = Field(description="Given by an admin or instructor.")
+
+
+class InstructorAnalyticsOut(Schema):
+    currency: str
+    course_id: int | None
+    first_day: dt.date
+    last_day: dt.date
+    revenue: int = Field(description="Net sales in the range, minor units, tax excluded.")
+    gross: int = Field(description="Sales after discounts before refunds, minor units.")
+    instructor_share: int = Field(description="Your share of them, net of refunds.")
+    refunds: int
+    refunded: int
+    chargebacks: int
+    sales: int
+    enrollments: int = Field(description="New enrollments in the range, every source.")
+    enrollments_by_source: SourcesOut
+    views: int = Field(description="Course page views (once per visitor per day).")
+    conversion_percent: float = Field(description="Sales per 100 page views.")
+    completions: int = Field(description="Enrollments completed in the range.")
+    completion_rate: float = Field(description="Percent of current learners who completed.")
+    learners: int
+    average_progress: float
+    rating_trend: list[RatingPointOut]
+    series: list[InstructorPointOut]
+    lessons: list[LessonFunnelOut] = Field(description="The course's lessons (course_id only).")
+    quiz_items: list[QuizItemOut]
+
+
+class AdminPointOut(Schema):
+    date: dt.date
+    gross: int
+    platform: int
+    refunds: int = Field(description="Refunds and chargebacks.")
+    signups: int
+    active_learners: int
+
+
+class PeriodOut(Schema):
+    period: str
+    gross: int
+    platform: int
+    refunds: int
+    signups: int
+
+
+class TopCourseOut(Schema):
+    course_id: int
+    title: str
+    revenue: int
+    sales: int
+
+
+class TopInstructorOut(Schema):
+    instructor_id: int
+    name: str
+    earned: int
+
+
+class TopCategoryOut(Schema):
+    category_id: int | None
+    name: str | None
+    revenue: int
+    sales: int
+
+
+class CohortOut(Schema):
+    week: dt.date = Field(description="Monday of the sign-up week.")
+    signups: int
+    active: list[int] = Field(description="Active in the sign-up week and each week after.")
+
+
+class AdminAnalyticsOut(Schema):
+    currency: str
+    first_day: dt.date
+    last_day: dt.date
+    gross: int = Field(description="What buyers paid, tax included (GMV), minor units.")
+    platform: int = Field(description="Commission net of refunds and chargebacks.")
+    tax: int
+    refunds: int
+    chargebacks: int
+    net: int = Field(description="GMV minus refunds, chargebacks and tax.")
+    signups: int
+    new_instructors: int
+    active_learners: int = Field(description="Distinct learners active in the range.")
+    active_learners_daily: int
+    active_learners_weekly: int
+    active_learners_monthly: int
+    series: list[AdminPointOut]
+    monthly: list[PeriodOut]
+    yearly: list[PeriodOut]
+    top_courses: list[TopCourseOut]
+    top_instructors: list[TopInstructorOut]
+    top_categories: list[TopCategoryOut]
+    cohorts: list[CohortOut]
+
+
+# --- exports ---------------------------------------------------------------------------------
+class AdminExportIn(Schema):
+    kind: Literal["users", "orders", "enrollments", "payouts", "ledger"]
+    format: Literal["csv", "xlsx"] = "csv"
+    from_: dt.date | None = Field(None, alias="from")
+    to: dt.date | None = None
+
+
+class InstructorExportIn(Schema):
+    kind: Literal["students", "sales"]
+    format: Literal["csv", "xlsx"] = "csv"
+    from_: dt.date | None = Field(None, alias="from")
+    to: dt.date | None = None
+
+
+class ExportCreatedOut(Schema):
+    id: UUID
+    status: str
+
+
+class ExportOut(Schema):
+    id: UUID
+    kind: str
+    format: str
+    status: str
+    progress_percent: int
+    rows_total: int | None
+    rows_written: int
+    download_url: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: str

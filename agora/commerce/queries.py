@@ -2,8 +2,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -11,6 +11,7 @@ from agora.commerce import permissions
 from agora.commerce.errors import CommerceError
 from agora.commerce.models import (
     Dispute,
+    DisputeStatus,
     LedgerAccount,
     LedgerEntry,
     LedgerTransaction,
@@ -263,3 +264,374 @@ def course_sales(course_ids: list[int]) -> dict[int, dict[str, Any]]:
         entry["sales"] += row["sales"]
         entry["amounts"].append((row["amount"], row["order__currency"]))
     return result
+
+
+# --- daily figures (analytics rollups) --------------------------------------------------------
+# Analytics keeps daily rollups of these; each function reads the raw rows of one window of
+# instants [start, end) and buckets them by calendar day in `zone`.
+_SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGED_BACK]
+
+
+@dataclass
+class CourseSalesDay:
+    """One course's sales, refunds and chargebacks of one day in one currency. Amounts are
+    the items' prices after discounts (tax excluded); `platform` is the commission kept."""
+
+    course_id: int
+    day: date
+    currency: str
+    sales: int = 0
+    coupon_sales: int = 0
+    gross: int = 0
+    platform: int = 0
+    refunds: int = 0
+    refunded: int = 0
+    refunded_platform: int = 0
+    chargebacks: int = 0
+    charged_back: int = 0
+    charged_back_platform: int = 0
+
+
+@dataclass
+class InstructorShareDay:
+    """One instructor's share of one course's sales of one day, and what refunds and
+    chargebacks took back from it (the same split as the ledger's sale postings)."""
+
+    instructor_id: int
+    course_id: int
+    day: date
+    currency: str
+    share: int = 0
+    reversed: int = 0
+
+
+def _item_shares(net: int, commission_basis_points: int, shares: Any) -> tuple[int, dict[int, int]]:
+    from agora.commerce.services.ledger import split
+
+    platform = net * commission_basis_points // 10_000
+    weights = [(int(s["user_id"]), int(s["percent"])) for s in shares or []]
+    parts = split(net - platform, weights) if weights and net - platform else {}
+    return platform, parts
+
+
+def daily_course_sales(
+    *, start: datetime, end: datetime, zone: Any
+) -> tuple[list[CourseSalesDay], list[InstructorShareDay]]:
+    """Per course, day and currency: items sold (by the day paid), refunded (by the day
+    refunded) and charged back (by the day the dispute was lost), with each instructor's share.
+    Streams the items of the window (a rebuild reads every order once)."""
+    courses: dict[tuple[int, date, str], CourseSalesDay] = {}
+    instructors: dict[tuple[int, int, date, str], InstructorShareDay] = {}
+
+    def course_row(course_id: int, day: date, currency: str) -> CourseSalesDay:
+        key = (course_id, day, currency)
+        if key not in courses:
+            courses[key] = CourseSalesDay(course_id, day, currency)
+        return courses[key]
+
+    def add_shares(
+        course_id: int, day: date, currency: str, parts: dict[int, int], sign: int
+    ) -> None:
+        for instructor_id, amount in parts.items():
+            key = (instructor_id, course_id, day, currency)
+            if key not in instructors:
+                instructors[key] = InstructorShareDay(instructor_id, course_id, day, currency)
+            if sign > 0:
+                instructors[key].share += amount
+            else:
+                instructors[key].reversed += amount
+
+    columns = (
+        "course_id",
+        "order__currency",
+        "price",
+        "discount",
+        "commission_basis_points",
+        "instructor_shares",
+    )
+    sold = OrderItem.objects.filter(
+        order__status__in=_SOLD_STATUSES, order__paid_at__gte=start, order__paid_at__lt=end
+    ).values_list(*columns, "order__paid_at", "order__coupon_id")
+    for (
+        course_id,
+        currency,
+        price,
+        discount,
+        basis_points,
+        shares,
+        paid_at,
+        coupon,
+    ) in sold.iterator(chunk_size=5000):
+        day = paid_at.astimezone(zone).date()
+        net = price - discount
+        platform, parts = _item_shares(net, basis_points, shares)
+        row = course_row(course_id, day, currency)
+        row.sales += 1
+        row.coupon_sales += coupon is not None
+        row.gross += net
+        row.platform += platform
+        add_shares(course_id, day, currency, parts, +1)
+    refunded = OrderItem.objects.filter(
+        order__status=OrderStatus.REFUNDED,
+        order__refunded_at__gte=start,
+        order__refunded_at__lt=end,
+    ).values_list(*columns, "order__refunded_at")
+    for (
+        course_id,
+        currency,
+        price,
+        discount,
+        basis_points,
+        shares,
+        refunded_at,
+    ) in refunded.iterator(chunk_size=5000):
+        day = refunded_at.astimezone(zone).date()
+        net = price - discount
+        platform, parts = _item_shares(net, basis_points, shares)
+        row = course_row(course_id, day, currency)
+        row.refunds += 1
+        row.refunded += net
+        row.refunded_platform += platform
+        add_shares(course_id, day, currency, parts, -1)
+    lost = OrderItem.objects.filter(
+        order__status=OrderStatus.CHARGED_BACK,
+        order__disputes__status=DisputeStatus.LOST,
+        order__disputes__closed_at__gte=start,
+        order__disputes__closed_at__lt=end,
+    ).values_list(*columns, "order__disputes__closed_at")
+    for course_id, currency, price, discount, basis_points, shares, closed_at in lost.iterator(
+        chunk_size=5000
+    ):
+        day = closed_at.astimezone(zone).date()
+        net = price - discount
+        platform, parts = _item_shares(net, basis_points, shares)
+        row = course_row(course_id, day, currency)
+        row.chargebacks += 1
+        row.charged_back += net
+        row.charged_back_platform += platform
+        add_shares(course_id, day, currency, parts, -1)
+    return list(courses.values()), list(instructors.values())
+
+
+@dataclass
+class MoneyDay:
+    """The platform's money of one day in one currency, from the ledger. `gross` is what
+    buyers paid (tax included); refunds and chargebacks what went back to them; `tax` and
+    `platform` (commission) are net of what refunds and chargebacks reversed."""
+
+    day: date
+    currency: str
+    gross: int = 0
+    refunds: int = 0
+    chargebacks: int = 0
+    tax: int = 0
+    platform: int = 0
+
+
+_MONEY_KINDS: dict[str, str] = {
+    LedgerTransactionKind.SALE: "gross",
+    LedgerTransactionKind.REFUND: "refunds",
+    LedgerTransactionKind.DISPUTE_LOST: "chargebacks",
+}
+
+
+def daily_money(*, start: datetime, end: datetime, zone: Any) -> list[MoneyDay]:
+    """Sums the ledger's sale, refund and lost-dispute entries per day (in `zone`), currency,
+    kind and account: one grouped query."""
+    rows = (
+        LedgerEntry.objects.filter(
+            transaction__kind__in=list(_MONEY_KINDS),
+            transaction__created_at__gte=start,
+            transaction__created_at__lt=end,
+            account__in=[
+                LedgerAccount.PROVIDER_CLEARING,
+                LedgerAccount.TAX_PAYABLE,
+                LedgerAccount.PLATFORM_REVENUE,
+            ],
+        )
+        .annotate(day=TruncDate("transaction__created_at", tzinfo=zone))
+        .values("day", "currency", "transaction__kind", "account")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    days: dict[tuple[date, str], MoneyDay] = {}
+    for row in rows:
+        key = (row["day"], row["currency"])
+        money = days.setdefault(key, MoneyDay(row["day"], row["currency"]))
+        total = int(row["total"])
+        if row["account"] == LedgerAccount.PROVIDER_CLEARING:
+            # Debited by a sale, credited back by a refund or a lost dispute.
+            field = _MONEY_KINDS[row["transaction__kind"]]
+            setattr(money, field, getattr(money, field) + abs(total))
+        elif row["account"] == LedgerAccount.TAX_PAYABLE:
+            money.tax -= total
+        else:
+            money.platform -= total
+    return list(days.values())
+
+
+# --- exports (analytics writes them to files) --------------------------------------------------
+@dataclass
+class ExportTable:
+    """A header and the rows under it, streamed from the database (never all in memory)."""
+
+    header: list[str]
+    rows: QuerySet[Any]
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def iterate(self, chunk_size: int = 2000) -> Any:
+        return self.rows.iterator(chunk_size=chunk_size)
+
+
+def _window(
+    queryset: QuerySet[Any], field: str, start: datetime | None, end: datetime | None
+) -> QuerySet[Any]:
+    if start is not None:
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if end is not None:
+        queryset = queryset.filter(**{f"{field}__lt": end})
+    return queryset
+
+
+def orders_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
+    header = [
+        "order_id",
+        "created_at",
+        "paid_at",
+        "refunded_at",
+        "status",
+        "buyer_id",
+        "currency",
+        "subtotal",
+        "discount",
+        "tax",
+        "total",
+        "tax_country",
+        "coupon",
+        "provider",
+    ]
+    rows = _window(Order.objects.order_by("id"), "created_at", start, end).values_list(
+        "id",
+        "created_at",
+        "paid_at",
+        "refunded_at",
+        "status",
+        "buyer_id",
+        "currency",
+        "subtotal",
+        "discount",
+        "tax",
+        "total",
+        "tax_country",
+        "coupon__code",
+        "provider",
+    )
+    return ExportTable(header, rows)
+
+
+def payouts_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
+    header = [
+        "payout_id",
+        "created_at",
+        "paid_at",
+        "instructor_id",
+        "amount",
+        "currency",
+        "method",
+        "status",
+        "provider_reference",
+        "failure_reason",
+    ]
+    rows = _window(Payout.objects.order_by("id"), "created_at", start, end).values_list(
+        "id",
+        "created_at",
+        "paid_at",
+        "instructor_id",
+        "amount",
+        "currency",
+        "method",
+        "status",
+        "provider_reference",
+        "failure_reason",
+    )
+    return ExportTable(header, rows)
+
+
+def ledger_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
+    header = [
+        "transaction",
+        "created_at",
+        "kind",
+        "key",
+        "account",
+        "instructor_id",
+        "amount",
+        "currency",
+    ]
+    entries = LedgerEntry.objects.order_by("transaction_id", "id")
+    rows = _window(entries, "transaction__created_at", start, end).values_list(
+        "transaction_id",
+        "transaction__created_at",
+        "transaction__kind",
+        "transaction__idempotency_key",
+        "account",
+        "instructor_id",
+        "amount",
+        "currency",
+    )
+    return ExportTable(header, rows)
+
+
+def instructor_sales_table(
+    *, instructor: User, start: datetime | None = None, end: datetime | None = None
+) -> ExportTable:
+    """Every sold item of a course the instructor owns or co-teaches (paid, refunded or
+    charged back), the buyer named, without the buyer's email."""
+    header = [
+        "order_id",
+        "paid_at",
+        "status",
+        "refunded_at",
+        "course_id",
+        "course",
+        "buyer",
+        "currency",
+        "price",
+        "discount",
+        "commission_basis_points",
+    ]
+    items = OrderItem.objects.filter(order__status__in=_SOLD_STATUSES).filter(
+        Q(course__owner=instructor) | Q(course__co_instructors__user=instructor)
+    )
+    rows = (
+        _window(items, "order__paid_at", start, end)
+        .distinct()
+        .order_by("order__paid_at", "id")
+        .values_list(
+            "order_id",
+            "order__paid_at",
+            "order__status",
+            "order__refunded_at",
+            "course_id",
+            "title",
+            "order__buyer__name",
+            "order__currency",
+            "price",
+            "discount",
+            "commission_basis_points",
+        )
+    )
+    return ExportTable(header, rows)
+
+
+def first_money_moment() -> datetime | None:
+    """When the oldest order was placed or ledger transaction written (analytics rebuilds
+    from then)."""
+    moments = [
+        Order.objects.aggregate(first=Min("created_at"))["first"],
+        Order.objects.aggregate(first=Min("paid_at"))["first"],
+        LedgerTransaction.objects.aggregate(first=Min("created_at"))["first"],
+    ]
+    return min((m for m in moments if m is not None), default=None)

@@ -312,7 +312,7 @@ if STORAGE_BACKEND == "s3":
             "location": env.str("STORAGE_PREFIX", default=""),
         },
     }
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
@@ -413,6 +413,9 @@ CELERY_TASK_ROUTES = {
     "agora.gamification.tasks.remind_streaks": {"queue": "bulk"},
     "agora.media.tasks.purge_expired_uploads": {"queue": "bulk"},
     "agora.media.tasks.process_video": {"queue": "video"},
+    "agora.analytics.tasks.refresh_rollups": {"queue": "bulk"},
+    "agora.analytics.tasks.run_export": {"queue": "bulk"},
+    "agora.analytics.tasks.purge_old_exports": {"queue": "bulk"},
 }
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "queue"
@@ -481,6 +484,19 @@ if IS_PRODUCTION and "demo" in PAYMENT_PROVIDERS and not DEMO_PAYMENTS_IN_PRODUC
         "for a demo site."
     )
 DEFAULT_CURRENCY = env.str("DEFAULT_CURRENCY", default="USD")
+# Analytics: the periodic job rewrites the rollups of this many most recent days (today
+# included); `manage.py rebuild_analytics` rewrites all of them.
+ANALYTICS_REFRESH_DAYS = env.int("ANALYTICS_REFRESH_DAYS", default=3)
+# Exports are written here (never served directly) and downloaded through a signed link that
+# only the person who asked may use, valid this many seconds; files are deleted after
+# EXPORT_KEEP_DAYS.
+EXPORTS_ROOT = Path(env.str("EXPORTS_ROOT", default=str(VAR_DIR / "exports")))
+EXPORT_LINK_MAX_AGE = env.int("EXPORT_LINK_MAX_AGE", default=60 * 60)
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+STORAGES["exports"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(EXPORTS_ROOT), "base_url": "/nowhere/"},
+}
 REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
 # A learner who has completed this much of a course (percent) can no longer refund it.
 REFUND_MAX_PROGRESS_PERCENT = env.int("REFUND_MAX_PROGRESS_PERCENT", default=50)

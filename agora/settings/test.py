@@ -22,7 +22,7 @@ for _name, _value in _PER_PROCESS.items():
         os.environ.setdefault(_name, _value)
 
 from agora.settings.base import *  # noqa: E402, F403
-from agora.settings.base import CACHES, CHANNEL_LAYERS, REDIS_URL  # noqa: E402
+from agora.settings.base import CACHES, CHANNEL_LAYERS, REDIS_URL, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -41,6 +41,7 @@ VIEW_BUFFER_REDIS_URL = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "exports": STORAGES["exports"],
 }
 
 from agora.settings.base import DATABASES, VAR_DIR  # noqa: E402

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from agora.demo import (
+    analytics,
     courses,
     discussions,
     enrollments,
@@ -18,7 +19,7 @@ from agora.demo import (
 )
 
 # In order: the catalog needs its instructors, enrollments their courses, reviews their
-# learners; notifications come last (the steps before raise some).
+# learners; notifications come after the steps that raise some; analytics rolls up the rest.
 STEPS = (
     people,
     courses,
@@ -29,6 +30,7 @@ STEPS = (
     discussions,
     gamification,
     notifications,
+    analytics,
 )
 
 
