@@ -215,12 +215,19 @@ class ActivityGapDay(models.Model):
     learners = models.PositiveIntegerField(default=0)
 
     class Meta:
+        # One row per (day, previous day), "never before" included: two partial constraints,
+        # which both databases enforce (SQLite has no NULLS NOT DISTINCT).
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "previous_day"],
+                condition=models.Q(previous_day__isnull=False),
                 name="analytics_gap_once",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["day"],
+                condition=models.Q(previous_day__isnull=True),
+                name="analytics_gap_first_once",
+            ),
         ]
 
     def __str__(self) -> str:
