@@ -29,8 +29,8 @@ from agora.accounts.models import User
 from agora.analytics.models import Export, ExportFormat, ExportKind, ExportStatus
 from agora.analytics.rollups import day_bounds
 from agora.catalog.queries import instructor_courses
-from agora.commerce import queries as commerce_queries
-from agora.commerce.queries import ExportTable
+from agora.commerce import exports as commerce_exports
+from agora.commerce.exports import ExportTable
 from agora.core import jobs
 from agora.core.errors import DomainError, NotFound, PermissionDenied
 from agora.core.permissions import is_admin
@@ -237,13 +237,13 @@ def table_for(export: Export) -> ExportTable:
             ),
         )
     if export.kind == ExportKind.ORDERS:
-        return commerce_queries.orders_table(start=start, end=end)
+        return commerce_exports.orders_table(start=start, end=end)
     if export.kind == ExportKind.PAYOUTS:
-        return commerce_queries.payouts_table(start=start, end=end)
+        return commerce_exports.payouts_table(start=start, end=end)
     if export.kind == ExportKind.LEDGER:
-        return commerce_queries.ledger_table(start=start, end=end)
+        return commerce_exports.ledger_table(start=start, end=end)
     if export.kind == ExportKind.SALES:
-        return commerce_queries.instructor_sales_table(instructor=owner, start=start, end=end)
+        return commerce_exports.instructor_sales_table(instructor=owner, start=start, end=end)
     raise ExportError(f"There is no export of “{export.kind}”.", code="invalid_export")
 
 

@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -269,7 +269,7 @@ def course_sales(course_ids: list[int]) -> dict[int, dict[str, Any]]:
 # --- daily figures (analytics rollups) --------------------------------------------------------
 # Analytics keeps daily rollups of these; each function reads the raw rows of one window of
 # instants [start, end) and buckets them by calendar day in `zone`.
-_SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGED_BACK]
+SOLD_STATUSES = [OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.CHARGED_BACK]
 
 
 @dataclass
@@ -350,7 +350,7 @@ def daily_course_sales(
         "instructor_shares",
     )
     sold = OrderItem.objects.filter(
-        order__status__in=_SOLD_STATUSES, order__paid_at__gte=start, order__paid_at__lt=end
+        order__status__in=SOLD_STATUSES, order__paid_at__gte=start, order__paid_at__lt=end
     ).values_list(*columns, "order__paid_at", "order__coupon_id")
     for (
         course_id,
@@ -468,162 +468,6 @@ def daily_money(*, start: datetime, end: datetime, zone: Any) -> list[MoneyDay]:
         else:
             money.platform -= total
     return list(days.values())
-
-
-# --- exports (analytics writes them to files) --------------------------------------------------
-@dataclass
-class ExportTable:
-    """A header and the rows under it, streamed from the database (never all in memory)."""
-
-    header: list[str]
-    rows: QuerySet[Any]
-
-    def count(self) -> int:
-        return self.rows.count()
-
-    def iterate(self, chunk_size: int = 2000) -> Any:
-        return self.rows.iterator(chunk_size=chunk_size)
-
-
-def _window(
-    queryset: QuerySet[Any], field: str, start: datetime | None, end: datetime | None
-) -> QuerySet[Any]:
-    if start is not None:
-        queryset = queryset.filter(**{f"{field}__gte": start})
-    if end is not None:
-        queryset = queryset.filter(**{f"{field}__lt": end})
-    return queryset
-
-
-def orders_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
-    header = [
-        "order_id",
-        "created_at",
-        "paid_at",
-        "refunded_at",
-        "status",
-        "buyer_id",
-        "currency",
-        "subtotal",
-        "discount",
-        "tax",
-        "total",
-        "tax_country",
-        "coupon",
-        "provider",
-    ]
-    rows = _window(Order.objects.order_by("id"), "created_at", start, end).values_list(
-        "id",
-        "created_at",
-        "paid_at",
-        "refunded_at",
-        "status",
-        "buyer_id",
-        "currency",
-        "subtotal",
-        "discount",
-        "tax",
-        "total",
-        "tax_country",
-        "coupon__code",
-        "provider",
-    )
-    return ExportTable(header, rows)
-
-
-def payouts_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
-    header = [
-        "payout_id",
-        "created_at",
-        "paid_at",
-        "instructor_id",
-        "amount",
-        "currency",
-        "method",
-        "status",
-        "provider_reference",
-        "failure_reason",
-    ]
-    rows = _window(Payout.objects.order_by("id"), "created_at", start, end).values_list(
-        "id",
-        "created_at",
-        "paid_at",
-        "instructor_id",
-        "amount",
-        "currency",
-        "method",
-        "status",
-        "provider_reference",
-        "failure_reason",
-    )
-    return ExportTable(header, rows)
-
-
-def ledger_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
-    header = [
-        "transaction",
-        "created_at",
-        "kind",
-        "key",
-        "account",
-        "instructor_id",
-        "amount",
-        "currency",
-    ]
-    entries = LedgerEntry.objects.order_by("transaction_id", "id")
-    rows = _window(entries, "transaction__created_at", start, end).values_list(
-        "transaction_id",
-        "transaction__created_at",
-        "transaction__kind",
-        "transaction__idempotency_key",
-        "account",
-        "instructor_id",
-        "amount",
-        "currency",
-    )
-    return ExportTable(header, rows)
-
-
-def instructor_sales_table(
-    *, instructor: User, start: datetime | None = None, end: datetime | None = None
-) -> ExportTable:
-    """Every sold item of a course the instructor owns or co-teaches (paid, refunded or
-    charged back), the buyer named, without the buyer's email."""
-    header = [
-        "order_id",
-        "paid_at",
-        "status",
-        "refunded_at",
-        "course_id",
-        "course",
-        "buyer",
-        "currency",
-        "price",
-        "discount",
-        "commission_basis_points",
-    ]
-    items = OrderItem.objects.filter(order__status__in=_SOLD_STATUSES).filter(
-        Q(course__owner=instructor) | Q(course__co_instructors__user=instructor)
-    )
-    rows = (
-        _window(items, "order__paid_at", start, end)
-        .distinct()
-        .order_by("order__paid_at", "id")
-        .values_list(
-            "order_id",
-            "order__paid_at",
-            "order__status",
-            "order__refunded_at",
-            "course_id",
-            "title",
-            "order__buyer__name",
-            "order__currency",
-            "price",
-            "discount",
-            "commission_basis_points",
-        )
-    )
-    return ExportTable(header, rows)
 
 
 def first_money_moment() -> datetime | None:
