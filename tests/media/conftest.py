@@ -11,13 +11,18 @@ import imageio_ffmpeg
 import pytest
 import requests
 
-from tests.accounts.factories import UserFactory
+from tests.catalog.conftest import (  # noqa: F401 - the catalog tests' people, as fixtures
+    instructor,
+    instructor_api,
+    learner,
+    learner_api,
+    other_api,
+    other_instructor,
+)
 from tests.catalog.factories import (
     CourseFactory,
-    InstructorFactory,
     LessonFactory,
     ModuleFactory,
-    api_for,
 )
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -55,37 +60,7 @@ def clips(tmp_path_factory) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def instructor(db):
-    return InstructorFactory(name="Olivia Owner")
-
-
-@pytest.fixture
-def instructor_api(instructor):
-    return api_for(instructor)
-
-
-@pytest.fixture
-def other_instructor(db):
-    return InstructorFactory(name="Oscar Other")
-
-
-@pytest.fixture
-def other_api(other_instructor):
-    return api_for(other_instructor)
-
-
-@pytest.fixture
-def learner(db):
-    return UserFactory(name="Lena Learner")
-
-
-@pytest.fixture
-def learner_api(learner):
-    return api_for(learner)
-
-
-@pytest.fixture
-def course(instructor):
+def course(instructor):  # noqa: F811 - the imported fixture
     return CourseFactory(owner=instructor)
 
 
