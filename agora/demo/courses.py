@@ -28,6 +28,7 @@ from agora.catalog.models import Course, CourseStatus, Lesson, LessonType
 from agora.core.typefaces import image_font
 from agora.demo.people import ADMIN_EMAIL, INSTRUCTORS, _email
 from agora.demo.specs import CourseSpec, ResourceSpec, load_courses
+from agora.media import services as media
 
 # A CC0 sample clip served by MDN: every demo video lesson plays it.
 DEMO_VIDEO_URL = "https://interactive-examples.mdn.mozilla.net/media/cc0-videos/flower.mp4"
@@ -35,6 +36,8 @@ DEMO_VIDEO_URL = "https://interactive-examples.mdn.mozilla.net/media/cc0-videos/
 # lessons play offline. Stored once and shared by every demo video lesson.
 DEMO_MEDIA_DIR = Path(__file__).resolve().parents[2] / "static" / "agora" / "demo"
 DEMO_MEDIA = {"video_file": "demo-lesson.mp4", "subtitle_file": "demo-lesson.vtt"}
+# Its length: demo video lessons last as long as the clip they play.
+DEMO_VIDEO_SECONDS = 15
 
 
 # The courses, from the files in data/courses/ (see specs.py for their shape).
@@ -217,8 +220,14 @@ def _demo_media_names() -> dict[str, str]:
 
 def _attach_demo_media(lesson: Lesson) -> None:
     # Demo data only: every demo video lesson points at the same stored file instead of an
-    # upload of its own (sixty copies of one clip would be a waste of disk).
-    Lesson.objects.filter(pk=lesson.pk).update(video_url="", **_demo_media_names())
+    # upload of its own (sixty copies of one clip would be a waste of disk), and at one
+    # video made of it: the worker `make run` starts turns it into HLS renditions once.
+    names = _demo_media_names()
+    video = media.adopt_stored_video(owner=lesson.module.course.owner, name=names["video_file"])
+    Lesson.objects.filter(pk=lesson.pk).update(
+        video_url="", video=video, duration_seconds=DEMO_VIDEO_SECONDS, **names
+    )
+    lesson.refresh_from_db()
 
 
 def _set_demo_statistics(course: Course, spec: CourseSpec) -> None:

@@ -89,13 +89,7 @@ def hls_file(request: HttpRequest, playable: Playable, path: str) -> HttpRespons
     if path in ("subtitles.m3u8", "subtitles.vtt") and playable.subtitles:
         if path == "subtitles.m3u8":
             return _playlist(subtitles_playlist(video))
-        subtitles = playable.subtitles
-        return stored_response(
-            request,
-            subtitles.storage,
-            subtitles.name or "",
-            content_type=_FILES["thumbs/thumbnails.vtt"],
-        )
+        return _subtitles(request, playable)
     variant = _VARIANT.match(path)
     if variant is not None:
         names = {str(rendition.get("name")) for rendition in video.renditions}
@@ -109,6 +103,34 @@ def hls_file(request: HttpRequest, playable: Playable, path: str) -> HttpRespons
     if _SHEET.match(path):
         return _segment(request, f"{prefix}{path}", "image/jpeg")
     raise Http404("There is no such file.")
+
+
+def _subtitles(request: HttpRequest, playable: Playable) -> HttpResponseBase:
+    """The lesson's WebVTT, its cue times mapped onto the segments' clock (RFC 8216 3.5:
+    X-TIMESTAMP-MAP), which starts where ffmpeg began it rather than at zero."""
+    subtitles = playable.subtitles
+    assert subtitles is not None  # noqa: S101 - the caller checked
+    content_type = _FILES["thumbs/thumbnails.vtt"]
+    start = playable.video.stream_start
+    if start is None:  # processed before the start was recorded: cues as written
+        return stored_response(
+            request, subtitles.storage, subtitles.name or "", content_type=content_type
+        )
+    with subtitles.open("rb") as stored:
+        text = stored.read().decode("utf-8-sig")
+    response = HttpResponse(with_timestamp_map(text, start), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def with_timestamp_map(vtt: str, start: float) -> str:
+    """`vtt` with the header line that puts its 00:00:00.000 at `start` seconds of MPEG-TS
+    time (90 kHz); a file that has its own map keeps it."""
+    if "X-TIMESTAMP-MAP=" in vtt.split("\n\n", 1)[0]:
+        return vtt
+    header, newline, rest = vtt.partition("\n")
+    mapping = f"X-TIMESTAMP-MAP=MPEGTS:{round(start * 90_000)},LOCAL:00:00:00.000"
+    return f"{header.rstrip()}\n{mapping}{newline}{rest}" if newline else f"{header}\n{mapping}\n"
 
 
 def _segment(request: HttpRequest, name: str, content_type: str) -> HttpResponseBase:

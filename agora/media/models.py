@@ -77,6 +77,9 @@ class Video(models.Model):
     hls_prefix = models.CharField(max_length=300, blank=True)
     poster = models.CharField(max_length=300, blank=True)
     thumbnails = models.CharField(max_length=300, blank=True, help_text="WebVTT of the strip.")
+    # When the first segment starts on the MPEG-TS clock (seconds; ffmpeg begins at about
+    # 1.4 s): subtitles served with the renditions map their cue times onto it.
+    stream_start = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     processed_at = models.DateTimeField(null=True, blank=True)

@@ -114,6 +114,37 @@ def probe(path: Path) -> Probe:
     return Probe(duration=length, width=width, height=height, has_audio=" Audio: " in report)
 
 
+_TS_PACKET = 188
+
+
+def stream_start(segment: Path) -> float | None:
+    """Where an MPEG-TS segment starts on its 90 kHz clock, in seconds: the earliest
+    presentation time among the first packets of each of its streams (None if it has none).
+    Read from the PES headers here: the bundled ffmpeg cannot be asked to probe a .ts."""
+    firsts: dict[int, int] = {}
+    with segment.open("rb") as handle:
+        while len(firsts) < 4 and (packet := handle.read(_TS_PACKET)):
+            if len(packet) < _TS_PACKET or packet[0] != 0x47 or not packet[1] & 0x40:
+                continue  # not the start of a PES packet
+            pid = (packet[1] & 0x1F) << 8 | packet[2]
+            offset = 4
+            if packet[3] & 0x20:  # an adaptation field comes first
+                offset += 1 + packet[4]
+            pes = packet[offset:]
+            if pid in firsts or len(pes) < 14 or pes[:3] != b"\x00\x00\x01":
+                continue
+            if not (0xC0 <= pes[3] <= 0xEF) or not pes[7] & 0x80:  # audio/video with a PTS
+                continue
+            firsts[pid] = (
+                (pes[9] >> 1 & 0x07) << 30
+                | pes[10] << 22
+                | (pes[11] >> 1) << 15
+                | pes[12] << 7
+                | pes[13] >> 1
+            )
+    return min(firsts.values()) / 90_000 if firsts else None
+
+
 def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
@@ -366,6 +397,7 @@ def process(*, video_id: int, renew: Callable[[], None] = lambda: None) -> str:
                 lambda done: report(TRANSCODE_SHARE + done * (1 - TRANSCODE_SHARE)),
             )
             _poster(source, out / "poster.jpg", found.duration, found.height)
+            start = stream_start(out / str(renditions[0]["name"]) / "seg_00000.ts")
         except VideoUnreadable as exc:
             with transaction.atomic():
                 mark_failed(video.pk, str(exc))
@@ -384,11 +416,16 @@ def process(*, video_id: int, renew: Callable[[], None] = lambda: None) -> str:
                 source_name = default_storage.save(
                     f"videos/{video.pk}/source.{extension or 'mp4'}", File(joined)
                 )
-    return _finish(video, run, source_name, found, renditions)
+    return _finish(video, run, source_name, found, renditions, start)
 
 
 def _finish(
-    video: Video, run: str, source_name: str, found: Probe, renditions: list[dict[str, int | str]]
+    video: Video,
+    run: str,
+    source_name: str,
+    found: Probe,
+    renditions: list[dict[str, int | str]],
+    start: float | None,
 ) -> str:
     old_prefix, parts = "", []
     with transaction.atomic():
@@ -413,6 +450,7 @@ def _finish(
         locked.progress = 100
         locked.error = ""
         locked.duration_seconds = round(found.duration, 3)
+        locked.stream_start = start
         locked.width, locked.height = found.width, found.height
         locked.renditions = [
             {key: r[key] for key in ("name", "width", "height", "bandwidth")} for r in renditions

@@ -46,6 +46,19 @@ def start_video(*, user: User, file: Any = None, upload_id: str | None = None) -
     return video
 
 
+def adopt_stored_video(*, owner: User, name: str) -> Video:
+    """A video for a file already in storage (demo data, an import), queued for processing
+    like an upload. A file adopted before keeps its video: the one row is returned."""
+    with transaction.atomic():
+        video = Video.objects.filter(source=name).order_by("pk").first()
+        if video is None:
+            video = Video.objects.create(
+                owner=owner, source=name, source_bytes=default_storage.size(name)
+            )
+            _queue(video)
+    return video
+
+
 def _queue(video: Video) -> None:
     from agora.media.tasks import process_video
 

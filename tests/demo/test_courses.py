@@ -16,7 +16,11 @@ from agora.catalog.models import (
     QuizQuestion,
     Resource,
 )
+from agora.core.models import Job
 from agora.demo import courses as demo
+from agora.demo.courses import DEMO_VIDEO_SECONDS
+from agora.media import processing
+from agora.media.models import Video, VideoStatus
 
 
 @pytest.fixture(autouse=True)
@@ -98,6 +102,25 @@ class TestDemoCatalog:
         assert all(v.video_file and v.subtitle_file and v.duration_seconds for v in videos)
         assert not videos.exclude(video_url="").exists()
         assert videos.first().video_file.read(8)[4:8] == b"ftyp"
+
+    def test_demo_videos_go_through_the_pipeline_once(self):
+        seed_demo()
+
+        videos = Lesson.objects.filter(type=LessonType.VIDEO)
+        video = Video.objects.get()  # one clip, shared by every demo video lesson
+        assert set(videos.values_list("video", flat=True)) == {video.pk}
+        assert (
+            Job.objects.filter(
+                task="agora.media.tasks.process_video", kwargs={"video_id": video.pk}
+            ).count()
+            == 1
+        )
+
+        assert processing.process(video_id=video.pk) == VideoStatus.READY
+
+        video.refresh_from_db()
+        assert round(video.duration_seconds) == DEMO_VIDEO_SECONDS
+        assert set(videos.values_list("duration_seconds", flat=True)) == {DEMO_VIDEO_SECONDS}
         assert all(t.body for t in Lesson.objects.filter(type=LessonType.TEXT))
         for lesson in Lesson.objects.filter(type=LessonType.FILE):
             assert lesson.resources.exclude(file="").exists(), lesson.title

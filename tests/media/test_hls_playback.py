@@ -4,6 +4,7 @@ on every request; outsiders, expired links and tampered signatures get nothing, 
 original upload is never served."""
 
 import re
+import subprocess
 import time
 
 import pytest
@@ -14,7 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from agora.catalog import services
 from agora.catalog.queries import lesson_media_urls
 from agora.learning.services import revoke_enrollment
+from agora.media import processing
 from agora.media import signing as media_signing
+from agora.media.hls import with_timestamp_map
 from agora.media.models import Video
 from tests.catalog.factories import enroll
 from tests.conftest import client_for
@@ -139,7 +142,53 @@ class TestPlayback:
         )
         playlist = client_for().get(f"{base}/subtitles.m3u8").content.decode()
         assert playlist_entries(playlist) == ["subtitles.vtt"]
-        assert fetch(client_for(), f"{base}/subtitles.vtt").content == VTT.encode()
+        served = fetch(client_for(), f"{base}/subtitles.vtt").content.decode()
+        # The cues line up with the segments, whose clock ffmpeg starts after zero.
+        start = ready.video.stream_start
+        assert 0 < start < 5
+        mapping = f"X-TIMESTAMP-MAP=MPEGTS:{round(start * 90_000)},LOCAL:00:00:00.000"
+        assert served == VTT.replace("WEBVTT\n", f"WEBVTT\n{mapping}\n", 1)
+
+
+@pytest.mark.parametrize("offset", [0, 10])
+def test_a_segments_start_is_read_from_its_headers(tmp_path, offset):
+    """ffmpeg starts the clock near 1.4 s (audio a little before, video with B-frames a little
+    after); the reading follows the clock wherever it starts."""
+    command = [processing.ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error"]
+    command += ["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=24:duration=2"]
+    command += ["-f", "lavfi", "-i", "sine=frequency=440:duration=2"]
+    command += ["-c:v", "libx264", "-c:a", "aac", "-output_ts_offset", str(offset)]
+    command += ["-f", "mpegts", str(tmp_path / "seg.ts")]
+    subprocess.run(command, check=True, timeout=60)  # noqa: S603 - our binary
+
+    start = processing.stream_start(tmp_path / "seg.ts")
+
+    assert offset + 1.3 < start < offset + 1.6
+
+
+def test_a_file_without_timestamps_has_no_start(tmp_path):
+    (tmp_path / "seg.ts").write_bytes(b"\x47" + bytes(187) + b"not a transport stream")
+    assert processing.stream_start(tmp_path / "seg.ts") is None
+
+
+@pytest.mark.parametrize(
+    ("vtt", "expected"),
+    [
+        ("WEBVTT\n\n1\n00:01.000 --> 00:02.000\nHi\n", "WEBVTT\n{map}\n\n1\n00:01.000"),
+        ("WEBVTT - Course\r\nKind: captions\n\n", "WEBVTT - Course\n{map}\nKind: captions"),
+        ("WEBVTT", "WEBVTT\n{map}\n"),
+    ],
+)
+def test_the_timestamp_map_goes_in_the_header(vtt, expected):
+    mapping = "X-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000"
+    assert with_timestamp_map(vtt, 1.4).startswith(expected.format(map=mapping))
+
+
+def test_a_file_with_its_own_map_keeps_it():
+    own = (
+        "WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:900000,LOCAL:00:00:00.000\n\n00:01.000 --> 00:02.000\nHi\n"
+    )
+    assert with_timestamp_map(own, 1.4) == own
 
     def test_a_preview_lesson_plays_for_everyone(self, ready):
         type(ready).objects.filter(pk=ready.pk).update(is_preview=True)
