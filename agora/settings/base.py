@@ -332,6 +332,9 @@ SUBTITLE_MAX_BYTES = 2 * 1024 * 1024
 # Resumable (tus) uploads: what one user may hold (open uploads and the originals of their
 # videos), and how long an unfinished upload waits for the rest of its bytes.
 MEDIA_UPLOAD_QUOTA_BYTES = env.int("MEDIA_UPLOAD_QUOTA_BYTES", default=50 * 1024**3)
+# The studio's tus client sends a file in pieces of this size: a dropped connection costs
+# at most one piece.
+MEDIA_UPLOAD_CHUNK_BYTES = env.int("MEDIA_UPLOAD_CHUNK_BYTES", default=16 * 1024**2)
 MEDIA_UPLOAD_EXPIRE_HOURS = env.int("MEDIA_UPLOAD_EXPIRE_HOURS", default=24)
 # The video pipeline (agora/media/processing.py) runs ffmpeg from the imageio-ffmpeg wheel
 # unless FFMPEG_BINARY names another; its scratch files go to VIDEO_WORK_DIR (the system's

@@ -4,7 +4,7 @@
 // there, the lesson's video is made from it and the page follows the processing bar.
 // Without the tus client (or JavaScript) the form posts the file in one request.
 (() => {
-  const CHUNK_BYTES = 16 * 1024 * 1024;
+  const CHUNK_BYTES = 16 * 1024 * 1024; // unless the form names its own size
   const POLL_MS = 1500;
 
   function csrfToken(form) {
@@ -62,7 +62,7 @@
       note.textContent = "";
       upload = new tus.Upload(file, {
         endpoint: form.dataset.tusEndpoint,
-        chunkSize: CHUNK_BYTES,
+        chunkSize: Number(form.dataset.chunkBytes) || CHUNK_BYTES,
         retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
         removeFingerprintOnSuccess: true,
         metadata: { filename: file.name, filetype: file.type },

@@ -94,7 +94,7 @@ def mp4_clip(tmp_path) -> Path:
 
 
 def test_upload_a_video_with_tus_then_stream_and_seek_it(
-    page, live_server, teacher, screenshot, mp4_clip, monkeypatch
+    page, live_server, teacher, screenshot, mp4_clip, monkeypatch, settings
 ):
     from agora.media import processing
     from agora.media import services as media_services
@@ -110,21 +110,57 @@ def test_upload_a_video_with_tus_then_stream_and_seek_it(
     lesson = LessonFactory(
         module=ModuleFactory(course=course), title="Tacking", type=LessonType.VIDEO, body=""
     )
+    # The file goes in six pieces. The second stalls on the network until the teacher
+    # pauses; after resuming, the connection drops while the third is sent, and the client
+    # carries on from the last byte the server has.
+    size = mp4_clip.stat().st_size
+    settings.MEDIA_UPLOAD_CHUNK_BYTES = chunk = size // 6 + 1
     sign_in(page, teacher.email)
     page.goto(f"/studio/lessons/{lesson.pk}/")
+    patches: list[int] = []
 
+    def network(route: Any) -> None:
+        if route.request.method != "PATCH":
+            route.continue_()
+            return
+        patches.append(int(route.request.headers["upload-offset"]))
+        if len(patches) == 2:
+            return  # stalled: never answered
+        if len(patches) == 4:
+            route.abort("connectionreset")
+            return
+        route.continue_()
+
+    page.route("**/api/v1/uploads/**", network)
     page.get_by_label("Video file", exact=True).set_input_files(str(mp4_clip))
     page.get_by_role("button", name="Upload video").click()
 
-    # The resumable upload's progress bar, then the processing bar after the page reloads.
-    page.locator("#video-upload-progress").wait_for(state="visible")
+    progress = page.locator("#video-upload-progress")
+    progress.wait_for(state="visible")
+    page.wait_for_function("() => document.querySelector('#video-upload-bar').value > 0")
+    while len(patches) < 2:
+        page.wait_for_timeout(50)
+    assert Upload.objects.get().offset == chunk
+    page.get_by_role("button", name="Pause").click()
+    assert progress.locator("[data-upload-note]").inner_text() == "Paused."
+    resume = page.get_by_role("button", name="Resume")
+    assert resume.is_visible()
+    screenshot(page, "studio-video-upload-paused")
+    page.wait_for_timeout(300)
+    assert Upload.objects.get().offset == chunk  # nothing moves while paused
+    resume.click()
+
+    # The processing bar once every byte is there and the page reloads.
     processing_bar = page.locator("#video-processing progress")
     processing_bar.wait_for(state="visible")
     assert page.locator(".flash-success").inner_text().startswith("The video file is uploaded")
     video = Video.objects.get()
     assert queued == [video.pk]
     assert video.upload is not None  # it came through tus, not a form post
-    assert video.upload.offset == video.upload.length == mp4_clip.stat().st_size
+    assert video.upload.offset == video.upload.length == size
+    # Each piece's offset: the stalled second piece is sent again on resume, the dropped
+    # third one again at once.
+    assert patches == [0, chunk, chunk, 2 * chunk, 2 * chunk, 3 * chunk, 4 * chunk, 5 * chunk]
     screenshot(page, "studio-video-processing")
 
     assert processing.process(video_id=video.pk) == "ready"

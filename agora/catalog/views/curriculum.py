@@ -290,6 +290,7 @@ def lesson_edit(request: HttpRequest, lesson_id: int) -> HttpResponse:
             "resource_form": ResourceForm(),
             "media": queries.lesson_media_urls(user, lesson),
             "video_max_bytes": settings.VIDEO_MAX_BYTES,
+            "upload_chunk_bytes": settings.MEDIA_UPLOAD_CHUNK_BYTES,
         }
     )
     return render(request, "catalog/studio/lesson_form.html", context)
