@@ -10,6 +10,7 @@ from agora.catalog.models import Course, Lesson, LessonType, Module
 from tests.accounts.factories import UserFactory
 from tests.browser.test_catalog import sign_in
 from tests.catalog.factories import CourseFactory, InstructorFactory, LessonFactory, ModuleFactory
+from tests.media.conftest import s3_endpoint  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 
@@ -93,8 +94,56 @@ def mp4_clip(tmp_path) -> Path:
     return make_clip(tmp_path / "tacking.mp4", width=320, height=180, seconds=4)
 
 
+@pytest.fixture(params=["local", "s3"])
+def media_storage(request, settings, live_server) -> str | None:
+    """Where uploads, originals and renditions are stored: local disk, or object storage
+    (moto's S3 server on loopback), which the browser then reads segments from directly."""
+    if request.param == "local":
+        return None
+    import uuid
+
+    import boto3
+
+    from tests.media.conftest import S3_KEY, s3_storage_settings
+
+    endpoint = request.getfixturevalue("s3_endpoint")
+    bucket = f"agora-browser-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_KEY,
+        aws_secret_access_key=S3_KEY,
+        region_name="us-east-1",
+    )
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_cors(  # as an operator sets it for the site's origin (README)
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": [live_server.url],
+                    "AllowedMethods": ["GET", "HEAD"],
+                    "AllowedHeaders": ["*"],
+                }
+            ]
+        },
+    )
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(endpoint, bucket)}
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = {  # STORAGE_PUBLIC_ORIGINS, as production derives it
+        "DIRECTIVES": {
+            **directives,
+            **{
+                name: [*directives[name], endpoint]
+                for name in ("img-src", "connect-src", "media-src")
+            },
+        }
+    }
+    return endpoint
+
+
 def test_upload_a_video_with_tus_then_stream_and_seek_it(
-    page, live_server, teacher, screenshot, mp4_clip, monkeypatch, settings
+    page, live_server, teacher, screenshot, mp4_clip, monkeypatch, settings, media_storage
 ):
     from agora.media import processing
     from agora.media import services as media_services
@@ -176,6 +225,15 @@ def test_upload_a_video_with_tus_then_stream_and_seek_it(
     with browsing(
         page.context.browser, live_server, viewport={"width": 1366, "height": 900}
     ) as watching:
+        from_storage: list[str] = []
+        watching.on(
+            "response",
+            lambda response: (
+                from_storage.append(response.url)
+                if media_storage and response.url.startswith(media_storage)
+                else None
+            ),
+        )
         sign_in(watching, learner.email)
         watching.goto(f"/learn/{course.slug}/lessons/{lesson.pk}/")
         player = watching.locator("#lesson-video")
@@ -206,6 +264,9 @@ def test_upload_a_video_with_tus_then_stream_and_seek_it(
         assert mark.inner_text() == "lena@example.com"
         assert mark.is_visible()
         screenshot(watching, "player-hls-watermark")
+        if media_storage:  # the segments came from object storage, the playlists from us
+            assert any(url.split("?")[0].endswith(".ts") for url in from_storage)
+            assert not any(".m3u8" in url for url in from_storage)
 
 
 def test_an_admin_features_a_course(page, live_server, transactional_db):
