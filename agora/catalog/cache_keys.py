@@ -33,6 +33,11 @@ def detail_key(course_id: int) -> str:
     return f"catalog:course:{course_id}"
 
 
+def detail_flight_key(key: str) -> str:
+    """Names the rebuild of the detail `key` (an id or a slug) asks for."""
+    return "catalog:course-build:" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
 def _slug_key(slug: str) -> str:
     return "catalog:course-slug:" + hashlib.sha256(slug.encode()).hexdigest()[:32]
 

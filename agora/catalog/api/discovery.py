@@ -7,8 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Schema
 
 from agora.accounts.auth import viewer
+from agora.accounts.types import Viewer
 from agora.catalog import cache_keys, queries, services
 from agora.catalog.api.common import course_detail, router
+from agora.catalog.models import Course
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
 from agora.catalog.schemas import (
     CategoryOut,
@@ -22,6 +24,7 @@ from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from agora.core.pagination import paginate as paginate_items
 from agora.core.schemas import ErrorOut as E
 from agora.core.schemas import Id
+from agora.core.single_flight import single_flight
 
 
 class CourseQuery(Schema):
@@ -122,16 +125,26 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
     visitor = str(user.pk) if user.is_authenticated else f"ip:{request.client_ip}"  # type: ignore[attr-defined]
     # A published course's answer is public and the same for everyone: from the cache it
     # costs no query at all (the view is counted in Redis, see catalog/view_counts.py).
-    hit = cache_keys.cached_detail(course_id)
-    if hit is not None:
-        cached_id, body, etag = hit
+    # On a miss one request rebuilds it; others asking for it meanwhile wait for that one.
+    found = single_flight(
+        cache_keys.detail_flight_key(course_id),
+        load=lambda: cache_keys.cached_detail(course_id),
+        build=lambda: _build_course_detail(user, course_id),
+    )
+    if isinstance(found, tuple):
+        cached_id, body, etag = found
         services.record_view(course=cached_id, visitor=visitor)
         return json_response(request, body, etag)
-    course = queries.get_course_for_viewer(user=user, key=course_id)
-    services.record_view(course=course.pk, visitor=visitor)
+    services.record_view(course=found.pk, visitor=visitor)
+    return course_detail(found)  # a draft, for its instructors: never cached
+
+
+def _build_course_detail(user: Viewer, key: str) -> tuple[int, bytes, str] | Course:
+    """A published course's public answer, cached; a draft as itself (not cached)."""
+    course = queries.get_course_for_viewer(user=user, key=key)
     if not course.is_published:
-        return course_detail(course)
+        return course
     body = json_bytes(CourseDetailOut.from_orm(course_detail(course)).model_dump(mode="json"))
     etag = etag_of(body)
     cache_keys.store_detail(course_id=course.pk, slug=course.slug, body=body, etag=etag)
-    return json_response(request, body, etag)
+    return course.pk, body, etag
