@@ -216,7 +216,7 @@ def instructor_analytics(
         ],
         "series": list(by_day.values()),
         "lessons": _lessons(course.pk) if course else [],
-        "quiz_items": _quiz_items(course.pk) if course else [],
+        "quiz_items": _quiz_items(course.pk, window) if course else [],
     }
 
 
@@ -250,20 +250,26 @@ def _lessons(course_id: int) -> list[dict[str, Any]]:
     return result
 
 
-def _quiz_items(course_id: int) -> list[dict[str, Any]]:
+def _quiz_items(course_id: int, window: dict[str, date]) -> list[dict[str, Any]]:
+    """Each question's answers in the range's attempts, and the share answered right."""
     questions = list(
         QuizQuestion.objects.filter(lesson__module__course_id=course_id)
         .order_by("lesson__module__position", "lesson__position", "position", "id")
         .values("pk", "prompt", "lesson__title")
     )
-    snapshots = {
-        row.question_id: row for row in rollup.QuestionSnapshot.objects.filter(course_id=course_id)
+    counted = {
+        question_id: (answers, correct)
+        for question_id, answers, correct in rollup.QuestionDay.objects.filter(
+            course_id=course_id, **window
+        )
+        .values("question_id")
+        .annotate(answers=Sum("answers"), correct=Sum("correct"))
+        .values_list("question_id", "answers", "correct")
+        .order_by()
     }
     items = []
     for question in questions:
-        found = snapshots.get(question["pk"])
-        answers = found.answers if found else 0
-        correct = found.correct if found else 0
+        answers, correct = counted.get(question["pk"], (0, 0))
         items.append(
             {
                 "question_id": question["pk"],

@@ -295,24 +295,27 @@ class LessonSnapshot(models.Model):
         return str(self.lesson_id)
 
 
-class QuestionSnapshot(models.Model):
-    """How often a quiz question was answered, and answered right."""
+class QuestionDay(models.Model):
+    """How often a quiz question was answered, and answered right, in the attempts of a day."""
 
-    question = models.OneToOneField(
-        "catalog.QuizQuestion",
-        on_delete=models.CASCADE,
-        related_name="+",
-        primary_key=True,
-        db_constraint=False,
+    question = models.ForeignKey(
+        "catalog.QuizQuestion", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     course = models.ForeignKey(
         "catalog.Course", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
+    day = models.DateField()
     answers = models.PositiveIntegerField(default=0)
     correct = models.PositiveIntegerField(default=0)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "day"], name="analytics_question_day_once")
+        ]
+        indexes = [models.Index(fields=["course", "day"], name="question_day_course")]
+
     def __str__(self) -> str:
-        return str(self.question_id)
+        return f"{self.question_id} on {self.day}"
 
 
 class RollupState(models.Model):

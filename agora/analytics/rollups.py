@@ -96,6 +96,7 @@ def refresh(*, first_day: date, last_day: date) -> RefreshResult:
         rows += _learner_days(start, end)
         rows += _gaps_and_cohorts(first_day)
         rows += _people_days(start, end, window)
+        rows += _question_days(start, end, window)
         rows += _snapshots()
         state.refreshed_at = timezone.now()
         state.first_day = min(filter(None, [state.first_day, first_day]))
@@ -129,6 +130,7 @@ def rebuild() -> RefreshResult | None:
             rollup.CourseDay,
             rollup.MoneyDay,
             rollup.PeopleDay,
+            rollup.QuestionDay,
         ):
             model.objects.all().delete()
         return refresh(first_day=first, last_day=local_day(timezone.now()))
@@ -395,13 +397,23 @@ def _snapshots() -> int:
         [rollup.LessonSnapshot(**item, stops=stops.get(item["lesson_id"], [])) for item in lessons],
         batch_size=BATCH,
     )
-    rollup.QuestionSnapshot.objects.all().delete()
-    questions = (
-        QuizAnswer.objects.values("question_id", course_id=F("question__lesson__module__course_id"))
-        .annotate(answers=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
-        .order_by()
+    return len(courses) + len(lessons)
+
+
+def _question_days(start: datetime, end: datetime, window: dict[str, date]) -> int:
+    """Quiz answers by the day of their attempt: how hard each question was in any range."""
+    answers = QuizAnswer.objects.filter(
+        attempt__created_at__gte=start, attempt__created_at__lt=end
+    ).annotate(course_id=F("question__lesson__module__course_id"))
+    days = _by_day(
+        answers,
+        "attempt__created_at",
+        "question_id",
+        "course_id",
+        answers=Count("pk"),
+        correct=Count("pk", filter=Q(correct=True)),
     )
-    rollup.QuestionSnapshot.objects.bulk_create(
-        [rollup.QuestionSnapshot(**item) for item in questions], batch_size=BATCH
-    )
-    return len(courses) + len(lessons) + len(questions)
+    rows = [rollup.QuestionDay(**item) for item in days]
+    rollup.QuestionDay.objects.filter(**window).delete()
+    rollup.QuestionDay.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)

@@ -112,6 +112,7 @@ class QuizAttempt(models.Model):
         indexes = [
             models.Index(fields=["user", "lesson", "-created_at"], name="attempt_user_lesson"),
             models.Index(fields=["lesson", "passed"], name="attempt_lesson"),
+            models.Index(fields=["created_at"], name="attempt_created"),  # analytics' days
         ]
 
     def __str__(self) -> str:

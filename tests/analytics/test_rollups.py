@@ -20,7 +20,7 @@ from agora.analytics.models import (
     LessonSnapshot,
     MoneyDay,
     PeopleDay,
-    QuestionSnapshot,
+    QuestionDay,
 )
 from agora.catalog.models import CourseDailyStat
 from agora.commerce.models import LedgerEntry, LedgerTransaction, Order, OrderItem
@@ -187,13 +187,56 @@ class TestLearning:
         assert (funnel.started, funnel.completed, funnel.watch_seconds) == (3, 1, 770)
         # 130 of 600 s is in the third tenth; 590 s in the last.
         assert funnel.stops == [0, 0, 1, 0, 0, 0, 0, 0, 0, 1]
-        item = QuestionSnapshot.objects.get(question=question)
-        assert (item.course_id, item.answers, item.correct) == (course.pk, 2, 1)
         today = rollups.local_day(timezone.now())
+        item = QuestionDay.objects.get(question=question)
+        assert (item.course_id, item.day, item.answers, item.correct) == (course.pk, today, 2, 1)
         assert set(LearnerDay.objects.filter(day=today).values_list("learner_id", flat=True)) == {
             learner.pk for learner in learners
         }
         assert PeopleDay.objects.get(day=today).active_learners == 3
+
+    def test_quiz_items_count_the_attempts_of_the_range(self, shop):
+        course = shop["course"]
+        quiz = LessonFactory(module=ModuleFactory(course=course), type="quiz")
+        question = QuizQuestionFactory(lesson=quiz)
+        now = timezone.now()
+        for learner, right, when in (
+            (shop["buyers"][0], False, now - timedelta(days=20)),
+            (shop["buyers"][0], True, now - timedelta(days=20)),
+            (shop["buyers"][1], True, now),
+        ):
+            attempt = QuizAttempt.objects.create(user=learner, lesson=quiz, score=0, passed=right)
+            QuizAttempt.objects.filter(pk=attempt.pk).update(created_at=when)
+            QuizAnswer.objects.create(attempt=attempt, question=question, correct=right)
+        today = rollups.local_day(now)
+        rollups.refresh(first_day=today - timedelta(days=30), last_day=today)
+
+        def item(days: int) -> dict:
+            window = figures.DayRange(today - timedelta(days=days - 1), today)
+            body = figures.instructor_analytics(user=shop["ada"], days=window, course_id=course.pk)
+            [found] = body["quiz_items"]
+            return {k: found[k] for k in ("question_id", "answers", "correct_percent")}
+
+        assert item(7) == {"question_id": question.pk, "answers": 1, "correct_percent": 100.0}
+        assert item(30) == {"question_id": question.pk, "answers": 3, "correct_percent": 66.7}
+
+    def test_the_upgrade_counts_the_answers_given_before_it(self, shop):
+        """The migration that brought quiz items by day counts the answers already given."""
+        import importlib
+
+        from django.apps import apps
+
+        migration = importlib.import_module("agora.analytics.migrations.0005_quiz_items_by_day")
+        quiz = LessonFactory(module=ModuleFactory(course=shop["course"]), type="quiz")
+        question = QuizQuestionFactory(lesson=quiz)
+        for learner, right in ((shop["buyers"][0], True), (shop["buyers"][1], False)):
+            attempt = QuizAttempt.objects.create(user=learner, lesson=quiz, score=0, passed=right)
+            QuizAnswer.objects.create(attempt=attempt, question=question, correct=right)
+
+        migration.count_past_answers(apps, None)
+
+        counted = QuestionDay.objects.values_list("question_id", "day", "answers", "correct")
+        assert list(counted) == [(question.pk, rollups.local_day(timezone.now()), 2, 1)]
 
     def test_activity_outlives_the_progress_row(self, shop):
         """A progress row keeps only its last update; the day it showed stays counted."""
