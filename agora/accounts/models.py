@@ -1,6 +1,7 @@
 import secrets
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -9,6 +10,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+
+from agora.accounts import user_cache
 
 
 def avatar_upload_to(instance: "User", filename: str) -> str:
@@ -101,6 +104,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        user_cache.forget(self.pk)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        user_id = self.pk
+        deleted = super().delete(*args, **kwargs)
+        user_cache.forget(user_id)
+        return deleted
 
     def _auth_hash(self, secret: str | bytes | None = None) -> str:
         return salted_hmac(

@@ -15,6 +15,7 @@ import jwt
 from django.conf import settings
 from django.utils import timezone
 
+from agora.accounts import user_cache
 from agora.accounts.errors import AccountError
 from agora.accounts.models import RefreshToken, User
 from agora.core.errors import NotAuthenticated
@@ -107,7 +108,7 @@ def user_for_claims(claims: dict[str, Any]) -> User:
     subject = str(claims["sub"])
     if not subject.isdecimal():
         raise InvalidToken()
-    user = User.objects.filter(pk=int(subject), is_active=True).first()
+    user = user_cache.active_user(int(subject))
     if user is None or claims.get("ah") != auth_hash(user):
         raise InvalidToken()
     return user

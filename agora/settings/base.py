@@ -240,6 +240,9 @@ LOGOUT_REDIRECT_URL = "home"
 JWT_ACCESS_TTL = timedelta(seconds=env.int("JWT_ACCESS_TTL_SECONDS", default=10 * 60))
 JWT_REFRESH_TTL = timedelta(days=env.int("JWT_REFRESH_TTL_DAYS", default=30))
 JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default=SECRET_KEY)
+# How long the user behind an access token is kept in the cache between requests (it is
+# dropped at once whenever the user changes: agora/accounts/user_cache.py).
+AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=60)
 if JWT_ACCESS_TTL > timedelta(minutes=15):
     raise ImproperlyConfigured("JWT_ACCESS_TTL_SECONDS must be at most 900 (15 minutes).")
 
