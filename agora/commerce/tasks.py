@@ -1,7 +1,14 @@
 from celery import shared_task
 
 from agora.commerce.providers import ProviderUnavailable
-from agora.commerce.services import invoices, payments, payouts, reconciliation, refunds
+from agora.commerce.services import (
+    invoices,
+    payments,
+    payouts,
+    reconciliation,
+    refunds,
+    wishlist,
+)
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
 
 
@@ -48,3 +55,10 @@ def run_payouts() -> dict[str, int]:
     """Pays available balances above PAYOUT_MINIMUM through Stripe Connect (each payout
     exactly once, however many runs overlap)."""
     return payouts.run_scheduled_payouts()
+
+
+@shared_task
+def tell_wishers_of_coupon(*, coupon_id: int) -> int:
+    """Tells learners whose wishlist a new coupon covers (once: the job runs once per
+    coupon; a redelivered run of a finished job is skipped by the outbox)."""
+    return wishlist.coupon_available(coupon_id=coupon_id)

@@ -32,6 +32,7 @@ from agora.commerce.models.pricing import (
     PlatformSettings,
     TaxRate,
 )
+from agora.commerce.models.wishlist import WishlistItem
 
 __all__ = [
     "INSTRUCTOR_ACCOUNTS",
@@ -56,4 +57,5 @@ __all__ = [
     "PayoutStatus",
     "PlatformSettings",
     "TaxRate",
+    "WishlistItem",
 ]

@@ -21,6 +21,7 @@ from agora.commerce.views.learner import (
     order_list,
     order_refund,
 )
+from agora.commerce.views.store import wishlist_page, wishlist_toggle
 from agora.commerce.views.studio import (
     earnings,
     payout_manual,
@@ -52,4 +53,6 @@ __all__ = [
     "payout_stripe_onboard",
     "payout_stripe_refresh",
     "payout_stripe_return",
+    "wishlist_page",
+    "wishlist_toggle",
 ]
