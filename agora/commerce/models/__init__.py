@@ -1,9 +1,11 @@
 """Commerce rows, by topic; every model is importable from `agora.commerce.models`."""
 
+from agora.commerce.models.bundles import Bundle, BundleCourse
 from agora.commerce.models.disputes import (
     Dispute,
     DisputeStatus,
 )
+from agora.commerce.models.gifts import Gift, GiftStatus
 from agora.commerce.models.ledger import (
     INSTRUCTOR_ACCOUNTS,
     AppendOnly,
@@ -37,11 +39,15 @@ from agora.commerce.models.wishlist import WishlistItem
 __all__ = [
     "INSTRUCTOR_ACCOUNTS",
     "AppendOnly",
+    "Bundle",
+    "BundleCourse",
     "CommissionOverride",
     "Coupon",
     "CouponRedemption",
     "Dispute",
     "DisputeStatus",
+    "Gift",
+    "GiftStatus",
     "LedgerAccount",
     "LedgerEntry",
     "LedgerTransaction",

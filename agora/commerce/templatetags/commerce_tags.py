@@ -4,7 +4,7 @@ from typing import Any
 from django import template
 
 from agora.commerce import queries
-from agora.commerce.services import coupons, wishlist
+from agora.commerce.services import bundles, coupons, wishlist
 from agora.core.errors import DomainError
 from agora.core.money import CURRENCY_EXPONENTS, format_money
 
@@ -84,3 +84,10 @@ def wishlist_heart(context: Any, course: Any, *, large: bool = False) -> dict[st
         "large": large,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("commerce/partials/course_bundles.html")
+def course_bundles(course: Any) -> dict[str, Any]:
+    """`{% course_bundles course %}`: the bundles on sale that include the course."""
+    found = list(bundles.bundles_on_sale().filter(entries__course_id=course.pk)[:5])
+    return {"bundles": found}

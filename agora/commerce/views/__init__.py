@@ -21,7 +21,17 @@ from agora.commerce.views.learner import (
     order_list,
     order_refund,
 )
-from agora.commerce.views.store import wishlist_page, wishlist_toggle
+from agora.commerce.views.store import (
+    bundle_buy,
+    bundle_detail,
+    bundle_list,
+    gift_course,
+    gift_page,
+    gift_redeem,
+    gift_return,
+    wishlist_page,
+    wishlist_toggle,
+)
 from agora.commerce.views.studio import (
     earnings,
     payout_manual,
@@ -36,6 +46,9 @@ __all__ = [
     "admin_payouts",
     "admin_payouts_run",
     "admin_transactions",
+    "bundle_buy",
+    "bundle_detail",
+    "bundle_list",
     "buy",
     "cart",
     "cart_add",
@@ -44,6 +57,10 @@ __all__ = [
     "checkout_summary",
     "demo_pay",
     "earnings",
+    "gift_course",
+    "gift_page",
+    "gift_redeem",
+    "gift_return",
     "order_detail",
     "order_invoice",
     "order_list",
