@@ -286,7 +286,10 @@ class TestGiftPages:
     ):
         gift = paid_gift(giver, course, django_capture_on_commit_callbacks)
 
-        anonymous = client_for().get(f"/gifts/{gift.code}/").content.decode()
+        response = client_for().get(f"/gifts/{gift.code}/")
+        # The code must not leak to other sites, yet the redeem form must keep its Origin.
+        assert response["Referrer-Policy"] == "same-origin"
+        anonymous = response.content.decode()
         assert "Sign in to redeem" in anonymous
         assert "Enjoy!" in anonymous
         friend = UserFactory()

@@ -140,7 +140,9 @@ def gift_page(request: HttpRequest, code: str) -> HttpResponse:
     gift = gifts.get_gift(code=code)
     response = render(request, "commerce/gift_page.html", _gift_context(request, gift))
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"  # the address is the gift's secret
+    # The address is the gift's secret: never sent to other sites ("no-referrer" would make
+    # the browser send `Origin: null` with the redeem form, which CSRF rightly refuses).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
