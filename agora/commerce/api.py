@@ -32,6 +32,7 @@ from agora.commerce.schemas import (
 )
 from agora.commerce.services import checkout as checkout_service
 from agora.commerce.services import commission, coupons, payments, payouts, refunds
+from agora.commerce.services.gifts import GiftRequest
 from agora.core import ratelimit
 from agora.core.openapi import file_response
 from agora.core.pagination import PagePagination
@@ -51,9 +52,11 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> Status[dict[str, Any]
     result = checkout_service.checkout(
         buyer=current_user(request),
         course_ids=payload.course_ids,
+        bundle_ids=payload.bundle_ids,
         coupon_code=payload.coupon,
         provider_name=payload.provider,
         country=payload.country,
+        gift=GiftRequest(**payload.gift.dict()) if payload.gift else None,
     )
     order = queries.get_order_for_viewer(user=current_user(request), order_id=result.order.pk)
     return Status(201, {"order": order, "payment": result.payment})

@@ -8,10 +8,15 @@ class CommerceConfig(AppConfig):
 
     def ready(self) -> None:
         from agora.accounts.services.personal_data import register_personal_data
+        from agora.catalog import events as catalog_events
         from agora.commerce import (
             checks,  # noqa: F401 - registers the system checks
             personal_data,
         )
+        from agora.commerce.services import wishlist
+        from agora.core.events import listen
+
+        listen(catalog_events.PRICE_CHANGED, wishlist.price_changed)
 
         register_personal_data(
             "orders",

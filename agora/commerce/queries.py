@@ -26,12 +26,14 @@ from agora.core.errors import NotFound
 
 
 def orders_of(*, user: User) -> QuerySet[Order]:
-    return Order.objects.filter(buyer=user).select_related("coupon").prefetch_related("items")
+    return (
+        Order.objects.filter(buyer=user).select_related("coupon", "gift").prefetch_related("items")
+    )
 
 
 def get_order_for_viewer(*, user: User, order_id: int) -> Order:
     """The buyer's own order, or any order for an admin; everyone else gets 404."""
-    orders = Order.objects.select_related("coupon", "buyer").prefetch_related("items")
+    orders = Order.objects.select_related("coupon", "buyer", "gift").prefetch_related("items")
     order = orders.filter(pk=order_id).first()
     if order is None or not permissions.can_see_order(user, order):
         raise NotFound("There is no such order.", code=CommerceError.ORDER_NOT_FOUND)

@@ -17,11 +17,27 @@ class CommissionOut(Schema):
     rate_percent: float
 
 
+class GiftIn(Schema):
+    email: str = Field(max_length=254, description="The recipient's email address.")
+    message: str = Field("", max_length=1000)
+    deliver_at: datetime | None = Field(
+        None, description="When to email the recipient (default: as soon as it is paid)."
+    )
+
+
 class CheckoutIn(Schema):
-    course_ids: list[Id] = Field(min_length=1, max_length=20)
+    course_ids: list[Id] = Field(default_factory=list, max_length=20)
+    bundle_ids: list[Id] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Bundles to buy beside `course_ids` (at least one course or bundle).",
+    )
     coupon: str | None = Field(None, max_length=40)
     provider: str | None = Field(None, max_length=20, description="Default: the first enabled.")
     country: str = Field("", max_length=2, description="The buyer's country (ISO 3166), for tax.")
+    gift: GiftIn | None = Field(
+        None, description="Buy one course for someone else; the buyer is not enrolled."
+    )
 
 
 class OrderItemOut(Schema):
@@ -29,6 +45,17 @@ class OrderItemOut(Schema):
     title: str
     price: int
     discount: int
+    bundle_id: int | None = Field(
+        None, description="Bought in this bundle: `price` is the course's share of it."
+    )
+
+
+class OrderGiftOut(Schema):
+    email: str
+    status: str
+    deliver_at: datetime | None
+    sent_at: datetime | None
+    redeemed_at: datetime | None
 
 
 class OrderOut(Schema):
@@ -47,6 +74,20 @@ class OrderOut(Schema):
     created_at: datetime
     paid_at: datetime | None
     refunded_at: datetime | None
+    gift: OrderGiftOut | None = Field(None, description="Set when the order is a gift.")
+
+    @staticmethod
+    def resolve_gift(order: Any) -> dict[str, Any] | None:
+        gift = getattr(order, "gift", None)
+        if gift is None:
+            return None
+        return {
+            "email": gift.recipient_email,
+            "status": gift.status,
+            "deliver_at": gift.deliver_at,
+            "sent_at": gift.sent_at,
+            "redeemed_at": gift.redeemed_at,
+        }
 
     @staticmethod
     def resolve_items(order: Any) -> list[Any]:

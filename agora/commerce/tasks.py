@@ -1,7 +1,15 @@
 from celery import shared_task
 
 from agora.commerce.providers import ProviderUnavailable
-from agora.commerce.services import invoices, payments, payouts, reconciliation, refunds
+from agora.commerce.services import (
+    gifts,
+    invoices,
+    payments,
+    payouts,
+    reconciliation,
+    refunds,
+    wishlist,
+)
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
 
 
@@ -48,3 +56,17 @@ def run_payouts() -> dict[str, int]:
     """Pays available balances above PAYOUT_MINIMUM through Stripe Connect (each payout
     exactly once, however many runs overlap)."""
     return payouts.run_scheduled_payouts()
+
+
+@shared_task
+def tell_wishers_of_coupon(*, coupon_id: int) -> int:
+    """Tells learners whose wishlist a new coupon covers (once: the job runs once per
+    coupon; a redelivered run of a finished job is skipped by the outbox)."""
+    return wishlist.coupon_available(coupon_id=coupon_id)
+
+
+@shared_task(acks_late=True)
+def deliver_gift(*, gift_id: int) -> str:
+    """Emails a paid gift's redeem link to its recipient, once (queued with a delay when the
+    buyer chose a delivery date)."""
+    return gifts.deliver_gift(gift_id=gift_id)

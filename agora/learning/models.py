@@ -10,6 +10,7 @@ class EnrollmentSource(models.TextChoices):
     FREE = "free"
     PURCHASE = "purchase"
     GRANT = "grant", "Granted by an admin or instructor"
+    GIFT = "gift", "Redeemed gift"
 
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):

@@ -18,6 +18,8 @@ class NotificationKind(StrEnum):
     SALE = "sale"
     PAYOUT_SENT = "payout_sent"
     REFUND = "refund"
+    WISHLIST = "wishlist"
+    GIFT = "gift"
     MODERATION = "moderation"
     STREAK_REMINDER = "streak_reminder"
 
@@ -43,6 +45,10 @@ KINDS: dict[NotificationKind, KindInfo] = {
     NotificationKind.SALE: KindInfo("A sale of my course"),
     NotificationKind.PAYOUT_SENT: KindInfo("A payout was sent to me"),
     NotificationKind.REFUND: KindInfo("A refund of my order"),
+    NotificationKind.WISHLIST: KindInfo(
+        "A course on my wishlist got cheaper or a coupon now covers it"
+    ),
+    NotificationKind.GIFT: KindInfo("A course I gave was redeemed, or a gift for me arrived"),
     NotificationKind.MODERATION: KindInfo("Admins hid something I posted"),
     NotificationKind.STREAK_REMINDER: KindInfo(
         "A reminder in my evening when my learning streak is about to break", in_app=False

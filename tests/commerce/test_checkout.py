@@ -79,7 +79,13 @@ class TestCheckout:
             body["order"]["currency"],
         ) == (2000, 0, 0, 2000, "USD")
         assert body["order"]["items"] == [
-            {"course_id": course.pk, "title": course.title, "price": 2000, "discount": 0}
+            {
+                "course_id": course.pk,
+                "title": course.title,
+                "price": 2000,
+                "discount": 0,
+                "bundle_id": None,
+            }
         ]
         assert body["payment"]["provider"] == "demo"
         assert "/pay/demo/" in body["payment"]["checkout_url"]

@@ -72,7 +72,7 @@ class TestGrantEnrollment:
 
     def test_unknown_source_is_refused(self, learner, course):
         with pytest.raises(ValueError, match="unknown enrollment source"):
-            grant_enrollment(learner=learner, course=course, source="gift")
+            grant_enrollment(learner=learner, course=course, source="lottery")
         assert Enrollment.objects.count() == 0
 
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 
 from agora.accounts.models import User
-from agora.catalog import access
+from agora.catalog import access, events
 from agora.catalog.errors import CatalogError, InvalidTransition
 from agora.catalog.models import (
     Category,
@@ -22,6 +22,7 @@ from agora.catalog.services.figures import course_changed
 from agora.catalog.types import COURSE_FIELDS, CourseChanges
 from agora.core.errors import InvalidInput, NotFound
 from agora.core.errors import PermissionDenied as Forbidden
+from agora.core.events import emit
 from agora.core.money import MAX_PRICE_MINOR, is_supported_currency
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -131,6 +132,7 @@ def update_course(*, user: User, course: Course, changes: CourseChanges) -> Cour
     if course.status == CourseStatus.ARCHIVED:
         raise InvalidTransition("An archived course cannot be edited.")
     cleaned = _clean_course_changes(changes)
+    old_price, old_currency = course.price, course.currency
     for name, value in cleaned.items():
         setattr(course, name, value)
     if "title" in cleaned and course.status == CourseStatus.DRAFT:
@@ -139,6 +141,8 @@ def update_course(*, user: User, course: Course, changes: CourseChanges) -> Cour
     # this copy would put back the values it was loaded with.
     course.save(update_fields=[*cleaned, "slug", "updated_at"])
     course_changed(course)
+    if (course.price, course.currency) != (old_price, old_currency):
+        emit(events.PRICE_CHANGED, course=course, old_price=old_price, old_currency=old_currency)
     return course
 
 

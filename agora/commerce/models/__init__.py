@@ -1,9 +1,11 @@
 """Commerce rows, by topic; every model is importable from `agora.commerce.models`."""
 
+from agora.commerce.models.bundles import Bundle, BundleCourse
 from agora.commerce.models.disputes import (
     Dispute,
     DisputeStatus,
 )
+from agora.commerce.models.gifts import Gift, GiftStatus
 from agora.commerce.models.ledger import (
     INSTRUCTOR_ACCOUNTS,
     AppendOnly,
@@ -32,15 +34,20 @@ from agora.commerce.models.pricing import (
     PlatformSettings,
     TaxRate,
 )
+from agora.commerce.models.wishlist import WishlistItem
 
 __all__ = [
     "INSTRUCTOR_ACCOUNTS",
     "AppendOnly",
+    "Bundle",
+    "BundleCourse",
     "CommissionOverride",
     "Coupon",
     "CouponRedemption",
     "Dispute",
     "DisputeStatus",
+    "Gift",
+    "GiftStatus",
     "LedgerAccount",
     "LedgerEntry",
     "LedgerTransaction",
@@ -56,4 +63,5 @@ __all__ = [
     "PayoutStatus",
     "PlatformSettings",
     "TaxRate",
+    "WishlistItem",
 ]

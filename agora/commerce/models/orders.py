@@ -124,6 +124,10 @@ class OrderItem(models.Model):
     commission_basis_points = models.PositiveIntegerField()
     # [{"user_id": 7, "percent": 80}, ...]: the owner's share and each co-instructor's.
     instructor_shares = models.JSONField(default=list)
+    # Bought as part of this bundle: `price` is then the course's share of the bundle price.
+    bundle = models.ForeignKey(
+        "commerce.Bundle", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]

@@ -21,7 +21,10 @@ from agora.commerce.models import (
     OrderStatus,
     TaxRate,
 )
-from agora.commerce.services import commission, coupon_uses, payments
+from agora.commerce.services import bundles as bundle_service
+from agora.commerce.services import commission, coupon_uses, gifts, payments
+from agora.commerce.services.bundles import BundleLine
+from agora.commerce.services.gifts import GiftRequest
 from agora.commerce.services.ledger import split
 from agora.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
@@ -53,9 +56,9 @@ class CheckoutResult:
     payment: dict[str, Any] = field(default_factory=dict)
 
 
-def _courses(course_ids: list[int]) -> list[Course]:
+def _courses(course_ids: list[int], *, required: bool = True) -> list[Course]:
     unique_ids = list(dict.fromkeys(course_ids))
-    if not unique_ids:
+    if not unique_ids and required:
         raise InvalidInput(fields={"course_ids": ["Choose at least one course."]})
     if len(unique_ids) > MAX_COURSES_PER_ORDER:
         raise InvalidInput(
@@ -153,21 +156,22 @@ def _reserve_coupon(coupon: Coupon, buyer: User, order: Order) -> None:
         ) from exc
 
 
-def _same_pending_order(buyer: User, courses: list[Course], coupon: Coupon | None) -> Order | None:
-    wanted = sorted(c.pk for c in courses)
-    for order in Order.objects.filter(buyer=buyer, status=OrderStatus.PENDING).prefetch_related(
-        "items"
-    ):
-        if sorted(item.course_id for item in order.items.all()) == wanted and (
-            order.coupon_id == (coupon.pk if coupon else None)
-        ):
+def _same_pending_order(
+    buyer: User, courses: list[Course], coupon: Coupon | None, lines: list[BundleLine]
+) -> Order | None:
+    wanted = sorted([(c.pk, 0) for c in courses] + [(x.course.pk, x.bundle.pk) for x in lines])
+    pending = Order.objects.filter(buyer=buyer, status=OrderStatus.PENDING, gift__isnull=True)
+    for order in pending.prefetch_related("items"):
+        items = sorted((item.course_id, item.bundle_id or 0) for item in order.items.all())
+        if items == wanted and (order.coupon_id == (coupon.pk if coupon else None)):
             return order
     return None
 
 
 def _cancel_overlapping(buyer: User, courses: list[Course]) -> None:
+    """The buyer's unpaid orders of these courses for themselves (not their gifts)."""
     overlapping = Order.objects.filter(
-        buyer=buyer, status=OrderStatus.PENDING, items__course__in=courses
+        buyer=buyer, status=OrderStatus.PENDING, items__course__in=courses, gift__isnull=True
     ).distinct()
     for order in overlapping:
         payments.close_unpaid(
@@ -179,30 +183,58 @@ def checkout(
     *,
     buyer: User,
     course_ids: list[int],
+    bundle_ids: list[int] | None = None,
     coupon_code: str | None = None,
     provider_name: str | None = None,
     country: str = "",
+    gift: GiftRequest | None = None,
 ) -> CheckoutResult:
     """Creates the order (amounts from the server-side prices, never from the client),
     reserves the coupon, and starts the payment. A zero total is paid at once. Repeating the
     same checkout while it is unpaid returns the same order and payment. With no payment
-    provider enabled only a zero total can be checked out (NoPaymentProvider, 503)."""
+    provider enabled only a zero total can be checked out (NoPaymentProvider, 503).
+    `bundle_ids`: see services/bundles.py; `gift`: one course for someone else, see
+    services/gifts.py."""
     enabled = providers.enabled()
     provider_name = provider_name or (enabled[0] if enabled else None)
     provider = providers.get(provider_name) if provider_name else None
-    courses = _courses(course_ids)
+    if gift is not None:
+        gift = gifts.clean_request(gift)
+        if bundle_ids or len(set(course_ids)) != 1:
+            raise InvalidInput(fields={"gift": ["A gift is one course: choose exactly one."]})
+    bundles = bundle_service.bundles_for_checkout(bundle_ids or [])
+    # A course chosen alone and in a bundle is bought through the bundle.
+    in_bundles = {c.pk for bundle in bundles for c in bundle_service.bundle_courses(bundle)}
+    courses = [c for c in _courses(course_ids, required=not bundles) if c.pk not in in_bundles]
     with transaction.atomic():
         # One checkout per buyer at a time: two tabs cannot buy the same course twice. The
         # buyer's row comes first, then their orders (commerce/locks.py).
         lock_buyer(buyer.pk)
-        _check_not_owned(buyer, courses)
+        if gift is None:  # a giver may give a course they have themselves
+            _check_not_owned(buyer, courses)
+        lines = bundle_service.lines_for(buyer=buyer, bundles=bundles)
+        _check_order_size(courses, lines)
         coupon = find_coupon(coupon_code) if coupon_code else None
-        existing = _same_pending_order(buyer, courses, coupon)
+        if gift is not None:
+            existing = gifts.same_pending_gift_order(buyer, courses[0], gift)
+            if existing is not None and existing.coupon_id != (coupon.pk if coupon else None):
+                existing = None
+        else:
+            existing = _same_pending_order(buyer, courses, coupon, lines)
         if existing is not None and existing.provider == provider_name:
             order = existing
         else:
-            _cancel_overlapping(buyer, courses)
-            order = _create_order(buyer, courses, coupon, provider_name or "", country)
+            if gift is None:
+                _cancel_overlapping(buyer, courses + [line.course for line in lines])
+            elif existing is not None:  # the same gift, now through another provider
+                payments.close_unpaid(
+                    order=existing,
+                    status=OrderStatus.CANCELED,
+                    reason="Replaced by a newer checkout.",
+                )
+            order = _create_order(buyer, courses, coupon, provider_name or "", country, lines)
+            if gift is not None:
+                gifts.attach(order=order, course=courses[0], gift=gift)
         if order.total == 0:
             payments.fulfil(order=order, note="free order")
             return CheckoutResult(order=order, payment={"provider": "free"})
@@ -230,16 +262,33 @@ def checkout(
     return CheckoutResult(order=order, payment=payment)
 
 
+def _check_order_size(courses: list[Course], lines: list[BundleLine]) -> None:
+    if len(courses) + len(lines) > MAX_COURSES_PER_ORDER:
+        raise InvalidInput(
+            fields={"course_ids": [f"At most {MAX_COURSES_PER_ORDER} courses per order."]}
+        )
+    currencies = {c.currency for c in courses} | {line.bundle.currency for line in lines}
+    if len(currencies) > 1:
+        raise InvalidInput(fields={"course_ids": ["One order takes courses in one currency."]})
+
+
 def _create_order(
-    buyer: User, courses: list[Course], coupon: Coupon | None, provider_name: str, country: str
+    buyer: User,
+    courses: list[Course],
+    coupon: Coupon | None,
+    provider_name: str,
+    country: str,
+    lines: list[BundleLine],
 ) -> Order:
+    """Bundle lines come at their share of the bundle price; coupons apply to courses bought
+    alone only."""
     discounts = discounts_for(coupon, courses)
-    subtotal = sum(c.price for c in courses)
+    subtotal = sum(c.price for c in courses) + sum(line.price for line in lines)
     discount = sum(discounts.values())
     tax, tax_basis_points = tax_for(subtotal - discount, country)
     order = Order.objects.create(
         buyer=buyer,
-        currency=courses[0].currency,
+        currency=courses[0].currency if courses else lines[0].bundle.currency,
         subtotal=subtotal,
         discount=discount,
         tax=tax,
@@ -260,6 +309,18 @@ def _create_order(
             instructor_shares=_instructor_shares(course),
         )
         for course in courses
+    )
+    OrderItem.objects.bulk_create(
+        OrderItem(
+            order=order,
+            course=line.course,
+            bundle=line.bundle,
+            title=line.course.title,
+            price=line.price,
+            commission_basis_points=commission.commission_basis_points_for(line.course),
+            instructor_shares=_instructor_shares(line.course),
+        )
+        for line in lines
     )
     if coupon is not None:
         _reserve_coupon(coupon, buyer, order)

@@ -16,6 +16,7 @@ from agora.commerce.services.checkout import (
     discounts_for,
     find_coupon,
 )
+from agora.core import jobs
 from agora.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from agora.core.money import MAX_PRICE_MINOR
 
@@ -61,7 +62,7 @@ def create_coupon(
             raise PermissionDenied("Only instructors and admins make coupons.")
     try:
         with transaction.atomic():
-            return Coupon.objects.create(
+            coupon = Coupon.objects.create(
                 code=code,
                 percent_off=percent_off,
                 amount_off=amount_off,
@@ -77,6 +78,10 @@ def create_coupon(
         raise Conflict(
             "A coupon with this code exists.", code=CommerceError.COUPON_CODE_TAKEN
         ) from exc
+    from agora.commerce.tasks import tell_wishers_of_coupon
+
+    jobs.enqueue(tell_wishers_of_coupon, coupon_id=coupon.pk)
+    return coupon
 
 
 def validate_coupon(*, code: str, course_ids: list[int]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from agora.commerce.models import (
     PaymentEvent,
 )
 from agora.commerce.providers.base import EventType
-from agora.commerce.services import coupon_uses, disputes, ledger, refunds
+from agora.commerce.services import coupon_uses, disputes, gifts, ledger, refunds
 from agora.commerce.services.ledger import Posting, split
 from agora.core import jobs
 from agora.core.errors import NotFound
@@ -186,7 +186,9 @@ def _payment_succeeded(order: Order, event: PaymentEvent) -> str:
 
 def _owned_elsewhere(order: Order, items: list[OrderItem]) -> OrderItem | None:
     """The first course of the order the buyer has already: another paid order of it, an
-    enrollment (or other access), or they teach it."""
+    enrollment (or other access), or they teach it. A gift is for someone else: None."""
+    if gifts.is_gift(order):
+        return None
     buyer = order.buyer
     for item in items:
         bought = (
@@ -207,12 +209,16 @@ def _owned_elsewhere(order: Order, items: list[OrderItem]) -> OrderItem | None:
 
 def _cancel_other_pending(order: Order, items: list[OrderItem]) -> None:
     """Cancels the buyer's other unpaid orders sharing a course with this one, as a newer
-    checkout would. The caller holds the buyer's row lock."""
+    checkout would. The caller holds the buyer's row lock. Gifts replace nothing, and are
+    not replaced."""
+    if gifts.is_gift(order):
+        return
     overlapping = list(
         Order.objects.filter(
             buyer_id=order.buyer_id,
             status=OrderStatus.PENDING,
             items__course__in=[item.course_id for item in items],
+            gift__isnull=True,
         )
         .exclude(pk=order.pk)
         .values_list("pk", flat=True)
@@ -367,8 +373,13 @@ def fulfil(*, order: Order, note: str) -> None:
     order.paid_at = order.paid_at or timezone.now()
     order.save(update_fields=["status", "paid_at"])
     items = list(order.items.select_related("course"))
-    for item in items:
-        grant_enrollment(learner=order.buyer, course=item.course, source=EnrollmentSource.PURCHASE)
+    if gifts.is_gift(order):
+        gifts.gift_paid(order=order)  # the recipient is enrolled when they redeem it
+    else:
+        for item in items:
+            grant_enrollment(
+                learner=order.buyer, course=item.course, source=EnrollmentSource.PURCHASE
+            )
     CouponRedemption.objects.filter(order=order).update(status=CouponRedemption.Status.REDEEMED)
     if order.total:
         ledger.post(

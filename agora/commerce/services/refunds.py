@@ -23,7 +23,7 @@ from agora.commerce.models import (
     Order,
     OrderStatus,
 )
-from agora.commerce.services import ledger
+from agora.commerce.services import gifts, ledger
 from agora.commerce.services.ledger import Posting
 from agora.core.errors import Conflict, PermissionDenied
 from agora.learning import queries as learning_queries
@@ -108,7 +108,10 @@ def request_refund(*, actor: User, order: Order, reason: str) -> Order:
             code=CommerceError.NOT_REFUNDABLE,
         )
     if not actor.is_staff:
-        _refuse_mostly_completed(order)
+        if gifts.is_gift(order):
+            gifts.refuse_refund_if_redeemed(order)
+        else:
+            _refuse_mostly_completed(order)
     if Dispute.objects.filter(order=order, status=DisputeStatus.OPEN).exists():
         raise Conflict(
             "This payment is disputed at the bank; it cannot be refunded until the dispute closes.",
@@ -145,6 +148,7 @@ def apply_refund(*, order: Order, reason: str) -> str:
     if order.status != OrderStatus.PAID:
         return f"ignored: order is {order.status}"
     postings = reversal_postings(order)
+    was_gift = gifts.is_gift(order)
     order.status = OrderStatus.REFUNDED
     order.refunded_at = timezone.now()
     order.refund_reason = reason[:1000]
@@ -160,7 +164,8 @@ def apply_refund(*, order: Order, reason: str) -> str:
         order.buyer,
         NotificationKind.REFUND,
         title=f"Order {order.number} is refunded",
-        body="The money goes back to how you paid; your access to its courses has ended.",
+        body="The money goes back to how you paid; "
+        + ("the gift no longer works." if was_gift else "your access to its courses has ended."),
         url=reverse("order_detail", kwargs={"order_id": order.pk}),
     )
     logger.info("order %s refunded", order.pk)
@@ -175,14 +180,16 @@ def undo_sale(
     idempotency_key: str,
     description: str,
 ) -> None:
-    """Posts the sale's reversal (a refund, a lost dispute) and ends the buyer's access to
-    every course of the order. The caller holds the order's row lock."""
+    """Posts the sale's reversal (a refund, a lost dispute) and ends the access the order
+    gave to every course of it: the buyer's, or for a gift its recipient's once redeemed.
+    The caller holds the order's row lock."""
     if postings:
         ledger.post(
             kind=kind, idempotency_key=idempotency_key, postings=postings, description=description
         )
-    for item in order.items.select_related("course"):
-        revoke_enrollment(learner=order.buyer, course=item.course)
+    for learner in gifts.order_reversed(order):
+        for item in order.items.select_related("course"):
+            revoke_enrollment(learner=learner, course=item.course)
 
 
 def release_escrow(*, now: datetime | None = None) -> int:

@@ -4,7 +4,7 @@ from typing import Any
 from django import template
 
 from agora.commerce import queries
-from agora.commerce.services import coupons
+from agora.commerce.services import bundles, coupons, wishlist
 from agora.core.errors import DomainError
 from agora.core.money import CURRENCY_EXPONENTS, format_money
 
@@ -62,3 +62,32 @@ def course_offer(context: Any, course: Any) -> dict[str, Any] | None:
         "discount": found["discount"],
         "price": course.price - found["discount"],
     }
+
+
+@register.inclusion_tag("commerce/partials/wishlist_heart.html", takes_context=True)
+def wishlist_heart(context: Any, course: Any, *, large: bool = False) -> dict[str, Any]:
+    """`{% wishlist_heart course %}`: the heart that puts a course on the signed-in viewer's
+    wishlist (or takes it off). Their wished ids are read once per request, however many
+    cards a page shows."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if request is None or user is None or not user.is_authenticated:
+        return {"course": course, "show": False}
+    wished = getattr(request, "_wished_course_ids", None)
+    if wished is None:
+        wished = wishlist.wished_course_ids(user=user)
+        request._wished_course_ids = wished
+    return {
+        "course": course,
+        "show": course.is_published,
+        "wished": course.pk in wished,
+        "large": large,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("commerce/partials/course_bundles.html")
+def course_bundles(course: Any) -> dict[str, Any]:
+    """`{% course_bundles course %}`: the bundles on sale that include the course."""
+    found = list(bundles.bundles_on_sale().filter(entries__course_id=course.pk)[:5])
+    return {"bundles": found}

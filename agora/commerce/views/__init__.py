@@ -21,6 +21,17 @@ from agora.commerce.views.learner import (
     order_list,
     order_refund,
 )
+from agora.commerce.views.store import (
+    bundle_buy,
+    bundle_detail,
+    bundle_list,
+    gift_course,
+    gift_page,
+    gift_redeem,
+    gift_return,
+    wishlist_page,
+    wishlist_toggle,
+)
 from agora.commerce.views.studio import (
     earnings,
     payout_manual,
@@ -35,6 +46,9 @@ __all__ = [
     "admin_payouts",
     "admin_payouts_run",
     "admin_transactions",
+    "bundle_buy",
+    "bundle_detail",
+    "bundle_list",
     "buy",
     "cart",
     "cart_add",
@@ -43,6 +57,10 @@ __all__ = [
     "checkout_summary",
     "demo_pay",
     "earnings",
+    "gift_course",
+    "gift_page",
+    "gift_redeem",
+    "gift_return",
     "order_detail",
     "order_invoice",
     "order_list",
@@ -52,4 +70,6 @@ __all__ = [
     "payout_stripe_onboard",
     "payout_stripe_refresh",
     "payout_stripe_return",
+    "wishlist_page",
+    "wishlist_toggle",
 ]

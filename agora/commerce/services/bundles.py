@@ -1,0 +1,180 @@
+"""Bundles: several published courses sold together at one price.
+
+Rules:
+
+- An instructor bundles courses they own; an admin any published courses. A bundle has 2 to
+  20 courses, all in the bundle's currency, and its price is at least 1 and below the sum of
+  the courses' list prices.
+- A bundle is on sale while it is active and every course of it is published.
+- **Shares.** At checkout the bundle price is split over its courses pro-rata to their list
+  prices at that moment, with `ledger.split`: each share is rounded down, then the units left
+  over go one each to the largest remainders (ties to the lower course id), so the shares
+  add up to exactly the bundle price. Each share becomes the course's order item (its
+  `price`, with the `bundle`), so commission, each course's instructors, the ledger, refunds
+  and access work per course exactly as for courses bought one by one.
+- **Courses the buyer has already** (bought, enrolled, or teaches): they are left out and
+  the buyer pays the shares of the other courses only, i.e. the bundle price reduced by the
+  owned courses' pro-rata shares. A buyer who has every course of it is refused (409
+  `bundle_already_owned`).
+- Coupons take nothing off bundle items: a bundle is already a reduced price.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+
+from agora.accounts.models import User
+from agora.catalog import access
+from agora.catalog.models import Course
+from agora.commerce.errors import CommerceError
+from agora.commerce.models import Bundle, BundleCourse
+from agora.commerce.services.ledger import split
+from agora.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from agora.core.money import MAX_PRICE_MINOR
+from agora.core.permissions import is_admin
+
+MIN_COURSES_PER_BUNDLE = 2
+MAX_COURSES_PER_BUNDLE = 20
+
+
+@dataclass(frozen=True)
+class BundleLine:
+    """One course of a bundle in an order, at its share of the bundle price."""
+
+    bundle: Bundle
+    course: Course
+    price: int
+
+
+def create_bundle(
+    *, creator: User, title: str, course_ids: list[int], price: int, currency: str
+) -> Bundle:
+    """Instructors bundle their own published courses, admins any (PermissionDenied for
+    others; NotFound for a course that is not published or, for an instructor, not theirs)."""
+    if not (creator.is_instructor or is_admin(creator)):
+        raise PermissionDenied("Only instructors and admins make bundles.")
+    title = title.strip()
+    currency = currency.strip().upper()
+    unique_ids = list(dict.fromkeys(course_ids))
+    errors: dict[str, list[str]] = {}
+    if not title:
+        errors["title"] = ["A bundle needs a title."]
+    if not MIN_COURSES_PER_BUNDLE <= len(unique_ids) <= MAX_COURSES_PER_BUNDLE:
+        errors["course_ids"] = [
+            f"A bundle has {MIN_COURSES_PER_BUNDLE} to {MAX_COURSES_PER_BUNDLE} different courses."
+        ]
+    if not 1 <= price <= MAX_PRICE_MINOR:
+        errors["price"] = [f"The price is in minor units, from 1 to {MAX_PRICE_MINOR}."]
+    if errors:
+        raise InvalidInput(fields=errors)
+    found = {c.pk: c for c in Course.objects.published().filter(pk__in=unique_ids)}
+    for course_id in unique_ids:
+        course = found.get(course_id)
+        if course is None or not (is_admin(creator) or course.owner_id == creator.pk):
+            raise NotFound(
+                f"You have no published course with id {course_id}.",
+                code=CommerceError.COURSE_NOT_FOUND,
+            )
+    courses = [found[course_id] for course_id in unique_ids]
+    if any(course.currency != currency for course in courses):
+        raise InvalidInput(
+            fields={"currency": ["Every course of a bundle is priced in the bundle's currency."]}
+        )
+    list_price = sum(course.price for course in courses)
+    if price >= list_price:
+        raise InvalidInput(
+            fields={
+                "price": [f"A bundle costs less than its courses bought one by one ({list_price})."]
+            }
+        )
+    with transaction.atomic():
+        bundle = Bundle.objects.create(
+            title=title[:200], created_by=creator, price=price, currency=currency
+        )
+        BundleCourse.objects.bulk_create(
+            BundleCourse(bundle=bundle, course=course, position=position)
+            for position, course in enumerate(courses)
+        )
+    return bundle
+
+
+def bundles_on_sale() -> QuerySet[Bundle]:
+    """Active bundles whose every course is published, newest first."""
+    return (
+        Bundle.objects.filter(is_active=True)
+        .annotate(unpublished=Count("entries", filter=~Q(entries__course__status="published")))
+        .filter(unpublished=0)
+        .prefetch_related("entries__course")
+        .order_by("-created_at", "-id")
+    )
+
+
+def get_bundle(*, bundle_id: int) -> Bundle:
+    bundle = bundles_on_sale().filter(pk=bundle_id).first()
+    if bundle is None:
+        raise NotFound(
+            f"There is no bundle on sale with id {bundle_id}.", code=CommerceError.BUNDLE_NOT_FOUND
+        )
+    return bundle
+
+
+def bundle_courses(bundle: Bundle) -> list[Course]:
+    return [entry.course for entry in bundle.entries.all()]
+
+
+def list_price(bundle: Bundle) -> int:
+    return sum(course.price for course in bundle_courses(bundle))
+
+
+def shares(bundle: Bundle) -> dict[int, int]:
+    """The bundle price split over its courses pro-rata to their list prices (course id →
+    minor units; the parts add up to the bundle price exactly). Courses that are all free
+    by now share it equally."""
+    courses = bundle_courses(bundle)
+    weights = [(course.pk, course.price) for course in courses]
+    if sum(weight for _, weight in weights) == 0:
+        weights = [(course.pk, 1) for course in courses]
+    return split(bundle.price, weights)
+
+
+def owns(buyer: User, course: Course) -> bool:
+    """Has the course already: enrolled (or other access), or teaches it (or an admin)."""
+    return access.has_learner_access(buyer, course) or access.can_edit_course(buyer, course)
+
+
+def lines_for(*, buyer: User, bundles: list[Bundle]) -> list[BundleLine]:
+    """The order lines of these bundles for this buyer: every course they do not have yet,
+    at its share. Refuses (409) a bundle whose every course they have. The caller holds the
+    buyer's row lock, so what they own cannot change meanwhile."""
+    lines: list[BundleLine] = []
+    for bundle in bundles:
+        parts = shares(bundle)
+        missing = [course for course in bundle_courses(bundle) if not owns(buyer, course)]
+        if not missing:
+            raise Conflict(
+                f"You already have every course of “{bundle.title}”.",
+                code=CommerceError.BUNDLE_ALREADY_OWNED,
+            )
+        lines += [BundleLine(bundle, course, parts[course.pk]) for course in missing]
+    return lines
+
+
+def bundles_for_checkout(bundle_ids: list[int]) -> list[Bundle]:
+    """The bundles on sale with these ids, in order; NotFound for any other. Two bundles of
+    one order may not share a course (422)."""
+    bundles = [get_bundle(bundle_id=bundle_id) for bundle_id in dict.fromkeys(bundle_ids)]
+    seen: dict[int, Bundle] = {}
+    for bundle in bundles:
+        for course in bundle_courses(bundle):
+            if course.pk in seen:
+                raise InvalidInput(
+                    fields={
+                        "bundle_ids": [
+                            f"“{seen[course.pk].title}” and “{bundle.title}” both include "
+                            f"“{course.title}”: choose one of them."
+                        ]
+                    }
+                )
+            seen[course.pk] = bundle
+    return bundles
