@@ -40,7 +40,14 @@ class CourseSalesDay(models.Model):
                 fields=["course", "day", "currency"], name="analytics_course_sales_once"
             )
         ]
-        indexes = [models.Index(fields=["day", "currency"], name="course_sales_day")]
+        indexes = [
+            models.Index(fields=["day", "currency"], name="course_sales_day"),
+            # Covers the admin's per-course sums over days: read from the index alone.
+            models.Index(
+                fields=["currency", "day", "course", "gross", "refunded", "charged_back", "sales"],
+                name="course_sales_totals",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.course_id} on {self.day} ({self.currency})"
@@ -68,7 +75,14 @@ class InstructorShareDay(models.Model):
                 name="analytics_share_once",
             )
         ]
-        indexes = [models.Index(fields=["day"], name="share_day")]
+        indexes = [
+            models.Index(fields=["day"], name="share_day"),
+            # Covers the admin's per-instructor sums over days: read from the index alone.
+            models.Index(
+                fields=["currency", "day", "instructor", "share", "reversed"],
+                name="share_totals",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.instructor_id} on {self.course_id}, {self.day}"

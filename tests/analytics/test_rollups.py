@@ -428,3 +428,34 @@ class TestActiveLearners:
 
         rolled = {(c.joined_week, c.week): c.learners for c in CohortWeek.objects.all()}
         assert rolled == {key: len(value) for key, value in expected_cohorts.items()}
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "months", "edges"),
+    [
+        # Inside one month: the days alone, as one window.
+        ("2026-03-05", "2026-03-20", [], [("2026-03-05", "2026-03-20")]),
+        # Whole months exactly: no days left over.
+        ("2026-01-01", "2026-02-28", ["2026-01-01", "2026-02-01"], []),
+        # A whole month and the days after it.
+        ("2026-01-01", "2026-02-10", ["2026-01-01"], [("2026-02-01", "2026-02-10")]),
+        # Days before, a whole month, days after.
+        (
+            "2025-12-20",
+            "2026-02-03",
+            ["2026-01-01"],
+            [("2025-12-20", "2025-12-31"), ("2026-02-01", "2026-02-03")],
+        ),
+    ],
+)
+def test_a_range_splits_into_whole_months_and_windows_of_days(first, last, months, edges):
+    found_months, found_edges = figures._month_split(
+        figures.DayRange(date.fromisoformat(first), date.fromisoformat(last))
+    )
+
+    def window(edge: dict) -> tuple[str, str]:
+        end = edge.get("day__lte") or edge["day__lt"] - timedelta(days=1)
+        return (str(edge["day__gte"]), str(end))
+
+    assert [str(month) for month in found_months] == months
+    assert [window(edge) for edge in found_edges] == edges
