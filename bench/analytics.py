@@ -313,7 +313,7 @@ def fill() -> dict[str, float]:
 
 
 def counts() -> dict[str, int]:
-    from agora.commerce.queries import orders_table
+    from agora.commerce.exports import orders_table
     from agora.learning.models import LessonProgress
 
     return {
