@@ -17,7 +17,7 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.analytics import models as rollup
 from agora.analytics.rollups import active_learners, local_day, monday_of
-from agora.catalog.models import Course, Lesson, QuizQuestion
+from agora.catalog.models import Category, Course, Lesson, QuizQuestion
 from agora.catalog.queries import get_course_for_editing, instructor_courses
 from agora.core.errors import InvalidInput
 
@@ -386,30 +386,31 @@ def _next_month(month: date) -> date:
 
 
 def _course_totals(days: DayRange, currency: str) -> dict[int, list[int]]:
-    """Revenue and sales per course over the range: whole months from the month rows, the
-    rest from the day rows (two grouped queries)."""
+    """Revenue, sales and category (0: none) per course over the range: whole months from
+    the month rows, the rest from the day rows (a grouped query for each part)."""
     months, edges = _month_split(days)
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    parts: list[Any] = []
     if months:
-        for course_id, revenue, sales in (
+        parts.append(
             rollup.CourseSalesMonth.objects.filter(currency=currency, month__in=months)
-            .values("course_id")
+            .values("course_id", "course__category_id")
             .annotate(total=Sum("revenue"), count=Sum("sales"))
-            .values_list("course_id", "total", "count")
-            .order_by()
-        ):
-            totals[course_id][0] += int(revenue)
-            totals[course_id][1] += int(sales)
+        )
     for edge in edges:
-        for course_id, revenue, sales in (
+        parts.append(
             rollup.CourseSalesDay.objects.filter(currency=currency, **edge)
-            .values("course_id")
+            .values("course_id", "course__category_id")
             .annotate(total=Sum(F("gross") - F("refunded") - F("charged_back")), count=Sum("sales"))
-            .values_list("course_id", "total", "count")
-            .order_by()
-        ):
-            totals[course_id][0] += int(revenue)
-            totals[course_id][1] += int(sales)
+        )
+    for part in parts:
+        for course_id, category_id, revenue, sales in part.values_list(
+            "course_id", "course__category_id", "total", "count"
+        ).order_by():
+            into = totals[course_id]
+            into[0] += int(revenue)
+            into[1] += int(sales)
+            into[2] = category_id or 0
     return totals
 
 
@@ -422,22 +423,20 @@ def _top_courses(totals: dict[int, list[int]]) -> list[dict[str, Any]]:
     titles = dict(Course.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "title"))
     return [
         {"course_id": pk, "title": titles.get(pk, ""), "revenue": revenue, "sales": sales}
-        for pk, (revenue, sales) in top
+        for pk, (revenue, sales, _category) in top
     ]
 
 
 def _top_categories(totals: dict[int, list[int]]) -> list[dict[str, Any]]:
-    categories: dict[int | None, list[Any]] = {}
-    for pk, category_id, name in Course.objects.filter(pk__in=list(totals)).values_list(
-        "pk", "category_id", "category__name"
-    ):
-        into = categories.setdefault(category_id, [name, 0, 0])
-        into[1] += totals[pk][0]
-        into[2] += totals[pk][1]
-    ranked = sorted(categories.items(), key=lambda item: (-item[1][1], item[0] or 0))[:TOP]
+    categories: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for revenue, sales, category_id in totals.values():
+        categories[category_id][0] += revenue
+        categories[category_id][1] += sales
+    ranked = sorted(categories.items(), key=lambda item: (-item[1][1], item[0]))[:TOP]
+    names = dict(Category.objects.filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "name"))
     return [
-        {"category_id": pk, "name": name, "revenue": revenue, "sales": sales}
-        for pk, (name, revenue, sales) in ranked
+        {"category_id": pk or None, "name": names.get(pk), "revenue": revenue, "sales": sales}
+        for pk, (revenue, sales) in ranked
     ]
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from agora.analytics import rollups
-from agora.catalog.models import CourseDailyStat
+from agora.catalog.models import Course, CourseDailyStat
 from agora.commerce.services import refunds
 from tests.accounts.factories import UserFactory
 from tests.analytics.conftest import paid_order
@@ -130,6 +130,21 @@ class TestAdminAnalytics:
         ]
         assert sum(point["gross"] for point in body["series"]) == 13000
         assert body["monthly"][-1]["gross"] == 13000
+
+    def test_top_categories_add_up_their_courses(self, admin, shop):
+        databases, theirs = shop["course"], shop["theirs"]
+
+        def categories() -> list[tuple]:
+            body = api_for(admin).get("/admin/analytics").json()
+            return [tuple(c.values()) for c in body["top_categories"]]
+
+        # Ranked by sales: Databases sold twice (one refunded), Theirs once.
+        assert categories() == [
+            (databases.category_id, databases.category.name, 5000, 2),
+            (theirs.category_id, theirs.category.name, 3000, 1),
+        ]
+        Course.objects.filter(pk=theirs.pk).update(category=databases.category)
+        assert categories() == [(databases.category_id, databases.category.name, 8000, 3)]
 
     def test_only_admins(self, shop):
         assert ApiClient().get("/admin/analytics").status_code == 401

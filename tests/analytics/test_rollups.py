@@ -379,7 +379,8 @@ class TestGeneratedData:
             for row in CourseSalesDay.objects.filter(day__gte=span.first, day__lte=span.last):
                 by_course[row.course_id][0] += row.gross - row.refunded - row.charged_back
                 by_course[row.course_id][1] += row.sales
-            assert dict(figures._course_totals(span, "USD")) == dict(by_course), span
+            totals = figures._course_totals(span, "USD")
+            assert {pk: found[:2] for pk, found in totals.items()} == dict(by_course), span
 
 
 class TestActiveLearners:
