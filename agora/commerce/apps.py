@@ -12,7 +12,10 @@ class CommerceConfig(AppConfig):
             checks,  # noqa: F401 - registers the system checks
             personal_data,
         )
+        from agora.commerce.services.subscriptions import user_has_subscription_access
+        from agora.learning.queries import register_subscription_check
 
+        register_subscription_check(user_has_subscription_access)
         register_personal_data(
             "orders",
             export=personal_data.export_orders,

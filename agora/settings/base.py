@@ -502,6 +502,9 @@ REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
 REFUND_MAX_PROGRESS_PERCENT = env.int("REFUND_MAX_PROGRESS_PERCENT", default=50)
 # Scheduled payouts pay an available balance of at least this many minor units.
 PAYOUT_MINIMUM = env.int("PAYOUT_MINIMUM", default=5000)
+# Subscriptions: after a failed renewal the subscriber keeps access this many days (past
+# due, with dunning emails) before the subscription expires.
+SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
 # Who sells, as printed on invoices (lines separated by "\n").
 INVOICE_SELLER = env.str(
     "INVOICE_SELLER", default="Agora Marketplace\nhttps://agora.example\nsupport@agora.example"

@@ -287,8 +287,10 @@ def test_a_webhook_taken_while_the_broker_is_down_is_processed_once_it_is_back(
         # The payment's own job and everything it queued (the receipt, the
         # instructor's sale notification and its email) all run.
         _wait_for(
-            lambda: OutboxEmail.objects.filter(to=[buyer.email]).exists()
-            and not Job.objects.filter(done_at__isnull=True).exists(),
+            lambda: (
+                OutboxEmail.objects.filter(to=[buyer.email]).exists()
+                and not Job.objects.filter(done_at__isnull=True).exists()
+            ),
             seconds=60,
             worker=worker,
             log=workers.log(),

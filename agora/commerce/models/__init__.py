@@ -32,9 +32,20 @@ from agora.commerce.models.pricing import (
     PlatformSettings,
     TaxRate,
 )
+from agora.commerce.models.subscriptions import (
+    LIVE_STATUSES,
+    PlanInterval,
+    PlanPrice,
+    Subscription,
+    SubscriptionPayment,
+    SubscriptionPayoutRun,
+    SubscriptionPlan,
+    SubscriptionStatus,
+)
 
 __all__ = [
     "INSTRUCTOR_ACCOUNTS",
+    "LIVE_STATUSES",
     "AppendOnly",
     "CommissionOverride",
     "Coupon",
@@ -54,6 +65,13 @@ __all__ = [
     "PayoutAccount",
     "PayoutMethod",
     "PayoutStatus",
+    "PlanInterval",
+    "PlanPrice",
     "PlatformSettings",
+    "Subscription",
+    "SubscriptionPayment",
+    "SubscriptionPayoutRun",
+    "SubscriptionPlan",
+    "SubscriptionStatus",
     "TaxRate",
 ]
