@@ -81,6 +81,10 @@ app.conf.beat_schedule = {
         "task": "agora.commerce.tasks.run_payouts",
         "schedule": crontab(minute=35, hour=3),
     },
+    "commerce-settle-subscriptions": {
+        "task": "agora.commerce.tasks.settle_subscriptions",
+        "schedule": crontab(minute="*/15"),
+    },
     "catalog-fold-course-views": {
         "task": "agora.catalog.tasks.fold_course_views",
         "schedule": crontab(minute="*"),

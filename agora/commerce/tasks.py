@@ -1,7 +1,14 @@
 from celery import shared_task
 
 from agora.commerce.providers import ProviderUnavailable
-from agora.commerce.services import invoices, payments, payouts, reconciliation, refunds
+from agora.commerce.services import (
+    invoices,
+    payments,
+    payouts,
+    reconciliation,
+    refunds,
+    subscriptions,
+)
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
 
 
@@ -48,3 +55,10 @@ def run_payouts() -> dict[str, int]:
     """Pays available balances above PAYOUT_MINIMUM through Stripe Connect (each payout
     exactly once, however many runs overlap)."""
     return payouts.run_scheduled_payouts()
+
+
+@shared_task
+def settle_subscriptions() -> dict[str, int]:
+    """Ends subscriptions canceled at their period's end and expires unpaid ones once their
+    grace period is over (idempotent; access never waits for it)."""
+    return subscriptions.settle_subscriptions()

@@ -576,19 +576,17 @@ def settle_subscriptions(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _email(subscription: Subscription, template: str) -> None:
-    """A billing email (sent whatever the notification settings: it is about money)."""
-    user = subscription.user
-    transaction.on_commit(
-        lambda: queue_templated_email(
-            to=user.email,
-            template=f"commerce/email/subscription_{template}",
-            context={
-                "user": user,
-                "subscription": subscription,
-                "plan": subscription.plan,
-                "grace_days": settings.SUBSCRIPTION_GRACE_DAYS,
-            },
-        )
+    """A billing email (sent whatever the notification settings: it is about money),
+    queued in the caller's transaction."""
+    queue_templated_email(
+        to=subscription.user.email,
+        template=f"commerce/email/subscription_{template}",
+        context={
+            "user": subscription.user,
+            "subscription": subscription,
+            "plan": subscription.plan,
+            "grace_days": settings.SUBSCRIPTION_GRACE_DAYS,
+        },
     )
 
 
