@@ -269,7 +269,8 @@ class TestDemoPayPage:
         browser = client_for(subscriber)
         page = browser.get(subscription.checkout_url.removeprefix("http://testserver"))
         assert page.status_code == 200
-        assert b"15.00" in page.content and b"Decline the card" in page.content
+        assert b"15.00" in page.content
+        assert b"Decline the card" in page.content
 
         with django_capture_on_commit_callbacks(execute=True):
             response = browser.post(

@@ -26,7 +26,8 @@ def test_the_plans_page_lists_plans_and_subscribing_goes_to_the_pay_page(plan):
     response = browser.post("/plans/subscribe/", {"plan_id": plan.pk, "currency": "EUR"})
 
     assert page.status_code == 200
-    assert b"All access" in page.content and b"Subscribe" in page.content
+    assert b"All access" in page.content
+    assert b"Subscribe" in page.content
     subscription = Subscription.objects.get(user=subscriber)
     assert subscription.currency == "EUR"
     assert response.status_code == 302
@@ -40,7 +41,7 @@ def test_anonymous_visitors_see_plans_but_must_sign_in_to_subscribe(plan):
     response = browser.post("/plans/subscribe/", {"plan_id": plan.pk})
 
     assert response.status_code == 302
-    assert "/login" in response["Location"] or "login" in response["Location"]
+    assert "login" in response["Location"]
     assert not Subscription.objects.exists()
 
 
@@ -59,7 +60,8 @@ def test_my_subscription_page_shows_the_period_and_cancels_and_resumes(plan):
     browser = client_for(subscriber)
 
     page = browser.get("/me/subscription/")
-    assert b"Paid until" in page.content and b"Cancel the subscription" in page.content
+    assert b"Paid until" in page.content
+    assert b"Cancel the subscription" in page.content
 
     canceled = browser.post("/me/subscription/cancel/", follow=True)
     assert b"Resume the subscription" in canceled.content
@@ -103,7 +105,8 @@ def test_without_a_subscription_the_page_offers_to_buy_or_subscribe(plan):
     page = browser.get(f"/courses/{course.slug}/")
     response = browser.post(f"/plans/enroll/{course.pk}/", follow=True)
 
-    assert b"Buy now" in page.content and b"/plans/" in page.content
+    assert b"Buy now" in page.content
+    assert b"/plans/" in page.content
     assert b"Start with your subscription" not in page.content
     assert not Enrollment.objects.exists()
     assert response.status_code == 200
