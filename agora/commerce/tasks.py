@@ -7,6 +7,7 @@ from agora.commerce.services import (
     payouts,
     reconciliation,
     refunds,
+    subscription_payouts,
     subscriptions,
 )
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
@@ -62,3 +63,10 @@ def settle_subscriptions() -> dict[str, int]:
     """Ends subscriptions canceled at their period's end and expires unpaid ones once their
     grace period is over (idempotent; access never waits for it)."""
     return subscriptions.settle_subscriptions()
+
+
+@shared_task
+def split_subscription_pool() -> dict[str, str]:
+    """Pays instructors their share of last month's subscription pool (once per month and
+    currency, however often it runs)."""
+    return subscription_payouts.split_previous_month()
