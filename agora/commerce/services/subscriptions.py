@@ -376,7 +376,8 @@ def handles(event: PaymentEvent) -> bool:
 
 
 def _event_time(event: PaymentEvent) -> datetime:
-    created = event.payload.get("created") if isinstance(event.payload, dict) else None
+    payload = event.payload if isinstance(event.payload, dict) else {}
+    created = payload.get("created") or payload.get("created_at")
     if isinstance(created, int | float) and created > 0:
         return datetime.fromtimestamp(created, tz=UTC)
     return event.received_at or timezone.now()
