@@ -7,6 +7,7 @@ from agora.analytics.api import router as analytics_router
 from agora.catalog.api import router as catalog_router
 from agora.commerce.api import router as commerce_router
 from agora.commerce.api_store import router as commerce_store_router
+from agora.commerce.subscriptions_api import router as subscriptions_router
 from agora.community.api import router as community_router
 from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
@@ -41,6 +42,7 @@ api.add_router("", catalog_router)
 api.add_router("", moderation_router)
 api.add_router("", commerce_router)
 api.add_router("", commerce_store_router)
+api.add_router("", subscriptions_router)
 api.add_router("", community_router)
 api.add_router("", analytics_router)
 api.add_router("", learning_router)

@@ -81,6 +81,14 @@ app.conf.beat_schedule = {
         "task": "agora.commerce.tasks.run_payouts",
         "schedule": crontab(minute=35, hour=3),
     },
+    "commerce-settle-subscriptions": {
+        "task": "agora.commerce.tasks.settle_subscriptions",
+        "schedule": crontab(minute="*/15"),
+    },
+    "commerce-split-subscription-pool": {
+        "task": "agora.commerce.tasks.split_subscription_pool",
+        "schedule": crontab(minute=15, hour=4, day_of_month="1-3"),
+    },
     "catalog-fold-course-views": {
         "task": "agora.catalog.tasks.fold_course_views",
         "schedule": crontab(minute="*"),

@@ -88,6 +88,8 @@ class Course(models.Model):
     # Names of the owner and co-instructors, kept by the services for full-text search.
     instructor_names = models.CharField(max_length=1000, blank=True, editable=False)
     is_featured = models.BooleanField(default=False)
+    # The instructor's opt-in: subscribers of any plan may take this course.
+    in_subscription = models.BooleanField(default=False)
     # Statistics, kept exact by the services that change what they count.
     average_rating = models.DecimalField(max_digits=3, decimal_places=2, default=0)
     ratings_count = models.PositiveIntegerField(default=0)

@@ -54,6 +54,7 @@ class CourseListItemOut(Schema):
     thumbnail_url: str | None
     published_at: datetime | None
     status: str
+    in_subscription: bool = Field(description="Included in subscription plans.")
 
     @staticmethod
     def resolve_instructor(course: Course) -> dict[str, Any]:
@@ -166,6 +167,7 @@ class CourseIn(Schema):
     learning_outcomes: list[str] = Field(default_factory=list, max_length=30)
     requirements: list[str] = Field(default_factory=list, max_length=30)
     tags: list[str] = Field(default_factory=list, max_length=20)
+    in_subscription: bool = Field(False, description="Included in subscription plans.")
 
     @field_validator("learning_outcomes", "requirements", "tags")
     @classmethod
@@ -196,6 +198,7 @@ class CoursePatchIn(Schema):
     learning_outcomes: list[str] | None = Field(None, max_length=30)
     requirements: list[str] | None = Field(None, max_length=30)
     tags: list[str] | None = Field(None, max_length=20)
+    in_subscription: bool | None = None
 
     _short_promo_video_url = field_validator("promo_video_url")(_short_url)
 

@@ -20,6 +20,7 @@ class CourseChanges(TypedDict, total=False):
     learning_outcomes: list[str]
     requirements: list[str]
     tags: list[str]
+    in_subscription: bool
 
 
 COURSE_FIELDS = frozenset(CourseChanges.__annotations__)

@@ -18,7 +18,10 @@ from agora.commerce.models import (
     PaymentEvent,
     Payout,
     PayoutAccount,
+    PlanPrice,
     PlatformSettings,
+    Subscription,
+    SubscriptionPlan,
     TaxRate,
 )
 from agora.core.typed_admin import ModelAdmin, ReadOnlyAdmin, TabularInline
@@ -239,3 +242,23 @@ class DisputeAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["provider", "status"]
     search_fields = ["provider_dispute_id"]
+
+
+class PlanPriceInline(TabularInline[PlanPrice, SubscriptionPlan]):
+    model = PlanPrice
+    extra = 1
+    fields = ["currency", "amount", "stripe_price_id", "razorpay_plan_id"]
+
+
+@admin.register(SubscriptionPlan)
+class SubscriptionPlanAdmin(ModelAdmin[SubscriptionPlan]):
+    list_display = ["name", "interval", "is_active", "created_at"]
+    list_filter = ["interval", "is_active"]
+    inlines = [PlanPriceInline]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "user", "plan", "status", "provider", "total", "currency"]
+    list_filter = ["status", "provider", "currency"]
+    search_fields = ["user__email", "provider_subscription_id"]

@@ -14,10 +14,12 @@ class CommerceConfig(AppConfig):
             personal_data,
         )
         from agora.commerce.services import wishlist
+        from agora.commerce.services.subscriptions import user_has_subscription_access
         from agora.core.events import listen
+        from agora.learning.queries import register_subscription_check
 
         listen(catalog_events.PRICE_CHANGED, wishlist.price_changed)
-
+        register_subscription_check(user_has_subscription_access)
         register_personal_data(
             "orders",
             export=personal_data.export_orders,

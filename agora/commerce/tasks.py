@@ -8,6 +8,8 @@ from agora.commerce.services import (
     payouts,
     reconciliation,
     refunds,
+    subscription_payouts,
+    subscriptions,
     wishlist,
 )
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
@@ -70,3 +72,17 @@ def deliver_gift(*, gift_id: int) -> str:
     """Emails a paid gift's redeem link to its recipient, once (queued with a delay when the
     buyer chose a delivery date)."""
     return gifts.deliver_gift(gift_id=gift_id)
+
+
+@shared_task
+def settle_subscriptions() -> dict[str, int]:
+    """Ends subscriptions canceled at their period's end and expires unpaid ones once their
+    grace period is over (idempotent; access never waits for it)."""
+    return subscriptions.settle_subscriptions()
+
+
+@shared_task
+def split_subscription_pool() -> dict[str, str]:
+    """Pays instructors their share of last month's subscription pool (once per month and
+    currency, however often it runs)."""
+    return subscription_payouts.split_previous_month()

@@ -4,6 +4,7 @@ console's transactions and payouts. (The demo pay page is routed in agora/urls.p
 from django.urls import path
 
 from agora.commerce import views
+from agora.commerce.views import subscriptions as subscription_views
 
 urlpatterns = [
     path("cart/", views.cart, name="cart"),
@@ -25,6 +26,24 @@ urlpatterns = [
     path("orders/<int:order_id>/", views.order_detail, name="order_detail"),
     path("orders/<int:order_id>/invoice/", views.order_invoice, name="order_invoice"),
     path("orders/<int:order_id>/refund/", views.order_refund, name="order_refund"),
+    path("plans/", subscription_views.plans_page, name="plans"),
+    path("plans/subscribe/", subscription_views.subscribe_page, name="plans_subscribe"),
+    path(
+        "plans/enroll/<int:course_id>/",
+        subscription_views.enroll_through_subscription,
+        name="plans_enroll",
+    ),
+    path("me/subscription/", subscription_views.my_subscription_page, name="my_subscription"),
+    path(
+        "me/subscription/cancel/",
+        subscription_views.cancel_subscription_page,
+        name="my_subscription_cancel",
+    ),
+    path(
+        "me/subscription/resume/",
+        subscription_views.resume_subscription_page,
+        name="my_subscription_resume",
+    ),
     path("studio/earnings/", views.earnings, name="studio_earnings"),
     path("studio/payouts/", views.payout_settings, name="studio_payouts"),
     path("studio/payouts/manual/", views.payout_manual, name="studio_payouts_manual"),

@@ -11,6 +11,8 @@ class EnrollmentSource(models.TextChoices):
     PURCHASE = "purchase"
     GRANT = "grant", "Granted by an admin or instructor"
     GIFT = "gift", "Redeemed gift"
+    # Through a subscription plan: access lasts while the subscription gives access.
+    SUBSCRIPTION = "subscription"
 
 
 class EnrollmentQuerySet(models.QuerySet["Enrollment"]):
@@ -92,6 +94,26 @@ class LessonProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on lesson {self.lesson_id}"
+
+
+class CourseLearningTime(models.Model):
+    """Time one person spent learning in one course on one (UTC) day, from the player's
+    position reports. Kept per day so time can be summed over any month (subscription
+    revenue is shared by it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course", "day"], name="learning_time_once")
+        ]
+        indexes = [models.Index(fields=["day", "course"], name="learning_time_day_course")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.course_id} on {self.day}: {self.seconds}s"
 
 
 class QuizAttempt(models.Model):

@@ -1,12 +1,13 @@
 """Reads of the learning app, scoped to the person asking."""
 
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
@@ -14,13 +15,68 @@ from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, CourseStatus, Lesson, Module, QuizQuestion
-from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
+from agora.learning.models import (
+    CourseLearningTime,
+    Enrollment,
+    EnrollmentSource,
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+)
+
+# Whether a person's subscription gives access right now. Subscriptions live in commerce,
+# which depends on learning, so commerce registers its check when it starts.
+SubscriptionCheck = Callable[[Any], bool]
+_subscription_checks: list[SubscriptionCheck] = []
+
+
+def register_subscription_check(check: SubscriptionCheck) -> None:
+    if check not in _subscription_checks:
+        _subscription_checks.append(check)
+
+
+def subscription_covers(user: Viewer, course: Course) -> bool:
+    """Whether the person's subscription gives access to the course now: the instructor
+    opted the course in and the subscription's paid period (or grace period) runs."""
+    return (
+        user.is_authenticated
+        and course.in_subscription
+        and any(check(user) for check in _subscription_checks)
+    )
 
 
 def has_active_enrollment(user: Viewer, course: Course) -> bool:
+    """An enrollment that gives access now; one through a subscription only while the
+    subscription does."""
     if not user.is_authenticated:
         return False
-    return Enrollment.objects.active().filter(learner=user, course=course).exists()
+    source = (
+        Enrollment.objects.active()
+        .filter(learner=user, course=course)
+        .values_list("source", flat=True)
+        .first()
+    )
+    if source is None:
+        return False
+    return source != EnrollmentSource.SUBSCRIPTION or subscription_covers(user, course)
+
+
+def learning_seconds(*, start: date, end: date, user_ids: Iterable[int]) -> dict[int, int]:
+    """Seconds the given people spent learning, per course, on days from `start` up to (not
+    including) `end`, in courses they take through a subscription."""
+    through_subscription = Enrollment.objects.filter(
+        source=EnrollmentSource.SUBSCRIPTION,
+        learner_id=OuterRef("user_id"),
+        course_id=OuterRef("course_id"),
+    )
+    rows = (
+        CourseLearningTime.objects.filter(day__gte=start, day__lt=end, user_id__in=list(user_ids))
+        .filter(Exists(through_subscription))
+        .values("course_id")
+        .annotate(total=Sum("seconds"))
+        .order_by()
+    )
+    return {row["course_id"]: int(row["total"]) for row in rows if row["total"]}
 
 
 def course_has_learners(course: Course) -> bool:

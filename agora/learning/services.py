@@ -28,6 +28,7 @@ from agora.learning import events, queries
 from agora.learning.certificates import services as certificates
 from agora.learning.errors import LearningError, PaymentRequired
 from agora.learning.models import (
+    CourseLearningTime,
     Enrollment,
     EnrollmentSource,
     LessonProgress,
@@ -57,6 +58,14 @@ def _grant(*, learner: User, course: Course, source: str) -> tuple[Enrollment, b
         enrollment = existing.first()
         if enrollment is not None:
             if enrollment.revoked_at is None:
+                if (
+                    enrollment.source == EnrollmentSource.SUBSCRIPTION
+                    and source != EnrollmentSource.SUBSCRIPTION
+                ):
+                    # Bought (or granted) after taking it through a subscription: the
+                    # access no longer depends on the subscription.
+                    existing.update(source=source)
+                    enrollment.source = source
                 return enrollment, False
             existing.update(revoked_at=None, source=source)
             enrollment.refresh_from_db()
@@ -104,12 +113,15 @@ def enroll_free(*, learner: User, course: Course) -> tuple[Enrollment, bool]:
             "You teach this course: it is open to you already.", code=LearningError.OWN_COURSE
         )
     current = Enrollment.objects.active().filter(learner=learner, course=course).first()
-    if current is not None:
+    if current is not None and queries.has_active_enrollment(learner, course):
         return current, False
+    source = EnrollmentSource.FREE
     if course.price > 0:
-        raise PaymentRequired()
+        if not queries.subscription_covers(learner, course):
+            raise PaymentRequired()
+        source = EnrollmentSource.SUBSCRIPTION
     with transaction.atomic():
-        enrollment, created = _grant(learner=learner, course=course, source=EnrollmentSource.FREE)
+        enrollment, created = _grant(learner=learner, course=course, source=source)
         if created:
             queue_templated_email(
                 to=learner.email,
@@ -134,6 +146,8 @@ def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
     if not access.can_view_course(user, course):
         raise NotFound("There is no such lesson.", code=LearningError.LESSON_NOT_FOUND)
     enrollment = Enrollment.objects.active().filter(learner=user, course=course).first()
+    if enrollment is not None and not queries.has_active_enrollment(user, course):
+        enrollment = None  # taken through a subscription that has ended
     if enrollment is None and not access.can_edit_course(user, course):
         raise EnrollmentRequired("Enroll in this course to record your progress.")
     return enrollment
@@ -249,7 +263,18 @@ def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: in
         if enrollment is not None:
             _mark_studied(Enrollment.objects.filter(pk=enrollment.pk), lesson)
             if spent > 0:  # watching counts as learning; merely opening a video does not
+                _add_learning_time(user, lesson.module.course_id, spent)
                 emit(events.LEARNED, user=user)
+
+
+def _add_learning_time(user: User, course_id: int, seconds: int) -> None:
+    """Adds to the learner's time in the course today (UTC), in the caller's transaction."""
+    row, _ = CourseLearningTime.objects.get_or_create(
+        user=user, course_id=course_id, day=timezone.now().date()
+    )
+    CourseLearningTime.objects.filter(pk=row.pk).update(
+        seconds=Least(F("seconds"), INT32_MAX - seconds) + seconds
+    )
 
 
 def record_visit(*, user: Viewer, lesson: Lesson) -> None:

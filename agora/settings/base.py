@@ -409,6 +409,10 @@ CELERY_TASK_ROUTES = {
     "agora.commerce.tasks.reconcile_payments": {"queue": "payments"},
     "agora.commerce.tasks.release_escrow": {"queue": "payments"},
     "agora.commerce.tasks.run_payouts": {"queue": "payments"},
+    "agora.commerce.tasks.settle_subscriptions": {"queue": "payments"},
+    "agora.commerce.tasks.split_subscription_pool": {"queue": "payments"},
+    "agora.commerce.tasks.deliver_gift": {"queue": "notifications"},
+    "agora.commerce.tasks.tell_wishers_of_coupon": {"queue": "bulk"},
     "agora.commerce.tasks.send_receipt": {"queue": "notifications"},
     "agora.core.tasks.deliver_email": {"queue": "notifications"},
     "agora.learning.tasks.deliver_certificate": {"queue": "notifications"},
@@ -508,6 +512,9 @@ REFUND_WINDOW_DAYS = env.int("REFUND_WINDOW_DAYS", default=30)
 REFUND_MAX_PROGRESS_PERCENT = env.int("REFUND_MAX_PROGRESS_PERCENT", default=50)
 # Scheduled payouts pay an available balance of at least this many minor units.
 PAYOUT_MINIMUM = env.int("PAYOUT_MINIMUM", default=5000)
+# Subscriptions: after a failed renewal the subscriber keeps access this many days (past
+# due, with dunning emails) before the subscription expires.
+SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
 # Who sells, as printed on invoices (lines separated by "\n").
 INVOICE_SELLER = env.str(
     "INVOICE_SELLER", default="Agora Marketplace\nhttps://agora.example\nsupport@agora.example"

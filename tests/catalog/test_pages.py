@@ -690,6 +690,7 @@ class TestCreateAndEditCourse:
                 requirements_text="An oven",
                 tags_text="bread, baking , ",
                 thumbnail=png_upload(),
+                in_subscription="on",
             ),
         )
 
@@ -709,6 +710,7 @@ class TestCreateAndEditCourse:
         assert course.tags == ["bread", "baking"]
         assert course.promo_video_url == "https://example.com/trailer.mp4"
         assert course.thumbnail.name.endswith(".jpg")
+        assert course.in_subscription is True
 
     def test_price_precision_follows_the_currency(self, instructor, category):
         course = DraftCourseFactory(owner=instructor, category=category, price=500)

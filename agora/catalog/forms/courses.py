@@ -92,6 +92,12 @@ class CourseDetailsForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     currency = forms.ChoiceField(label="Currency", choices=[(c, c) for c in CURRENCIES])
+    in_subscription = forms.BooleanField(
+        required=False,
+        label="Include in subscription plans",
+        help_text="Subscribers take the course without buying it; you get a share of the "
+        "subscription revenue by their learning time.",
+    )
     promo_video_url = forms.URLField(
         required=False,
         label="Promo video address",
@@ -144,6 +150,7 @@ class CourseDetailsForm(forms.Form):
                 "language": course.language,
                 "price": money.to_major(course.price, course.currency),
                 "currency": course.currency,
+                "in_subscription": course.in_subscription,
                 "promo_video_url": course.promo_video_url,
                 "learning_outcomes_text": "\n".join(course.learning_outcomes),
                 "requirements_text": "\n".join(course.requirements),
@@ -193,6 +200,7 @@ class CourseDetailsForm(forms.Form):
             "language": data["language"],
             "price": data["price_minor"],
             "currency": data["currency"],
+            "in_subscription": data["in_subscription"],
             "promo_video_url": data["promo_video_url"],
             "learning_outcomes": data["learning_outcomes_text"],
             "requirements": data["requirements_text"],

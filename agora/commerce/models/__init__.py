@@ -34,10 +34,21 @@ from agora.commerce.models.pricing import (
     PlatformSettings,
     TaxRate,
 )
+from agora.commerce.models.subscriptions import (
+    LIVE_STATUSES,
+    PlanInterval,
+    PlanPrice,
+    Subscription,
+    SubscriptionPayment,
+    SubscriptionPayoutRun,
+    SubscriptionPlan,
+    SubscriptionStatus,
+)
 from agora.commerce.models.wishlist import WishlistItem
 
 __all__ = [
     "INSTRUCTOR_ACCOUNTS",
+    "LIVE_STATUSES",
     "AppendOnly",
     "Bundle",
     "BundleCourse",
@@ -61,7 +72,14 @@ __all__ = [
     "PayoutAccount",
     "PayoutMethod",
     "PayoutStatus",
+    "PlanInterval",
+    "PlanPrice",
     "PlatformSettings",
+    "Subscription",
+    "SubscriptionPayment",
+    "SubscriptionPayoutRun",
+    "SubscriptionPlan",
+    "SubscriptionStatus",
     "TaxRate",
     "WishlistItem",
 ]

@@ -18,6 +18,9 @@ class LedgerAccount(models.TextChoices):
     DISPUTE_LOSSES = "dispute_losses", "Lost disputes"
     # Money received for an order that could not be honoured, until it is back with the buyer.
     REFUNDS_PAYABLE = "refunds_payable", "Payments owed back to buyers"
+    # Subscription revenue after commission and tax, until the monthly run splits it among
+    # the instructors of subscription courses.
+    SUBSCRIPTION_POOL = "subscription_pool", "Subscription pool (owed to instructors)"
 
 
 INSTRUCTOR_ACCOUNTS = (
@@ -41,6 +44,8 @@ class LedgerTransactionKind(models.TextChoices):
     # canceled, for courses the buyer already had): clearing holds it, it is owed back.
     UNFULFILLED_PAYMENT = "unfulfilled_payment", "Payment not honoured (owed back)"
     PAYMENT_RETURN = "payment_return", "Payment returned"
+    SUBSCRIPTION_PAYMENT = "subscription_payment", "Subscription payment"
+    SUBSCRIPTION_PAYOUT = "subscription_payout", "Subscription pool split"
 
 
 class AppendOnly(models.Model):

@@ -38,6 +38,10 @@ class EventType(StrEnum):
     DISPUTE_CREATED = "dispute.created"
     DISPUTE_WON = "dispute.won"
     DISPUTE_LOST = "dispute.lost"
+    # Subscriptions: `payment_id` carries the provider's subscription id.
+    SUBSCRIPTION_RENEWED = "subscription.renewed"
+    SUBSCRIPTION_PAYMENT_FAILED = "subscription.payment_failed"
+    SUBSCRIPTION_CANCELED = "subscription.canceled"
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,17 @@ class PaymentStart:
     payment_id: str
     checkout_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubscriptionStart:
+    """A subscription started at the provider: `payment_id` is its subscription id, and the
+    subscriber pays its first period at `checkout_url` (or with `extra` in the browser)."""
+
+    payment_id: str
+    checkout_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    customer_id: str = ""
 
 
 @dataclass(frozen=True)

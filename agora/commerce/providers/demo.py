@@ -7,6 +7,12 @@ DEMO_WEBHOOK_SECRET; a timestamp more than five minutes off is refused.
 Besides API.md's `payment.succeeded`, `payment.failed` and `refund.succeeded`, the sandbox
 knows chargebacks: `dispute.created`, `dispute.won` and `dispute.lost`, with the same body
 shape plus an optional `data.dispute_id` (default `dp_<payment_id>`).
+
+Subscriptions (API.md): `subscription.renewed` (a period paid; the first payment of a new
+subscription is one too, sent by its pay page), `subscription.payment_failed` and
+`subscription.canceled` (the provider ended it), with `data: {subscription_id, amount,
+currency}` and an optional `data.invoice_id`: two events with the same invoice id are one
+payment. `subscription_id` is the `payment.subscription_id` of `POST /subscriptions`.
 """
 
 import hashlib
@@ -19,7 +25,13 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from agora.commerce.providers.base import EventType, InvalidSignature, PaymentStart, WebhookEvent
+from agora.commerce.providers.base import (
+    EventType,
+    InvalidSignature,
+    PaymentStart,
+    SubscriptionStart,
+    WebhookEvent,
+)
 
 TOLERANCE_SECONDS = 300
 SIGNATURE_HEADER = "Demo-Signature"
@@ -52,6 +64,40 @@ def event_body(
             "id": event_id or f"evt_{uuid.uuid4().hex}",
             "type": event_type,
             "created": int(time.time()),
+            "data": data,
+        }
+    ).encode()
+
+
+SUBSCRIPTION_EVENT_TYPES = (
+    EventType.SUBSCRIPTION_RENEWED,
+    EventType.SUBSCRIPTION_PAYMENT_FAILED,
+    EventType.SUBSCRIPTION_CANCELED,
+)
+
+
+def subscription_event_body(
+    *,
+    event_type: str,
+    subscription_id: str,
+    amount: int,
+    currency: str,
+    event_id: str | None = None,
+    created: int | None = None,
+    invoice_id: str | None = None,
+) -> bytes:
+    data: dict[str, Any] = {
+        "subscription_id": subscription_id,
+        "amount": amount,
+        "currency": currency,
+    }
+    if invoice_id:
+        data["invoice_id"] = invoice_id
+    return json.dumps(
+        {
+            "id": event_id or f"evt_{uuid.uuid4().hex}",
+            "type": event_type,
+            "created": int(time.time()) if created is None else created,
             "data": data,
         }
     ).encode()
@@ -92,7 +138,10 @@ class DemoProvider:
             payload = json.loads(body)
             data = payload["data"]
             kind = str(payload["type"])
-            payment_id = str(data["payment_id"])
+            if kind in SUBSCRIPTION_EVENT_TYPES:
+                payment_id = str(data["subscription_id"])
+            else:
+                payment_id = str(data["payment_id"])
             dispute_id = ""
             if kind in DISPUTE_EVENT_TYPES:
                 # A payment has at most one dispute, so its id may be left out.
@@ -108,6 +157,25 @@ class DemoProvider:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidSignature("The webhook body is not a demo event.") from exc
+
+    def start_subscription(
+        self, *, subscription: Any, price: Any, idempotency_key: str
+    ) -> SubscriptionStart:
+        digest = hmac.new(
+            settings.DEMO_WEBHOOK_SECRET.encode(), idempotency_key.encode(), hashlib.sha256
+        ).hexdigest()
+        subscription_id = f"demo_sub_{digest[:32]}"
+        url = reverse("demo_pay", kwargs={"payment_id": subscription_id})
+        return SubscriptionStart(
+            payment_id=subscription_id, checkout_url=f"{settings.SITE_URL}{url}"
+        )
+
+    def cancel_subscription(self, *, subscription_id: str, at_period_end: bool) -> None:
+        # The sandbox bills nothing by itself: renewals are events sent to it.
+        return None
+
+    def resume_subscription(self, *, subscription_id: str) -> None:
+        return None
 
     def payment_state(self, *, payment_id: str) -> WebhookEvent | None:
         # The sandbox settles only through its pay page, whose events are stored at once;

@@ -13,6 +13,14 @@ RAZORPAY_WEBHOOK_SECRET; `X-Razorpay-Event-Id` identifies the delivery's event.
 `payment.failed`, `refund.processed` (of the whole payment) → `refund.succeeded`,
 `payment.dispute.created`, `payment.dispute.won` and `payment.dispute.lost` →
 `dispute.created`, `dispute.won` and `dispute.lost`.
+
+Razorpay Subscriptions: a plan per plan price (reused through `PlanPrice.razorpay_plan_id`)
+and a subscription paid on Razorpay's hosted page (`short_url`). `subscription.charged`
+→ `subscription.renewed` (the first charge too), `subscription.pending` (a charge failed,
+Razorpay retries) and `subscription.halted` (the retries failed) →
+`subscription.payment_failed`, `subscription.cancelled` → `subscription.canceled`; their
+payment id is the subscription id (`sub_…`) and the charged payment's id makes one
+payment of however many events.
 """
 
 import hashlib
@@ -32,8 +40,10 @@ from agora.commerce.providers.base import (
     InvalidSignature,
     PaymentStart,
     ProviderUnavailable,
+    SubscriptionStart,
     WebhookEvent,
 )
+from agora.core.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +55,15 @@ DISPUTE_EVENTS = {
     "payment.dispute.won": EventType.DISPUTE_WON,
     "payment.dispute.lost": EventType.DISPUTE_LOST,
 }
+
+SUBSCRIPTION_EVENTS = {
+    "subscription.charged": EventType.SUBSCRIPTION_RENEWED,
+    "subscription.pending": EventType.SUBSCRIPTION_PAYMENT_FAILED,
+    "subscription.halted": EventType.SUBSCRIPTION_PAYMENT_FAILED,
+    "subscription.cancelled": EventType.SUBSCRIPTION_CANCELED,
+}
+# How many periods a Razorpay subscription is created for (Razorpay needs an end).
+TOTAL_COUNT = {"month": 120, "year": 10}
 
 T = TypeVar("T")
 
@@ -147,6 +166,17 @@ class RazorpayProvider:
                 f"{kind}:{subject.get('id', '')}:{payload.get('created_at', '')}"
             )
             payment_id = str(payment.get("order_id") or order.get("id") or "")
+            subscription = (entities.get("subscription") or {}).get("entity") or {}
+            if kind in SUBSCRIPTION_EVENTS and subscription:
+                charged = kind == "subscription.charged"
+                return WebhookEvent(
+                    event_id=event_id,
+                    type=SUBSCRIPTION_EVENTS[kind],
+                    payment_id=str(subscription["id"]),
+                    amount=int(payment["amount"]) if charged else None,
+                    currency=str(payment.get("currency", "")).upper() if charged else "",
+                    payload=payload,
+                )
             if kind in {"payment.captured", "order.paid"}:
                 return WebhookEvent(
                     event_id=event_id,
@@ -197,6 +227,73 @@ class RazorpayProvider:
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidSignature("The webhook body is not a Razorpay event.") from exc
+
+    # --- subscriptions ---------------------------------------------------------------------
+    def start_subscription(
+        self, *, subscription: Any, price: Any, idempotency_key: str
+    ) -> SubscriptionStart:
+        client = _client()
+        plan_id = price.razorpay_plan_id if not subscription.tax else ""
+        if not plan_id:
+            plan = _call(
+                lambda: client.plan.create(
+                    {
+                        "period": "monthly" if subscription.interval == "month" else "yearly",
+                        "interval": 1,
+                        "item": {
+                            "name": price.plan.name,
+                            "amount": subscription.total,
+                            "currency": subscription.currency,
+                        },
+                        "notes": {"plan_price_id": str(price.pk)},
+                    },
+                    timeout=TIMEOUT_SECONDS,
+                )
+            )
+            plan_id = str(plan["id"])
+            if not subscription.tax:
+                type(price).objects.filter(pk=price.pk).update(razorpay_plan_id=plan_id)
+        created = _call(
+            lambda: client.subscription.create(
+                {
+                    "plan_id": plan_id,
+                    "total_count": TOTAL_COUNT[subscription.interval],
+                    "customer_notify": 1,
+                    "notes": {
+                        "subscription_id": str(subscription.pk),
+                        "idempotency_key": idempotency_key,
+                    },
+                },
+                timeout=TIMEOUT_SECONDS,
+            )
+        )
+        return SubscriptionStart(
+            payment_id=str(created["id"]),
+            checkout_url=str(created.get("short_url") or "") or None,
+            extra={"key_id": settings.RAZORPAY_KEY_ID, "subscription_id": str(created["id"])},
+        )
+
+    def cancel_subscription(self, *, subscription_id: str, at_period_end: bool) -> None:
+        _call(
+            lambda: _client().subscription.cancel(
+                subscription_id,
+                {"cancel_at_cycle_end": 1 if at_period_end else 0},
+                timeout=TIMEOUT_SECONDS,
+            )
+        )
+
+    def resume_subscription(self, *, subscription_id: str) -> None:
+        raise Conflict(
+            "Razorpay cannot undo a cancel: the subscription ends with its paid period, and "
+            "you can subscribe again then.",
+            code="subscription_not_resumable",
+        )
+
+    @staticmethod
+    def subscription_payment_reference(*, payload: dict[str, Any]) -> str:
+        """The charged payment's id."""
+        payment = ((payload.get("payload") or {}).get("payment") or {}).get("entity") or {}
+        return str(payment.get("id") or "")
 
     def _captured_payment(self, order_id: str) -> dict[str, Any] | None:
         found = _call(lambda: _client().order.payments(order_id, timeout=TIMEOUT_SECONDS))

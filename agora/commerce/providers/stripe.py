@@ -14,6 +14,10 @@ Stripe's event types become the pipeline's:
 - `charge.dispute.created` → `dispute.created`; `charge.dispute.closed` → `dispute.won`
   (status `won`, or `warning_closed`: an inquiry that never took the money) or
   `dispute.lost` (status `lost`).
+Stripe Billing (subscriptions): `invoice.paid` → `subscription.renewed` (the first invoice
+too), `invoice.payment_failed` → `subscription.payment_failed`, and
+`customer.subscription.deleted` → `subscription.canceled`; their payment id is the
+subscription id (`sub_…`), and the invoice id makes one payment of however many events.
 A `payment_intent.payment_failed` is kept as `stripe.payment_intent.payment_failed` and
 changes nothing: on a Checkout page a declined card does not end the session, the buyer may
 try another card, so only the session's own outcome fails the order.
@@ -35,6 +39,7 @@ from agora.commerce.providers.base import (
     PaymentStart,
     PayoutRejected,
     ProviderUnavailable,
+    SubscriptionStart,
     WebhookEvent,
 )
 
@@ -170,6 +175,24 @@ def _session_event(event_id: str, kind: str, session: dict[str, Any], payload: A
     )
 
 
+INVOICE_EVENTS = {
+    "invoice.paid": EventType.SUBSCRIPTION_RENEWED,
+    "invoice.payment_failed": EventType.SUBSCRIPTION_PAYMENT_FAILED,
+}
+
+
+def _invoice_subscription(invoice: dict[str, Any]) -> str:
+    """The invoice's subscription id: a top-level field on older API versions, under
+    `parent.subscription_details` on newer ones."""
+    found = invoice.get("subscription")
+    if not found:
+        details = (invoice.get("parent") or {}).get("subscription_details") or {}
+        found = details.get("subscription")
+    if isinstance(found, dict):
+        found = found.get("id")
+    return str(found or "")
+
+
 class StripeProvider:
     name = "stripe"
 
@@ -222,6 +245,25 @@ class StripeProvider:
             if obj.get("payment_status") in {"paid", "no_payment_required"}:
                 return _session_event(event_id, EventType.PAYMENT_SUCCEEDED, obj, payload)
             return _session_event(event_id, f"stripe.{kind}", obj, payload)
+        if kind in INVOICE_EVENTS and _invoice_subscription(obj):
+            paid = obj.get("amount_paid") if kind == "invoice.paid" else obj.get("amount_due")
+            return WebhookEvent(
+                event_id=event_id,
+                type=INVOICE_EVENTS[kind],
+                payment_id=_invoice_subscription(obj),
+                amount=int(paid) if paid is not None else None,
+                currency=str(obj.get("currency") or "").upper(),
+                payload=payload,
+            )
+        if kind == "customer.subscription.deleted":
+            return WebhookEvent(
+                event_id=event_id,
+                type=EventType.SUBSCRIPTION_CANCELED,
+                payment_id=str(obj["id"]),
+                amount=None,
+                currency=str(obj.get("currency") or "").upper(),
+                payload=payload,
+            )
         if kind in {"checkout.session.async_payment_failed", "checkout.session.expired"}:
             return _session_event(event_id, EventType.PAYMENT_FAILED, obj, payload)
         if kind == "charge.refunded" and obj.get("refunded") and obj.get("payment_intent"):
@@ -310,6 +352,80 @@ class StripeProvider:
                 f"reconcile:{payment_id}:expired", EventType.PAYMENT_FAILED, data, data
             )
         return None
+
+    # --- Billing: subscriptions -----------------------------------------------------------
+    def start_subscription(
+        self, *, subscription: Any, price: Any, idempotency_key: str
+    ) -> SubscriptionStart:
+        """A customer, a recurring price of the subscription's total and an incomplete
+        subscription whose first invoice the subscriber pays in the browser (Stripe.js with
+        `client_secret`). A plan price's `stripe_price_id` is used when set (no tax)."""
+        client = _client()
+        user = subscription.user
+        customer = _call(
+            lambda: client.v1.customers.create(
+                {"email": user.email, "metadata": {"agora_user_id": str(user.pk)}},
+                {"idempotency_key": f"{idempotency_key}-customer"},
+            )
+        )
+        price_id = price.stripe_price_id if price.stripe_price_id and not subscription.tax else ""
+        if not price_id:
+            created_price = _call(
+                lambda: client.v1.prices.create(
+                    {
+                        "currency": subscription.currency.lower(),
+                        "unit_amount": subscription.total,
+                        "recurring": {"interval": subscription.interval},
+                        "product_data": {"name": price.plan.name},
+                    },
+                    {"idempotency_key": f"{idempotency_key}-price"},
+                )
+            )
+            price_id = str(created_price.id)
+        created = _call(
+            lambda: client.v1.subscriptions.create(
+                {
+                    "customer": str(customer.id),
+                    "items": [{"price": price_id}],
+                    "payment_behavior": "default_incomplete",
+                    "payment_settings": {"save_default_payment_method": "on_subscription"},
+                    "metadata": {"agora_subscription_id": str(subscription.pk)},
+                    "expand": ["latest_invoice.confirmation_secret"],
+                },
+                {"idempotency_key": idempotency_key},
+            )
+        )
+        data = _as_dict(created)
+        invoice = data.get("latest_invoice") or {}
+        secret = (invoice.get("confirmation_secret") or {}).get("client_secret", "")
+        return SubscriptionStart(
+            payment_id=str(data["id"]),
+            extra={"client_secret": secret} if secret else {},
+            customer_id=str(customer.id),
+        )
+
+    def cancel_subscription(self, *, subscription_id: str, at_period_end: bool) -> None:
+        if at_period_end:
+            _call(
+                lambda: _client().v1.subscriptions.update(
+                    subscription_id, {"cancel_at_period_end": True}
+                )
+            )
+        else:
+            _call(lambda: _client().v1.subscriptions.cancel(subscription_id))
+
+    def resume_subscription(self, *, subscription_id: str) -> None:
+        _call(
+            lambda: _client().v1.subscriptions.update(
+                subscription_id, {"cancel_at_period_end": False}
+            )
+        )
+
+    @staticmethod
+    def subscription_payment_reference(*, payload: dict[str, Any]) -> str:
+        """The invoice id of an invoice event."""
+        obj = (payload.get("data") or {}).get("object") or {}
+        return str(obj.get("id") or "") if obj.get("object") == "invoice" else ""
 
     # --- Connect: instructor payouts -------------------------------------------------------
     def create_express_account(

@@ -142,6 +142,11 @@ def _instructor_shares(course: Course) -> list[dict[str, int]]:
     return [s for s in shares if s["percent"] > 0] or [{"user_id": course.owner_id, "percent": 100}]
 
 
+def instructor_shares(course: Course) -> list[dict[str, int]]:
+    """The course's instructors and their revenue-share percentages (summing to 100)."""
+    return _instructor_shares(course)
+
+
 def _reserve_coupon(coupon: Coupon, buyer: User, order: Order) -> None:
     """Counts the use now, under the database's guard, so max_uses holds however many
     buyers check out at once; a failed or expired payment gives it back."""

@@ -125,7 +125,9 @@ def invariant_problems() -> list[str]:
     - every payout is in the ledger as recorded (and reversed only if it failed);
     - the frozen balances are exactly what open disputes froze;
     - what is owed back to buyers is exactly the total of the orders whose late payment is
-      still to be refunded.
+      still to be refunded;
+    - the subscription pool holds exactly the pool shares of the subscription payments no
+      monthly run has split yet.
     """
     problems: list[str] = []
     per_transaction = (
@@ -150,7 +152,15 @@ def invariant_problems() -> list[str]:
     ).count()
     if orphans:
         problems.append(f"{orphans} instructor entries name no instructor")
-    return problems + _payout_problems() + _frozen_problems() + _refunds_owed_problems()
+    from agora.commerce.services.subscription_ledger import subscription_pool_problems
+
+    return (
+        problems
+        + _payout_problems()
+        + _frozen_problems()
+        + _refunds_owed_problems()
+        + subscription_pool_problems()
+    )
 
 
 def _payout_entries(kind: LedgerTransactionKind) -> dict[str, tuple[int, str]]:

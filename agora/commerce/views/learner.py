@@ -283,6 +283,10 @@ def demo_pay(request: HttpRequest, payment_id: str) -> HttpResponse:
     """The demo provider's hosted pay page (its form posts back here with `outcome`); there
     is none while the demo provider is not enabled (production, unless opted in)."""
     order = Order.objects.filter(provider="demo", provider_payment_id=payment_id).first()
+    if order is None and payment_id.startswith("demo_sub_"):
+        from agora.commerce.views.subscriptions import demo_subscription_pay
+
+        return demo_subscription_pay(request, payment_id)
     if order is None or "demo" not in providers.enabled():
         raise NotFound("There is no such payment.", code=CommerceError.PAYMENT_NOT_FOUND)
     if request.method == "POST":

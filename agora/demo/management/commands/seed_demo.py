@@ -16,6 +16,7 @@ from agora.demo import (
     people,
     reviews,
     sales,
+    subscriptions,
 )
 
 # In order: the catalog needs its instructors, enrollments their courses, reviews their
@@ -25,6 +26,7 @@ STEPS = (
     courses,
     enrollments,
     sales,
+    subscriptions,
     reviews,
     messaging,
     discussions,
