@@ -137,6 +137,8 @@ def instructor_analytics(
         "enrollments_purchase",
         "enrollments_free",
         "enrollments_grant",
+        "enrollments_gift",
+        "enrollments_subscription",
         "completions",
         "views",
         "reviews",
@@ -152,6 +154,8 @@ def instructor_analytics(
         activity["enrollments_purchase"]
         + activity["enrollments_free"]
         + activity["enrollments_grant"]
+        + activity["enrollments_gift"]
+        + activity["enrollments_subscription"]
     )
     revenue = totals["gross"] - totals["refunded"] - totals["charged_back"]
 
@@ -167,7 +171,13 @@ def instructor_analytics(
         by_day[sold["day"]]["sales"] += int(sold["count"])
     ratings: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for point in learning.values("day").annotate(
-        enrolled=Sum(F("enrollments_purchase") + F("enrollments_free") + F("enrollments_grant")),
+        enrolled=Sum(
+            F("enrollments_purchase")
+            + F("enrollments_free")
+            + F("enrollments_grant")
+            + F("enrollments_gift")
+            + F("enrollments_subscription")
+        ),
         views=Sum("views"),
         reviews=Sum("reviews"),
         rating_total=Sum("rating_total"),
@@ -196,6 +206,8 @@ def instructor_analytics(
             "coupon": counts["coupon_sales"],
             "free": activity["enrollments_free"],
             "grant": activity["enrollments_grant"],
+            "gift": activity["enrollments_gift"],
+            "subscription": activity["enrollments_subscription"],
         },
         "views": activity["views"],
         "conversion_percent": _percent(counts["sales"], activity["views"]),

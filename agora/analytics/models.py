@@ -145,6 +145,8 @@ class CourseDay(models.Model):
     enrollments_purchase = models.PositiveIntegerField(default=0)
     enrollments_free = models.PositiveIntegerField(default=0)
     enrollments_grant = models.PositiveIntegerField(default=0)
+    enrollments_gift = models.PositiveIntegerField(default=0)
+    enrollments_subscription = models.PositiveIntegerField(default=0)
     completions = models.PositiveIntegerField(default=0)
     views = models.PositiveIntegerField(default=0)
     reviews = models.PositiveIntegerField(default=0)

@@ -212,6 +212,8 @@ def _course_days(start: datetime, end: datetime, window: dict[str, date]) -> int
         EnrollmentSource.PURCHASE: "enrollments_purchase",
         EnrollmentSource.FREE: "enrollments_free",
         EnrollmentSource.GRANT: "enrollments_grant",
+        EnrollmentSource.GIFT: "enrollments_gift",
+        EnrollmentSource.SUBSCRIPTION: "enrollments_subscription",
     }
     enrolled = Enrollment.objects.filter(created_at__gte=start, created_at__lt=end)
     for item in _by_day(enrolled, "created_at", "course_id", "source"):

@@ -80,6 +80,8 @@ class SourcesOut(Schema):
     coupon: int = Field(description="Bought with a coupon.")
     free: int
     grant: int = Field(description="Given by an admin or instructor.")
+    gift: int = Field(description="A gift someone bought, redeemed by the learner.")
+    subscription: int = Field(description="Taken through a subscription plan.")
 
 
 class InstructorAnalyticsOut(Schema):

@@ -53,7 +53,14 @@ class TestInstructorAnalytics:
         assert (body["revenue"], body["gross"], body["refunded"]) == (5000, 10000, 5000)
         assert body["instructor_share"] == 4000  # 80% of the kept sale
         assert (body["enrollments"], body["completions"], body["completion_rate"]) == (2, 0, 0.0)
-        assert body["enrollments_by_source"] == {"purchase": 2, "coupon": 0, "free": 0, "grant": 0}
+        assert body["enrollments_by_source"] == {
+            "purchase": 2,
+            "coupon": 0,
+            "free": 0,
+            "grant": 0,
+            "gift": 0,
+            "subscription": 0,
+        }
         assert (body["views"], body["sales"], body["conversion_percent"]) == (20, 2, 10.0)
         assert len(body["series"]) == 30
         today = body["series"][-1]

@@ -157,9 +157,34 @@ class TestLearning:
         assert (row.views, row.completions) == (40, 1)
         free = CourseDay.objects.get(course=shop["free"], day=today)
         assert (free.enrollments_free, free.enrollments_grant) == (1, 1)
+        assert (free.enrollments_gift, free.enrollments_subscription) == (0, 0)
         snapshot = CourseSnapshot.objects.get(course=course)
         # Active learners now: two (the refund revoked one), one completed at 100%.
         assert (snapshot.learners, snapshot.completed, snapshot.progress_total) == (2, 1, 100)
+
+    def test_gifts_and_subscriptions_are_sources_of_their_own(self, shop):
+        second = shop["second"]
+        Enrollment.objects.create(learner=UserFactory(), course=second, source="gift")
+        for _ in range(2):
+            Enrollment.objects.create(learner=UserFactory(), course=second, source="subscription")
+        refresh_today()
+
+        row = CourseDay.objects.get(course=second, day=rollups.local_day(timezone.now()))
+        assert (row.enrollments_purchase, row.enrollments_grant) == (1, 0)
+        assert (row.enrollments_gift, row.enrollments_subscription) == (1, 2)
+        report = figures.instructor_analytics(
+            user=shop["ada"], days=figures.preset_range("30d"), course_id=second.pk
+        )
+        assert report["enrollments"] == 4
+        assert report["enrollments_by_source"] == {
+            "purchase": 1,
+            "coupon": 0,
+            "free": 0,
+            "grant": 0,
+            "gift": 1,
+            "subscription": 2,
+        }
+        assert report["series"][-1]["enrollments"] == 4
 
     def test_lesson_funnel_stops_quiz_items_and_activity(self, shop):
         course = shop["course"]
