@@ -371,6 +371,23 @@ EMAIL_TIMEOUT = 10
 MESSAGE_RATE_LIMIT = env.str("MESSAGE_RATE_LIMIT", default="30/m")
 # Questions, answers, comments and announcements one person may post (notes are private).
 COMMUNITY_POST_RATE_LIMIT = env.str("COMMUNITY_POST_RATE_LIMIT", default="20/m")
+# Code exercises (agora/learning/sandbox). CODE_RUNNER "local" runs each program on this
+# machine under bubblewrap (root needed to give runs uids of their own; without bwrap runs
+# are refused, never run unconfined); "piston" sends it to a Piston server at CODE_RUNNER_URL.
+CODE_RUNNER = env.str("CODE_RUNNER", default="local")
+if CODE_RUNNER not in ("local", "piston"):
+    raise ImproperlyConfigured("CODE_RUNNER must be local or piston")
+CODE_RUNNER_URL = env.str("CODE_RUNNER_URL", default="")
+# Programs running at once, over all workers (and local sandbox slots on one machine).
+CODE_RUN_CONCURRENCY = env.int("CODE_RUN_CONCURRENCY", default=2)
+CODE_RUN_CPU_SECONDS = env.int("CODE_RUN_CPU_SECONDS", default=2)
+CODE_RUN_WALL_SECONDS = env.float("CODE_RUN_WALL_SECONDS", default=5.0)
+CODE_RUN_MEMORY_MB = env.int("CODE_RUN_MEMORY_MB", default=256)
+CODE_RUN_PROCESSES = env.int("CODE_RUN_PROCESSES", default=16)
+CODE_RUN_OUTPUT_BYTES = env.int("CODE_RUN_OUTPUT_BYTES", default=64 * 1024)
+CODE_RUN_FILE_BYTES = env.int("CODE_RUN_FILE_BYTES", default=1024 * 1024)
+# Runs and submissions one learner may start.
+CODE_RUN_RATE_LIMIT = env.str("CODE_RUN_RATE_LIMIT", default="20/m")
 # Leaderboards: Redis sorted sets where Redis is configured, else the database (same results).
 LEADERBOARD_BACKEND = env.str("LEADERBOARD_BACKEND", default="redis" if REDIS_URL else "database")
 if LEADERBOARD_BACKEND not in ("redis", "database"):
