@@ -260,7 +260,11 @@ class Lesson(models.Model):
     # Code exercises: the language, the code the learner starts from, and the tests.
     code_language = models.CharField(max_length=30, blank=True)
     starter_code = models.TextField(max_length=50_000, blank=True)
+    # Free-form test notes from before runnable exercises (never shown to learners).
     test_code = models.TextField(max_length=50_000, blank=True)
+    # The runnable tests of a python or javascript exercise: [{name, stdin,
+    # expected_stdout, hidden}]. Hidden ones never reach learners.
+    code_tests = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

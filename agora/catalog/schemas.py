@@ -256,6 +256,23 @@ class QuestionIn(Schema):
     accepted_answers: list[str] = Field(default_factory=list, max_length=20)
 
 
+MAX_CODE_TESTS = 50
+
+
+class CodeTestIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    stdin: str = Field("", max_length=100_000)
+    expected_stdout: str = Field("", max_length=100_000)
+    hidden: bool = False
+
+
+class CodeTestOut(Schema):
+    name: str
+    stdin: str
+    expected_stdout: str
+    hidden: bool
+
+
 class LessonIn(Schema):
     title: str = Field(max_length=200)
     type: str = Field(description="video, text, quiz, file or code.")
@@ -268,14 +285,26 @@ class LessonIn(Schema):
     shuffle_questions: bool = False
     questions: list[QuestionIn] | None = Field(None, max_length=100)
     code_language: str = Field("", max_length=30)
+    language: str | None = Field(
+        None, max_length=30, description="Code lessons: python or javascript (code_language)."
+    )
     starter_code: str = Field("", max_length=50_000)
     test_code: str = Field("", max_length=50_000)
+    tests: list[CodeTestIn] | None = Field(
+        None, max_length=MAX_CODE_TESTS, description="Code lessons: the stdin/stdout tests."
+    )
 
     _short_video_url = field_validator("video_url")(_short_url)
 
     def data(self) -> dict[str, Any]:
-        data = self.model_dump(exclude={"type", "questions"}, exclude_none=True)
+        data = self.model_dump(
+            exclude={"type", "questions", "language", "tests"}, exclude_none=True
+        )
         data["video_url"] = str(self.video_url) if self.video_url else ""
+        if self.language is not None:
+            data["code_language"] = self.language
+        if self.tests is not None:
+            data["code_tests"] = [test.model_dump() for test in self.tests]
         return data
 
     def question_data(self) -> list[dict[str, Any]] | None:
@@ -293,15 +322,23 @@ class LessonPatchIn(Schema):
     shuffle_questions: bool | None = None
     questions: list[QuestionIn] | None = Field(None, max_length=100)
     code_language: str | None = Field(None, max_length=30)
+    language: str | None = Field(None, max_length=30, description="The same as code_language.")
     starter_code: str | None = Field(None, max_length=50_000)
     test_code: str | None = Field(None, max_length=50_000)
+    tests: list[CodeTestIn] | None = Field(
+        None, max_length=MAX_CODE_TESTS, description="Replaces a code lesson's tests."
+    )
 
     _short_video_url = field_validator("video_url")(_short_url)
 
     def changes(self) -> dict[str, Any]:
-        data = self.model_dump(exclude_unset=True, exclude={"questions"})
+        data = self.model_dump(exclude_unset=True, exclude={"questions", "language", "tests"})
         if "video_url" in data:
             data["video_url"] = str(data["video_url"] or "")
+        if self.language is not None:
+            data["code_language"] = self.language
+        if self.tests is not None:
+            data["code_tests"] = [test.model_dump() for test in self.tests]
         return {
             k: v for k, v in data.items() if v is not None or k in ("video_url", "max_attempts")
         }
@@ -376,7 +413,12 @@ class LessonOut(Schema):
     max_attempts: int | None
     shuffle_questions: bool
     code_language: str
+    language: str = Field(description="Code lessons: the same as code_language.")
     starter_code: str
+    tests: list[CodeTestOut] = Field(
+        description="Code lessons' tests: every one for the course's instructors; learners "
+        "get the visible ones only."
+    )
     video_file_url: str | None = Field(
         None,
         description=(
@@ -395,6 +437,17 @@ class LessonOut(Schema):
     @staticmethod
     def resolve_course_id(lesson: Lesson) -> int:
         return lesson.module.course_id
+
+    @staticmethod
+    def resolve_language(lesson: Lesson) -> str:
+        return lesson.code_language
+
+    @staticmethod
+    def resolve_tests(lesson: Lesson) -> list[dict[str, Any]]:
+        tests = list(lesson.code_tests or [])
+        if getattr(lesson, "show_answers", False):
+            return tests
+        return [test for test in tests if not test.get("hidden")]
 
     @staticmethod
     def resolve_body_html(lesson: Lesson) -> str:

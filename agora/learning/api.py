@@ -1,4 +1,4 @@
-"""Learning endpoints: enrolling, progress, resume positions and quizzes."""
+"""Learning endpoints: enrolling, progress, resume positions, quizzes and code exercises."""
 
 from typing import Any
 
@@ -13,13 +13,17 @@ from agora.catalog.models import Lesson, LessonType
 from agora.core.errors import NotFound
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
-from agora.learning import queries, services
+from agora.learning import exercises, queries, services
 from agora.learning.errors import LearningError
 from agora.learning.models import Enrollment
 from agora.learning.schemas import (
     AttemptIn,
     AttemptOut,
     AttemptSummaryOut,
+    CodeRunCreatedOut,
+    CodeRunIn,
+    CodeRunOut,
+    CodeStatsOut,
     CompletionOut,
     CourseProgressOut,
     EnrollmentOut,
@@ -205,7 +209,79 @@ def my_attempts(request: HttpRequest, lesson_id: int) -> Any:
     return queries.my_attempts(user, lesson)
 
 
+# --- code exercises --------------------------------------------------------------------------
+@router.post(
+    "/lessons/{lesson_id}/code/runs",
+    response={202: CodeRunCreatedOut, 401: E, 403: E, 404: E, 409: E, 422: E, 429: E},
+    summary="Run my program against a code lesson's tests (a background job)",
+    description=(
+        "`mode: run` tries the visible tests, `submit` (the default) every test; passing all "
+        "of a submission's tests completes the lesson. Poll GET /code-runs/{id} for results. "
+        "Limited per person (429)."
+    ),
+)
+def start_code_run(
+    request: HttpRequest, lesson_id: int, payload: CodeRunIn
+) -> Status[dict[str, Any]]:
+    run = exercises.start_code_run(
+        user=current_user(request),
+        lesson=catalog_queries.get_lesson(lesson_id),
+        code=payload.code,
+        mode=payload.mode,
+    )
+    return Status(202, {"id": run.pk, "status": run.status})
+
+
+@router.get(
+    "/code-runs/{code_run_id}",
+    response={200: CodeRunOut, 401: E, 404: E},
+    summary="One of my code runs: its status and, once done, each test's verdict",
+    description="A hidden test reports only its name, whether it passed and its verdict.",
+)
+def get_code_run(request: HttpRequest, code_run_id: int) -> dict[str, Any]:
+    run = queries.get_code_run(user=current_user(request), code_run_id=code_run_id)
+    return {
+        "id": run.pk,
+        "lesson_id": run.lesson_id,
+        "mode": run.mode,
+        "status": run.status,
+        "passed_all": run.passed_all,
+        "error": run.error,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "results": queries.shown_results(run),
+    }
+
+
 # --- instructors -----------------------------------------------------------------------------
+@router.get(
+    "/lessons/{lesson_id}/code/stats",
+    response={200: CodeStatsOut, 401: E, 404: E},
+    summary="How learners' submissions did on a code lesson, test by test (its instructors)",
+)
+def code_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
+    lesson = catalog_queries.get_lesson_for_editing(user=current_user(request), lesson_id=lesson_id)
+    if lesson.type != LessonType.CODE:
+        raise NotFound("This lesson is not a code exercise.", code=LearningError.EXERCISE_NOT_FOUND)
+    stats = queries.code_test_statistics(lesson)
+    return {
+        "lesson_id": lesson.pk,
+        "submissions": stats["submissions"],
+        "learners": stats["learners"],
+        "learners_passed": stats["learners_passed"],
+        "tests": [
+            {
+                "name": t.name,
+                "hidden": t.hidden,
+                "runs": t.runs,
+                "passed": t.passed,
+                "pass_percent": t.pass_percent,
+            }
+            for t in stats["tests"]
+        ],
+    }
+
+
 @router.get(
     "/lessons/{lesson_id}/quiz/stats",
     response={200: QuizStatsOut, 401: E, 404: E},

@@ -19,6 +19,9 @@ class LearningError(StrEnum):
     ATTEMPTS_EXHAUSTED = "attempts_exhausted"
     CERTIFICATE_NOT_FOUND = "certificate_not_found"
     CERTIFICATE_REVOKED = "certificate_revoked"
+    EXERCISE_NOT_FOUND = "exercise_not_found"
+    EXERCISE_NOT_RUNNABLE = "exercise_not_runnable"
+    CODE_RUN_NOT_FOUND = "code_run_not_found"
 
 
 class PaymentRequired(DomainError):

@@ -14,7 +14,17 @@ from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, CourseStatus, Lesson, Module, QuizQuestion
-from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
+from agora.core.errors import NotFound
+from agora.learning.errors import LearningError
+from agora.learning.models import (
+    CodeRun,
+    CodeRunMode,
+    CodeRunStatus,
+    Enrollment,
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+)
 
 
 def has_active_enrollment(user: Viewer, course: Course) -> bool:
@@ -318,3 +328,76 @@ def because_you_enrolled(user: User, *, limit: int = 4) -> tuple[Course, list[Co
     )
     picks = also_enrolled(latest.course, limit=limit, excluding=owned)
     return (latest.course, picks) if picks else None
+
+
+# --- code exercises --------------------------------------------------------------------------
+def get_code_run(*, user: User, code_run_id: int) -> CodeRun:
+    """One of the person's own code runs; anyone else's is 404 (instructors see figures,
+    not learners' programs)."""
+    run = CodeRun.objects.filter(pk=code_run_id, user=user).first()
+    if run is None:
+        raise NotFound("There is no such code run.", code=LearningError.CODE_RUN_NOT_FOUND)
+    return run
+
+
+def shown_results(run: CodeRun) -> list[dict[str, Any]]:
+    """A run's per-test results as its author sees them: a hidden test shows only its name,
+    whether it passed and its verdict (never its input, output or errors)."""
+    shown = []
+    for result in run.results:
+        if result.get("hidden"):
+            shown.append(
+                {
+                    "name": result["name"],
+                    "hidden": True,
+                    "passed": result["passed"],
+                    "verdict": result["verdict"],
+                    "stdout": None,
+                    "stderr": None,
+                    "time_ms": None,
+                }
+            )
+        else:
+            shown.append({**result, "hidden": False})
+    return shown
+
+
+@dataclass
+class CodeTestStat:
+    name: str
+    hidden: bool
+    runs: int
+    passed: int
+
+    @property
+    def pass_percent(self) -> int:
+        return self.passed * 100 // self.runs if self.runs else 0
+
+
+def code_test_statistics(lesson: Lesson) -> dict[str, Any]:
+    """For the course's instructors: over finished submissions, how often each of the
+    lesson's current tests passed, and how many learners passed them all."""
+    submissions = CodeRun.objects.filter(
+        lesson=lesson, mode=CodeRunMode.SUBMIT, status=CodeRunStatus.DONE, error=""
+    )
+    totals = submissions.aggregate(
+        runs=Count("id"),
+        learners=Count("user", distinct=True),
+        passed=Count("user", distinct=True, filter=Q(passed_all=True)),
+    )
+    stats = {
+        test["name"]: CodeTestStat(test["name"], bool(test.get("hidden")), 0, 0)
+        for test in lesson.code_tests or []
+    }
+    for results in submissions.values_list("results", flat=True).iterator():
+        for result in results:
+            stat = stats.get(result.get("name"))
+            if stat is not None:
+                stat.runs += 1
+                stat.passed += bool(result.get("passed"))
+    return {
+        "submissions": totals["runs"],
+        "learners": totals["learners"],
+        "learners_passed": totals["passed"],
+        "tests": list(stats.values()),
+    }

@@ -1,5 +1,5 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -171,3 +171,58 @@ class StudentOut(Schema):
     def resolve_learner(enrollment: Enrollment) -> dict[str, Any]:
         learner = enrollment.learner
         return {"id": learner.pk, "name": learner.name, "email": learner.email}
+
+
+# --- code exercises --------------------------------------------------------------------------
+class CodeRunIn(Schema):
+    code: str = Field(max_length=50_000)
+    mode: Literal["run", "submit"] = Field(
+        "submit",
+        description="`run`: the visible tests only; `submit` (the default): every test, and "
+        "passing them all completes the lesson.",
+    )
+
+
+class CodeRunCreatedOut(Schema):
+    id: int
+    status: str
+
+
+class CodeTestResultOut(Schema):
+    name: str
+    hidden: bool
+    passed: bool
+    verdict: str = Field(
+        description="ok, wrong_answer, time_limit, memory_limit, runtime_error or output_limit"
+    )
+    stdout: str | None = Field(description="null for a hidden test")
+    stderr: str | None = Field(description="null for a hidden test")
+    time_ms: int | None = Field(description="null for a hidden test")
+
+
+class CodeRunOut(Schema):
+    id: int
+    lesson_id: int
+    mode: str
+    status: str = Field(description="queued, running or done")
+    passed_all: bool | None = Field(description="null until done")
+    error: str = Field(description="Why the program could not be run at all (else empty).")
+    created_at: datetime
+    finished_at: datetime | None
+    results: list[CodeTestResultOut]
+
+
+class CodeTestStatOut(Schema):
+    name: str
+    hidden: bool
+    runs: int
+    passed: int
+    pass_percent: int
+
+
+class CodeStatsOut(Schema):
+    lesson_id: int
+    submissions: int
+    learners: int
+    learners_passed: int
+    tests: list[CodeTestStatOut]

@@ -430,6 +430,7 @@ CELERY_TASK_ROUTES = {
     "agora.gamification.tasks.remind_streaks": {"queue": "bulk"},
     "agora.media.tasks.purge_expired_uploads": {"queue": "bulk"},
     "agora.media.tasks.process_video": {"queue": "video"},
+    "agora.learning.tasks.run_code": {"queue": "code"},
     "agora.analytics.tasks.refresh_rollups": {"queue": "bulk"},
     "agora.analytics.tasks.run_export": {"queue": "bulk"},
     "agora.analytics.tasks.purge_old_exports": {"queue": "bulk"},

@@ -33,7 +33,11 @@ LESSON_CONTENT_FIELDS = {
     "code_language",
     "starter_code",
     "test_code",
+    "code_tests",
 }
+# The languages the code sandbox runs (agora/learning/sandbox): a lesson in another language
+# has no runnable tests.
+RUNNABLE_LANGUAGES = ("python", "javascript")
 
 
 # --- modules ---------------------------------------------------------------------------------
@@ -162,6 +166,13 @@ def _check_lesson_content(lesson: Lesson, questions: list[QuizQuestion] | None) 
             errors["questions"] = ["A quiz needs at least one question."]
     if lesson.type == LessonType.CODE and not lesson.code_language:
         errors["code_language"] = ["Say which language the exercise is in."]
+    if lesson.code_tests and lesson.type != LessonType.CODE:
+        errors["tests"] = ["Only code lessons have tests."]
+    elif lesson.code_tests and lesson.code_language not in RUNNABLE_LANGUAGES:
+        errors["tests"] = ["Tests run for python and javascript exercises only."]
+    names = [test["name"] for test in lesson.code_tests or []]
+    if len(set(names)) != len(names):
+        errors["tests"] = ["Give each test a name of its own."]
     if errors:
         raise InvalidInput(fields=errors)
 

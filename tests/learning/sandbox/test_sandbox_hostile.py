@@ -1,6 +1,7 @@
 """Hostile programs in the local sandbox: each is contained with the right verdict, leaves
 nothing running, and the honest run after it still passes."""
 
+import os
 import socket
 from pathlib import Path
 
@@ -28,8 +29,15 @@ HONEST = {
 
 
 @pytest.fixture(scope="module")
-def runner() -> LocalRunner:
-    return LocalRunner()
+def runner(tmp_path_factory) -> LocalRunner:
+    # Slots (uids) of their own for each test process, so that "nothing is left running as
+    # the slot's uid" is about this suite's programs alone, whatever else runs meanwhile.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    return LocalRunner(
+        uid_base=62000 + 100 * int(worker or 0),
+        slots=2,
+        lock_dir=str(tmp_path_factory.mktemp("sandbox-slots")),
+    )
 
 
 def run(runner: LocalRunner, language: Language, code: str, stdin: str = ""):
