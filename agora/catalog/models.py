@@ -236,6 +236,11 @@ class LessonType(models.TextChoices):
     CODE = "code"
 
 
+# The languages the code sandbox runs (agora/learning/sandbox): a code lesson in another
+# language is read and marked complete by hand.
+RUNNABLE_LANGUAGES = ("python", "javascript")
+
+
 class Lesson(models.Model):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
     title = models.CharField(max_length=200)
@@ -284,6 +289,15 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_runnable_exercise(self) -> bool:
+        """A code exercise learners complete by passing its tests."""
+        return (
+            self.type == LessonType.CODE
+            and self.code_language in RUNNABLE_LANGUAGES
+            and bool(self.code_tests)
+        )
 
 
 class QuestionKind(models.TextChoices):

@@ -21,6 +21,7 @@ class LearningError(StrEnum):
     CERTIFICATE_REVOKED = "certificate_revoked"
     EXERCISE_NOT_FOUND = "exercise_not_found"
     EXERCISE_NOT_RUNNABLE = "exercise_not_runnable"
+    EXERCISE_NOT_PASSED = "exercise_not_passed"
     CODE_RUN_NOT_FOUND = "code_run_not_found"
 
 

@@ -15,10 +15,11 @@ from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, Lesson, LessonType
-from agora.core.errors import Conflict, InvalidInput
+from agora.core.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agora.core.htmx import is_htmx
 from agora.core.pagination import page_from_request
-from agora.learning import queries, services
+from agora.learning import exercises, queries, services
+from agora.learning.models import CodeRun, CodeRunMode, CodeRunStatus
 from agora.learning.queries import CourseProgress
 
 STUDENTS_PAGE_SIZE = 25
@@ -114,7 +115,20 @@ def learn_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespons
         context["media"] = catalog_queries.lesson_media_urls(request.user, lesson)
     if lesson.type == LessonType.QUIZ:
         context.update(_quiz_context(_user(request), lesson))
+    if lesson.type == LessonType.CODE:
+        context.update(_code_context(_user(request), lesson))
     return render(request, "learning/pages/player.html", context)
+
+
+def _code_context(user: User, lesson: Lesson) -> dict[str, Any]:
+    last = CodeRun.objects.filter(user=user, lesson=lesson).order_by("-created_at", "-id").first()
+    tests = list(lesson.code_tests or [])
+    return {
+        "visible_tests": [t for t in tests if not t.get("hidden")],
+        "hidden_test_count": sum(1 for t in tests if t.get("hidden")),
+        "code": last.code if last else lesson.starter_code,
+        "is_runnable": lesson.is_runnable_exercise,
+    }
 
 
 def _lesson_for_action(request: HttpRequest, slug: str, lesson_id: int) -> tuple[Course, Lesson]:
@@ -237,6 +251,74 @@ def submit_quiz(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse
     )
 
 
+# --- code exercises --------------------------------------------------------------------------
+VERDICT_LABELS = {
+    "ok": "passed",
+    "wrong_answer": "wrong answer",
+    "time_limit": "time limit exceeded",
+    "memory_limit": "memory limit exceeded",
+    "runtime_error": "runtime error",
+    "output_limit": "output limit exceeded",
+}
+
+
+def _labelled(run: CodeRun) -> list[dict[str, Any]]:
+    return [
+        {**result, "label": VERDICT_LABELS.get(result["verdict"], result["verdict"])}
+        for result in queries.shown_results(run)
+    ]
+
+
+def _code_run_fragment(request: HttpRequest, run: CodeRun | None, **extra: Any) -> HttpResponse:
+    context: dict[str, Any] = {"run": run, **extra}
+    if run is not None:
+        context["results"] = _labelled(run)
+        context["polling"] = run.status != CodeRunStatus.DONE
+    response = render(request, "learning/pages/partials/code_run.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def start_code_run(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+    _course, lesson = _lesson_for_action(request, slug, lesson_id)
+    mode = request.POST.get("mode", CodeRunMode.SUBMIT)
+    try:
+        run = exercises.start_code_run(
+            user=_user(request), lesson=lesson, code=request.POST.get("code", ""), mode=mode
+        )
+    except (Conflict, InvalidInput, RateLimited, NotFound) as error:
+        fields = getattr(error, "fields", None) or {}
+        message = " ".join(" ".join(v) for v in fields.values()) or error.message
+        return _code_run_fragment(request, None, error=message)
+    return _code_run_fragment(request, run)
+
+
+@login_required
+@require_GET
+def code_run_status(request: HttpRequest, code_run_id: int) -> HttpResponse:
+    try:
+        run = queries.get_code_run(user=_user(request), code_run_id=code_run_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    if run.status == CodeRunStatus.DONE and run.passed_all and run.mode == CodeRunMode.SUBMIT:
+        lesson = catalog_queries.get_lesson(run.lesson_id)
+        course = lesson.module.course
+        return _progress_fragments(
+            request,
+            course,
+            lesson,
+            template="learning/pages/partials/code_run_done.html",
+            extra={
+                "run": run,
+                "results": _labelled(run),
+                "polling": False,
+            },
+        )
+    return _code_run_fragment(request, run)
+
+
 # --- instructors -----------------------------------------------------------------------------
 @login_required
 @require_GET
@@ -252,8 +334,20 @@ def course_students(request: HttpRequest, course_id: int) -> HttpResponse:
         for lesson in module.lessons.all()
         if lesson.type == LessonType.QUIZ
     ]
+    exercises_stats = [
+        (lesson, queries.code_test_statistics(lesson))
+        for module in catalog_queries.curriculum(course)
+        for lesson in module.lessons.all()
+        if lesson.type == LessonType.CODE and lesson.code_tests
+    ]
     return render(
         request,
         "learning/pages/students.html",
-        {"course": course, "page": students, "search": search, "quizzes": quizzes},
+        {
+            "course": course,
+            "page": students,
+            "search": search,
+            "quizzes": quizzes,
+            "exercises": exercises_stats,
+        },
     )

@@ -28,6 +28,8 @@ from agora.learning import events, queries
 from agora.learning.certificates import services as certificates
 from agora.learning.errors import LearningError, PaymentRequired
 from agora.learning.models import (
+    CodeRun,
+    CodeRunMode,
     Enrollment,
     EnrollmentSource,
     LessonProgress,
@@ -202,7 +204,18 @@ def complete_lesson(*, user: User, lesson: Lesson) -> CompletionResult:
             "Pass the quiz to complete this lesson (POST .../quiz/attempts).",
             code=LearningError.QUIZ_NOT_PASSED,
         )
+    if lesson.is_runnable_exercise and not _has_passed_exercise(user, lesson):
+        raise Conflict(
+            "Submit code that passes every test to complete this lesson (POST .../code/runs).",
+            code=LearningError.EXERCISE_NOT_PASSED,
+        )
     return _mark_complete(user=user, lesson=lesson, enrollment=enrollment)
+
+
+def _has_passed_exercise(user: User, lesson: Lesson) -> bool:
+    return CodeRun.objects.filter(
+        user=user, lesson=lesson, mode=CodeRunMode.SUBMIT, passed_all=True
+    ).exists()
 
 
 def _mark_complete(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
+    RUNNABLE_LANGUAGES,
     Course,
     Lesson,
     LessonType,
@@ -35,9 +36,6 @@ LESSON_CONTENT_FIELDS = {
     "test_code",
     "code_tests",
 }
-# The languages the code sandbox runs (agora/learning/sandbox): a lesson in another language
-# has no runnable tests.
-RUNNABLE_LANGUAGES = ("python", "javascript")
 
 
 # --- modules ---------------------------------------------------------------------------------
