@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -577,7 +578,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # A page that asks for a nonce (the code editor's generated styles) gets one; others
+        # keep 'self' alone.
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:", *STORAGE_PUBLIC_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'", *STORAGE_PUBLIC_ORIGINS],

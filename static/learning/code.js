@@ -13,6 +13,8 @@ async function start() {
     state: cm.EditorState.create({
       doc: textarea.value,
       extensions: [
+        // CodeMirror writes its styles into a <style> element: the page's CSP nonce lets it.
+        cm.EditorView.cspNonce.of(mount.dataset.cspNonce || ""),
         cm.basicSetup,
         cm.keymap.of([cm.indentWithTab]),
         language,

@@ -2,6 +2,8 @@
 Submit through htmx with results that poll themselves, the lesson completed by a passing
 submission only, and the per-test figures on the instructor's students page."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -67,6 +69,17 @@ class TestPlayer:
         assert "98765" not in html
         assert "(1 hidden)" in html
         assert "Mark as complete" not in html
+
+    def test_the_editor_styles_are_allowed_by_a_nonce_not_inline_styles(
+        self, browser, course, exercise
+    ):
+        page = browser.get(reverse("learn_lesson", args=[course.slug, exercise.pk]))
+
+        nonce = re.search(r'data-csp-nonce="([^"]+)"', page.content.decode()).group(1)
+        policy = page["Content-Security-Policy"]
+        assert f"style-src 'self' 'nonce-{nonce}'" in policy
+        assert "script-src 'self';" in policy
+        assert "unsafe-inline" not in policy
 
     def test_run_then_submit_completes_the_lesson(
         self, browser, learner, course, exercise, django_capture_on_commit_callbacks
