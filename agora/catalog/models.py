@@ -234,6 +234,7 @@ class LessonType(models.TextChoices):
     QUIZ = "quiz"
     FILE = "file"
     CODE = "code"
+    ASSIGNMENT = "assignment"
 
 
 # The languages the code sandbox runs (agora/learning/sandbox): a code lesson in another
@@ -270,6 +271,11 @@ class Lesson(models.Model):
     # The runnable tests of a python or javascript exercise: [{name, stdin,
     # expected_stdout, hidden}]. Hidden ones never reach learners.
     code_tests = models.JSONField(default=list, blank=True)
+    # Assignments: the instructions are the body; learners submit text or a file, graded
+    # out of max_points; pass_points or more completes the lesson. Late after due_at.
+    due_at = models.DateTimeField(null=True, blank=True)
+    max_points = models.PositiveIntegerField(null=True, blank=True)
+    pass_points = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

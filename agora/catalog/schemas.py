@@ -5,7 +5,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import AnyHttpUrl, field_validator
 
-from agora.catalog.models import Course, Lesson, Level, Resource
+from agora.catalog.models import Course, Lesson, LessonType, Level, Resource
 from agora.catalog.types import CourseChanges
 from agora.core.errors import InvalidInput
 from agora.core.markdown import render_markdown
@@ -275,7 +275,7 @@ class CodeTestOut(Schema):
 
 class LessonIn(Schema):
     title: str = Field(max_length=200)
-    type: str = Field(description="video, text, quiz, file or code.")
+    type: str = Field(description="video, text, quiz, file, code or assignment.")
     is_preview: bool = False
     duration_seconds: int = Field(0, ge=0, le=24 * 3600)
     body: str = Field("", max_length=100_000, description="Markdown (text lessons, notes).")
@@ -293,13 +293,23 @@ class LessonIn(Schema):
     tests: list[CodeTestIn] | None = Field(
         None, max_length=MAX_CODE_TESTS, description="Code lessons: the stdin/stdout tests."
     )
+    instructions: str | None = Field(
+        None, max_length=100_000, description="Assignments: the instructions (the body)."
+    )
+    due_at: datetime | None = Field(None, description="Assignments: submissions after it are late.")
+    max_points: int | None = Field(None, ge=1, le=10_000, description="Assignments (default 100).")
+    pass_points: int | None = Field(
+        None, ge=0, le=10_000, description="Assignments: the grade that completes the lesson."
+    )
 
     _short_video_url = field_validator("video_url")(_short_url)
 
     def data(self) -> dict[str, Any]:
         data = self.model_dump(
-            exclude={"type", "questions", "language", "tests"}, exclude_none=True
+            exclude={"type", "questions", "language", "tests", "instructions"}, exclude_none=True
         )
+        if self.instructions is not None:
+            data["body"] = self.instructions
         data["video_url"] = str(self.video_url) if self.video_url else ""
         if self.language is not None:
             data["code_language"] = self.language
@@ -328,11 +338,19 @@ class LessonPatchIn(Schema):
     tests: list[CodeTestIn] | None = Field(
         None, max_length=MAX_CODE_TESTS, description="Replaces a code lesson's tests."
     )
+    instructions: str | None = Field(None, max_length=100_000, description="The same as body.")
+    due_at: datetime | None = None
+    max_points: int | None = Field(None, ge=1, le=10_000)
+    pass_points: int | None = Field(None, ge=0, le=10_000)
 
     _short_video_url = field_validator("video_url")(_short_url)
 
     def changes(self) -> dict[str, Any]:
-        data = self.model_dump(exclude_unset=True, exclude={"questions", "language", "tests"})
+        data = self.model_dump(
+            exclude_unset=True, exclude={"questions", "language", "tests", "instructions"}
+        )
+        if self.instructions is not None:
+            data["body"] = self.instructions
         if "video_url" in data:
             data["video_url"] = str(data["video_url"] or "")
         if self.language is not None:
@@ -340,7 +358,9 @@ class LessonPatchIn(Schema):
         if self.tests is not None:
             data["code_tests"] = [test.model_dump() for test in self.tests]
         return {
-            k: v for k, v in data.items() if v is not None or k in ("video_url", "max_attempts")
+            k: v
+            for k, v in data.items()
+            if v is not None or k in ("video_url", "max_attempts", "due_at")
         }
 
     def question_data(self) -> list[dict[str, Any]] | None:
@@ -415,6 +435,10 @@ class LessonOut(Schema):
     code_language: str
     language: str = Field(description="Code lessons: the same as code_language.")
     starter_code: str
+    instructions: str = Field(description="Assignments: the instructions (else empty).")
+    due_at: datetime | None
+    max_points: int | None
+    pass_points: int | None
     tests: list[CodeTestOut] = Field(
         description="Code lessons' tests: every one for the course's instructors; learners "
         "get the visible ones only."
@@ -437,6 +461,10 @@ class LessonOut(Schema):
     @staticmethod
     def resolve_course_id(lesson: Lesson) -> int:
         return lesson.module.course_id
+
+    @staticmethod
+    def resolve_instructions(lesson: Lesson) -> str:
+        return lesson.body if lesson.type == LessonType.ASSIGNMENT else ""
 
     @staticmethod
     def resolve_language(lesson: Lesson) -> str:

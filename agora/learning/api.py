@@ -1,19 +1,24 @@
 """Learning endpoints: enrolling, progress, resume positions, quizzes and code exercises."""
 
+import json
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ValidationError as PydanticValidationError
 
 from agora.accounts.auth import current_user, jwt_auth
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Lesson, LessonType
-from agora.core.errors import NotFound
+from agora.core.api_errors import validation_fields
+from agora.core.api_parser import BodyNotAnObject, check_text
+from agora.core.errors import DomainError, InvalidInput, NotFound
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
-from agora.learning import exercises, queries, services
+from agora.learning import assignments, exercises, queries, services
 from agora.learning.errors import LearningError
 from agora.learning.models import Enrollment
 from agora.learning.schemas import (
@@ -27,10 +32,13 @@ from agora.learning.schemas import (
     CompletionOut,
     CourseProgressOut,
     EnrollmentOut,
+    GradeIn,
     PositionIn,
     QuizOut,
     QuizStatsOut,
     StudentOut,
+    SubmissionOut,
+    SubmissionTextIn,
 )
 
 router = Router(tags=["learning"], auth=jwt_auth)
@@ -251,6 +259,114 @@ def get_code_run(request: HttpRequest, code_run_id: int) -> dict[str, Any]:
         "finished_at": run.finished_at,
         "results": queries.shown_results(run),
     }
+
+
+# --- assignments -----------------------------------------------------------------------------
+def _submission_text(request: HttpRequest) -> tuple[str, Any]:
+    """The text (JSON `{text}` or the form field) and the file (multipart `file`)."""
+    content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError as exc:
+            raise DomainError(
+                "The request body is not valid JSON.", code="malformed_json", status_code=400
+            ) from exc
+        if not isinstance(body, dict):
+            raise BodyNotAnObject()
+        check_text(body)
+        try:
+            return SubmissionTextIn.model_validate(body).text, None
+        except PydanticValidationError as exc:
+            raise InvalidInput(fields=validation_fields([dict(e) for e in exc.errors()])) from exc
+    return str(request.POST.get("text", "")), request.FILES.get("file")
+
+
+@router.post(
+    "/lessons/{lesson_id}/submissions",
+    response={201: SubmissionOut, 400: E, 401: E, 403: E, 404: E, 422: E},
+    summary="Hand in work for an assignment: JSON {text}, or multipart with `text` and/or `file`",
+    description=(
+        "The file is checked by its content (PDF, ZIP, images, MP3, plain text, ...). A "
+        "submission after the lesson's due date is accepted and flagged `is_late`."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "text": {"type": "string"},
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    }
+                },
+                "application/json": {"schema": SubmissionTextIn.model_json_schema()},
+            }
+        }
+    },
+)
+def create_submission(request: HttpRequest, lesson_id: int) -> Status[Any]:
+    user = current_user(request)
+    lesson = catalog_queries.get_lesson(lesson_id)
+    assignments.require_assignment(lesson)
+    services.require_progress_rights(user, lesson)
+    text, upload = _submission_text(request)
+    submission = assignments.submit_assignment(user=user, lesson=lesson, text=text, upload=upload)
+    return Status(201, submission)
+
+
+@router.get(
+    "/lessons/{lesson_id}/submissions",
+    response={200: list[SubmissionOut], 401: E, 403: E, 404: E},
+    summary="An assignment's submissions: learners their own, the course's instructors all",
+    description="For instructors, ungraded first, oldest first (the grading queue).",
+)
+@paginate(PagePagination)
+def list_submissions(request: HttpRequest, lesson_id: int) -> Any:
+    user = current_user(request)
+    lesson = catalog_queries.get_lesson(lesson_id)
+    assignments.require_assignment(lesson)
+    services.require_progress_rights(user, lesson)
+    return queries.submissions_for(user, lesson)
+
+
+@router.post(
+    "/submissions/{submission_id}/grade",
+    response={200: SubmissionOut, 401: E, 404: E, 409: E, 422: E},
+    summary="Grade a submission once, with points and feedback (the course's instructors)",
+    description=(
+        "The learner is notified; a grade of the lesson's `pass_points` or more completes "
+        "the lesson. Learners and other instructors get 404; a graded one 409."
+    ),
+)
+def grade_submission(request: HttpRequest, submission_id: int, payload: GradeIn) -> Any:
+    user = current_user(request)
+    submission = queries.get_submission(user=user, submission_id=submission_id)
+    return assignments.grade_submission(
+        user=user, submission=submission, points=payload.points, feedback=payload.feedback
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}/file",
+    response={200: None, 401: E, 404: E},
+    url_name="learning_submission_file",
+    summary="Download a submission's file (its author and the course's instructors)",
+)
+def submission_file(request: HttpRequest, submission_id: int) -> HttpResponseBase:
+    submission = queries.get_submission(user=current_user(request), submission_id=submission_id)
+    if not submission.file:
+        raise NotFound("This submission has no file.", code=LearningError.SUBMISSION_NOT_FOUND)
+    response = FileResponse(
+        submission.file.open("rb"),
+        as_attachment=True,
+        filename=submission.file_name or "submission",
+        content_type=submission.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- instructors -----------------------------------------------------------------------------

@@ -210,3 +210,47 @@ class CodeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mode} of lesson {self.lesson_id} by {self.user_id}"
+
+
+def submission_upload_to(submission: "Submission", filename: str) -> str:
+    return f"submissions/{submission.lesson_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class Submission(models.Model):
+    """A learner's work for an assignment lesson: text, a file (checked by content), or
+    both. Late when made after the lesson's due date. Graded once by a course instructor
+    (agora/learning/assignments.py); a grade of the lesson's pass_points or more completes
+    the lesson."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    lesson = models.ForeignKey(
+        "catalog.Lesson", on_delete=models.CASCADE, related_name="submissions"
+    )
+    text = models.TextField(max_length=100_000, blank=True)
+    file = models.FileField(upload_to=submission_upload_to, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    is_late = models.BooleanField(default=False)
+    points = models.PositiveIntegerField(null=True, blank=True)
+    feedback = models.TextField(max_length=20_000, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lesson", "graded_at", "submitted_at"], name="submission_queue"),
+            models.Index(fields=["user", "lesson"], name="submission_user_lesson"),
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} to lesson {self.lesson_id}"

@@ -24,6 +24,7 @@ from agora.learning.models import (
     LessonProgress,
     QuizAnswer,
     QuizAttempt,
+    Submission,
 )
 
 
@@ -401,3 +402,37 @@ def code_test_statistics(lesson: Lesson) -> dict[str, Any]:
         "learners_passed": totals["passed"],
         "tests": list(stats.values()),
     }
+
+
+# --- assignments -----------------------------------------------------------------------------
+def submissions_for(user: User, lesson: Lesson) -> QuerySet[Submission]:
+    """The course's instructors and admins see every submission (ungraded first, oldest
+    first: the grading queue); anyone else their own, newest first."""
+    rows = Submission.objects.filter(lesson=lesson).select_related("user", "lesson")
+    if access.can_edit_course(user, lesson.module.course):
+        return rows.order_by(F("graded_at").asc(nulls_first=True), "submitted_at", "id")
+    return rows.filter(user=user).order_by("-submitted_at", "-id")
+
+
+def get_submission(*, user: User, submission_id: int) -> Submission:
+    """A submission its author or the course's instructors may see; otherwise 404."""
+    submission = (
+        Submission.objects.select_related("user", "lesson__module__course")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or (
+        submission.user_id != user.pk
+        and not access.can_edit_course(user, submission.lesson.module.course)
+    ):
+        raise NotFound("There is no such submission.", code=LearningError.SUBMISSION_NOT_FOUND)
+    return submission
+
+
+def grading_queue(course: Course) -> QuerySet[Submission]:
+    """A course's ungraded submissions, oldest first."""
+    return (
+        Submission.objects.filter(lesson__module__course=course, graded_at__isnull=True)
+        .select_related("user", "lesson")
+        .order_by("submitted_at", "id")
+    )

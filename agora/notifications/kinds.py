@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
     REFUND = "refund"
     MODERATION = "moderation"
     STREAK_REMINDER = "streak_reminder"
+    ASSIGNMENT_GRADED = "assignment_graded"
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ KINDS: dict[NotificationKind, KindInfo] = {
     NotificationKind.PAYOUT_SENT: KindInfo("A payout was sent to me"),
     NotificationKind.REFUND: KindInfo("A refund of my order"),
     NotificationKind.MODERATION: KindInfo("Admins hid something I posted"),
+    NotificationKind.ASSIGNMENT_GRADED: KindInfo("My assignment was graded"),
     NotificationKind.STREAK_REMINDER: KindInfo(
         "A reminder in my evening when my learning streak is about to break", in_app=False
     ),

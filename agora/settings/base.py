@@ -328,6 +328,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
 RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=100 * 1024 * 1024)
+# The largest file a learner may hand in for an assignment.
+SUBMISSION_MAX_BYTES = env.int("SUBMISSION_MAX_BYTES", default=20 * 1024 * 1024)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
 SUBTITLE_MAX_BYTES = 2 * 1024 * 1024
 # Resumable (tus) uploads: what one user may hold (open uploads and the originals of their

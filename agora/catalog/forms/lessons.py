@@ -53,6 +53,7 @@ BODY_LABELS = {
     LessonType.QUIZ: ("Instructions", "Shown before the questions. Markdown."),
     LessonType.FILE: ("Description", "What the files are and how to use them. Markdown."),
     LessonType.CODE: ("Instructions", "The exercise: what to write and how it is checked."),
+    LessonType.ASSIGNMENT: ("Instructions", "What to hand in and how it is graded. Markdown."),
 }
 TYPE_FIELDS = {
     LessonType.VIDEO: {"video_url"},
@@ -60,6 +61,7 @@ TYPE_FIELDS = {
     LessonType.QUIZ: {"pass_percent", "max_attempts", "shuffle_questions"},
     LessonType.FILE: set(),
     LessonType.CODE: {"code_language", "starter_code", "test_code", "code_tests"},
+    LessonType.ASSIGNMENT: {"due_at", "max_points", "pass_points"},
 }
 TEST_START = "=== "
 TEST_EXPECTED = "--- expected"
@@ -138,6 +140,9 @@ class LessonForm(forms.Form):
         "starter_code",
         "code_tests",
         "test_code",
+        "due_at",
+        "max_points",
+        "pass_points",
         "pass_percent",
         "max_attempts",
         "shuffle_questions",
@@ -185,6 +190,22 @@ class LessonForm(forms.Form):
         label="Starter code",
         widget=forms.Textarea(attrs={"rows": 8, "class": "code-input", "spellcheck": "false"}),
     )
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due (UTC)",
+        help_text="Submissions after it are marked late (they are still accepted).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    max_points = forms.IntegerField(
+        label="Points", min_value=1, max_value=10_000, initial=100, required=False
+    )
+    pass_points = forms.IntegerField(
+        label="Points to pass",
+        min_value=0,
+        max_value=10_000,
+        required=False,
+        help_text="A grade of this many points or more completes the lesson (default: half).",
+    )
     code_tests = forms.CharField(
         required=False,
         max_length=200_000,
@@ -228,12 +249,15 @@ class LessonForm(forms.Form):
                 "starter_code": lesson.starter_code,
                 "test_code": lesson.test_code,
                 "code_tests": code_tests_as_text(list(lesson.code_tests or [])),
+                "due_at": lesson.due_at,
+                "max_points": lesson.max_points,
+                "pass_points": lesson.pass_points,
                 "body": lesson.body,
             }
         super().__init__(data, *args, **kwargs)
         self.lesson_type = LessonType(lesson_type)
         optional = {"video_url", "code_language", "starter_code", "test_code", "code_tests"}
-        for name in optional | TYPE_FIELDS[LessonType.QUIZ]:
+        for name in optional | TYPE_FIELDS[LessonType.QUIZ] | TYPE_FIELDS[LessonType.ASSIGNMENT]:
             if name not in TYPE_FIELDS[self.lesson_type]:
                 del self.fields[name]
         if lesson is None or not modules or len(modules) < 2:
