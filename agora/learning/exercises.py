@@ -7,6 +7,7 @@ CODE_RUN_CONCURRENCY programs at once over all workers, and each test's verdict 
 the lesson (and earns its XP) through the progress service.
 """
 
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,6 +29,8 @@ from agora.learning import sandbox
 from agora.learning.errors import LearningError
 from agora.learning.models import CodeRun, CodeRunMode, CodeRunStatus, Enrollment
 from agora.learning.services import _mark_complete, require_progress_rights
+
+logger = logging.getLogger(__name__)
 
 MAX_CODE_LENGTH = 50_000
 RATE_MESSAGE = "You are running code too often: wait a moment and try again."
@@ -145,6 +148,11 @@ def execute_code_run(*, code_run_id: int, runner: sandbox.Runner | None = None) 
                 results.append(_result(test, execution))
     except sandbox.SandboxUnavailable as refusal:
         error = str(refusal)[:500]
+        results = []
+    except Exception:
+        # Never leave a run "running" for ever: it ends with the reason, and is logged.
+        logger.exception("code run %s failed in the runner", code_run_id)
+        error = "The code runner failed on this run: try again."
         results = []
     passed_all = not error and bool(results) and all(r["passed"] for r in results)
     with transaction.atomic():

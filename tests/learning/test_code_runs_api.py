@@ -372,3 +372,27 @@ class TestStats:
     ):
         assert learner_api.get(f"/lessons/{exercise.pk}/code/stats").status_code == 404
         assert other_api.get(f"/lessons/{exercise.pk}/code/stats").status_code == 404
+
+
+class BrokenRunner:
+    """A runner that fails in a way the sandbox does not foresee (a bug, a full disk)."""
+
+    def execute(self, **kwargs):
+        raise OSError("No space left on device")
+
+
+@pytest.mark.django_db
+def test_a_runner_failure_ends_the_run_with_a_reason_instead_of_leaving_it_running(
+    learner, course, exercise
+):
+    enroll(learner, course)
+    run = CodeRun.objects.create(
+        user=learner, lesson=exercise, language="python", code=RIGHT, mode="submit"
+    )
+
+    status = exercises.execute_code_run(code_run_id=run.pk, runner=BrokenRunner())
+
+    run.refresh_from_db()
+    assert (status, run.status, run.passed_all) == ("done", "done", False)
+    assert run.error == "The code runner failed on this run: try again."
+    assert not LessonProgress.objects.filter(completed_at__isnull=False).exists()
