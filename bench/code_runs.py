@@ -14,6 +14,8 @@ on a fresh database in a temporary folder, then through the real service
 2. throughput: --burst submissions at once from as many learners: runs (and programs) per
    second until the last verdict.
 
+A trivial run is one test (--tests 1, the default): one sandboxed program per run.
+
 The local sandbox needs bubblewrap and root. Results go to
 bench/results/<timestamp>-code-runs-<engine>.json.
 """
@@ -32,10 +34,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-TESTS = [
-    {"name": f"sum {i}", "stdin": f"{i} {i}\n", "expected_stdout": f"{2 * i}\n", "hidden": i == 3}
-    for i in (1, 2, 3)
-]
+
+def _tests(count: int) -> list[dict[str, object]]:
+    return [
+        {
+            "name": f"sum {i}",
+            "stdin": f"{i} {i}\n",
+            "expected_stdout": f"{2 * i}\n",
+            "hidden": i > 1,
+        }
+        for i in range(1, count + 1)
+    ]
+
+
 PROGRAM = "a, b = map(int, input().split())\nprint(a + b)"
 
 
@@ -84,6 +95,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--burst", type=int, default=60)
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--tests", type=int, default=1, help="tests (programs) per run")
     args = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="agora-bench-code-"))
@@ -109,7 +121,7 @@ def main() -> None:
         module=ModuleFactory(course=course),
         type=LessonType.CODE,
         code_language="python",
-        code_tests=TESTS,
+        code_tests=_tests(args.tests),
     )
     learners = [UserFactory() for _ in range(max(args.burst, 1))]
     for learner in learners:
@@ -162,7 +174,7 @@ def main() -> None:
         "engine": "redis" if args.redis else "embedded",
         "database": connection.vendor,
         "concurrency": args.concurrency,
-        "tests_per_run": len(TESTS),
+        "tests_per_run": args.tests,
         "latency_runs": args.runs,
         "latency_p50_ms": round(statistics.median(latencies) * 1000),
         "latency_p95_ms": round(_percentile(latencies, 0.95) * 1000),
@@ -170,7 +182,7 @@ def main() -> None:
         "burst_passed": passed,
         "burst_seconds": round(burst_seconds, 2),
         "runs_per_second": round(len(burst) / burst_seconds, 2),
-        "programs_per_second": round(len(burst) * len(TESTS) / burst_seconds, 2),
+        "programs_per_second": round(len(burst) * args.tests / burst_seconds, 2),
     }
     print(json.dumps(results, indent=2))
     out = ROOT / "bench" / "results"
