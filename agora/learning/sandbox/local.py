@@ -48,6 +48,8 @@ _MEMORY_SIGNS = (
     "Allocation failed",
 )
 _READ_CHUNK = 16 * 1024
+# (bwrap, uid base) pairs this process has seen build a sandbox: the probe runs once each.
+_VERIFIED: set[tuple[str | None, int]] = set()
 
 
 class LocalRunner:
@@ -70,13 +72,12 @@ class LocalRunner:
         found_node = node if node is not None else shutil.which("node")
         self.node = os.path.realpath(found_node) if found_node else None
         self.slot_wait_seconds = slot_wait_seconds
-        self._checked = False
 
     # -- checks -------------------------------------------------------------------------
 
     def check(self) -> None:
         """Raise SandboxUnavailable unless bubblewrap can build the sandbox here."""
-        if self._checked:
+        if (self.bwrap, self.uid_base) in _VERIFIED:
             return
         if not self.bwrap or not os.access(self.bwrap, os.X_OK):
             raise SandboxUnavailable(
@@ -102,7 +103,7 @@ class LocalRunner:
                 f"({message or 'exit ' + str(probe.returncode)}), and code is never run "
                 "unconfined."
             )
-        self._checked = True
+        _VERIFIED.add((self.bwrap, self.uid_base))
 
     # -- the sandbox --------------------------------------------------------------------
 
