@@ -24,9 +24,9 @@ use_atomic_filesystem_transport()
 app = Celery("agora", task_cls="agora.core.jobs:JobTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Declared, so a worker started without -Q consumes all four (settings: CELERY_TASK_ROUTES).
+# Declared, so a worker started without -Q consumes them all (settings: CELERY_TASK_ROUTES).
 app.conf.task_queues = [
-    Queue(name, routing_key=name) for name in ("payments", "notifications", "bulk", "video")
+    Queue(name, routing_key=name) for name in ("payments", "notifications", "bulk", "video", "code")
 ]
 
 

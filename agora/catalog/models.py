@@ -236,6 +236,12 @@ class LessonType(models.TextChoices):
     QUIZ = "quiz"
     FILE = "file"
     CODE = "code"
+    ASSIGNMENT = "assignment"
+
+
+# The languages the code sandbox runs (agora/learning/sandbox): a code lesson in another
+# language is read and marked complete by hand.
+RUNNABLE_LANGUAGES = ("python", "javascript")
 
 
 class Lesson(models.Model):
@@ -262,7 +268,16 @@ class Lesson(models.Model):
     # Code exercises: the language, the code the learner starts from, and the tests.
     code_language = models.CharField(max_length=30, blank=True)
     starter_code = models.TextField(max_length=50_000, blank=True)
+    # Free-form test notes from before runnable exercises (never shown to learners).
     test_code = models.TextField(max_length=50_000, blank=True)
+    # The runnable tests of a python or javascript exercise: [{name, stdin,
+    # expected_stdout, hidden}]. Hidden ones never reach learners.
+    code_tests = models.JSONField(default=list, blank=True)
+    # Assignments: the instructions are the body; learners submit text or a file, graded
+    # out of max_points; pass_points or more completes the lesson. Late after due_at.
+    due_at = models.DateTimeField(null=True, blank=True)
+    max_points = models.PositiveIntegerField(null=True, blank=True)
+    pass_points = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -282,6 +297,15 @@ class Lesson(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_runnable_exercise(self) -> bool:
+        """A code exercise learners complete by passing its tests."""
+        return (
+            self.type == LessonType.CODE
+            and self.code_language in RUNNABLE_LANGUAGES
+            and bool(self.code_tests)
+        )
 
 
 class QuestionKind(models.TextChoices):

@@ -5,7 +5,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import AnyHttpUrl, field_validator
 
-from agora.catalog.models import Course, Lesson, Level, Resource
+from agora.catalog.models import Course, Lesson, LessonType, Level, Resource
 from agora.catalog.types import CourseChanges
 from agora.core.errors import InvalidInput
 from agora.core.markdown import render_markdown
@@ -259,9 +259,26 @@ class QuestionIn(Schema):
     accepted_answers: list[str] = Field(default_factory=list, max_length=20)
 
 
+MAX_CODE_TESTS = 50
+
+
+class CodeTestIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    stdin: str = Field("", max_length=100_000)
+    expected_stdout: str = Field("", max_length=100_000)
+    hidden: bool = False
+
+
+class CodeTestOut(Schema):
+    name: str
+    stdin: str
+    expected_stdout: str
+    hidden: bool
+
+
 class LessonIn(Schema):
     title: str = Field(max_length=200)
-    type: str = Field(description="video, text, quiz, file or code.")
+    type: str = Field(description="video, text, quiz, file, code or assignment.")
     is_preview: bool = False
     duration_seconds: int = Field(0, ge=0, le=24 * 3600)
     body: str = Field("", max_length=100_000, description="Markdown (text lessons, notes).")
@@ -271,14 +288,36 @@ class LessonIn(Schema):
     shuffle_questions: bool = False
     questions: list[QuestionIn] | None = Field(None, max_length=100)
     code_language: str = Field("", max_length=30)
+    language: str | None = Field(
+        None, max_length=30, description="Code lessons: python or javascript (code_language)."
+    )
     starter_code: str = Field("", max_length=50_000)
     test_code: str = Field("", max_length=50_000)
+    tests: list[CodeTestIn] | None = Field(
+        None, max_length=MAX_CODE_TESTS, description="Code lessons: the stdin/stdout tests."
+    )
+    instructions: str | None = Field(
+        None, max_length=100_000, description="Assignments: the instructions (the body)."
+    )
+    due_at: datetime | None = Field(None, description="Assignments: submissions after it are late.")
+    max_points: int | None = Field(None, ge=1, le=10_000, description="Assignments (default 100).")
+    pass_points: int | None = Field(
+        None, ge=0, le=10_000, description="Assignments: the grade that completes the lesson."
+    )
 
     _short_video_url = field_validator("video_url")(_short_url)
 
     def data(self) -> dict[str, Any]:
-        data = self.model_dump(exclude={"type", "questions"}, exclude_none=True)
+        data = self.model_dump(
+            exclude={"type", "questions", "language", "tests", "instructions"}, exclude_none=True
+        )
+        if self.instructions is not None:
+            data["body"] = self.instructions
         data["video_url"] = str(self.video_url) if self.video_url else ""
+        if self.language is not None:
+            data["code_language"] = self.language
+        if self.tests is not None:
+            data["code_tests"] = [test.model_dump() for test in self.tests]
         return data
 
     def question_data(self) -> list[dict[str, Any]] | None:
@@ -296,17 +335,35 @@ class LessonPatchIn(Schema):
     shuffle_questions: bool | None = None
     questions: list[QuestionIn] | None = Field(None, max_length=100)
     code_language: str | None = Field(None, max_length=30)
+    language: str | None = Field(None, max_length=30, description="The same as code_language.")
     starter_code: str | None = Field(None, max_length=50_000)
     test_code: str | None = Field(None, max_length=50_000)
+    tests: list[CodeTestIn] | None = Field(
+        None, max_length=MAX_CODE_TESTS, description="Replaces a code lesson's tests."
+    )
+    instructions: str | None = Field(None, max_length=100_000, description="The same as body.")
+    due_at: datetime | None = None
+    max_points: int | None = Field(None, ge=1, le=10_000)
+    pass_points: int | None = Field(None, ge=0, le=10_000)
 
     _short_video_url = field_validator("video_url")(_short_url)
 
     def changes(self) -> dict[str, Any]:
-        data = self.model_dump(exclude_unset=True, exclude={"questions"})
+        data = self.model_dump(
+            exclude_unset=True, exclude={"questions", "language", "tests", "instructions"}
+        )
+        if self.instructions is not None:
+            data["body"] = self.instructions
         if "video_url" in data:
             data["video_url"] = str(data["video_url"] or "")
+        if self.language is not None:
+            data["code_language"] = self.language
+        if self.tests is not None:
+            data["code_tests"] = [test.model_dump() for test in self.tests]
         return {
-            k: v for k, v in data.items() if v is not None or k in ("video_url", "max_attempts")
+            k: v
+            for k, v in data.items()
+            if v is not None or k in ("video_url", "max_attempts", "due_at")
         }
 
     def question_data(self) -> list[dict[str, Any]] | None:
@@ -379,7 +436,16 @@ class LessonOut(Schema):
     max_attempts: int | None
     shuffle_questions: bool
     code_language: str
+    language: str = Field(description="Code lessons: the same as code_language.")
     starter_code: str
+    instructions: str = Field(description="Assignments: the instructions (else empty).")
+    due_at: datetime | None
+    max_points: int | None
+    pass_points: int | None
+    tests: list[CodeTestOut] = Field(
+        description="Code lessons' tests: every one for the course's instructors; learners "
+        "get the visible ones only."
+    )
     video_file_url: str | None = Field(
         None,
         description=(
@@ -398,6 +464,21 @@ class LessonOut(Schema):
     @staticmethod
     def resolve_course_id(lesson: Lesson) -> int:
         return lesson.module.course_id
+
+    @staticmethod
+    def resolve_instructions(lesson: Lesson) -> str:
+        return lesson.body if lesson.type == LessonType.ASSIGNMENT else ""
+
+    @staticmethod
+    def resolve_language(lesson: Lesson) -> str:
+        return lesson.code_language
+
+    @staticmethod
+    def resolve_tests(lesson: Lesson) -> list[dict[str, Any]]:
+        tests = list(lesson.code_tests or [])
+        if getattr(lesson, "show_answers", False):
+            return tests
+        return [test for test in tests if not test.get("hidden")]
 
     @staticmethod
     def resolve_body_html(lesson: Lesson) -> str:

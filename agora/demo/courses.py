@@ -196,6 +196,8 @@ def _build(spec: CourseSpec, owner: User, admin: User) -> Course:
             if lesson_spec.link is not None:
                 link_title, url = lesson_spec.link
                 services.add_resource(user=owner, lesson=lesson, title=link_title, url=url)
+    if spec.modules:
+        _add_project(owner, course)
     if spec.status != CourseStatus.DRAFT:
         services.submit_for_review(user=owner, course=course)
     if spec.status == CourseStatus.PUBLISHED:
@@ -205,6 +207,30 @@ def _build(spec: CourseSpec, owner: User, admin: User) -> Course:
     if spec.stats is not None or spec.is_featured:
         _set_demo_statistics(course, spec)
     return course
+
+
+def _add_project(owner: User, course: Course) -> None:
+    """Every demo course ends with a graded project (an assignment lesson) in its last
+    module, so that each kind of lesson can be seen in the demo."""
+    module = course.modules.order_by("-position").first()
+    if module is None:
+        return
+    services.create_lesson(
+        user=owner,
+        module=module,
+        lesson_type=LessonType.ASSIGNMENT,
+        data={
+            "title": "Project: put it into practice",
+            "duration_seconds": 30 * 60,
+            "body": (
+                f"Use what “{course.title}” taught you on something of your own, then hand "
+                "in a short write-up (and a file if you made one): what you did, what worked, "
+                "and what you would do differently."
+            ),
+            "max_points": 100,
+            "pass_points": 60,
+        },
+    )
 
 
 def _demo_media_names() -> dict[str, str]:

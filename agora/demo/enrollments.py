@@ -11,7 +11,7 @@ from typing import Any
 from agora.accounts.models import User
 from agora.catalog.models import Course, CourseStatus, Lesson, LessonType, QuestionKind
 from agora.demo.people import LEARNERS, _email
-from agora.learning import services
+from agora.learning import assignments, services
 from agora.learning.models import Enrollment, EnrollmentSource
 
 # How far each demo enrollment gets, as a share of the course's lessons; cycled through.
@@ -39,6 +39,17 @@ def _study(learner: User, lessons: list[Lesson], share: float, *, stumble: bool)
             if stumble and index % 2 == 0:
                 services.submit_quiz(user=learner, lesson=lesson, answers=[])  # a failed try
             services.submit_quiz(user=learner, lesson=lesson, answers=_right_answers(lesson))
+            continue
+        if lesson.type == LessonType.ASSIGNMENT:
+            submission = assignments.submit_assignment(
+                user=learner, lesson=lesson, text="My project write-up: what I built and why."
+            )
+            assignments.grade_submission(
+                user=lesson.module.course.owner,
+                submission=submission,
+                points=lesson.max_points or 0,
+                feedback="Clear and complete: well done.",
+            )
             continue
         if lesson.type == LessonType.VIDEO:
             services.save_position(

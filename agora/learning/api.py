@@ -1,32 +1,44 @@
-"""Learning endpoints: enrolling, progress, resume positions and quizzes."""
+"""Learning endpoints: enrolling, progress, resume positions, quizzes and code exercises."""
 
+import json
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ValidationError as PydanticValidationError
 
 from agora.accounts.auth import current_user, jwt_auth
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Lesson, LessonType
-from agora.core.errors import NotFound
+from agora.core.api_errors import validation_fields
+from agora.core.api_parser import BodyNotAnObject, check_text
+from agora.core.errors import DomainError, InvalidInput, NotFound
 from agora.core.pagination import PagePagination
 from agora.core.schemas import ErrorOut as E
-from agora.learning import queries, services
+from agora.learning import assignments, exercises, queries, services
 from agora.learning.errors import LearningError
 from agora.learning.models import Enrollment
 from agora.learning.schemas import (
     AttemptIn,
     AttemptOut,
     AttemptSummaryOut,
+    CodeRunCreatedOut,
+    CodeRunIn,
+    CodeRunOut,
+    CodeStatsOut,
     CompletionOut,
     CourseProgressOut,
     EnrollmentOut,
+    GradeIn,
     PositionIn,
     QuizOut,
     QuizStatsOut,
     StudentOut,
+    SubmissionOut,
+    SubmissionTextIn,
 )
 
 router = Router(tags=["learning"], auth=jwt_auth)
@@ -205,7 +217,187 @@ def my_attempts(request: HttpRequest, lesson_id: int) -> Any:
     return queries.my_attempts(user, lesson)
 
 
+# --- code exercises --------------------------------------------------------------------------
+@router.post(
+    "/lessons/{lesson_id}/code/runs",
+    response={202: CodeRunCreatedOut, 401: E, 403: E, 404: E, 409: E, 422: E, 429: E},
+    summary="Run my program against a code lesson's tests (a background job)",
+    description=(
+        "`mode: run` tries the visible tests, `submit` (the default) every test; passing all "
+        "of a submission's tests completes the lesson. Poll GET /code-runs/{id} for results. "
+        "Limited per person (429)."
+    ),
+)
+def start_code_run(
+    request: HttpRequest, lesson_id: int, payload: CodeRunIn
+) -> Status[dict[str, Any]]:
+    run = exercises.start_code_run(
+        user=current_user(request),
+        lesson=catalog_queries.get_lesson(lesson_id),
+        code=payload.code,
+        mode=payload.mode,
+    )
+    return Status(202, {"id": run.pk, "status": run.status})
+
+
+@router.get(
+    "/code-runs/{code_run_id}",
+    response={200: CodeRunOut, 401: E, 404: E},
+    summary="One of my code runs: its status and, once done, each test's verdict",
+    description="A hidden test reports only its name, whether it passed and its verdict.",
+)
+def get_code_run(request: HttpRequest, code_run_id: int) -> dict[str, Any]:
+    run = queries.get_code_run(user=current_user(request), code_run_id=code_run_id)
+    return {
+        "id": run.pk,
+        "lesson_id": run.lesson_id,
+        "mode": run.mode,
+        "status": run.status,
+        "passed_all": run.passed_all,
+        "error": run.error,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+        "results": queries.shown_results(run),
+    }
+
+
+# --- assignments -----------------------------------------------------------------------------
+def _submission_text(request: HttpRequest) -> tuple[str, Any]:
+    """The text (JSON `{text}` or the form field) and the file (multipart `file`)."""
+    content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError as exc:
+            raise DomainError(
+                "The request body is not valid JSON.", code="malformed_json", status_code=400
+            ) from exc
+        if not isinstance(body, dict):
+            raise BodyNotAnObject()
+        check_text(body)
+        try:
+            return SubmissionTextIn.model_validate(body).text, None
+        except PydanticValidationError as exc:
+            raise InvalidInput(fields=validation_fields([dict(e) for e in exc.errors()])) from exc
+    return str(request.POST.get("text", "")), request.FILES.get("file")
+
+
+@router.post(
+    "/lessons/{lesson_id}/submissions",
+    response={201: SubmissionOut, 400: E, 401: E, 403: E, 404: E, 422: E},
+    summary="Hand in work for an assignment: JSON {text}, or multipart with `text` and/or `file`",
+    description=(
+        "The file is checked by its content (PDF, ZIP, images, MP3, plain text, ...). A "
+        "submission after the lesson's due date is accepted and flagged `is_late`."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "text": {"type": "string"},
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    }
+                },
+                "application/json": {"schema": SubmissionTextIn.model_json_schema()},
+            }
+        }
+    },
+)
+def create_submission(request: HttpRequest, lesson_id: int) -> Status[Any]:
+    user = current_user(request)
+    lesson = catalog_queries.get_lesson(lesson_id)
+    assignments.require_assignment(lesson)
+    services.require_progress_rights(user, lesson)
+    text, upload = _submission_text(request)
+    submission = assignments.submit_assignment(user=user, lesson=lesson, text=text, upload=upload)
+    return Status(201, submission)
+
+
+@router.get(
+    "/lessons/{lesson_id}/submissions",
+    response={200: list[SubmissionOut], 401: E, 403: E, 404: E},
+    summary="An assignment's submissions: learners their own, the course's instructors all",
+    description="For instructors, ungraded first, oldest first (the grading queue).",
+)
+@paginate(PagePagination)
+def list_submissions(request: HttpRequest, lesson_id: int) -> Any:
+    user = current_user(request)
+    lesson = catalog_queries.get_lesson(lesson_id)
+    assignments.require_assignment(lesson)
+    services.require_progress_rights(user, lesson)
+    return queries.submissions_for(user, lesson)
+
+
+@router.post(
+    "/submissions/{submission_id}/grade",
+    response={200: SubmissionOut, 401: E, 404: E, 409: E, 422: E},
+    summary="Grade a submission once, with points and feedback (the course's instructors)",
+    description=(
+        "The learner is notified; a grade of the lesson's `pass_points` or more completes "
+        "the lesson. Learners and other instructors get 404; a graded one 409."
+    ),
+)
+def grade_submission(request: HttpRequest, submission_id: int, payload: GradeIn) -> Any:
+    user = current_user(request)
+    submission = queries.get_submission(user=user, submission_id=submission_id)
+    return assignments.grade_submission(
+        user=user, submission=submission, points=payload.points, feedback=payload.feedback
+    )
+
+
+@router.get(
+    "/submissions/{submission_id}/file",
+    response={200: None, 401: E, 404: E},
+    url_name="learning_submission_file",
+    summary="Download a submission's file (its author and the course's instructors)",
+)
+def submission_file(request: HttpRequest, submission_id: int) -> HttpResponseBase:
+    submission = queries.get_submission(user=current_user(request), submission_id=submission_id)
+    if not submission.file:
+        raise NotFound("This submission has no file.", code=LearningError.SUBMISSION_NOT_FOUND)
+    response = FileResponse(
+        submission.file.open("rb"),
+        as_attachment=True,
+        filename=submission.file_name or "submission",
+        content_type=submission.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- instructors -----------------------------------------------------------------------------
+@router.get(
+    "/lessons/{lesson_id}/code/stats",
+    response={200: CodeStatsOut, 401: E, 404: E},
+    summary="How learners' submissions did on a code lesson, test by test (its instructors)",
+)
+def code_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
+    lesson = catalog_queries.get_lesson_for_editing(user=current_user(request), lesson_id=lesson_id)
+    if lesson.type != LessonType.CODE:
+        raise NotFound("This lesson is not a code exercise.", code=LearningError.EXERCISE_NOT_FOUND)
+    stats = queries.code_test_statistics(lesson)
+    return {
+        "lesson_id": lesson.pk,
+        "submissions": stats["submissions"],
+        "learners": stats["learners"],
+        "learners_passed": stats["learners_passed"],
+        "tests": [
+            {
+                "name": t.name,
+                "hidden": t.hidden,
+                "runs": t.runs,
+                "passed": t.passed,
+                "pass_percent": t.pass_percent,
+            }
+            for t in stats["tests"]
+        ],
+    }
+
+
 @router.get(
     "/lessons/{lesson_id}/quiz/stats",
     response={200: QuizStatsOut, 401: E, 404: E},

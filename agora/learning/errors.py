@@ -19,6 +19,14 @@ class LearningError(StrEnum):
     ATTEMPTS_EXHAUSTED = "attempts_exhausted"
     CERTIFICATE_NOT_FOUND = "certificate_not_found"
     CERTIFICATE_REVOKED = "certificate_revoked"
+    EXERCISE_NOT_FOUND = "exercise_not_found"
+    EXERCISE_NOT_RUNNABLE = "exercise_not_runnable"
+    EXERCISE_NOT_PASSED = "exercise_not_passed"
+    CODE_RUN_NOT_FOUND = "code_run_not_found"
+    ASSIGNMENT_NOT_FOUND = "assignment_not_found"
+    SUBMISSION_NOT_FOUND = "submission_not_found"
+    ALREADY_GRADED = "already_graded"
+    ASSIGNMENT_NOT_PASSED = "assignment_not_passed"
 
 
 class PaymentRequired(DomainError):

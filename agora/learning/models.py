@@ -191,3 +191,90 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class CodeRunMode(models.TextChoices):
+    RUN = "run", "Run the visible tests"
+    SUBMIT = "submit", "Submit: every test"
+
+
+class CodeRunStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class CodeRun(models.Model):
+    """A learner's program run against a code lesson's tests by a job on the `code` queue
+    (agora/learning/exercises.py). `results` holds one entry per test: name, hidden,
+    passed, verdict, stdout, stderr, time_ms (hidden ones are shown as name, passed and
+    verdict only)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="code_runs"
+    )
+    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.CASCADE, related_name="code_runs")
+    language = models.CharField(max_length=30)
+    code = models.TextField(max_length=50_000)
+    mode = models.CharField(max_length=10, choices=CodeRunMode.choices)
+    status = models.CharField(
+        max_length=10, choices=CodeRunStatus.choices, default=CodeRunStatus.QUEUED
+    )
+    passed_all = models.BooleanField(null=True, blank=True)
+    results = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "lesson", "-created_at"], name="code_run_user_lesson"),
+            models.Index(fields=["lesson", "mode", "status"], name="code_run_lesson_mode"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mode} of lesson {self.lesson_id} by {self.user_id}"
+
+
+def submission_upload_to(submission: "Submission", filename: str) -> str:
+    return f"submissions/{submission.lesson_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class Submission(models.Model):
+    """A learner's work for an assignment lesson: text, a file (checked by content), or
+    both. Late when made after the lesson's due date. Graded once by a course instructor
+    (agora/learning/assignments.py); a grade of the lesson's pass_points or more completes
+    the lesson."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    lesson = models.ForeignKey(
+        "catalog.Lesson", on_delete=models.CASCADE, related_name="submissions"
+    )
+    text = models.TextField(max_length=100_000, blank=True)
+    file = models.FileField(upload_to=submission_upload_to, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    is_late = models.BooleanField(default=False)
+    points = models.PositiveIntegerField(null=True, blank=True)
+    feedback = models.TextField(max_length=20_000, blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lesson", "graded_at", "submitted_at"], name="submission_queue"),
+            models.Index(fields=["user", "lesson"], name="submission_user_lesson"),
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} to lesson {self.lesson_id}"

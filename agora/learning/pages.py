@@ -5,8 +5,9 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,10 +16,11 @@ from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, Lesson, LessonType
-from agora.core.errors import Conflict, InvalidInput
+from agora.core.errors import Conflict, InvalidInput, NotFound, RateLimited
 from agora.core.htmx import is_htmx
 from agora.core.pagination import page_from_request
-from agora.learning import queries, services
+from agora.learning import assignments, exercises, queries, services
+from agora.learning.models import CodeRun, CodeRunMode, CodeRunStatus
 from agora.learning.queries import CourseProgress
 
 STUDENTS_PAGE_SIZE = 25
@@ -114,7 +116,23 @@ def learn_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespons
         context["media"] = catalog_queries.lesson_media_urls(request.user, lesson)
     if lesson.type == LessonType.QUIZ:
         context.update(_quiz_context(_user(request), lesson))
+    if lesson.type == LessonType.CODE:
+        context.update(_code_context(_user(request), lesson))
+    if lesson.type == LessonType.ASSIGNMENT:
+        context["submissions"] = list(queries.submissions_for(_user(request), lesson)[:20])
+        context["now"] = timezone.now()
     return render(request, "learning/pages/player.html", context)
+
+
+def _code_context(user: User, lesson: Lesson) -> dict[str, Any]:
+    last = CodeRun.objects.filter(user=user, lesson=lesson).order_by("-created_at", "-id").first()
+    tests = list(lesson.code_tests or [])
+    return {
+        "visible_tests": [t for t in tests if not t.get("hidden")],
+        "hidden_test_count": sum(1 for t in tests if t.get("hidden")),
+        "code": last.code if last else lesson.starter_code,
+        "is_runnable": lesson.is_runnable_exercise,
+    }
 
 
 def _lesson_for_action(request: HttpRequest, slug: str, lesson_id: int) -> tuple[Course, Lesson]:
@@ -237,6 +255,154 @@ def submit_quiz(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse
     )
 
 
+# --- code exercises --------------------------------------------------------------------------
+VERDICT_LABELS = {
+    "ok": "passed",
+    "wrong_answer": "wrong answer",
+    "time_limit": "time limit exceeded",
+    "memory_limit": "memory limit exceeded",
+    "runtime_error": "runtime error",
+    "output_limit": "output limit exceeded",
+}
+
+
+def _labelled(run: CodeRun) -> list[dict[str, Any]]:
+    return [
+        {**result, "label": VERDICT_LABELS.get(result["verdict"], result["verdict"])}
+        for result in queries.shown_results(run)
+    ]
+
+
+def _code_run_fragment(request: HttpRequest, run: CodeRun | None, **extra: Any) -> HttpResponse:
+    context: dict[str, Any] = {"run": run, **extra}
+    if run is not None:
+        context["results"] = _labelled(run)
+        context["polling"] = run.status != CodeRunStatus.DONE
+    response = render(request, "learning/pages/partials/code_run.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def start_code_run(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+    _course, lesson = _lesson_for_action(request, slug, lesson_id)
+    mode = request.POST.get("mode", CodeRunMode.SUBMIT)
+    try:
+        run = exercises.start_code_run(
+            user=_user(request), lesson=lesson, code=request.POST.get("code", ""), mode=mode
+        )
+    except (Conflict, InvalidInput, RateLimited, NotFound) as error:
+        fields = getattr(error, "fields", None) or {}
+        message = " ".join(" ".join(v) for v in fields.values()) or error.message
+        return _code_run_fragment(request, None, error=message)
+    return _code_run_fragment(request, run)
+
+
+@login_required
+@require_GET
+def code_run_status(request: HttpRequest, code_run_id: int) -> HttpResponse:
+    try:
+        run = queries.get_code_run(user=_user(request), code_run_id=code_run_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    if run.status == CodeRunStatus.DONE and run.passed_all and run.mode == CodeRunMode.SUBMIT:
+        lesson = catalog_queries.get_lesson(run.lesson_id)
+        course = lesson.module.course
+        return _progress_fragments(
+            request,
+            course,
+            lesson,
+            template="learning/pages/partials/code_run_done.html",
+            extra={
+                "run": run,
+                "results": _labelled(run),
+                "polling": False,
+            },
+        )
+    return _code_run_fragment(request, run)
+
+
+# --- assignments -----------------------------------------------------------------------------
+@login_required
+@require_POST
+def submit_assignment(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
+    course, lesson = _lesson_for_action(request, slug, lesson_id)
+    try:
+        submission = assignments.submit_assignment(
+            user=_user(request),
+            lesson=lesson,
+            text=request.POST.get("text", ""),
+            upload=request.FILES.get("file"),
+        )
+    except (InvalidInput, NotFound) as error:
+        fields = getattr(error, "fields", None) or {}
+        messages.error(request, " ".join(" ".join(v) for v in fields.values()) or error.message)
+    else:
+        late = " It is after the due date, so it is marked late." if submission.is_late else ""
+        messages.success(request, f"Your work was handed in.{late}")
+    return redirect("learn_lesson", slug=course.slug, lesson_id=lesson.pk)
+
+
+@login_required
+@require_GET
+def submission_file(request: HttpRequest, submission_id: int) -> FileResponse:
+    """A submission's file, for its author and the course's instructors (others: 404)."""
+    try:
+        submission = queries.get_submission(user=_user(request), submission_id=submission_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    if not submission.file:
+        raise Http404("This submission has no file.")
+    response = FileResponse(
+        submission.file.open("rb"),
+        as_attachment=True,
+        filename=submission.file_name or "submission",
+        content_type=submission.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def grading_queue(request: HttpRequest, course_id: int) -> HttpResponse:
+    course = catalog_queries.get_course_for_editing(user=request.user, course_id=course_id)
+    page = page_from_request(request, queries.grading_queue(course), page_size=STUDENTS_PAGE_SIZE)
+    return render(request, "learning/pages/grading.html", {"course": course, "page": page})
+
+
+@login_required
+@require_POST
+def grade_submission(request: HttpRequest, submission_id: int) -> HttpResponse:
+    try:
+        submission = queries.get_submission(user=_user(request), submission_id=submission_id)
+    except NotFound as missing:
+        raise Http404(missing.message) from missing
+    course_id = submission.lesson.module.course_id
+    try:
+        points = int(request.POST.get("points", ""))
+    except ValueError:
+        messages.error(request, "Give the points as a whole number.")
+        return redirect("grading_queue", course_id=course_id)
+    try:
+        assignments.grade_submission(
+            user=_user(request),
+            submission=submission,
+            points=points,
+            feedback=request.POST.get("feedback", ""),
+        )
+    except NotFound as hidden:  # its author, who may see it but not grade it
+        raise Http404(hidden.message) from hidden
+    except (InvalidInput, Conflict) as error:
+        fields = getattr(error, "fields", None) or {}
+        messages.error(request, " ".join(" ".join(v) for v in fields.values()) or error.message)
+    else:
+        learner = submission.user.name or submission.user.email
+        messages.success(request, f"Graded “{submission.lesson.title}” by {learner}: {points}.")
+    return redirect("grading_queue", course_id=course_id)
+
+
 # --- instructors -----------------------------------------------------------------------------
 @login_required
 @require_GET
@@ -252,8 +418,20 @@ def course_students(request: HttpRequest, course_id: int) -> HttpResponse:
         for lesson in module.lessons.all()
         if lesson.type == LessonType.QUIZ
     ]
+    exercises_stats = [
+        (lesson, queries.code_test_statistics(lesson))
+        for module in catalog_queries.curriculum(course)
+        for lesson in module.lessons.all()
+        if lesson.type == LessonType.CODE and lesson.code_tests
+    ]
     return render(
         request,
         "learning/pages/students.html",
-        {"course": course, "page": students, "search": search, "quizzes": quizzes},
+        {
+            "course": course,
+            "page": students,
+            "search": search,
+            "quizzes": quizzes,
+            "exercises": exercises_stats,
+        },
     )

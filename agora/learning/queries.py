@@ -15,13 +15,19 @@ from agora.catalog import access
 from agora.catalog import queries as catalog_queries
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, CourseStatus, Lesson, Module, QuizQuestion
+from agora.core.errors import NotFound
+from agora.learning.errors import LearningError
 from agora.learning.models import (
+    CodeRun,
+    CodeRunMode,
+    CodeRunStatus,
     CourseLearningTime,
     Enrollment,
     EnrollmentSource,
     LessonProgress,
     QuizAnswer,
     QuizAttempt,
+    Submission,
 )
 
 # Whether a person's subscription gives access right now. Subscriptions live in commerce,
@@ -374,3 +380,110 @@ def because_you_enrolled(user: User, *, limit: int = 4) -> tuple[Course, list[Co
     )
     picks = also_enrolled(latest.course, limit=limit, excluding=owned)
     return (latest.course, picks) if picks else None
+
+
+# --- code exercises --------------------------------------------------------------------------
+def get_code_run(*, user: User, code_run_id: int) -> CodeRun:
+    """One of the person's own code runs; anyone else's is 404 (instructors see figures,
+    not learners' programs)."""
+    run = CodeRun.objects.filter(pk=code_run_id, user=user).first()
+    if run is None:
+        raise NotFound("There is no such code run.", code=LearningError.CODE_RUN_NOT_FOUND)
+    return run
+
+
+def shown_results(run: CodeRun) -> list[dict[str, Any]]:
+    """A run's per-test results as its author sees them: a hidden test shows only its name,
+    whether it passed and its verdict (never its input, output or errors)."""
+    shown = []
+    for result in run.results:
+        if result.get("hidden"):
+            shown.append(
+                {
+                    "name": result["name"],
+                    "hidden": True,
+                    "passed": result["passed"],
+                    "verdict": result["verdict"],
+                    "stdout": None,
+                    "stderr": None,
+                    "time_ms": None,
+                }
+            )
+        else:
+            shown.append({**result, "hidden": False})
+    return shown
+
+
+@dataclass
+class CodeTestStat:
+    name: str
+    hidden: bool
+    runs: int
+    passed: int
+
+    @property
+    def pass_percent(self) -> int:
+        return self.passed * 100 // self.runs if self.runs else 0
+
+
+def code_test_statistics(lesson: Lesson) -> dict[str, Any]:
+    """For the course's instructors: over finished submissions, how often each of the
+    lesson's current tests passed, and how many learners passed them all."""
+    submissions = CodeRun.objects.filter(
+        lesson=lesson, mode=CodeRunMode.SUBMIT, status=CodeRunStatus.DONE, error=""
+    )
+    totals = submissions.aggregate(
+        runs=Count("id"),
+        learners=Count("user", distinct=True),
+        passed=Count("user", distinct=True, filter=Q(passed_all=True)),
+    )
+    stats = {
+        test["name"]: CodeTestStat(test["name"], bool(test.get("hidden")), 0, 0)
+        for test in lesson.code_tests or []
+    }
+    for results in submissions.values_list("results", flat=True).iterator():
+        for result in results:
+            stat = stats.get(result.get("name"))
+            if stat is not None:
+                stat.runs += 1
+                stat.passed += bool(result.get("passed"))
+    return {
+        "submissions": totals["runs"],
+        "learners": totals["learners"],
+        "learners_passed": totals["passed"],
+        "tests": list(stats.values()),
+    }
+
+
+# --- assignments -----------------------------------------------------------------------------
+def submissions_for(user: User, lesson: Lesson) -> QuerySet[Submission]:
+    """The course's instructors and admins see every submission (ungraded first, oldest
+    first: the grading queue); anyone else their own, newest first."""
+    rows = Submission.objects.filter(lesson=lesson).select_related("user", "lesson")
+    if access.can_edit_course(user, lesson.module.course):
+        return rows.order_by(F("graded_at").asc(nulls_first=True), "submitted_at", "id")
+    return rows.filter(user=user).order_by("-submitted_at", "-id")
+
+
+def get_submission(*, user: User, submission_id: int) -> Submission:
+    """A submission its author or the course's instructors may see; otherwise 404."""
+    submission = (
+        Submission.objects.select_related("user", "lesson__module__course")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or (
+        submission.user_id != user.pk
+        and not access.can_edit_course(user, submission.lesson.module.course)
+    ):
+        raise NotFound("There is no such submission.", code=LearningError.SUBMISSION_NOT_FOUND)
+    return submission
+
+
+def grading_queue(course: Course) -> QuerySet[Submission]:
+    """A course's ungraded submissions, oldest first."""
+    return (
+        Submission.objects.filter(lesson__module__course=course, graded_at__isnull=True)
+        .select_related("user", "lesson")
+        .order_by("submitted_at", "id")
+    )

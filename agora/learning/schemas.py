@@ -1,11 +1,12 @@
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from django.urls import reverse
 from ninja import Field, Schema
 
 from agora.catalog.schemas import MAX_QUIZ_OPTIONS, OptionIndex
 from agora.core.schemas import Id
-from agora.learning.models import Enrollment
+from agora.learning.models import Enrollment, Submission
 
 
 class CourseRefOut(Schema):
@@ -171,3 +172,112 @@ class StudentOut(Schema):
     def resolve_learner(enrollment: Enrollment) -> dict[str, Any]:
         learner = enrollment.learner
         return {"id": learner.pk, "name": learner.name, "email": learner.email}
+
+
+# --- code exercises --------------------------------------------------------------------------
+class CodeRunIn(Schema):
+    code: str = Field(max_length=50_000)
+    mode: Literal["run", "submit"] = Field(
+        "submit",
+        description="`run`: the visible tests only; `submit` (the default): every test, and "
+        "passing them all completes the lesson.",
+    )
+
+
+class CodeRunCreatedOut(Schema):
+    id: int
+    status: str
+
+
+class CodeTestResultOut(Schema):
+    name: str
+    hidden: bool
+    passed: bool
+    verdict: str = Field(
+        description="ok, wrong_answer, time_limit, memory_limit, runtime_error or output_limit"
+    )
+    stdout: str | None = Field(description="null for a hidden test")
+    stderr: str | None = Field(description="null for a hidden test")
+    time_ms: int | None = Field(description="null for a hidden test")
+
+
+class CodeRunOut(Schema):
+    id: int
+    lesson_id: int
+    mode: str
+    status: str = Field(description="queued, running or done")
+    passed_all: bool | None = Field(description="null until done")
+    error: str = Field(description="Why the program could not be run at all (else empty).")
+    created_at: datetime
+    finished_at: datetime | None
+    results: list[CodeTestResultOut]
+
+
+class CodeTestStatOut(Schema):
+    name: str
+    hidden: bool
+    runs: int
+    passed: int
+    pass_percent: int
+
+
+class CodeStatsOut(Schema):
+    lesson_id: int
+    submissions: int
+    learners: int
+    learners_passed: int
+    tests: list[CodeTestStatOut]
+
+
+# --- assignments -----------------------------------------------------------------------------
+class SubmissionTextIn(Schema):
+    text: str = Field("", max_length=100_000)
+
+
+class GradeIn(Schema):
+    points: int = Field(ge=0, le=10_000)
+    feedback: str = Field("", max_length=20_000)
+
+
+class SubmissionOut(Schema):
+    id: int
+    lesson_id: int
+    learner: LearnerRefOut
+    text: str
+    file_name: str
+    file_url: str | None = Field(description="Where to download the file (null without one).")
+    content_type: str
+    size_bytes: int
+    submitted_at: datetime
+    is_late: bool = Field(description="Made after the lesson's due date.")
+    status: str = Field(description="submitted or graded")
+    points: int | None
+    max_points: int | None
+    passed: bool | None = Field(description="null until graded")
+    feedback: str
+    graded_at: datetime | None
+
+    @staticmethod
+    def resolve_learner(submission: Submission) -> dict[str, Any]:
+        user = submission.user
+        return {"id": user.pk, "name": user.name, "email": user.email}
+
+    @staticmethod
+    def resolve_file_url(submission: Submission) -> str | None:
+        if not submission.file:
+            return None
+        return reverse("api:learning_submission_file", kwargs={"submission_id": submission.pk})
+
+    @staticmethod
+    def resolve_status(submission: Submission) -> str:
+        return "graded" if submission.graded_at else "submitted"
+
+    @staticmethod
+    def resolve_max_points(submission: Submission) -> int | None:
+        return submission.lesson.max_points
+
+    @staticmethod
+    def resolve_passed(submission: Submission) -> bool | None:
+        if submission.graded_at is None or submission.points is None:
+            return None
+        return submission.points >= (submission.lesson.pass_points or 0)

@@ -28,12 +28,15 @@ from agora.learning import events, queries
 from agora.learning.certificates import services as certificates
 from agora.learning.errors import LearningError, PaymentRequired
 from agora.learning.models import (
+    CodeRun,
+    CodeRunMode,
     CourseLearningTime,
     Enrollment,
     EnrollmentSource,
     LessonProgress,
     QuizAnswer,
     QuizAttempt,
+    Submission,
 )
 
 MAX_POSITION_SECONDS = 24 * 3600
@@ -216,7 +219,29 @@ def complete_lesson(*, user: User, lesson: Lesson) -> CompletionResult:
             "Pass the quiz to complete this lesson (POST .../quiz/attempts).",
             code=LearningError.QUIZ_NOT_PASSED,
         )
+    if lesson.type == LessonType.ASSIGNMENT and not _has_passed_assignment(user, lesson):
+        raise Conflict(
+            "This assignment is completed by a passing grade on a submission.",
+            code=LearningError.ASSIGNMENT_NOT_PASSED,
+        )
+    if lesson.is_runnable_exercise and not _has_passed_exercise(user, lesson):
+        raise Conflict(
+            "Submit code that passes every test to complete this lesson (POST .../code/runs).",
+            code=LearningError.EXERCISE_NOT_PASSED,
+        )
     return _mark_complete(user=user, lesson=lesson, enrollment=enrollment)
+
+
+def _has_passed_assignment(user: User, lesson: Lesson) -> bool:
+    return Submission.objects.filter(
+        user=user, lesson=lesson, graded_at__isnull=False, points__gte=lesson.pass_points or 0
+    ).exists()
+
+
+def _has_passed_exercise(user: User, lesson: Lesson) -> bool:
+    return CodeRun.objects.filter(
+        user=user, lesson=lesson, mode=CodeRunMode.SUBMIT, passed_all=True
+    ).exists()
 
 
 def _mark_complete(

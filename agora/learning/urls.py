@@ -19,6 +19,28 @@ urlpatterns: list[URLPattern] = [
         name="learn_position",
     ),
     path("learn/<slug:slug>/lessons/<int:lesson_id>/quiz/", pages.submit_quiz, name="learn_quiz"),
+    path(
+        "learn/<slug:slug>/lessons/<int:lesson_id>/code-runs/",
+        pages.start_code_run,
+        name="learn_code_run",
+    ),
+    path(
+        "learn/<slug:slug>/lessons/<int:lesson_id>/submissions/",
+        pages.submit_assignment,
+        name="learn_submit",
+    ),
+    path(
+        "learn/submissions/<int:submission_id>/file/",
+        pages.submission_file,
+        name="submission_file",
+    ),
+    path("studio/courses/<int:course_id>/grading/", pages.grading_queue, name="grading_queue"),
+    path(
+        "studio/submissions/<int:submission_id>/grade/",
+        pages.grade_submission,
+        name="grade_submission",
+    ),
+    path("learn/code-runs/<int:code_run_id>/", pages.code_run_status, name="learn_code_run_status"),
     path("studio/courses/<int:course_id>/students/", pages.course_students, name="course_students"),
     # Certificate pages (certificates/views.py).
     path("me/certificates/", certificate_views.my_certificates, name="my_certificates"),

@@ -22,6 +22,7 @@ class NotificationKind(StrEnum):
     GIFT = "gift"
     MODERATION = "moderation"
     STREAK_REMINDER = "streak_reminder"
+    ASSIGNMENT_GRADED = "assignment_graded"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ KINDS: dict[NotificationKind, KindInfo] = {
     ),
     NotificationKind.GIFT: KindInfo("A course I gave was redeemed, or a gift for me arrived"),
     NotificationKind.MODERATION: KindInfo("Admins hid something I posted"),
+    NotificationKind.ASSIGNMENT_GRADED: KindInfo("My assignment was graded"),
     NotificationKind.STREAK_REMINDER: KindInfo(
         "A reminder in my evening when my learning streak is about to break", in_app=False
     ),

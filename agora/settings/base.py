@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -330,6 +331,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 THUMBNAIL_MAX_BYTES = 5 * 1024 * 1024
 RESOURCE_MAX_BYTES = env.int("RESOURCE_MAX_BYTES", default=100 * 1024 * 1024)
+# The largest file a learner may hand in for an assignment.
+SUBMISSION_MAX_BYTES = env.int("SUBMISSION_MAX_BYTES", default=20 * 1024 * 1024)
 VIDEO_MAX_BYTES = env.int("VIDEO_MAX_BYTES", default=2 * 1024 * 1024 * 1024)
 SUBTITLE_MAX_BYTES = 2 * 1024 * 1024
 # Resumable (tus) uploads: what one user may hold (open uploads and the originals of their
@@ -377,6 +380,23 @@ EMAIL_TIMEOUT = 10
 MESSAGE_RATE_LIMIT = env.str("MESSAGE_RATE_LIMIT", default="30/m")
 # Questions, answers, comments and announcements one person may post (notes are private).
 COMMUNITY_POST_RATE_LIMIT = env.str("COMMUNITY_POST_RATE_LIMIT", default="20/m")
+# Code exercises (agora/learning/sandbox). CODE_RUNNER "local" runs each program on this
+# machine under bubblewrap (root needed to give runs uids of their own; without bwrap runs
+# are refused, never run unconfined); "piston" sends it to a Piston server at CODE_RUNNER_URL.
+CODE_RUNNER = env.str("CODE_RUNNER", default="local")
+if CODE_RUNNER not in ("local", "piston"):
+    raise ImproperlyConfigured("CODE_RUNNER must be local or piston")
+CODE_RUNNER_URL = env.str("CODE_RUNNER_URL", default="")
+# Programs running at once, over all workers (and local sandbox slots on one machine).
+CODE_RUN_CONCURRENCY = env.int("CODE_RUN_CONCURRENCY", default=2)
+CODE_RUN_CPU_SECONDS = env.int("CODE_RUN_CPU_SECONDS", default=2)
+CODE_RUN_WALL_SECONDS = env.float("CODE_RUN_WALL_SECONDS", default=5.0)
+CODE_RUN_MEMORY_MB = env.int("CODE_RUN_MEMORY_MB", default=256)
+CODE_RUN_PROCESSES = env.int("CODE_RUN_PROCESSES", default=16)
+CODE_RUN_OUTPUT_BYTES = env.int("CODE_RUN_OUTPUT_BYTES", default=64 * 1024)
+CODE_RUN_FILE_BYTES = env.int("CODE_RUN_FILE_BYTES", default=1024 * 1024)
+# Runs and submissions one learner may start.
+CODE_RUN_RATE_LIMIT = env.str("CODE_RUN_RATE_LIMIT", default="20/m")
 # Leaderboards: Redis sorted sets where Redis is configured, else the database (same results).
 LEADERBOARD_BACKEND = env.str("LEADERBOARD_BACKEND", default="redis" if REDIS_URL else "database")
 if LEADERBOARD_BACKEND not in ("redis", "database"):
@@ -423,6 +443,7 @@ CELERY_TASK_ROUTES = {
     "agora.gamification.tasks.remind_streaks": {"queue": "bulk"},
     "agora.media.tasks.purge_expired_uploads": {"queue": "bulk"},
     "agora.media.tasks.process_video": {"queue": "video"},
+    "agora.learning.tasks.run_code": {"queue": "code"},
     "agora.analytics.tasks.refresh_rollups": {"queue": "bulk"},
     "agora.analytics.tasks.run_export": {"queue": "bulk"},
     "agora.analytics.tasks.purge_old_exports": {"queue": "bulk"},
@@ -572,7 +593,9 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # A page that asks for a nonce (the code editor's generated styles) gets one; others
+        # keep 'self' alone.
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:", *STORAGE_PUBLIC_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'", *STORAGE_PUBLIC_ORIGINS],

@@ -53,14 +53,65 @@ BODY_LABELS = {
     LessonType.QUIZ: ("Instructions", "Shown before the questions. Markdown."),
     LessonType.FILE: ("Description", "What the files are and how to use them. Markdown."),
     LessonType.CODE: ("Instructions", "The exercise: what to write and how it is checked."),
+    LessonType.ASSIGNMENT: ("Instructions", "What to hand in and how it is graded. Markdown."),
 }
 TYPE_FIELDS = {
     LessonType.VIDEO: {"video_url"},
     LessonType.TEXT: set(),
     LessonType.QUIZ: {"pass_percent", "max_attempts", "shuffle_questions"},
     LessonType.FILE: set(),
-    LessonType.CODE: {"code_language", "starter_code", "test_code"},
+    LessonType.CODE: {"code_language", "starter_code", "test_code", "code_tests"},
+    LessonType.ASSIGNMENT: {"due_at", "max_points", "pass_points"},
 }
+TEST_START = "=== "
+TEST_EXPECTED = "--- expected"
+HIDDEN_MARK = "(hidden)"
+
+
+def code_tests_as_text(tests: list[dict[str, Any]]) -> str:
+    """A code lesson's tests as the studio's text: each starts with `=== name` (with
+    `(hidden)` after the name for a hidden one), then its input, `--- expected`, and the
+    output it must print."""
+    parts = []
+    for test in tests:
+        name = test["name"] + (f" {HIDDEN_MARK}" if test.get("hidden") else "")
+        parts.append(
+            f"{TEST_START}{name}\n{test.get('stdin', '')}".rstrip("\n")
+            + f"\n{TEST_EXPECTED}\n{test.get('expected_stdout', '')}".rstrip("\n")
+        )
+    return "\n".join(parts) + ("\n" if parts else "")
+
+
+def code_tests_from_text(text: str) -> list[dict[str, Any]]:
+    """The inverse of code_tests_as_text; raises ValidationError naming the line at fault."""
+    tests: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    target = "stdin"
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1):
+        if line.startswith(TEST_START):
+            name = line[len(TEST_START) :].strip()
+            hidden = name.endswith(HIDDEN_MARK)
+            name = name.removesuffix(HIDDEN_MARK).strip()
+            if not name or len(name) > 100:
+                raise forms.ValidationError(
+                    f"Line {number}: give the test a name (at most 100 characters)."
+                )
+            current = {"name": name, "stdin": "", "expected_stdout": "", "hidden": hidden}
+            tests.append(current)
+            target = "stdin"
+        elif current is None:
+            if line.strip():
+                raise forms.ValidationError(f"Line {number}: start each test with “=== name”.")
+        elif line.strip() == TEST_EXPECTED and target == "stdin":
+            target = "expected_stdout"
+        else:
+            current[target] += line + "\n"
+    for test in tests:
+        test["stdin"] = test["stdin"].rstrip("\n") + "\n" if test["stdin"].strip() else ""
+        test["expected_stdout"] = test["expected_stdout"].rstrip("\n") + "\n"
+    return tests
+
+
 CODE_LANGUAGES = [
     ("python", "Python"),
     ("javascript", "JavaScript"),
@@ -87,7 +138,11 @@ class LessonForm(forms.Form):
         "code_language",
         "body",
         "starter_code",
+        "code_tests",
         "test_code",
+        "due_at",
+        "max_points",
+        "pass_points",
         "pass_percent",
         "max_attempts",
         "shuffle_questions",
@@ -135,10 +190,35 @@ class LessonForm(forms.Form):
         label="Starter code",
         widget=forms.Textarea(attrs={"rows": 8, "class": "code-input", "spellcheck": "false"}),
     )
+    due_at = forms.DateTimeField(
+        required=False,
+        label="Due (UTC)",
+        help_text="Submissions after it are marked late (they are still accepted).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    max_points = forms.IntegerField(
+        label="Points", min_value=1, max_value=10_000, initial=100, required=False
+    )
+    pass_points = forms.IntegerField(
+        label="Points to pass",
+        min_value=0,
+        max_value=10_000,
+        required=False,
+        help_text="A grade of this many points or more completes the lesson (default: half).",
+    )
+    code_tests = forms.CharField(
+        required=False,
+        max_length=200_000,
+        label="Tests (Python and JavaScript)",
+        help_text="Each test: a line “=== name” (add “(hidden)” after the name to keep it from "
+        "learners), the input the program reads, a line “--- expected”, then the output it "
+        "must print. Passing them all completes the lesson.",
+        widget=forms.Textarea(attrs={"rows": 10, "class": "code-input", "spellcheck": "false"}),
+    )
     test_code = forms.CharField(
         required=False,
         max_length=50_000,
-        label="Tests",
+        label="Notes for instructors",
         help_text="Learners do not see these.",
         widget=forms.Textarea(attrs={"rows": 8, "class": "code-input", "spellcheck": "false"}),
     )
@@ -168,12 +248,16 @@ class LessonForm(forms.Form):
                 "code_language": lesson.code_language,
                 "starter_code": lesson.starter_code,
                 "test_code": lesson.test_code,
+                "code_tests": code_tests_as_text(list(lesson.code_tests or [])),
+                "due_at": lesson.due_at,
+                "max_points": lesson.max_points,
+                "pass_points": lesson.pass_points,
                 "body": lesson.body,
             }
         super().__init__(data, *args, **kwargs)
         self.lesson_type = LessonType(lesson_type)
-        optional = {"video_url", "code_language", "starter_code", "test_code"}
-        for name in optional | TYPE_FIELDS[LessonType.QUIZ]:
+        optional = {"video_url", "code_language", "starter_code", "test_code", "code_tests"}
+        for name in optional | TYPE_FIELDS[LessonType.QUIZ] | TYPE_FIELDS[LessonType.ASSIGNMENT]:
             if name not in TYPE_FIELDS[self.lesson_type]:
                 del self.fields[name]
         if lesson is None or not modules or len(modules) < 2:
@@ -196,6 +280,9 @@ class LessonForm(forms.Form):
 
     def clean_duration(self) -> int:
         return parse_duration(self.cleaned_data.get("duration", ""))
+
+    def clean_code_tests(self) -> list[dict[str, Any]]:
+        return code_tests_from_text(self.cleaned_data.get("code_tests", ""))
 
     def data_for_service(self) -> dict[str, Any]:
         data = self.cleaned_data

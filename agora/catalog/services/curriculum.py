@@ -10,6 +10,7 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
+    RUNNABLE_LANGUAGES,
     Course,
     Lesson,
     LessonType,
@@ -33,7 +34,12 @@ LESSON_CONTENT_FIELDS = {
     "code_language",
     "starter_code",
     "test_code",
+    "code_tests",
+    "due_at",
+    "max_points",
+    "pass_points",
 }
+DEFAULT_MAX_POINTS = 100
 
 
 # --- modules ---------------------------------------------------------------------------------
@@ -162,6 +168,22 @@ def _check_lesson_content(lesson: Lesson, questions: list[QuizQuestion] | None) 
             errors["questions"] = ["A quiz needs at least one question."]
     if lesson.type == LessonType.CODE and not lesson.code_language:
         errors["code_language"] = ["Say which language the exercise is in."]
+    if lesson.type == LessonType.ASSIGNMENT:
+        if lesson.max_points is None:
+            lesson.max_points = DEFAULT_MAX_POINTS
+        if lesson.pass_points is None:
+            lesson.pass_points = (lesson.max_points + 1) // 2
+        if lesson.pass_points > lesson.max_points:
+            errors["pass_points"] = ["The pass mark is at most the assignment's max_points."]
+    elif lesson.due_at or lesson.max_points is not None or lesson.pass_points is not None:
+        errors["due_at"] = ["Only assignments have a due date and points."]
+    if lesson.code_tests and lesson.type != LessonType.CODE:
+        errors["tests"] = ["Only code lessons have tests."]
+    elif lesson.code_tests and lesson.code_language not in RUNNABLE_LANGUAGES:
+        errors["tests"] = ["Tests run for python and javascript exercises only."]
+    names = [test["name"] for test in lesson.code_tests or []]
+    if len(set(names)) != len(names):
+        errors["tests"] = ["Give each test a name of its own."]
     if errors:
         raise InvalidInput(fields=errors)
 
@@ -176,7 +198,9 @@ def create_lesson(
 ) -> Lesson:
     _require_editor(user, module.course)
     if lesson_type not in LessonType.values:
-        raise InvalidInput(fields={"type": ["type is video, text, quiz, file or code."]})
+        raise InvalidInput(
+            fields={"type": ["type is video, text, quiz, file, code or assignment."]}
+        )
     fields = {key: value for key, value in data.items() if key in LESSON_CONTENT_FIELDS}
     lesson = Lesson(module=module, type=lesson_type, **fields)
     lesson.title = _clean_title(lesson.title)
@@ -216,7 +240,9 @@ def update_lesson(
     _check_lesson_content(lesson, built)
     with transaction.atomic():
         # Only what changed: a reorder or move may have changed the position meanwhile.
-        lesson.save(update_fields=[*changes, "pass_percent", "updated_at"])
+        lesson.save(
+            update_fields=[*changes, "pass_percent", "max_points", "pass_points", "updated_at"]
+        )
         if built is not None:
             lesson.questions.all().delete()
             for question in built:

@@ -167,10 +167,18 @@ LESSON_KIND_LABELS = {
     "quiz": "Quiz",
     "file": "Download",
     "code": "Exercise",
+    "assignment": "Assignment",
 }
 
 
-LESSON_ICONS = {"video": "▶", "text": "≡", "quiz": "?", "file": "⤓", "code": "</>"}
+LESSON_ICONS = {
+    "video": "▶",
+    "text": "≡",
+    "quiz": "?",
+    "file": "⤓",
+    "code": "</>",
+    "assignment": "✎",
+}
 
 
 @register.filter

@@ -214,7 +214,9 @@ def _save_lesson(
             },
         )
         if remaining.fields or not error.fields:
-            add_service_errors(form, remaining, {"duration_seconds": "duration"})
+            add_service_errors(
+                form, remaining, {"duration_seconds": "duration", "tests": "code_tests"}
+            )
         return None
 
 

@@ -62,6 +62,17 @@ class Command(BaseCommand):
                 "--concurrency",
                 "1",
             ]
+            # Learners' programs: their own worker, so a queue of runs never delays email
+            # (the sandbox itself caps how many run at once: CODE_RUN_CONCURRENCY).
+            commands["code-worker"] = [
+                *worker,
+                "--queues",
+                "code",
+                "--hostname",
+                "code@%h",
+                "--concurrency",
+                "2",
+            ]
             commands["worker"] = [
                 *worker,
                 "--queues",
