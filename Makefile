@@ -7,7 +7,7 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 export HOST PORT SITE_URL
 
-.PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench migrate seed clean lock lighthouse
+.PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench migrate seed clean lock lighthouse sandbox
 
 # Installs exactly what requirements.lock lists (hashes checked), then Agora itself.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -44,8 +44,15 @@ $(LIGHTHOUSE): tools/lighthouse/package.json tools/lighthouse/package-lock.json
 
 lighthouse: $(LIGHTHOUSE)
 
-test: install $(if $(shell command -v npm),$(LIGHTHOUSE))
+test: install $(if $(shell command -v npm),$(LIGHTHOUSE)) sandbox
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+# Code exercises run under bubblewrap: installed from Debian's packages where we may.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+	      || (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null)); } \
+	  || echo "bubblewrap is missing: code exercise tests will fail (apt-get install bubblewrap)"
 
 lint: install
 	$(VENV)/bin/ruff check .
