@@ -100,34 +100,10 @@ def media_storage(request, settings, live_server) -> str | None:
     (moto's S3 server on loopback), which the browser then reads segments from directly."""
     if request.param == "local":
         return None
-    import uuid
-
-    import boto3
-
-    from tests.media.conftest import S3_KEY, s3_storage_settings
+    from tests.media.conftest import new_bucket, s3_storage_settings
 
     endpoint = request.getfixturevalue("s3_endpoint")
-    bucket = f"agora-browser-{uuid.uuid4().hex[:12]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=S3_KEY,
-        aws_secret_access_key=S3_KEY,
-        region_name="us-east-1",
-    )
-    client.create_bucket(Bucket=bucket)
-    client.put_bucket_cors(  # as an operator sets it for the site's origin (README)
-        Bucket=bucket,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": [live_server.url],
-                    "AllowedMethods": ["GET", "HEAD"],
-                    "AllowedHeaders": ["*"],
-                }
-            ]
-        },
-    )
+    bucket = new_bucket(endpoint, cors_origin=live_server.url)
     settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(endpoint, bucket)}
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     settings.CONTENT_SECURITY_POLICY = {  # STORAGE_PUBLIC_ORIGINS, as production derives it

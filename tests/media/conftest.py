@@ -109,9 +109,17 @@ def s3_storage_settings(endpoint: str, bucket: str) -> dict[str, Any]:
 def media_storage(request, settings) -> str:
     if request.param == "local":
         return "local"
+    endpoint = request.getfixturevalue("s3_endpoint")
+    bucket = new_bucket(endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(endpoint, bucket)}
+    return "s3"
+
+
+def new_bucket(endpoint: str, *, cors_origin: str | None = None) -> str:
+    """A fresh bucket on the loopback S3 server; with `cors_origin`, browsers on that origin
+    may read it (as an operator sets it up for the site: README)."""
     import boto3
 
-    endpoint = request.getfixturevalue("s3_endpoint")
     bucket = f"agora-test-{uuid.uuid4().hex[:12]}"
     client = boto3.client(
         "s3",
@@ -121,8 +129,11 @@ def media_storage(request, settings) -> str:
         region_name="us-east-1",
     )
     client.create_bucket(Bucket=bucket)
-    settings.STORAGES = {**settings.STORAGES, "default": s3_storage_settings(endpoint, bucket)}
-    return "s3"
+    if cors_origin:
+        rule = {"AllowedOrigins": [cors_origin], "AllowedMethods": ["GET", "HEAD"]}
+        rule["AllowedHeaders"] = ["*"]
+        client.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [rule]})
+    return bucket
 
 
 @dataclass
