@@ -599,8 +599,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", *STORAGE_PUBLIC_ORIGINS],
         "font-src": ["'self'"],
         "connect-src": ["'self'", *STORAGE_PUBLIC_ORIGINS],
-        # blob: is the stream hls.js builds from the segments (Media Source Extensions).
-        "media-src": ["'self'", "blob:", *STORAGE_PUBLIC_ORIGINS],
+        # blob: is the stream hls.js builds from the segments (Media Source Extensions);
+        # data: the empty caption track it adds before a subtitles playlist's cues arrive.
+        "media-src": ["'self'", "blob:", "data:", *STORAGE_PUBLIC_ORIGINS],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
