@@ -64,6 +64,77 @@ class ExportTable:
         return self.rows.iterator(chunk_size=chunk_size)
 
 
+def _table(queryset: QuerySet[Any], columns: dict[str, str]) -> ExportTable:
+    """The export's columns (header: field path) read from `queryset`, in that order."""
+    return ExportTable(list(columns), queryset.values_list(*columns.values()))
+
+
+# The same columns as the admin's ledger CSV.
+LEDGER_COLUMNS = dict(
+    zip(
+        COLUMNS,
+        [
+            "transaction_id",
+            "transaction__created_at",
+            "transaction__kind",
+            "transaction__idempotency_key",
+            "account",
+            "instructor_id",
+            "amount",
+            "currency",
+        ],
+        strict=True,
+    )
+)
+ORDER_COLUMNS = {
+    "order_id": "id",
+    "created_at": "created_at",
+    "paid_at": "paid_at",
+    "refunded_at": "refunded_at",
+    "status": "status",
+    "buyer_id": "buyer_id",
+    "currency": "currency",
+    "subtotal": "subtotal",
+    "discount": "discount",
+    "tax": "tax",
+    "total": "total",
+    "tax_country": "tax_country",
+    "coupon": "coupon__code",
+    "provider": "provider",
+}
+PAYOUT_COLUMNS = {
+    "payout_id": "id",
+    "created_at": "created_at",
+    "paid_at": "paid_at",
+    "instructor_id": "instructor_id",
+    "amount": "amount",
+    "currency": "currency",
+    "method": "method",
+    "status": "status",
+    "provider_reference": "provider_reference",
+    "failure_reason": "failure_reason",
+}
+# An instructor's sales name the buyer, never the buyer's email.
+INSTRUCTOR_SALE_COLUMNS = {
+    "order_id": "order_id",
+    "paid_at": "order__paid_at",
+    "status": "order__status",
+    "refunded_at": "order__refunded_at",
+    "course_id": "course_id",
+    "course": "title",
+    "buyer": "order__buyer__name",
+    "currency": "order__currency",
+    "price": "price",
+    "discount": "discount",
+    "commission_basis_points": "commission_basis_points",
+}
+
+
+def ledger_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
+    entries = LedgerEntry.objects.order_by("transaction_id", "id")
+    return _table(_window(entries, "transaction__created_at", start, end), LEDGER_COLUMNS)
+
+
 def _window(
     queryset: QuerySet[Any], field: str, start: datetime | None, end: datetime | None
 ) -> QuerySet[Any]:
@@ -75,122 +146,21 @@ def _window(
 
 
 def orders_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
-    header = [
-        "order_id",
-        "created_at",
-        "paid_at",
-        "refunded_at",
-        "status",
-        "buyer_id",
-        "currency",
-        "subtotal",
-        "discount",
-        "tax",
-        "total",
-        "tax_country",
-        "coupon",
-        "provider",
-    ]
-    rows = _window(Order.objects.order_by("id"), "created_at", start, end).values_list(
-        "id",
-        "created_at",
-        "paid_at",
-        "refunded_at",
-        "status",
-        "buyer_id",
-        "currency",
-        "subtotal",
-        "discount",
-        "tax",
-        "total",
-        "tax_country",
-        "coupon__code",
-        "provider",
-    )
-    return ExportTable(header, rows)
+    return _table(_window(Order.objects.order_by("id"), "created_at", start, end), ORDER_COLUMNS)
 
 
 def payouts_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
-    header = [
-        "payout_id",
-        "created_at",
-        "paid_at",
-        "instructor_id",
-        "amount",
-        "currency",
-        "method",
-        "status",
-        "provider_reference",
-        "failure_reason",
-    ]
-    rows = _window(Payout.objects.order_by("id"), "created_at", start, end).values_list(
-        "id",
-        "created_at",
-        "paid_at",
-        "instructor_id",
-        "amount",
-        "currency",
-        "method",
-        "status",
-        "provider_reference",
-        "failure_reason",
-    )
-    return ExportTable(header, rows)
-
-
-def ledger_table(*, start: datetime | None = None, end: datetime | None = None) -> ExportTable:
-    header = list(COLUMNS)  # the same columns as the admin\'s ledger CSV
-    entries = LedgerEntry.objects.order_by("transaction_id", "id")
-    rows = _window(entries, "transaction__created_at", start, end).values_list(
-        "transaction_id",
-        "transaction__created_at",
-        "transaction__kind",
-        "transaction__idempotency_key",
-        "account",
-        "instructor_id",
-        "amount",
-        "currency",
-    )
-    return ExportTable(header, rows)
+    payouts = Payout.objects.order_by("id")
+    return _table(_window(payouts, "created_at", start, end), PAYOUT_COLUMNS)
 
 
 def instructor_sales_table(
     *, instructor: User, start: datetime | None = None, end: datetime | None = None
 ) -> ExportTable:
     """Every sold item of a course the instructor owns or co-teaches (paid, refunded or
-    charged back), the buyer named, without the buyer's email."""
-    header = [
-        "order_id",
-        "paid_at",
-        "status",
-        "refunded_at",
-        "course_id",
-        "course",
-        "buyer",
-        "currency",
-        "price",
-        "discount",
-        "commission_basis_points",
-    ]
+    charged back)."""
     items = OrderItem.objects.filter(order__status__in=SOLD_STATUSES).filter(
         Q(course__owner=instructor) | Q(course__co_instructors__user=instructor)
     )
-    rows = (
-        _window(items, "order__paid_at", start, end)
-        .distinct()
-        .order_by("order__paid_at", "id")
-        .values_list(
-            "order_id",
-            "order__paid_at",
-            "order__status",
-            "order__refunded_at",
-            "course_id",
-            "title",
-            "order__buyer__name",
-            "order__currency",
-            "price",
-            "discount",
-            "commission_basis_points",
-        )
-    )
-    return ExportTable(header, rows)
+    sold = _window(items, "order__paid_at", start, end).distinct().order_by("order__paid_at", "id")
+    return _table(sold, INSTRUCTOR_SALE_COLUMNS)

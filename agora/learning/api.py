@@ -370,21 +370,42 @@ def submission_file(request: HttpRequest, submission_id: int) -> HttpResponseBas
 
 
 # --- instructors -----------------------------------------------------------------------------
+def _lesson_for_stats(
+    request: HttpRequest, lesson_id: int, kind: str, not_that_kind: str, code: LearningError
+) -> Lesson:
+    """A lesson of `kind` the caller may edit (its instructors and admins), else 404."""
+    lesson = catalog_queries.get_lesson_for_editing(user=current_user(request), lesson_id=lesson_id)
+    if lesson.type != kind:
+        raise NotFound(not_that_kind, code=code)
+    return lesson
+
+
+def _stats_totals(lesson: Lesson, stats: dict[str, Any], tries: str) -> dict[str, Any]:
+    """The figures a lesson's statistics start with; `tries` names what learners hand in."""
+    return {
+        "lesson_id": lesson.pk,
+        tries: stats[tries],
+        "learners": stats["learners"],
+        "learners_passed": stats["learners_passed"],
+    }
+
+
 @router.get(
     "/lessons/{lesson_id}/code/stats",
     response={200: CodeStatsOut, 401: E, 404: E},
     summary="How learners' submissions did on a code lesson, test by test (its instructors)",
 )
 def code_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
-    lesson = catalog_queries.get_lesson_for_editing(user=current_user(request), lesson_id=lesson_id)
-    if lesson.type != LessonType.CODE:
-        raise NotFound("This lesson is not a code exercise.", code=LearningError.EXERCISE_NOT_FOUND)
+    lesson = _lesson_for_stats(
+        request,
+        lesson_id,
+        LessonType.CODE,
+        "This lesson is not a code exercise.",
+        LearningError.EXERCISE_NOT_FOUND,
+    )
     stats = queries.code_test_statistics(lesson)
     return {
-        "lesson_id": lesson.pk,
-        "submissions": stats["submissions"],
-        "learners": stats["learners"],
-        "learners_passed": stats["learners_passed"],
+        **_stats_totals(lesson, stats, "submissions"),
         "tests": [
             {
                 "name": t.name,
@@ -404,15 +425,16 @@ def code_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
     summary="How learners did on a quiz, question by question (its instructors and admins)",
 )
 def quiz_stats(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
-    lesson = catalog_queries.get_lesson_for_editing(user=current_user(request), lesson_id=lesson_id)
-    if lesson.type != LessonType.QUIZ:
-        raise NotFound("This lesson has no quiz.", code=LearningError.QUIZ_NOT_FOUND)
+    lesson = _lesson_for_stats(
+        request,
+        lesson_id,
+        LessonType.QUIZ,
+        "This lesson has no quiz.",
+        LearningError.QUIZ_NOT_FOUND,
+    )
     stats = queries.quiz_statistics(lesson)
     return {
-        "lesson_id": lesson.pk,
-        "attempts": stats["attempts"],
-        "learners": stats["learners"],
-        "learners_passed": stats["learners_passed"],
+        **_stats_totals(lesson, stats, "attempts"),
         "questions": [
             {
                 "question_id": s.question.pk,

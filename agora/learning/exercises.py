@@ -23,6 +23,7 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.catalog.models import Lesson, LessonType
 from agora.core import ratelimit
+from agora.core.cache import CacheUnavailable, raise_cache_errors
 from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.core.jobs import enqueue
 from agora.learning import sandbox
@@ -88,14 +89,29 @@ def start_code_run(*, user: User, lesson: Lesson, code: str, mode: str) -> CodeR
 def concurrency_slot(*, wait_seconds: float = SLOT_WAIT_SECONDS) -> Iterator[int]:
     """Hold one of CODE_RUN_CONCURRENCY slots on the shared cache (Redis in production:
     `add` is atomic there), waiting for one to free. A slot lapses by itself after the
-    longest a run can take, so a worker that died holding one does not keep it."""
+    longest a run can take, so a worker that died holding one does not keep it.
+
+    With the shared cache unreachable, runs are not refused: the slot is -1 and only each
+    machine's own cap holds (the local sandbox's slots, or the Piston server's queue)."""
     lease = int(settings.CODE_RUN_WALL_SECONDS * 60) + 60
     token = uuid.uuid4().hex
     deadline = time.monotonic() + wait_seconds
     while True:
         for index in range(settings.CODE_RUN_CONCURRENCY):
             key = SLOT_KEY.format(index)
-            if cache.add(key, token, timeout=lease):
+            try:
+                with raise_cache_errors():
+                    claimed: bool | None = cache.add(key, token, timeout=lease)
+            except CacheUnavailable:
+                claimed = None
+            if claimed is None:
+                logger.warning(
+                    "code run slots: the shared cache is unreachable, so only each "
+                    "machine's own cap holds"
+                )
+                yield -1
+                return
+            if claimed:
                 try:
                     yield index
                 finally:

@@ -14,6 +14,7 @@ from agora.learning.sandbox import SandboxUnavailable
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import LessonFactory, api_for, course_with_curriculum, enroll
 from tests.conftest import ApiClient
+from tests.core.test_redis_outage import use_redis
 
 TESTS = [
     {"name": "adds", "stdin": "2 3\n", "expected_stdout": "5\n", "hidden": False},
@@ -272,6 +273,34 @@ def test_the_concurrency_cap_holds_a_slot_until_it_is_released(settings):
             pass
     with exercises.concurrency_slot(wait_seconds=0.2) as again:
         assert again == 0
+
+
+@pytest.mark.redis_server
+@pytest.mark.django_db
+def test_runs_go_on_with_a_cap_per_machine_while_the_shared_cache_is_down(
+    private_redis,
+    settings,
+    monkeypatch,
+    learner_api,
+    enrolled,
+    exercise,
+    django_capture_on_commit_callbacks,
+    caplog,
+):
+    use_redis(settings, monkeypatch, private_redis.url())
+    settings.CODE_RUN_CONCURRENCY = 1
+    with exercises.concurrency_slot() as slot:
+        assert slot == 0  # the slot lives in the shared cache while it is up
+        with pytest.raises(SandboxUnavailable), exercises.concurrency_slot(wait_seconds=0.2):
+            pass
+    private_redis.stop()
+
+    response = start(learner_api, exercise, RIGHT, capture=django_capture_on_commit_callbacks)
+
+    assert response.status_code == 202
+    run = CodeRun.objects.get(pk=response.json()["id"])
+    assert (run.status, run.passed_all, run.error) == (CodeRunStatus.DONE, True, "")
+    assert "only each machine's own cap holds" in caplog.text
 
 
 @pytest.mark.django_db
