@@ -38,7 +38,9 @@
     const Hls = window.Hls;
     if (Hls && Hls.isSupported()) {
       // No worker: the page's Content-Security-Policy allows scripts from this site only.
-      const hls = new Hls({ enableWorker: false, capLevelToPlayerSize: true });
+      // No WebVTT renditions: the page's own <track> shows the subtitles (and feeds the
+      // transcript); the playlist's copy, there for native HLS, would show every line twice.
+      const hls = new Hls({ enableWorker: false, capLevelToPlayerSize: true, enableWebVTT: false });
       let recovered = false;
       hls.on(Hls.Events.MANIFEST_PARSED, () => {
         video.dataset.streamReady = "true";

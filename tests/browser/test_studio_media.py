@@ -5,12 +5,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 
 from agora.catalog.models import Course, Lesson, LessonType, Module
 from tests.accounts.factories import UserFactory
 from tests.browser.test_catalog import sign_in
 from tests.catalog.factories import CourseFactory, InstructorFactory, LessonFactory, ModuleFactory
 from tests.media.conftest import s3_endpoint  # noqa: F401 - a fixture
+
+DEMO = Path(__file__).resolve().parents[2] / "static" / "agora" / "demo"
 
 pytestmark = pytest.mark.browser
 
@@ -196,6 +199,8 @@ def test_upload_a_video_with_tus_then_stream_and_seek_it(
     assert not Upload.objects.exists()
     screenshot(page, "studio-video-ready")
 
+    lesson.refresh_from_db()  # the studio has given it the video meanwhile
+    lesson.subtitle_file.save("clip.vtt", ContentFile((DEMO / "demo-lesson.vtt").read_bytes()))
     learner = UserFactory(email="lena@example.com")
     enroll(learner, course)
     with browsing(
@@ -231,6 +236,9 @@ def test_upload_a_video_with_tus_then_stream_and_seek_it(
             })"""
         )
         assert seeked == pytest.approx(3, abs=0.5)
+        # The subtitles show once: the page's <track>, not also hls.js's copy of them.
+        showing = "(video) => Array.from(video.textTracks).filter((t) => t.mode === 'showing')"
+        assert player.evaluate(f"{showing}.map((t) => t.label)") == ["English"]
         quality = watching.get_by_label("Video quality")
         quality.locator("option", has_text="180p").wait_for(state="attached")
         assert quality.locator("option").all_inner_texts() == ["Auto", "180p"]
