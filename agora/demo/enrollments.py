@@ -5,12 +5,17 @@ progress, completion dates and certificates are exactly what real learners would
 Idempotent: a learner already enrolled in a course is left as they are.
 """
 
+import random
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.catalog.models import Course, CourseStatus, Lesson, LessonType, QuestionKind
 from agora.demo.people import LEARNERS, _email
+from agora.demo.sales import clock
 from agora.learning import assignments, services
 from agora.learning.models import Enrollment, EnrollmentSource
 
@@ -77,6 +82,8 @@ def seed(log: Callable[[str], object]) -> None:
     learners.sort(key=lambda person: person.email)
     added = completed = 0
     step = 0
+    rng = random.Random(2025)  # noqa: S311 - the same demo every time, not a secret
+    now = timezone.now()
     for position, learner in enumerate(learners):
         for offset in range(COURSES_PER_LEARNER):
             course = courses[(position * 2 + offset) % len(courses)]
@@ -84,14 +91,18 @@ def seed(log: Callable[[str], object]) -> None:
                 continue
             # Paid demo courses are granted, not bought: the demo ledger holds only real sales.
             source = EnrollmentSource.FREE if course.is_free else EnrollmentSource.GRANT
-            services.grant_enrollment(learner=learner, course=course, source=source)
             lessons = [lesson for module in course.modules.all() for lesson in module.lessons.all()]
             share = PROGRESS_STEPS[step % len(PROGRESS_STEPS)]
             step += 1
-            _study(learner, lessons, share, stumble=position % 3 == 0)
+            # Joined on a day of the last four months (more of them lately) and studied then,
+            # so dates, "last studied" and the dashboards' ranges read like a real site's.
+            days_ago = 1 + 120 * rng.random() ** 1.5
+            with clock(now - timedelta(days=days_ago, minutes=rng.randrange(24 * 60))):
+                services.grant_enrollment(learner=learner, course=course, source=source)
+                _study(learner, lessons, share, stumble=position % 3 == 0)
             added += 1
             completed += share == 1.0 and bool(lessons)
     log(
-        f"Demo learning: {added} enrollments added now ({completed} completed, with "
-        "certificates), with progress, resume positions and quiz attempts."
+        f"Demo learning: {added} enrollments added over the last four months ({completed} "
+        "completed, with certificates), with progress, resume positions and quiz attempts."
     )

@@ -8,19 +8,21 @@ for common countries are set up), some with the instructors' launch coupons. Eac
 goes through `checkout` and the demo provider's signed webhook, with the clock set to its day
 (demo data only), so the orders, ledger entries, escrow and enrollments carry their real
 dates. A few buyers ask for a refund within the window; escrow that has run its time is
-released. Idempotent: nothing is bought again once the demo buyers have orders.
+released. Course pages get a year of daily views. Idempotent: nothing is bought (or viewed)
+again once the demo buyers have orders.
 """
 
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from unittest import mock
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.catalog import view_counts
 from agora.catalog.models import Course, CourseStatus
 from agora.commerce.models import Coupon, Order, OrderStatus, TaxRate
 from agora.commerce.services import checkout, coupons, payments, payouts, refunds
@@ -147,13 +149,33 @@ def seed(log: Callable[[str], object]) -> None:
                 actor=order.buyer, order=order, reason="Not what I was looking for."
             )
         refunded += 1
+    viewed = _page_views(rng, now)
     paid_out = _monthly_payouts(now)
     released = refunds.release_escrow()
     log(
         f"Demo sales: {len(paid)} orders over the last year through the real checkout "
         f"({refunded} refunded), {len(TAX_RATES)} tax rates, {len(codes)} coupons; "
-        f"{paid_out} monthly payouts by bank transfer; escrow released for {released} sales."
+        f"{paid_out} monthly payouts by bank transfer; escrow released for {released} sales; "
+        f"{viewed} course page views."
     )
+
+
+def _page_views(rng: random.Random, now: datetime) -> int:
+    """A year of course page views, counted by day the way the catalog counts them (one per
+    visitor and day), growing like the sales do, so views and view-to-purchase figures are
+    there to read."""
+    counts: dict[tuple[int, date], int] = {}
+    for course_id in Course.objects.filter(status=CourseStatus.PUBLISHED).values_list(
+        "id", flat=True
+    ):
+        popularity = 2 + 10 * rng.random() ** 2
+        for days_ago in range(365):
+            trend = 0.3 + 0.7 * (1 - days_ago / 365)
+            views = round(popularity * trend * rng.uniform(0.5, 1.5))
+            if views:
+                counts[(course_id, (now - timedelta(days=days_ago)).date())] = views
+    view_counts.write_views(counts)
+    return sum(counts.values())
 
 
 def _monthly_payouts(now: datetime) -> int:

@@ -136,3 +136,11 @@ def screenshot() -> Any:
         return path
 
     return take
+
+
+def overflow(page: Any) -> int:
+    """How far the page is wider than the window it was given. Measured against the viewport
+    we asked for: on a phone (`is_mobile`) Chromium widens the layout viewport to fit a page
+    that is too wide, so `innerWidth` grows with the page and hides the overflow."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    return int(width) - int(page.viewport_size["width"])

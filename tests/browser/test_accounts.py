@@ -18,7 +18,7 @@ from PIL import Image
 from agora.accounts.models import User
 from agora.core.models import OutboxEmail
 from tests.accounts.factories import UserFactory
-from tests.browser.conftest import MOBILE, BrowserLog
+from tests.browser.conftest import MOBILE, BrowserLog, overflow
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -423,10 +423,10 @@ class TestSessionsAndData:
             rows = current.locator("#browsers-title + form tbody tr")
             assert rows.count() >= 1
             assert "This browser" in current.locator("#browsers-title + form").inner_text()
-            assert current.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+            assert overflow(current) <= 0
             screenshot(current, f"account-sessions{suffix}")
             current.goto("/accounts/data/")
-            assert current.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+            assert overflow(current) <= 0
             screenshot(current, f"account-data{suffix}")
         # The desktop browser sees the phone among its sessions and signs it out.
         page.goto("/accounts/sessions/")

@@ -11,7 +11,7 @@ from agora.analytics import rollups
 from agora.catalog.models import CourseDailyStat
 from tests.accounts.factories import UserFactory
 from tests.analytics.conftest import paid_order
-from tests.browser.conftest import browsing
+from tests.browser.conftest import browsing, overflow
 from tests.browser.test_catalog import sign_in
 from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory
 
@@ -52,7 +52,7 @@ def test_instructor_dashboard(browser, live_server, sold, screenshot, size):
         assert page.locator("svg.chart").count() == 3
         assert page.locator("svg.chart rect.chart-bar").count() == 3 * 7
         assert page.get_by_role("rowheader", name="Joins").is_visible()
-        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        assert overflow(page) <= 0
         width = page.locator("svg.chart").first.bounding_box()["width"]
         assert SIZES[size]["width"] * 0.4 < width <= SIZES[size]["width"]
         screenshot(page, f"analytics-instructor-{size}")
@@ -71,5 +71,5 @@ def test_admin_dashboard(browser, live_server, sold, screenshot, size):
         assert "196.00 USD" in figures
         assert page.locator("svg.chart").count() == 4
         assert page.get_by_role("rowheader", name="Practical SQL").is_visible()
-        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        assert overflow(page) <= 0
         screenshot(page, f"analytics-admin-{size}")

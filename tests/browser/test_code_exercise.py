@@ -8,6 +8,7 @@ import pytest
 from agora.catalog.models import LessonType
 from agora.learning.models import LessonProgress
 from tests.accounts.factories import UserFactory
+from tests.browser.conftest import overflow
 from tests.browser.test_catalog import sign_in
 from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, enroll
 
@@ -84,9 +85,7 @@ def test_the_exercise_fits_a_phone(mobile_page, live_server, exercise, screensho
     mobile_page.goto(f"/learn/{exercise.module.course.slug}/lessons/{exercise.pk}/")
     mobile_page.locator("#code-editor .cm-content").wait_for()
 
-    assert mobile_page.evaluate(
-        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
-    )
+    assert overflow(mobile_page) <= 0
     box = mobile_page.locator("#code-editor").bounding_box()
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= mobile_page.viewport_size["width"]

@@ -6,10 +6,12 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from agora.commerce.services import payouts
 from tests.accounts.factories import UserFactory
-from tests.browser.conftest import browsing
+from tests.browser.conftest import browsing, overflow
 from tests.browser.test_catalog import sign_in
 from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, enroll
+from tests.commerce.factories import paid_order, published_course, release_escrow_of
 from tests.community.factories import review_of
 
 pytestmark = pytest.mark.browser
@@ -30,6 +32,17 @@ def site(transactional_db: Any) -> dict[str, Any]:
     LessonFactory(module=module, title="Second lesson")
     enroll(learner, course)
     review_of(learner, course, rating=5, comment="Clear, practical and kind.")
+    # Money rows, so the ledger, payout and earnings tables hold real (long) references.
+    order = paid_order(buyer=learner, course=published_course(owner=teacher, price=4999))
+    release_escrow_of(order)
+    for row in payouts.due_balances(minimum=0):
+        payouts.record_manual_payout(
+            admin=admin,
+            instructor=teacher,
+            amount=-row["total"],
+            currency=row["currency"],
+            reference="Bank transfer 2026-12 ref 7f3a9c2e5b1d4e8fa0c6b9d2e4f1a3c5",
+        )
     slug, course_id = course.slug, course.pk
     return {
         "anonymous": (
@@ -100,10 +113,8 @@ def test_no_page_scrolls_sideways(browser, live_server, site, role, viewport, si
             response = page.goto(path)
             assert response is not None
             assert response.status == 200, f"{path} answered {response.status}"
-            overflow = page.evaluate(
-                "() => document.documentElement.scrollWidth - window.innerWidth"
-            )
-            if overflow > 0:
-                wide.append(f"{name} ({path}) by {overflow}px")
+            too_wide = overflow(page)
+            if too_wide > 0:
+                wide.append(f"{name} ({path}) by {too_wide}px")
             screenshot(page, f"width-{size}-{name}")
     assert wide == [], f"scrolls sideways at {size} width: {wide}"

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 
 from agora.catalog.models import LessonType
 from tests.accounts.factories import UserFactory
-from tests.browser.conftest import browsing
+from tests.browser.conftest import browsing, overflow
 from tests.browser.test_catalog import sign_in
 from tests.catalog.factories import CourseFactory, LessonFactory, ModuleFactory, enroll
 
@@ -37,7 +37,7 @@ def lessons(transactional_db: Any, live_server: Any, settings: Any, tmp_path: An
 
 
 def page_overflow(page: Any) -> int:
-    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    return overflow(page)
 
 
 @pytest.mark.parametrize(("viewport", "name"), [(LAPTOP, "laptop"), (PHONE, "phone")])
