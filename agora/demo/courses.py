@@ -263,9 +263,11 @@ def _set_demo_statistics(course: Course, spec: CourseSpec) -> None:
     # visits the later demo steps and real use record.
     changes: dict[str, Any] = {"is_featured": spec.is_featured}
     if spec.stats is not None:
+        published = timezone.now() - timedelta(days=spec.stats.days_ago)
         changes |= {
             "trending_score": spec.stats.trending,
-            "published_at": timezone.now() - timedelta(days=spec.stats.days_ago),
+            "published_at": published,
+            "created_at": published - timedelta(days=21),  # written a few weeks before
         }
     Course.objects.filter(pk=course.pk).update(**changes)
     services.course_changed(course)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Min
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -97,12 +98,26 @@ def seed(log: Callable[[str], object]) -> None:
             # Joined on a day of the last four months (more of them lately) and studied then,
             # so dates, "last studied" and the dashboards' ranges read like a real site's.
             days_ago = 1 + 120 * rng.random() ** 1.5
-            with clock(now - timedelta(days=days_ago, minutes=rng.randrange(24 * 60))):
+            joined = now - timedelta(days=days_ago, minutes=rng.randrange(24 * 60))
+            if course.published_at and joined < course.published_at:
+                joined = course.published_at + (now - course.published_at) * rng.random()
+            with clock(joined):
                 services.grant_enrollment(learner=learner, course=course, source=source)
                 _study(learner, lessons, share, stumble=position % 3 == 0)
             added += 1
             completed += share == 1.0 and bool(lessons)
+    _joined_before_learning(learners)
     log(
         f"Demo learning: {added} enrollments added over the last four months ({completed} "
         "completed, with certificates), with progress, resume positions and quiz attempts."
     )
+
+
+def _joined_before_learning(people: list[User]) -> None:
+    """Each demo learner signed up a few days before their first enrollment."""
+    for person in people:
+        first = Enrollment.objects.filter(learner=person).aggregate(first=Min("created_at"))
+        if first["first"] is not None:
+            days = 1 + person.pk % 14
+            joined = first["first"] - timedelta(days=days)
+            User.objects.filter(pk=person.pk, date_joined__gt=joined).update(date_joined=joined)

@@ -2,8 +2,10 @@
 
 import unicodedata
 from collections.abc import Callable
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
 from agora.accounts.models import User
 
@@ -66,7 +68,9 @@ def _email(name: str, domain: str = "agora.test") -> str:
 def _person(email: str, password: str, **fields: object) -> User:
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
-        user = User(email=email, **fields)
+        # The staff and instructors were there before the oldest demo course; learners'
+        # sign-up days are moved before their first enrollment by the learning demo.
+        user = User(email=email, date_joined=timezone.now() - timedelta(days=800), **fields)
         user.set_password(password)
         user.save()
     EmailAddress.objects.get_or_create(

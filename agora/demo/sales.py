@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from unittest import mock
 
 from django.contrib.auth.hashers import make_password
+from django.db.models import Min
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -28,9 +29,9 @@ from agora.commerce.models import Coupon, Order, OrderStatus, TaxRate
 from agora.commerce.services import checkout, coupons, payments, payouts, refunds
 
 BUYER_DOMAIN = "buyers.agora.test"
-BUYERS = 80
-ORDERS = 180
-REFUNDS = 7
+BUYERS = 150
+ORDERS = 400
+REFUNDS = 12
 TAX_RATES = {
     "GB": ("VAT", 2000),
     "DE": ("MwSt", 1900),
@@ -134,8 +135,8 @@ def seed(log: Callable[[str], object]) -> None:
             )
         )
         course = rng.choices(courses, weights)[0]
-        if course.pk in owned:
-            continue
+        if course.pk in owned or (course.published_at and course.published_at > moment):
+            continue  # owned already, or not on sale yet
         launch = f"LAUNCH-{course.pk}"
         code = launch if launch in codes and rng.random() < 0.3 else None
         order = _buy(buyer, course, rng.choice(COUNTRIES), code, moment)
@@ -149,6 +150,11 @@ def seed(log: Callable[[str], object]) -> None:
                 actor=order.buyer, order=order, reason="Not what I was looking for."
             )
         refunded += 1
+    for buyer in buyers:  # each signed up just before their first order
+        first = Order.objects.filter(buyer=buyer).aggregate(first=Min("created_at"))["first"]
+        if first is not None:
+            joined = first - timedelta(hours=1)
+            User.objects.filter(pk=buyer.pk, date_joined__gt=joined).update(date_joined=joined)
     viewed = _page_views(rng, now)
     paid_out = _monthly_payouts(now)
     released = refunds.release_escrow()
