@@ -56,7 +56,7 @@ class TestInstructorPage:
         assert response.status_code == 200
         text = text_of(response)
         assert "Revenue 50.00 USD" in text
-        assert "Your share 40.00 USD" in text
+        assert "Your share of sales 40.00 USD" in text
         assert "Refunds 1 (50.00 USD)" in text
         assert "Indexes" in text
         html = response.content.decode()

@@ -1,6 +1,6 @@
 """The rollups equal a recount of the raw rows: sales, refunds, chargeback-free money from the
-ledger, enrollments by source, views, completions, activity, snapshots; on hand-built data,
-across a time-zone edge, and on generated data against a naive recount."""
+ledger, enrollments by source, views, completions, activity, lessons and cohorts by day; on
+hand-built data, across a time-zone edge, and on generated data against a naive recount."""
 
 import random
 from collections import defaultdict
@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from agora.analytics import figures, rollups
 from agora.analytics.models import (
+    CourseCohortDay,
     CourseDay,
     CourseSalesDay,
-    CourseSnapshot,
     InstructorShareDay,
     LearnerDay,
-    LessonSnapshot,
+    LessonDay,
+    LessonStopDay,
     MoneyDay,
     PeopleDay,
     QuestionDay,
@@ -26,7 +27,13 @@ from agora.catalog.models import CourseDailyStat
 from agora.commerce.models import LedgerEntry, LedgerTransaction, Order, OrderItem
 from agora.commerce.queries import revenue_by_currency
 from agora.commerce.services import coupons, refunds
-from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
+from agora.learning.models import (
+    Enrollment,
+    LessonActivityDay,
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+)
 from tests.accounts.factories import UserFactory
 from tests.analytics.conftest import paid_order
 from tests.catalog.factories import (
@@ -158,9 +165,9 @@ class TestLearning:
         free = CourseDay.objects.get(course=shop["free"], day=today)
         assert (free.enrollments_free, free.enrollments_grant) == (1, 1)
         assert (free.enrollments_gift, free.enrollments_subscription) == (0, 0)
-        snapshot = CourseSnapshot.objects.get(course=course)
-        # Active learners now: two (the refund revoked one), one completed at 100%.
-        assert (snapshot.learners, snapshot.completed, snapshot.progress_total) == (2, 1, 100)
+        cohort = CourseCohortDay.objects.get(course=course, day=today)
+        # Enrolled today: three (the refunded one too), one completed at 100%.
+        assert (cohort.enrollments, cohort.completed, cohort.progress_total) == (3, 1, 100)
 
     def test_gifts_and_subscriptions_are_sources_of_their_own(self, shop):
         second = shop["second"]
@@ -203,16 +210,28 @@ class TestLearning:
         LessonProgress.objects.create(
             user=learners[2], lesson=video, course=course, position_seconds=590, seconds_spent=20
         )
+        today = rollups.local_day(timezone.now())
+        for learner, position, seconds in (
+            (learners[0], 600, 610),
+            (learners[1], 130, 140),
+            (learners[2], 590, 20),
+        ):
+            LessonActivityDay.objects.create(
+                user=learner, lesson=video, course=course, day=today, seconds=seconds,
+                position_seconds=position,
+            )  # fmt: skip
         for learner, right in ((learners[0], True), (learners[1], False)):
             attempt = QuizAttempt.objects.create(user=learner, lesson=quiz, score=0, passed=right)
             QuizAnswer.objects.create(attempt=attempt, question=question, correct=right)
         refresh_today()
 
-        funnel = LessonSnapshot.objects.get(lesson=video)
-        assert (funnel.started, funnel.completed, funnel.watch_seconds) == (3, 1, 770)
-        # 130 of 600 s is in the third tenth; 590 s in the last.
-        assert funnel.stops == [0, 0, 1, 0, 0, 0, 0, 0, 0, 1]
-        today = rollups.local_day(timezone.now())
+        funnel = LessonDay.objects.get(lesson=video)
+        assert (funnel.day, funnel.started, funnel.completed, funnel.watch_seconds) == (
+            today, 3, 1, 770,
+        )  # fmt: skip
+        # 130 of 600 s is in the third tenth; 590 s in the last; the completer is left out.
+        stops = LessonStopDay.objects.filter(lesson=video, day=today)
+        assert sorted(stops.values_list("bucket", "learners")) == [(2, 1), (9, 1)]
         item = QuestionDay.objects.get(question=question)
         assert (item.course_id, item.day, item.answers, item.correct) == (course.pk, today, 2, 1)
         assert set(LearnerDay.objects.filter(day=today).values_list("learner_id", flat=True)) == {
