@@ -70,13 +70,17 @@ def first_day_with_data() -> date | None:
     moments = [
         User.objects.aggregate(oldest=Min("date_joined"))["oldest"],
         Enrollment.objects.aggregate(oldest=Min("created_at"))["oldest"],
+        LessonProgress.objects.aggregate(oldest=Min("started_at"))["oldest"],
         commerce_queries.first_money_moment(),
     ]
     oldest = min((m for m in moments if m is not None), default=None)
     days = [local_day(oldest)] if oldest else []
-    first_view = CourseDailyStat.objects.aggregate(oldest=Min("day"))["oldest"]
-    if first_view:
-        days.append(first_view)
+    for first in (
+        CourseDailyStat.objects.aggregate(oldest=Min("day"))["oldest"],
+        LessonActivityDay.objects.aggregate(oldest=Min("day"))["oldest"],
+    ):
+        if first:
+            days.append(first)
     return min(days, default=None)
 
 
