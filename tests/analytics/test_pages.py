@@ -59,7 +59,7 @@ class TestInstructorPage:
         assert "Your share of sales 40.00 USD" in text
         assert "Refunds 1 (50.00 USD)" in text
         assert "Indexes" in text
-        assert "Drop-off from the previous" in text
+        assert "Lost since previous" in text
         assert "snapshot" not in text.lower()
         assert "whatever the range" not in text
         assert (
