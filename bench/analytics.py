@@ -4,14 +4,18 @@ memory, under 200 MB RSS).
 
     .venv/bin/python bench/analytics.py               # agora_analytics on 127.0.0.1
     .venv/bin/python bench/analytics.py --refill      # generate the data again
+    .venv/bin/python bench/analytics.py --scale 1000 --database postgres://.../other
+                                                      # a tiny run (1,000 orders) to try it
 
 The data is generated in the database with INSERT ... SELECT over generate_series (never
 row by row through the ORM), once, and kept between runs: 200,000 learners, 1,000
 instructors with 2 courses each (10 lessons each), 1,000,000 paid orders of one course over
 the last 365 days (5 % refunded a few days later) with their ledger transactions (sale, and
 refund), 1,000,000 enrollments, 10,000,000 lesson progress rows (every lesson of every
-enrollment; about 40 % completed, the rest stopped somewhere in the video) and a year of page
-views per course. Then `rebuild_analytics` rolls it all up (timed).
+enrollment; about 40 % completed, the rest stopped somewhere in the video; each started some
+time after its enrollment), a day of watching per progress row (LessonActivityDay, on the
+day the row last changed) and a year of page views per course. Then `rebuild_analytics`
+rolls it all up (timed).
 
 Each dashboard is requested `--requests` times through the whole API stack (Django's test
 client, a JWT, no network): an instructor's course (last 30 days, last 12 months), all of an
@@ -75,6 +79,13 @@ def _insert_select(model: Any, expressions: dict[str, str], source: str, params:
         return cursor.rowcount
 
 
+def scale(divisor: int) -> None:
+    """Fewer learners and orders (each learner still buys five courses; the courses stay)."""
+    global LEARNERS, ORDERS
+    LEARNERS //= divisor
+    ORDERS = LEARNERS * 5
+
+
 def fill() -> dict[str, float]:
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
@@ -82,7 +93,7 @@ def fill() -> dict[str, float]:
     from agora.accounts.models import User
     from agora.catalog.models import Category, Course, CourseDailyStat, Lesson, Module
     from agora.commerce.models import LedgerEntry, LedgerTransaction, Order, OrderItem
-    from agora.learning.models import Enrollment, LessonProgress
+    from agora.learning.models import Enrollment, LessonActivityDay, LessonProgress
 
     timings: dict[str, float] = {}
     started = time.monotonic()
@@ -288,11 +299,29 @@ def fill() -> dict[str, float]:
                 "position_seconds": "CASE WHEN e.completed_at IS NOT NULL THEN "
                 "l.duration_seconds ELSE floor(random() * l.duration_seconds)::int END",
                 "seconds_spent": "floor(random() * l.duration_seconds)::int",
-                "updated_at": "LEAST(now(), e.created_at + (random() * 20) * interval '1 day')",
+                # One draw for both: started (at most ten days after enrolling) no later than
+                # the last change (at most twenty), and no later than the completion.
+                "started_at": "LEAST(now(), e.created_at + (x.r * 10) * interval '1 day')",
+                "updated_at": "LEAST(now(), e.created_at + (x.r * 20) * interval '1 day')",
             },
             "learning_enrollment e JOIN catalog_module m ON m.course_id = e.course_id "
             "JOIN catalog_lesson l ON l.module_id = m.id "
-            "JOIN bench_course c ON c.id = e.course_id",
+            "JOIN bench_course c ON c.id = e.course_id "
+            "CROSS JOIN LATERAL (SELECT random() + 0 * l.id AS r) x",
+            {},
+        )
+        # The watching each progress row stands for, on the day it last changed.
+        _insert_select(
+            LessonActivityDay,
+            {
+                "user": "p.user_id",
+                "lesson": "p.lesson_id",
+                "course": "p.course_id",
+                "day": "p.updated_at::date",
+                "seconds": "p.seconds_spent",
+                "position_seconds": "p.position_seconds",
+            },
+            "learning_lessonprogress p JOIN bench_course c ON c.id = p.course_id",
             {},
         )
         _insert_select(
@@ -467,6 +496,9 @@ def main() -> None:
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE", DEFAULT_DATABASE))
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--refill", action="store_true")
+    parser.add_argument(
+        "--scale", type=int, default=1, help="divide the learners and orders by this (a trial)"
+    )
     parser.add_argument("--skip-exports", action="store_true")
     parser.add_argument("--export-child", choices=["csv", "xlsx"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -476,10 +508,11 @@ def main() -> None:
         return
     from agora.learning.models import LessonProgress
 
-    results: dict[str, Any] = {"machine": machine()}
+    scale(args.scale)
+    results: dict[str, Any] = {"machine": machine(), "scale": args.scale}
     have = LessonProgress.objects.count()
-    if have < 10_000_000 or args.refill:
-        print("generating 1,000,000 orders and 10,000,000 progress rows ...", flush=True)
+    if have < ORDERS * LESSONS or args.refill:
+        print(f"generating {ORDERS:,} orders, {ORDERS * LESSONS:,} progress rows ...", flush=True)
         results["generation"] = fill()
         print(results["generation"], flush=True)
         print("rebuilding the rollups ...", flush=True)

@@ -15,9 +15,10 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.analytics import course_figures
 from agora.analytics import models as rollup
 from agora.analytics.rollups import active_learners, local_day, monday_of
-from agora.catalog.models import Category, Course, Lesson, QuizQuestion
+from agora.catalog.models import Category, Course
 from agora.catalog.queries import get_course_for_editing, instructor_courses
 from agora.core.errors import InvalidInput
 
@@ -144,12 +145,13 @@ def instructor_analytics(
         "reviews",
         "rating_total",
     )
-    snapshot = _sum(
-        rollup.CourseSnapshot.objects.filter(course_id__in=course_ids),
-        "learners",
-        "completed",
-        "progress_total",
+    cohort = course_figures.cohort(course_ids, window)
+    payouts = (
+        []
+        if course is not None
+        else course_figures.subscription_payouts(user=user, currency=currency, window=window)
     )
+    subscription_share = None if course is not None else sum(p["amount"] for p in payouts)
     enrollments = (
         activity["enrollments_purchase"]
         + activity["enrollments_free"]
@@ -196,6 +198,9 @@ def instructor_analytics(
         "revenue": revenue,
         "gross": totals["gross"],
         "instructor_share": share["share"] - share["reversed"],
+        "subscription_share": subscription_share,
+        "total_share": share["share"] - share["reversed"] + (subscription_share or 0),
+        "subscription_payouts": payouts,
         "refunds": counts["refunds"],
         "refunded": totals["refunded"],
         "chargebacks": counts["chargebacks"],
@@ -212,11 +217,7 @@ def instructor_analytics(
         "views": activity["views"],
         "conversion_percent": _percent(counts["sales"], activity["views"]),
         "completions": activity["completions"],
-        "completion_rate": _percent(snapshot["completed"], snapshot["learners"]),
-        "learners": snapshot["learners"],
-        "average_progress": round(snapshot["progress_total"] / snapshot["learners"], 1)
-        if snapshot["learners"]
-        else 0.0,
+        **cohort,
         "rating_trend": [
             {
                 "month": month,
@@ -227,71 +228,9 @@ def instructor_analytics(
             if count
         ],
         "series": list(by_day.values()),
-        "lessons": _lessons(course.pk) if course else [],
-        "quiz_items": _quiz_items(course.pk, window) if course else [],
+        "lessons": course_figures.lesson_funnel(course.pk, window) if course else [],
+        "quiz_items": course_figures.quiz_items(course.pk, window) if course else [],
     }
-
-
-def _lessons(course_id: int) -> list[dict[str, Any]]:
-    lessons = list(
-        Lesson.objects.filter(module__course_id=course_id)
-        .order_by("module__position", "module_id", "position", "id")
-        .values("pk", "title", "type", "duration_seconds")
-    )
-    snapshots = {
-        row.lesson_id: row for row in rollup.LessonSnapshot.objects.filter(course_id=course_id)
-    }
-    result = []
-    for lesson in lessons:
-        found = snapshots.get(lesson["pk"])
-        started = found.started if found else 0
-        completed = found.completed if found else 0
-        result.append(
-            {
-                "lesson_id": lesson["pk"],
-                "title": lesson["title"],
-                "type": lesson["type"],
-                "started": started,
-                "completed": completed,
-                "drop_off_percent": _percent(started - completed, started),
-                "watch_seconds": found.watch_seconds if found else 0,
-                "duration_seconds": lesson["duration_seconds"],
-                "stops": (found.stops if found and found.stops else [0] * rollup.STOP_BUCKETS),
-            }
-        )
-    return result
-
-
-def _quiz_items(course_id: int, window: dict[str, date]) -> list[dict[str, Any]]:
-    """Each question's answers in the range's attempts, and the share answered right."""
-    questions = list(
-        QuizQuestion.objects.filter(lesson__module__course_id=course_id)
-        .order_by("lesson__module__position", "lesson__position", "position", "id")
-        .values("pk", "prompt", "lesson__title")
-    )
-    counted = {
-        question_id: (answers, correct)
-        for question_id, answers, correct in rollup.QuestionDay.objects.filter(
-            course_id=course_id, **window
-        )
-        .values("question_id")
-        .annotate(answers=Sum("answers"), correct=Sum("correct"))
-        .values_list("question_id", "answers", "correct")
-        .order_by()
-    }
-    items = []
-    for question in questions:
-        answers, correct = counted.get(question["pk"], (0, 0))
-        items.append(
-            {
-                "question_id": question["pk"],
-                "lesson": question["lesson__title"],
-                "prompt": question["prompt"][:120],
-                "answers": answers,
-                "correct_percent": _percent(correct, answers),
-            }
-        )
-    return items
 
 
 # --- admins ----------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 Every rollup row is derived: `agora.analytics.rollups` rewrites the rows of a window of days
 from the raw data (orders, the ledger, enrollments, progress, reviews, page views), so a
 rollup can always be rebuilt and equals a recount. Days are calendar days in the site's time
-zone (TIME_ZONE). Snapshot tables hold the current state of things that have no history in
-the raw rows (how far each learner is in each lesson), rewritten whole by the same job.
+zone (TIME_ZONE). Enrollment cohorts (CourseCohortDay) are keyed by the day of enrollment
+but describe those enrollments now; the job rewrites the days whose enrollments moved.
 """
 
 import uuid
@@ -267,48 +267,109 @@ class CohortWeek(models.Model):
         return f"{self.joined_week}: {self.week}"
 
 
-class CourseSnapshot(models.Model):
-    """A course's learners now: active enrollments, completed ones, and their progress."""
+class CourseCohortDay(models.Model):
+    """The enrollments made in a course on a day (refunded ones too: they were made), and
+    how far they are now: how many have completed the course and their progress summed.
+    A range's cohort is the enrollments made within it. These rows change after their day
+    (learners go on learning); the rollup job rewrites the days of every enrollment with
+    activity in its window, so they equal a recount of the enrollments."""
 
-    course = models.OneToOneField(
-        "catalog.Course",
-        on_delete=models.CASCADE,
-        related_name="+",
-        primary_key=True,
-        db_constraint=False,
+    course = models.ForeignKey(
+        "catalog.Course", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
-    learners = models.PositiveIntegerField(default=0)
+    day = models.DateField()
+    enrollments = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
     progress_total = models.BigIntegerField(default=0)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "day"], name="analytics_cohort_day_once")
+        ]
+        indexes = [models.Index(fields=["day"], name="cohort_day_day")]
+
     def __str__(self) -> str:
-        return str(self.course_id)
+        return f"{self.course_id} enrolled on {self.day}"
 
 
 STOP_BUCKETS = 10
 
 
-class LessonSnapshot(models.Model):
-    """A lesson's funnel now: people who started it, completed it, the seconds they spent,
-    and where those who have not completed it stopped (in tenths of the video's length)."""
+class LessonDay(models.Model):
+    """A lesson's funnel of a day: people who started it (their first progress in it that
+    day), people who completed it that day, and the seconds watched that day."""
 
-    lesson = models.OneToOneField(
-        "catalog.Lesson",
-        on_delete=models.CASCADE,
-        related_name="+",
-        primary_key=True,
-        db_constraint=False,
+    lesson = models.ForeignKey(
+        "catalog.Lesson", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
     course = models.ForeignKey(
         "catalog.Course", on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
+    day = models.DateField()
     started = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)
     watch_seconds = models.BigIntegerField(default=0)
-    stops = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "day"], name="analytics_lesson_day_once")
+        ]
+        indexes = [models.Index(fields=["course", "day"], name="lesson_day_course")]
 
     def __str__(self) -> str:
-        return str(self.lesson_id)
+        return f"{self.lesson_id} on {self.day}"
+
+
+class LessonStopDay(models.Model):
+    """Where learners stopped in a video on a day: of the people who watched it that day and
+    had not completed the lesson by the end of it, how many left playback in this tenth
+    (`bucket` 0..9) of the video at the day's last report."""
+
+    lesson = models.ForeignKey(
+        "catalog.Lesson", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    course = models.ForeignKey(
+        "catalog.Course", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    day = models.DateField()
+    bucket = models.PositiveSmallIntegerField()
+    learners = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "day", "bucket"], name="analytics_lesson_stop_once"
+            )
+        ]
+        indexes = [models.Index(fields=["course", "day"], name="lesson_stop_course")]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id} on {self.day}, tenth {self.bucket}"
+
+
+class SubscriptionShareDay(models.Model):
+    """What an instructor was credited on a day from the subscription pool of `month` (its
+    first day), in one currency: commerce splits each month's pool once, after the month."""
+
+    instructor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    day = models.DateField()
+    month = models.DateField()
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instructor", "day", "month", "currency"],
+                name="analytics_subscription_share_once",
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="subscription_share_day")]
+
+    def __str__(self) -> str:
+        return f"{self.instructor_id} on {self.day}: {self.month:%Y-%m} ({self.currency})"
 
 
 class QuestionDay(models.Model):

@@ -1,9 +1,10 @@
 """Keeps the analytics rollups (agora/analytics/models.py) equal to a recount of the raw rows.
 
 `refresh(first_day=, last_day=)` rewrites the day rows of that window from the raw data, in
-one transaction, and the snapshots whole. The periodic job refreshes the last few days (late
-events, such as a refund, land on their own day, which is then within the window); the
-`rebuild_analytics` command refreshes everything from the first day that has data.
+one transaction, and the enrollment cohorts of every day whose enrollments saw activity
+since the window began. The periodic job refreshes the last few days (late events, such as
+a refund, land on their own day, which is then within the window); the `rebuild_analytics`
+command refreshes everything from the first day that has data.
 """
 
 import logging
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, DateField, F, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DateField, Exists, F, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Least, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from agora.community.models import Review
 from agora.learning.models import (
     Enrollment,
     EnrollmentSource,
+    LessonActivityDay,
     LessonProgress,
     QuizAnswer,
     QuizAttempt,
@@ -68,20 +70,24 @@ def first_day_with_data() -> date | None:
     moments = [
         User.objects.aggregate(oldest=Min("date_joined"))["oldest"],
         Enrollment.objects.aggregate(oldest=Min("created_at"))["oldest"],
+        LessonProgress.objects.aggregate(oldest=Min("started_at"))["oldest"],
         commerce_queries.first_money_moment(),
     ]
     oldest = min((m for m in moments if m is not None), default=None)
     days = [local_day(oldest)] if oldest else []
-    first_view = CourseDailyStat.objects.aggregate(oldest=Min("day"))["oldest"]
-    if first_view:
-        days.append(first_view)
+    for first in (
+        CourseDailyStat.objects.aggregate(oldest=Min("day"))["oldest"],
+        LessonActivityDay.objects.aggregate(oldest=Min("day"))["oldest"],
+    ):
+        if first:
+            days.append(first)
     return min(days, default=None)
 
 
 def refresh(*, first_day: date, last_day: date) -> RefreshResult:
     """Rewrites the rollup rows of the days first_day..last_day (both included) and the
-    snapshots. Idempotent; concurrent refreshes of overlapping windows serialize on the
-    state row."""
+    cohorts of the enrollments active since first_day. Idempotent; concurrent refreshes of
+    overlapping windows serialize on the state row."""
     if last_day < first_day:
         raise ValueError("last_day is before first_day")
     start, end = day_bounds(first_day, last_day)
@@ -97,7 +103,9 @@ def refresh(*, first_day: date, last_day: date) -> RefreshResult:
         rows += _gaps_and_cohorts(first_day)
         rows += _people_days(start, end, window)
         rows += _question_days(start, end, window)
-        rows += _snapshots()
+        rows += _lesson_days(start, end, window)
+        rows += _cohort_days(start, end)
+        rows += _subscription_shares(start, end, window)
         state.refreshed_at = timezone.now()
         state.first_day = min(filter(None, [state.first_day, first_day]))
         state.last_day = max(filter(None, [state.last_day, last_day]))
@@ -131,6 +139,10 @@ def rebuild() -> RefreshResult | None:
             rollup.MoneyDay,
             rollup.PeopleDay,
             rollup.QuestionDay,
+            rollup.LessonDay,
+            rollup.LessonStopDay,
+            rollup.CourseCohortDay,
+            rollup.SubscriptionShareDay,
         ):
             model.objects.all().delete()
         return refresh(first_day=first, last_day=local_day(timezone.now()))
@@ -353,53 +365,108 @@ def _people_days(start: datetime, end: datetime, window: dict[str, date]) -> int
     return len(days)
 
 
-def _snapshots() -> int:
-    rollup.CourseSnapshot.objects.all().delete()
-    courses = (
-        Enrollment.objects.active()
-        .values("course_id")
-        .annotate(
-            learners=Count("pk"),
-            completed=Count("pk", filter=Q(completed_at__isnull=False)),
-            progress_total=Sum("progress_percent"),
-        )
+def _lesson_days(start: datetime, end: datetime, window: dict[str, date]) -> int:
+    """Per lesson and day: people who started it (their progress row's first write), who
+    completed it, the seconds watched (LessonActivityDay), and where those who watched it
+    without having completed it stopped (their position at the day's last report)."""
+    days: dict[tuple[int, date], rollup.LessonDay] = {}
+
+    def row(lesson_id: int, course_id: int, day: date) -> rollup.LessonDay:
+        key = (lesson_id, day)
+        if key not in days:
+            days[key] = rollup.LessonDay(lesson_id=lesson_id, course_id=course_id, day=day)
+        return days[key]
+
+    started = LessonProgress.objects.filter(started_at__gte=start, started_at__lt=end)
+    for item in _by_day(started, "started_at", "lesson_id", "course_id"):
+        row(item["lesson_id"], item["course_id"], item["day"]).started += item["count"]
+    completed = LessonProgress.objects.filter(completed_at__gte=start, completed_at__lt=end)
+    for item in _by_day(completed, "completed_at", "lesson_id", "course_id"):
+        row(item["lesson_id"], item["course_id"], item["day"]).completed += item["count"]
+    activity = LessonActivityDay.objects.filter(**window)
+    watched = (
+        activity.filter(seconds__gt=0)
+        .values("lesson_id", "course_id", "day")
+        .annotate(seconds=Sum("seconds"))
         .order_by()
     )
-    rollup.CourseSnapshot.objects.bulk_create(
-        [rollup.CourseSnapshot(**item) for item in courses], batch_size=BATCH
-    )
-    rollup.LessonSnapshot.objects.all().delete()
-    lessons = (
-        LessonProgress.objects.values("lesson_id", "course_id")
-        .annotate(
-            started=Count("pk"),
-            completed=Count("pk", filter=Q(completed_at__isnull=False)),
-            watch_seconds=Sum("seconds_spent"),
-        )
-        .order_by()
-    )
-    stops: dict[int, list[int]] = defaultdict(lambda: [0] * rollup.STOP_BUCKETS)
-    last = rollup.STOP_BUCKETS - 1
-    stopped = (
+    for item in watched:
+        row(item["lesson_id"], item["course_id"], item["day"]).watch_seconds += item["seconds"]
+    rollup.LessonDay.objects.filter(**window).delete()
+    rollup.LessonDay.objects.bulk_create(list(days.values()), batch_size=BATCH)
+
+    done_by_then = (
         LessonProgress.objects.filter(
-            completed_at__isnull=True, lesson__duration_seconds__gt=0, position_seconds__gt=0
+            user_id=OuterRef("user_id"), lesson_id=OuterRef("lesson_id"), completed_at__isnull=False
         )
+        .annotate(done_day=TruncDate("completed_at", tzinfo=site_zone()))
+        .filter(done_day__lte=OuterRef("day"))
+    )
+    last = rollup.STOP_BUCKETS - 1
+    stops = (
+        activity.filter(position_seconds__gt=0, lesson__duration_seconds__gt=0)
+        .exclude(Exists(done_by_then))
         .annotate(
             bucket=Least(
                 F("position_seconds") * rollup.STOP_BUCKETS / F("lesson__duration_seconds"), last
             )
         )
-        .values("lesson_id", "bucket")
-        .annotate(count=Count("pk"))
+        .values("lesson_id", "course_id", "day", "bucket")
+        .annotate(learners=Count("pk"))
         .order_by()
     )
-    for item in stopped:
-        stops[item["lesson_id"]][int(item["bucket"])] += item["count"]
-    rollup.LessonSnapshot.objects.bulk_create(
-        [rollup.LessonSnapshot(**item, stops=stops.get(item["lesson_id"], [])) for item in lessons],
-        batch_size=BATCH,
+    stop_rows = [rollup.LessonStopDay(**{**item, "bucket": int(item["bucket"])}) for item in stops]
+    rollup.LessonStopDay.objects.filter(**window).delete()
+    rollup.LessonStopDay.objects.bulk_create(stop_rows, batch_size=BATCH)
+    return len(days) + len(stop_rows)
+
+
+def _cohort_days(start: datetime, end: datetime) -> int:
+    """Rewrites the cohort of every (course, day of enrollment) with an enrollment made in
+    the window or active since it began: progress and completion change only through the
+    learning services, which set the enrollment's last activity as they do."""
+    zone = site_zone()
+    touched = (
+        Enrollment.objects.filter(
+            Q(created_at__gte=start, created_at__lt=end) | Q(last_activity_at__gte=start)
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values_list("day", "course_id")
+        .distinct()
+        .order_by()
     )
-    return len(courses) + len(lessons)
+    courses_of: dict[date, set[int]] = defaultdict(set)
+    for day, course_id in touched:
+        courses_of[day].add(course_id)
+    written = 0
+    for day, course_ids in sorted(courses_of.items()):
+        first, after = day_bounds(day, day)
+        cohorts = (
+            Enrollment.objects.filter(
+                course_id__in=course_ids, created_at__gte=first, created_at__lt=after
+            )
+            .values("course_id")
+            .annotate(
+                enrollments=Count("pk"),
+                completed=Count("pk", filter=Q(completed_at__isnull=False)),
+                progress_total=Sum("progress_percent"),
+            )
+            .order_by()
+        )
+        rows = [rollup.CourseCohortDay(**item, day=day) for item in cohorts]
+        rollup.CourseCohortDay.objects.filter(day=day, course_id__in=course_ids).delete()
+        rollup.CourseCohortDay.objects.bulk_create(rows, batch_size=BATCH)
+        written += len(rows)
+    return written
+
+
+def _subscription_shares(start: datetime, end: datetime, window: dict[str, date]) -> int:
+    shares = commerce_queries.daily_subscription_shares(start=start, end=end, zone=site_zone())
+    rollup.SubscriptionShareDay.objects.filter(**window).delete()
+    rollup.SubscriptionShareDay.objects.bulk_create(
+        [rollup.SubscriptionShareDay(**vars(row)) for row in shares], batch_size=BATCH
+    )
+    return len(shares)
 
 
 def _question_days(start: datetime, end: datetime, window: dict[str, date]) -> int:

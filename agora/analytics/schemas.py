@@ -51,13 +51,20 @@ class LessonFunnelOut(Schema):
     lesson_id: int
     title: str
     type: str
-    started: int = Field(description="People with progress in the lesson (now).")
-    completed: int
-    drop_off_percent: float = Field(description="Of those who started it, not completed.")
-    watch_seconds: int
+    started: int = Field(description="People who started it (first progress) in the range.")
+    completed: int = Field(description="People who completed it in the range.")
+    drop_off_percent: float = Field(
+        description="Share of the range's starts not matched by its completions."
+    )
+    drop_off_from_previous_percent: float | None = Field(
+        description="Share of the previous lesson's completions in the range not followed by "
+        "a start of this one in the range (null for the first lesson)."
+    )
+    watch_seconds: int = Field(description="Seconds watched on days of the range.")
     duration_seconds: int
     stops: list[int] = Field(
-        description="Where those who have not completed it stopped: ten tenths of the video."
+        description="Where people stopped on days of the range, in ten tenths of the video: "
+        "each day's last position of whoever watched that day without having completed it."
     )
 
 
@@ -73,6 +80,12 @@ class RatingPointOut(Schema):
     month: str
     reviews: int
     average: float | None
+
+
+class SubscriptionPayoutOut(Schema):
+    date: dt.date = Field(description="The day the split was credited.")
+    month: str = Field(description='The month of the pool, "YYYY-MM".')
+    amount: int
 
 
 class SourcesOut(Schema):
@@ -92,6 +105,14 @@ class InstructorAnalyticsOut(Schema):
     revenue: int = Field(description="Net sales in the range, minor units, tax excluded.")
     gross: int = Field(description="Sales after discounts before refunds, minor units.")
     instructor_share: int = Field(description="Your share of them, net of refunds.")
+    subscription_share: int | None = Field(
+        description="Your part of the subscription pool credited in the range (all courses "
+        "only: the pool is split per instructor, not per course; null with course_id)."
+    )
+    total_share: int = Field(description="instructor_share plus subscription_share.")
+    subscription_payouts: list[SubscriptionPayoutOut] = Field(
+        description="The pool splits credited to you in the range (all courses only)."
+    )
     refunds: int
     refunded: int
     chargebacks: int
@@ -101,9 +122,14 @@ class InstructorAnalyticsOut(Schema):
     views: int = Field(description="Course page views (once per visitor per day).")
     conversion_percent: float = Field(description="Sales per 100 page views.")
     completions: int = Field(description="Enrollments completed in the range.")
-    completion_rate: float = Field(description="Percent of current learners who completed.")
-    learners: int
-    average_progress: float
+    completion_rate: float = Field(
+        description="Percent of the enrollments made in the range that are completed now."
+    )
+    learners: int = Field(
+        description="The range's cohort: enrollments made in the range (refunded ones too)."
+    )
+    cohort_completed: int = Field(description="Of the cohort, how many completed the course.")
+    average_progress: float = Field(description="The cohort's average progress now, percent.")
     rating_trend: list[RatingPointOut]
     series: list[InstructorPointOut]
     lessons: list[LessonFunnelOut] = Field(description="The course's lessons (course_id only).")

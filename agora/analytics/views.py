@@ -138,6 +138,7 @@ INSTRUCTOR_TABLES = {
         "started",
         "completed",
         "drop_off_percent",
+        "drop_off_from_previous_percent",
         "watch_seconds",
         "duration_seconds",
         "stops",
@@ -145,6 +146,7 @@ INSTRUCTOR_TABLES = {
     "quiz_items": ["question_id", "lesson", "prompt", "answers", "correct_percent"],
     "rating_trend": ["month", "reviews", "average"],
     "sources": ["source", "enrollments"],
+    "subscription_payouts": ["date", "month", "amount"],
 }
 ADMIN_TABLES = {
     "series": ["date", "gross", "platform", "refunds", "signups", "active_learners"],

@@ -481,3 +481,45 @@ def first_money_moment() -> datetime | None:
         LedgerTransaction.objects.aggregate(first=Min("created_at"))["first"],
     ]
     return min((m for m in moments if m is not None), default=None)
+
+
+@dataclass
+class SubscriptionShareDay:
+    """What one instructor was credited on one day from the subscription pool of `month`."""
+
+    instructor_id: int
+    day: date
+    month: date
+    currency: str
+    amount: int = 0
+
+
+def daily_subscription_shares(
+    *, start: datetime, end: datetime, zone: Any
+) -> list[SubscriptionShareDay]:
+    """The instructors' parts of the monthly subscription pool splits posted in [start, end),
+    by the day (in `zone`) of the split's ledger transaction: one grouped query."""
+    rows = (
+        LedgerEntry.objects.filter(
+            transaction__kind=LedgerTransactionKind.SUBSCRIPTION_PAYOUT,
+            transaction__created_at__gte=start,
+            transaction__created_at__lt=end,
+            account=LedgerAccount.INSTRUCTOR_AVAILABLE,
+            instructor__isnull=False,
+        )
+        .annotate(day=TruncDate("transaction__created_at", tzinfo=zone))
+        .values("instructor_id", "day", "currency", "transaction__idempotency_key")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    # The split's key is "subscription_pool:<YYYY-MM>:<currency>" (subscription_payouts).
+    return [
+        SubscriptionShareDay(
+            row["instructor_id"],
+            row["day"],
+            date.fromisoformat(row["transaction__idempotency_key"].split(":")[1] + "-01"),
+            row["currency"],
+            -int(row["total"]),  # credited to the instructor: negative in the ledger
+        )
+        for row in rows
+    ]

@@ -4,6 +4,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class EnrollmentSource(models.TextChoices):
@@ -77,6 +78,9 @@ class LessonProgress(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     position_seconds = models.PositiveIntegerField(default=0)
     seconds_spent = models.PositiveIntegerField(default=0)
+    # When the row was first written (the learner opened, watched or completed the lesson
+    # for the first time); never changes afterwards.
+    started_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -90,6 +94,13 @@ class LessonProgress(models.Model):
                 name="progress_completed",
             ),
             models.Index(fields=["lesson"], name="progress_lesson"),
+            # The analytics rollups read the lessons started and completed in a window of days.
+            models.Index(fields=["started_at"], name="progress_started"),
+            models.Index(
+                fields=["completed_at"],
+                condition=Q(completed_at__isnull=False),
+                name="progress_completed_at",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -114,6 +125,32 @@ class CourseLearningTime(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.course_id} on {self.day}: {self.seconds}s"
+
+
+class LessonActivityDay(models.Model):
+    """One person's activity in one lesson on one day (a calendar day in the site's time
+    zone, TIME_ZONE, when the report arrived): the seconds spent watching that day and where
+    playback stood at the day's last position report. Written by the position reports (one
+    upsert each), so the analytics can sum watch time and find where people stop over any
+    range of days, which the progress row (its last state only) cannot tell."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    lesson = models.ForeignKey("catalog.Lesson", on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    seconds = models.PositiveIntegerField(default=0)
+    position_seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson", "day"], name="learning_lesson_activity_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="lesson_activity_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in lesson {self.lesson_id} on {self.day}: {self.seconds}s"
 
 
 class QuizAttempt(models.Model):

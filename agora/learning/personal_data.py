@@ -26,6 +26,7 @@ def export_learning(user: User) -> dict[str, Any]:
         "lessons": [
             {
                 "lesson": row.lesson.title,
+                "started_at": row.started_at.isoformat(),
                 "completed_at": row.completed_at.isoformat() if row.completed_at else None,
                 "position_seconds": row.position_seconds,
                 "seconds_spent": row.seconds_spent,

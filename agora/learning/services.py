@@ -9,7 +9,7 @@ lose an update and the course is completed (and its certificate issued) exactly 
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -33,6 +33,7 @@ from agora.learning.models import (
     CourseLearningTime,
     Enrollment,
     EnrollmentSource,
+    LessonActivityDay,
     LessonProgress,
     QuizAnswer,
     QuizAttempt,
@@ -159,7 +160,7 @@ def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
 def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
     course_id = lesson.module.course_id
     row, _ = LessonProgress.objects.get_or_create(
-        user=user, lesson=lesson, defaults={"course_id": course_id}
+        user=user, lesson=lesson, defaults={"course_id": course_id, "started_at": timezone.now()}
     )
     return row
 
@@ -285,6 +286,7 @@ def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: in
             seconds_spent=Least(F("seconds_spent"), INT32_MAX - spent) + spent,
             updated_at=timezone.now(),
         )
+        _record_lesson_activity(row, seconds=spent, position=seconds)
         if enrollment is not None:
             _mark_studied(Enrollment.objects.filter(pk=enrollment.pk), lesson)
             if spent > 0:  # watching counts as learning; merely opening a video does not
@@ -300,6 +302,26 @@ def _add_learning_time(user: User, course_id: int, seconds: int) -> None:
     CourseLearningTime.objects.filter(pk=row.pk).update(
         seconds=Least(F("seconds"), INT32_MAX - seconds) + seconds
     )
+
+
+def _record_lesson_activity(row: LessonProgress, *, seconds: int, position: int) -> None:
+    """Adds the seconds to the person's activity in the lesson today (the site's day) and
+    keeps the position: one upsert, in the caller's transaction."""
+    table = LessonActivityDay._meta.db_table
+    today = timezone.localtime(timezone.now(), timezone.get_default_timezone()).date()
+    with connection.cursor() as cursor:
+        # Constant table and column names; the values are parameters.
+        cursor.execute(
+            f"INSERT INTO {table} AS activity "  # noqa: S608
+            "(user_id, lesson_id, course_id, day, seconds, position_seconds) "
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (user_id, lesson_id, day) DO UPDATE SET "
+            "seconds = CASE WHEN activity.seconds > %s - excluded.seconds THEN %s "
+            "ELSE activity.seconds + excluded.seconds END, "
+            "position_seconds = excluded.position_seconds",
+            [row.user_id, row.lesson_id, row.course_id, today, seconds, position,
+             INT32_MAX, INT32_MAX],
+        )  # fmt: skip
 
 
 def record_visit(*, user: Viewer, lesson: Lesson) -> None:

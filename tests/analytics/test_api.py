@@ -72,17 +72,33 @@ class TestInstructorAnalytics:
             "sales": 2,
         }
         assert [row["title"] for row in body["lessons"]] == ["Indexes"]
-        assert {k: body["lessons"][0][k] for k in ("lesson_id", "started", "completed")} == {
+        assert body["lessons"][0] == {
             "lesson_id": shop["lesson"].pk,
+            "title": "Indexes",
+            "type": shop["lesson"].type,
             "started": 0,
             "completed": 0,
+            "drop_off_percent": 0.0,
+            "drop_off_from_previous_percent": None,
+            "watch_seconds": 0,
+            "duration_seconds": shop["lesson"].duration_seconds,
+            "stops": [0] * 10,
         }
+        # The cohort: the two enrollments made in the range (the refunded one too).
+        assert (body["learners"], body["cohort_completed"], body["average_progress"]) == (
+            2, 0, 0.0,
+        )  # fmt: skip
+        # The subscription pool is split per instructor: no line for one course.
+        assert (body["subscription_share"], body["subscription_payouts"]) == (None, [])
+        assert body["total_share"] == body["instructor_share"]
 
     def test_all_of_my_courses_leaves_others_out(self, shop):
         body = api_for(shop["ada"]).get("/instructor/analytics").json()
 
         assert (body["revenue"], body["sales"], body["course_id"]) == (5000, 2, None)
         assert body["lessons"] == []
+        assert (body["subscription_share"], body["subscription_payouts"]) == (0, [])
+        assert body["total_share"] == body["instructor_share"] == 4000
 
     def test_another_instructors_course_is_404(self, shop):
         response = api_for(shop["ada"]).get(f"/instructor/analytics?course_id={shop['theirs'].pk}")

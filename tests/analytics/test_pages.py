@@ -56,9 +56,20 @@ class TestInstructorPage:
         assert response.status_code == 200
         text = text_of(response)
         assert "Revenue 50.00 USD" in text
-        assert "Your share 40.00 USD" in text
+        assert "Your share of sales 40.00 USD" in text
         assert "Refunds 1 (50.00 USD)" in text
         assert "Indexes" in text
+        assert "Lost since previous" in text
+        assert "snapshot" not in text.lower()
+        assert "whatever the range" not in text
+        assert (
+            "Completion rate and average progress: of the 2 enrollments made in these days" in text
+        )
+        assert "Subscription pool" not in text  # one course: the pool is not split by course
+        everything = text_of(client_for(shop["ada"]).get("/studio/analytics/?preset=7d"))
+        assert "Subscription pool 0.00 USD" in everything
+        assert "Your earnings 40.00 USD" in everything
+        assert "No subscription pool split was credited to you in these days." in everything
         html = response.content.decode()
         assert html.count('<svg class="chart"') == 3
         assert html.count('class="chart-bar"') >= 3 * 7

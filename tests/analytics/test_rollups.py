@@ -1,6 +1,6 @@
 """The rollups equal a recount of the raw rows: sales, refunds, chargeback-free money from the
-ledger, enrollments by source, views, completions, activity, snapshots; on hand-built data,
-across a time-zone edge, and on generated data against a naive recount."""
+ledger, enrollments by source, views, completions, activity, lessons and cohorts by day; on
+hand-built data, across a time-zone edge, and on generated data against a naive recount."""
 
 import random
 from collections import defaultdict
@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from agora.analytics import figures, rollups
 from agora.analytics.models import (
+    CourseCohortDay,
     CourseDay,
     CourseSalesDay,
-    CourseSnapshot,
     InstructorShareDay,
     LearnerDay,
-    LessonSnapshot,
+    LessonDay,
+    LessonStopDay,
     MoneyDay,
     PeopleDay,
     QuestionDay,
@@ -26,7 +27,13 @@ from agora.catalog.models import CourseDailyStat
 from agora.commerce.models import LedgerEntry, LedgerTransaction, Order, OrderItem
 from agora.commerce.queries import revenue_by_currency
 from agora.commerce.services import coupons, refunds
-from agora.learning.models import Enrollment, LessonProgress, QuizAnswer, QuizAttempt
+from agora.learning.models import (
+    Enrollment,
+    LessonActivityDay,
+    LessonProgress,
+    QuizAnswer,
+    QuizAttempt,
+)
 from tests.accounts.factories import UserFactory
 from tests.analytics.conftest import paid_order
 from tests.catalog.factories import (
@@ -158,9 +165,9 @@ class TestLearning:
         free = CourseDay.objects.get(course=shop["free"], day=today)
         assert (free.enrollments_free, free.enrollments_grant) == (1, 1)
         assert (free.enrollments_gift, free.enrollments_subscription) == (0, 0)
-        snapshot = CourseSnapshot.objects.get(course=course)
-        # Active learners now: two (the refund revoked one), one completed at 100%.
-        assert (snapshot.learners, snapshot.completed, snapshot.progress_total) == (2, 1, 100)
+        cohort = CourseCohortDay.objects.get(course=course, day=today)
+        # Enrolled today: three (the refunded one too), one completed at 100%.
+        assert (cohort.enrollments, cohort.completed, cohort.progress_total) == (3, 1, 100)
 
     def test_gifts_and_subscriptions_are_sources_of_their_own(self, shop):
         second = shop["second"]
@@ -203,16 +210,28 @@ class TestLearning:
         LessonProgress.objects.create(
             user=learners[2], lesson=video, course=course, position_seconds=590, seconds_spent=20
         )
+        today = rollups.local_day(timezone.now())
+        for learner, position, seconds in (
+            (learners[0], 600, 610),
+            (learners[1], 130, 140),
+            (learners[2], 590, 20),
+        ):
+            LessonActivityDay.objects.create(
+                user=learner, lesson=video, course=course, day=today, seconds=seconds,
+                position_seconds=position,
+            )  # fmt: skip
         for learner, right in ((learners[0], True), (learners[1], False)):
             attempt = QuizAttempt.objects.create(user=learner, lesson=quiz, score=0, passed=right)
             QuizAnswer.objects.create(attempt=attempt, question=question, correct=right)
         refresh_today()
 
-        funnel = LessonSnapshot.objects.get(lesson=video)
-        assert (funnel.started, funnel.completed, funnel.watch_seconds) == (3, 1, 770)
-        # 130 of 600 s is in the third tenth; 590 s in the last.
-        assert funnel.stops == [0, 0, 1, 0, 0, 0, 0, 0, 0, 1]
-        today = rollups.local_day(timezone.now())
+        funnel = LessonDay.objects.get(lesson=video)
+        assert (funnel.day, funnel.started, funnel.completed, funnel.watch_seconds) == (
+            today, 3, 1, 770,
+        )  # fmt: skip
+        # 130 of 600 s is in the third tenth; 590 s in the last; the completer is left out.
+        stops = LessonStopDay.objects.filter(lesson=video, day=today)
+        assert sorted(stops.values_list("bucket", "learners")) == [(2, 1), (9, 1)]
         item = QuestionDay.objects.get(question=question)
         assert (item.course_id, item.day, item.answers, item.correct) == (course.pk, today, 2, 1)
         assert set(LearnerDay.objects.filter(day=today).values_list("learner_id", flat=True)) == {
@@ -406,6 +425,114 @@ class TestGeneratedData:
                 by_course[row.course_id][1] += row.sales
             totals = figures._course_totals(span, "USD")
             assert {pk: found[:2] for pk, found in totals.items()} == dict(by_course), span
+
+
+class TestGeneratedLearning:
+    def test_lesson_and_cohort_rollups_equal_a_naive_recount(self, settings):
+        """Random lesson starts, completions, days of watching and enrollments over 40 days,
+        many within two minutes of midnight in the site's zone; rebuilt, then changed and
+        refreshed by the periodic job: every lesson day, stop and cohort against a recount."""
+        settings.TIME_ZONE = "Asia/Kolkata"
+        zone = timezone.get_default_timezone()
+        chooser = random.Random(61)
+        courses = [CourseFactory(price=0) for _ in range(2)]
+        lessons = [
+            LessonFactory(module=ModuleFactory(course=course), duration_seconds=duration)
+            for course in courses
+            for duration in (600, 95, 0)
+        ]
+        people = [UserFactory() for _ in range(12)]
+        midnight = timezone.now().astimezone(zone).replace(hour=0, minute=0, second=0)
+
+        def moment() -> datetime:
+            offset = timedelta(days=chooser.randint(0, 40), minutes=chooser.choice([-2, 2, 300]))
+            return min(midnight - offset, timezone.now())
+
+        def generate() -> None:
+            for person in people:
+                for lesson in chooser.sample(lessons, 3):
+                    course = lesson.module.course
+                    started = moment()
+                    done = started + timedelta(days=chooser.randint(0, 3))
+                    row, created = LessonProgress.objects.get_or_create(
+                        user=person, lesson=lesson, defaults={"course": course}
+                    )
+                    if created:
+                        completed = min(done, timezone.now()) if chooser.random() < 0.4 else None
+                        LessonProgress.objects.filter(pk=row.pk).update(
+                            started_at=started, completed_at=completed
+                        )
+                    for _ in range(chooser.randint(0, 3)):
+                        LessonActivityDay.objects.update_or_create(
+                            user=person, lesson=lesson, day=rollups.local_day(moment()),
+                            defaults={"course": course, "seconds": chooser.randint(0, 500),
+                                      "position_seconds": chooser.randint(0, 700)},
+                        )  # fmt: skip
+                course = chooser.choice(courses)
+                enrollment, _ = Enrollment.objects.get_or_create(
+                    learner=person, course=course, defaults={"source": "free"}
+                )
+                Enrollment.objects.filter(pk=enrollment.pk).update(
+                    created_at=moment(), last_activity_at=moment(),
+                    progress_percent=chooser.choice([0, 30, 100]),
+                )  # fmt: skip
+
+        def check() -> None:
+            days: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+            done_on: dict[tuple[int, int], date] = {}
+            for row in LessonProgress.objects.all():
+                days[(row.lesson_id, rollups.local_day(row.started_at))][0] += 1
+                if row.completed_at:
+                    days[(row.lesson_id, rollups.local_day(row.completed_at))][1] += 1
+                    done_on[(row.user_id, row.lesson_id)] = rollups.local_day(row.completed_at)
+            stops: dict[tuple[int, date, int], int] = defaultdict(int)
+            for active in LessonActivityDay.objects.select_related("lesson"):
+                if active.seconds:
+                    days[(active.lesson_id, active.day)][2] += active.seconds
+                duration = active.lesson.duration_seconds
+                done = done_on.get((active.user_id, active.lesson_id))
+                if active.position_seconds and duration and not (done and done <= active.day):
+                    bucket = min(active.position_seconds * 10 // duration, 9)
+                    stops[(active.lesson_id, active.day, bucket)] += 1
+            rolled = {
+                (row.lesson_id, row.day): [row.started, row.completed, row.watch_seconds]
+                for row in LessonDay.objects.all()
+            }
+            assert rolled == dict(days)
+            rolled_stops = {
+                (row.lesson_id, row.day, row.bucket): row.learners
+                for row in LessonStopDay.objects.all()
+            }
+            assert rolled_stops == dict(stops)
+            cohorts: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+            for enrollment in Enrollment.objects.all():
+                into = cohorts[(enrollment.course_id, rollups.local_day(enrollment.created_at))]
+                into[0] += 1
+                into[1] += enrollment.completed_at is not None
+                into[2] += enrollment.progress_percent
+            rolled_cohorts = {
+                (row.course_id, row.day): [row.enrollments, row.completed, row.progress_total]
+                for row in CourseCohortDay.objects.all()
+            }
+            assert rolled_cohorts == dict(cohorts)
+
+        generate()
+        call_command("rebuild_analytics")
+        check()
+
+        # The job's window: today's new activity, and enrollments from long ago moving on.
+        for enrollment in Enrollment.objects.order_by("pk")[:5]:
+            Enrollment.objects.filter(pk=enrollment.pk).update(
+                progress_percent=100, completed_at=timezone.now(), last_activity_at=timezone.now()
+            )
+        newcomer = UserFactory()
+        LessonProgress.objects.create(user=newcomer, lesson=lessons[0], course=courses[0])
+        LessonActivityDay.objects.create(
+            user=newcomer, lesson=lessons[0], course=courses[0],
+            day=rollups.local_day(timezone.now()), seconds=33, position_seconds=300,
+        )  # fmt: skip
+        rollups.refresh_recent()
+        check()
 
 
 class TestActiveLearners:

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from agora.analytics import rollups
 from agora.catalog.models import CourseDailyStat
+from agora.learning import services as learning
 from tests.accounts.factories import UserFactory
 from tests.analytics.conftest import paid_order
 from tests.browser.conftest import browsing, overflow
@@ -26,10 +27,20 @@ def sold(transactional_db: Any, django_capture_on_commit_callbacks):
     ada = UserFactory(email="ada@example.com", is_instructor=True, name="Ada Lovelace")
     course = CourseFactory(owner=ada, price=4900, currency="USD", title="Practical SQL")
     module = ModuleFactory(course=course)
-    for title in ("Tables", "Joins", "Indexes"):
+    lessons = [
         LessonFactory(module=module, title=title, duration_seconds=420)
-    for _ in range(4):
-        paid_order(UserFactory(), [course], capture)
+        for title in ("Tables", "Joins", "Indexes")
+    ]
+    buyers = [UserFactory() for _ in range(4)]
+    for buyer in buyers:
+        paid_order(buyer, [course], capture)
+    # Three watch the first lesson (two finish it), two of them go on to the second.
+    for index, buyer in enumerate(buyers[:3]):
+        learning.save_position(user=buyer, lesson=lessons[0], seconds=150 + index * 130,
+                               spent_seconds=100)  # fmt: skip
+        if index < 2:
+            learning.complete_lesson(user=buyer, lesson=lessons[0])
+            learning.save_position(user=buyer, lesson=lessons[1], seconds=60, spent_seconds=60)
     today = rollups.local_day(timezone.now())
     CourseDailyStat.objects.filter(course=course, day=today).update(views=37)
     rollups.refresh(first_day=today - timedelta(days=2), last_day=today)
@@ -52,6 +63,8 @@ def test_instructor_dashboard(browser, live_server, sold, screenshot, size):
         assert page.locator("svg.chart").count() == 3
         assert page.locator("svg.chart rect.chart-bar").count() == 3 * 7
         assert page.get_by_role("rowheader", name="Joins").is_visible()
+        tables = page.get_by_role("row").filter(has_text="Tables").first.inner_text()
+        assert "33.3%" in tables  # three started, two completed: a third dropped off
         assert overflow(page) <= 0
         width = page.locator("svg.chart").first.bounding_box()["width"]
         assert SIZES[size]["width"] * 0.4 < width <= SIZES[size]["width"]
