@@ -50,20 +50,21 @@ class BundleForm(forms.Form):
 
     def __init__(
         self,
-        *args: Any,
+        data: Any = None,
+        *,
         courses: list[Course],
         show_owner: bool = False,
         bundle: Bundle | None = None,
-        **kwargs: Any,
     ) -> None:
-        if bundle is not None and "data" not in kwargs and not args:
-            kwargs["initial"] = {
+        initial: dict[str, Any] = {}
+        if bundle is not None:
+            initial = {
                 "title": bundle.title,
                 "courses": [entry.course_id for entry in bundle.entries.all()],
                 "price": money.to_major(bundle.price, bundle.currency),
                 "currency": bundle.currency,
             }
-        super().__init__(*args, **kwargs)
+        super().__init__(data, initial=initial)
         self.has_courses = bool(courses)
         field = cast(forms.ChoiceField, self.fields["courses"])
         field.choices = [(c.pk, course_label(c, show_owner=show_owner)) for c in courses]
