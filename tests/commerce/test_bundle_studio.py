@@ -6,6 +6,7 @@ from django.test import Client
 from agora.catalog.models import Course
 from agora.commerce.models import Bundle, BundleCourse, Order
 from agora.commerce.services import bundles, checkout
+from agora.core.errors import NotFound
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import published_course
 from tests.commerce.test_bundles import make_bundle, pay
@@ -314,3 +315,34 @@ class TestOwnershipAndRoles:
         response = client_for().get("/studio/bundles/")
         assert response.status_code == 302
         assert "/login" in response["Location"] or "accounts" in response["Location"]
+
+
+@pytest.mark.django_db
+class TestEditDuringCheckout:
+    def test_checkout_prices_the_bundle_as_it_is_when_the_order_is_made(self, teacher):
+        bundle, courses = make_bundle(teacher, prices=(1000, 2000, 3000), price=4500)
+        extra = published_course(price=4000, owner=teacher)
+        stale = bundles.bundles_for_checkout([bundle.pk])  # read before the edit
+        bundles.update_bundle(
+            editor=teacher,
+            bundle_id=bundle.pk,
+            title="Pair",
+            course_ids=[courses[0].pk, extra.pk],
+            price=3000,
+            currency="USD",
+        )
+
+        lines = bundles.lines_for(buyer=UserFactory(), bundles=stale)
+
+        assert [(line.course.pk, line.price) for line in lines] == [
+            (courses[0].pk, 600),
+            (extra.pk, 2400),
+        ]
+
+    def test_bundle_taken_off_sale_meanwhile_is_404(self, teacher):
+        bundle, _ = make_bundle(teacher)
+        stale = bundles.bundles_for_checkout([bundle.pk])
+        bundles.set_bundle_active(editor=teacher, bundle_id=bundle.pk, is_active=False)
+
+        with pytest.raises(NotFound):
+            bundles.lines_for(buyer=UserFactory(), bundles=stale)

@@ -269,9 +269,23 @@ def owns(buyer: User, course: Course) -> bool:
 def lines_for(*, buyer: User, bundles: list[Bundle]) -> list[BundleLine]:
     """The order lines of these bundles for this buyer: every course they do not have yet,
     at its share. Refuses (409) a bundle whose every course they have. The caller holds the
-    buyer's row lock, so what they own cannot change meanwhile."""
+    buyer's row lock, so what they own cannot change meanwhile.
+
+    The bundles are read again under their row locks (by id, after the buyer's): an edit
+    holds the same lock while it changes the price and the courses, so the lines see one
+    whole version of each bundle, never the old price over the new courses. NotFound for a
+    bundle taken off sale meanwhile."""
+    ids = [bundle.pk for bundle in bundles]
+    list(Bundle.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    fresh = {bundle.pk: bundle for bundle in bundles_on_sale().filter(pk__in=ids)}
     lines: list[BundleLine] = []
-    for bundle in bundles:
+    for bundle_id in ids:
+        bundle = fresh.get(bundle_id)
+        if bundle is None:
+            raise NotFound(
+                f"There is no bundle on sale with id {bundle_id}.",
+                code=CommerceError.BUNDLE_NOT_FOUND,
+            )
         parts = shares(bundle)
         missing = [course for course in bundle_courses(bundle) if not owns(buyer, course)]
         if not missing:
