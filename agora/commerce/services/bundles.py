@@ -199,7 +199,10 @@ def studio_bundles(*, user: User) -> QuerySet[Bundle]:
     """The bundles a seller may edit (an instructor's own, every one for an admin), newest
     first, with their courses."""
     return (
-        _editable_bundles(user).prefetch_related("entries__course").order_by("-created_at", "-id")
+        _editable_bundles(user)
+        .select_related("created_by")
+        .prefetch_related("entries__course")
+        .order_by("-created_at", "-id")
     )
 
 
