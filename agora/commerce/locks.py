@@ -1,7 +1,8 @@
 """Row locks of commerce, always taken in one order so that no two transactions wait on
 each other in a circle:
 
-    the buyer (their User row) → their order(s), by id → coupons, enrollments, ledger rows
+    the buyer (their User row) → the bundles bought, by id → their order(s), by id
+    → coupons, enrollments, ledger rows
 
 Checkout, payment events and the expiry of stale orders all change a buyer's orders, so each
 takes the buyer's lock first: two payments of one buyer are decided one after the other, and

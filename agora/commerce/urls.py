@@ -4,6 +4,7 @@ console's transactions and payouts. (The demo pay page is routed in agora/urls.p
 from django.urls import path
 
 from agora.commerce import views
+from agora.commerce.views import studio_bundles
 from agora.commerce.views import subscriptions as subscription_views
 
 urlpatterns = [
@@ -43,6 +44,14 @@ urlpatterns = [
         "me/subscription/resume/",
         subscription_views.resume_subscription_page,
         name="my_subscription_resume",
+    ),
+    path("studio/bundles/", studio_bundles.bundle_studio, name="studio_bundles"),
+    path("studio/bundles/new/", studio_bundles.bundle_new, name="studio_bundle_new"),
+    path("studio/bundles/<int:bundle_id>/", studio_bundles.bundle_edit, name="studio_bundle"),
+    path(
+        "studio/bundles/<int:bundle_id>/active/",
+        studio_bundles.bundle_set_active,
+        name="studio_bundle_active",
     ),
     path("studio/earnings/", views.earnings, name="studio_earnings"),
     path("studio/payouts/", views.payout_settings, name="studio_payouts"),

@@ -258,3 +258,49 @@ def test_the_expiry_of_a_stale_order_while_its_payment_arrives_still_sells_it():
     order.refresh_from_db()
     assert order.status == "paid"
     assert Enrollment.objects.filter(learner=buyer, course=course).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bundle_edits_during_checkouts_leave_each_order_one_whole_version():
+    from agora.commerce.services import bundles
+
+    teacher = UserFactory(is_instructor=True)
+    first, second, third, extra = (
+        published_course(price=price, owner=teacher) for price in (1000, 2000, 3000, 4000)
+    )
+    bundle = bundles.create_bundle(
+        creator=teacher,
+        title="Trio",
+        course_ids=[first.pk, second.pk, third.pk],
+        price=4500,
+        currency="USD",
+    )
+    versions = {
+        frozenset({first.pk, second.pk, third.pk}): 4500,
+        frozenset({first.pk, extra.pk}): 3000,
+    }
+    edits = [
+        lambda ids=ids, price=price: bundles.update_bundle(
+            editor=teacher,
+            bundle_id=bundle.pk,
+            title="Trio",
+            course_ids=sorted(ids),
+            price=price,
+            currency="USD",
+        )
+        for ids, price in [*versions.items(), *versions.items()]
+    ]
+    buyers = [UserFactory() for _ in range(6)]
+    sales = [
+        lambda buyer=buyer: checkout.checkout(buyer=buyer, course_ids=[], bundle_ids=[bundle.pk])
+        for buyer in buyers
+    ]
+
+    results = run_at_once([*sales, *edits])
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    for order in Order.objects.filter(buyer__in=buyers).prefetch_related("items"):
+        items = list(order.items.all())
+        courses = frozenset(item.course_id for item in items)
+        assert courses in versions, courses
+        assert sum(item.price for item in items) == versions[courses] == order.total

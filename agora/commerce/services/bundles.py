@@ -17,21 +17,24 @@ Rules:
   owned courses' pro-rata shares. A buyer who has every course of it is refused (409
   `bundle_already_owned`).
 - Coupons take nothing off bundle items: a bundle is already a reduced price.
+- **Editing.** Its maker (or an admin) may change a bundle's title, price and courses under
+  the same rules, and take it off sale or put it back. That changes future sales only: each
+  past order item keeps the share it was sold at.
 """
 
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from agora.accounts.models import User
 from agora.catalog import access
 from agora.catalog.models import Course
 from agora.commerce.errors import CommerceError
-from agora.commerce.models import Bundle, BundleCourse
+from agora.commerce.models import Bundle, BundleCourse, OrderItem, OrderStatus
 from agora.commerce.services.ledger import split
 from agora.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from agora.core.money import MAX_PRICE_MINOR
+from agora.core.money import MAX_PRICE_MINOR, format_figure, is_supported_currency
 from agora.core.permissions import is_admin
 
 MIN_COURSES_PER_BUNDLE = 2
@@ -47,13 +50,16 @@ class BundleLine:
     price: int
 
 
-def create_bundle(
-    *, creator: User, title: str, course_ids: list[int], price: int, currency: str
-) -> Bundle:
-    """Instructors bundle their own published courses, admins any (PermissionDenied for
-    others; NotFound for a course that is not published or, for an instructor, not theirs)."""
-    if not (creator.is_instructor or is_admin(creator)):
+def _may_make_bundles(user: User) -> None:
+    if not (user.is_instructor or is_admin(user)):
         raise PermissionDenied("Only instructors and admins make bundles.")
+
+
+def _checked(
+    *, actor: User, title: str, course_ids: list[int], price: int, currency: str
+) -> tuple[str, str, list[Course]]:
+    """The bundle's title, currency and courses once every rule holds (the rules in the
+    module's docstring); InvalidInput or NotFound (course_not_found) otherwise."""
     title = title.strip()
     currency = currency.strip().upper()
     unique_ids = list(dict.fromkeys(course_ids))
@@ -71,7 +77,7 @@ def create_bundle(
     found = {c.pk: c for c in Course.objects.published().filter(pk__in=unique_ids)}
     for course_id in unique_ids:
         course = found.get(course_id)
-        if course is None or not (is_admin(creator) or course.owner_id == creator.pk):
+        if course is None or not (is_admin(actor) or course.owner_id == actor.pk):
             raise NotFound(
                 f"You have no published course with id {course_id}.",
                 code=CommerceError.COURSE_NOT_FOUND,
@@ -81,21 +87,100 @@ def create_bundle(
         raise InvalidInput(
             fields={"currency": ["Every course of a bundle is priced in the bundle's currency."]}
         )
-    list_price = sum(course.price for course in courses)
-    if price >= list_price:
+    total = sum(course.price for course in courses)
+    if price >= total:
+        shown = format_figure(total, currency) if is_supported_currency(currency) else total
         raise InvalidInput(
-            fields={
-                "price": [f"A bundle costs less than its courses bought one by one ({list_price})."]
-            }
+            fields={"price": [f"A bundle costs less than its courses bought one by one ({shown})."]}
         )
+    return title[:200], currency, courses
+
+
+def create_bundle(
+    *, creator: User, title: str, course_ids: list[int], price: int, currency: str
+) -> Bundle:
+    """Instructors bundle their own published courses, admins any (PermissionDenied for
+    others; NotFound for a course that is not published or, for an instructor, not theirs)."""
+    _may_make_bundles(creator)
+    title, currency, courses = _checked(
+        actor=creator, title=title, course_ids=course_ids, price=price, currency=currency
+    )
     with transaction.atomic():
         bundle = Bundle.objects.create(
-            title=title[:200], created_by=creator, price=price, currency=currency
+            title=title, created_by=creator, price=price, currency=currency
         )
         BundleCourse.objects.bulk_create(
             BundleCourse(bundle=bundle, course=course, position=position)
             for position, course in enumerate(courses)
         )
+    return bundle
+
+
+def bundleable_courses(*, user: User) -> QuerySet[Course]:
+    """The courses a seller may put in a bundle: their own published ones (an admin: every
+    published one), by title."""
+    found = Course.objects.published().select_related("owner").order_by("title", "id")
+    return found if is_admin(user) else found.filter(owner=user)
+
+
+def _editable_bundles(user: User) -> QuerySet[Bundle]:
+    found = Bundle.objects.all()
+    return found if is_admin(user) else found.filter(created_by=user)
+
+
+def get_bundle_for_editing(*, user: User, bundle_id: int) -> Bundle:
+    """The bundle, for its maker or an admin; NotFound for any other (a bundle someone else
+    made is no business of an instructor's). PermissionDenied for learners."""
+    _may_make_bundles(user)
+    bundle = _editable_bundles(user).prefetch_related("entries__course").filter(pk=bundle_id)
+    found = bundle.first()
+    if found is None:
+        raise NotFound(
+            f"You have no bundle with id {bundle_id}.", code=CommerceError.BUNDLE_NOT_FOUND
+        )
+    return found
+
+
+def _lock_for_editing(*, user: User, bundle_id: int) -> Bundle:
+    """Caller is inside a transaction."""
+    _may_make_bundles(user)
+    bundle = _editable_bundles(user).select_for_update().filter(pk=bundle_id).first()
+    if bundle is None:
+        raise NotFound(
+            f"You have no bundle with id {bundle_id}.", code=CommerceError.BUNDLE_NOT_FOUND
+        )
+    return bundle
+
+
+def update_bundle(
+    *, editor: User, bundle_id: int, title: str, course_ids: list[int], price: int, currency: str
+) -> Bundle:
+    """Changes the title, price, currency and courses of a bundle under the rules of
+    `create_bundle` (an instructor keeps to their own published courses). Only future sales
+    change: each past order item keeps the share it was sold at (its `price` and `bundle`)."""
+    _may_make_bundles(editor)
+    title, currency, courses = _checked(
+        actor=editor, title=title, course_ids=course_ids, price=price, currency=currency
+    )
+    with transaction.atomic():
+        bundle = _lock_for_editing(user=editor, bundle_id=bundle_id)
+        bundle.title, bundle.price, bundle.currency = title, price, currency
+        bundle.save(update_fields=["title", "price", "currency"])
+        bundle.entries.all().delete()
+        BundleCourse.objects.bulk_create(
+            BundleCourse(bundle=bundle, course=course, position=position)
+            for position, course in enumerate(courses)
+        )
+    return bundle
+
+
+def set_bundle_active(*, editor: User, bundle_id: int, is_active: bool) -> Bundle:
+    """Takes a bundle off sale or puts it back (its past orders are unaffected)."""
+    with transaction.atomic():
+        bundle = _lock_for_editing(user=editor, bundle_id=bundle_id)
+        if bundle.is_active != is_active:
+            bundle.is_active = is_active
+            bundle.save(update_fields=["is_active"])
     return bundle
 
 
@@ -108,6 +193,47 @@ def bundles_on_sale() -> QuerySet[Bundle]:
         .prefetch_related("entries__course")
         .order_by("-created_at", "-id")
     )
+
+
+def studio_bundles(*, user: User) -> QuerySet[Bundle]:
+    """The bundles a seller may edit (an instructor's own, every one for an admin), newest
+    first, with their courses."""
+    return (
+        _editable_bundles(user)
+        .select_related("created_by")
+        .prefetch_related("entries__course")
+        .order_by("-created_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class BundleSales:
+    sales: int
+    amounts: list[tuple[int, str]]
+
+
+NO_SALES = BundleSales(sales=0, amounts=[])
+
+
+def bundle_sales(bundle_ids: list[int]) -> dict[int, BundleSales]:
+    """How many paid orders bought each bundle (refunded ones no longer count) and what they
+    paid for it per currency: the shares of the items bought in it. One query."""
+    rows = (
+        OrderItem.objects.filter(bundle_id__in=bundle_ids, order__status=OrderStatus.PAID)
+        .values("bundle_id", "order__currency")
+        .annotate(sales=Count("order_id", distinct=True), amount=Sum(F("price") - F("discount")))
+        .order_by("bundle_id", "-amount")
+    )
+    orders: dict[int, int] = {}
+    amounts: dict[int, list[tuple[int, str]]] = {}
+    for row in rows:
+        orders[row["bundle_id"]] = orders.get(row["bundle_id"], 0) + row["sales"]
+        amounts.setdefault(row["bundle_id"], []).append((row["amount"], row["order__currency"]))
+    return {key: BundleSales(sales=orders[key], amounts=amounts[key]) for key in orders}
+
+
+def is_on_sale(bundle: Bundle) -> bool:
+    return bundle.is_active and all(course.is_published for course in bundle_courses(bundle))
 
 
 def get_bundle(*, bundle_id: int) -> Bundle:
@@ -146,9 +272,23 @@ def owns(buyer: User, course: Course) -> bool:
 def lines_for(*, buyer: User, bundles: list[Bundle]) -> list[BundleLine]:
     """The order lines of these bundles for this buyer: every course they do not have yet,
     at its share. Refuses (409) a bundle whose every course they have. The caller holds the
-    buyer's row lock, so what they own cannot change meanwhile."""
+    buyer's row lock, so what they own cannot change meanwhile.
+
+    The bundles are read again under their row locks (by id, after the buyer's): an edit
+    holds the same lock while it changes the price and the courses, so the lines see one
+    whole version of each bundle, never the old price over the new courses. NotFound for a
+    bundle taken off sale meanwhile."""
+    ids = [bundle.pk for bundle in bundles]
+    list(Bundle.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    fresh = {bundle.pk: bundle for bundle in bundles_on_sale().filter(pk__in=ids)}
     lines: list[BundleLine] = []
-    for bundle in bundles:
+    for bundle_id in ids:
+        bundle = fresh.get(bundle_id)
+        if bundle is None:
+            raise NotFound(
+                f"There is no bundle on sale with id {bundle_id}.",
+                code=CommerceError.BUNDLE_NOT_FOUND,
+            )
         parts = shares(bundle)
         missing = [course for course in bundle_courses(bundle) if not owns(buyer, course)]
         if not missing:
