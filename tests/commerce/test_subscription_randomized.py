@@ -16,7 +16,13 @@ from agora.commerce.models import (
     SubscriptionPayment,
     SubscriptionPayoutRun,
 )
-from agora.commerce.services import ledger, payments, subscription_payouts, subscriptions
+from agora.commerce.services import (
+    ledger,
+    payments,
+    subscription_events,
+    subscription_payouts,
+    subscriptions,
+)
 from agora.learning.models import CourseLearningTime, Enrollment
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import paid_order, published_course
@@ -126,7 +132,7 @@ def test_random_subscription_months_balance(seed):
                     CourseLearningTime.objects.filter(pk=row.pk).update(
                         seconds=F("seconds") + rng.randint(1, 5000)
                     )
-        subscriptions.settle_subscriptions(now=start_at + timedelta(days=28))
+        subscription_events.settle_subscriptions(now=start_at + timedelta(days=28))
         _, end_at = subscription_payouts.month_bounds(month)
         subscription_payouts.split_month(month=month, now=end_at)
         subscription_payouts.split_month(month=month, now=end_at)  # a rerun pays nothing
