@@ -348,3 +348,31 @@ def resume(*, user: User) -> Subscription:
         subscription.canceled_at = None
         subscription.save(update_fields=["cancel_at_period_end", "canceled_at", "updated_at"])
     return subscription
+
+
+def end_at_erasure(*, user: User) -> None:
+    """The person erases their account: a live subscription ends at once (at the provider
+    too, so nothing more is charged). Its row and payments stay: they are financial
+    records, held by the anonymised account like orders."""
+    live = list(
+        Subscription.objects.filter(user=user, status__in=LIVE_STATUSES).exclude(
+            provider_subscription_id=""
+        )
+    )
+    for subscription in live:  # the provider first: if it refuses, the erasure waits
+        _billing(subscription.provider).cancel_subscription(
+            subscription_id=subscription.provider_subscription_id, at_period_end=False
+        )
+    with transaction.atomic():
+        lock_buyer(user.pk)
+        now = timezone.now()
+        for subscription in Subscription.objects.select_for_update().filter(
+            user=user, status__in=LIVE_STATUSES
+        ):
+            subscription.status = SubscriptionStatus.CANCELED
+            subscription.canceled_at = subscription.canceled_at or now
+            subscription.ended_at = now
+            subscription.cancel_at_period_end = False
+            subscription.grace_until = None
+            subscription.save()
+        Subscription.objects.filter(user=user).update(checkout_url="", payment_extra={})
