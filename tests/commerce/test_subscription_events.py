@@ -214,7 +214,7 @@ class TestFailures:
             counts = subscription_events.settle_subscriptions()
 
         subscription.refresh_from_db()
-        assert counts == {"canceled": 0, "expired": 1}
+        assert counts == {"canceled": 0, "expired": 1, "reminded": 0}
         assert subscription.status == "expired"
         assert not subscriptions.has_access(subscription)
         assert [m.subject for m in mail.outbox] == ["[Agora] Your subscription has expired"]

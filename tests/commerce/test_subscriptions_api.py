@@ -242,8 +242,8 @@ class TestMySubscription:
         )
         after = subscription_events.settle_subscriptions(now=subscription.current_period_end)
 
-        assert before == {"canceled": 0, "expired": 0}
-        assert after == {"canceled": 1, "expired": 0}
+        assert before == {"canceled": 0, "expired": 0, "reminded": 0}
+        assert after == {"canceled": 1, "expired": 0, "reminded": 0}
         subscription.refresh_from_db()
         assert subscription.status == "canceled"
 

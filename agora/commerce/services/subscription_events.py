@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from agora.commerce import providers
@@ -221,8 +221,9 @@ def _ended_by_provider(subscription: Subscription) -> str:
 def settle_subscriptions(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic job: a subscription canceled at its period's end becomes `canceled`
     once that end passes; a past-due one whose grace period ran out, or an active one no
-    renewal came for within the grace period, becomes `expired` (with an email). Access
-    itself never waits for this job: it is decided from the period's end."""
+    renewal came for within the grace period, becomes `expired` (with an email); a past-due
+    one whose grace period ends within SUBSCRIPTION_GRACE_REMINDER_DAYS gets its reminder.
+    Access itself never waits for this job: it is decided from the period's end."""
     now = now or timezone.now()
     grace = timedelta(days=settings.SUBSCRIPTION_GRACE_DAYS)
     counts = {"canceled": 0, "expired": 0}
@@ -251,7 +252,47 @@ def settle_subscriptions(*, now: datetime | None = None) -> dict[str, int]:
                 continue
             subscription.ended_at = now
             subscription.save(update_fields=["status", "ended_at", "updated_at"])
+    counts["reminded"] = _remind_grace_ending(now)
     return counts
+
+
+def _remind_grace_ending(now: datetime) -> int:
+    """The second dunning email: SUBSCRIPTION_GRACE_REMINDER_DAYS before a past-due
+    subscription's grace period ends, once for that grace period (`grace_reminder_for`
+    records which), only when that moment comes after the failure that started it."""
+    ahead = settings.SUBSCRIPTION_GRACE_REMINDER_DAYS
+    if ahead <= 0 or ahead >= settings.SUBSCRIPTION_GRACE_DAYS:
+        return 0
+    due = (
+        Subscription.objects.filter(
+            status=SubscriptionStatus.PAST_DUE,
+            grace_until__gt=now,
+            grace_until__lte=now + timedelta(days=ahead),
+        )
+        .filter(Q(grace_reminder_for__isnull=True) | ~Q(grace_reminder_for=F("grace_until")))
+        .values_list("pk", "user_id")
+    )
+    sent = 0
+    for subscription_id, user_id in list(due):
+        with transaction.atomic():
+            lock_buyer(user_id)
+            subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
+            grace_until = subscription.grace_until
+            if (
+                subscription.status != SubscriptionStatus.PAST_DUE
+                or grace_until is None
+                or subscription.grace_reminder_for == grace_until
+                or not now < grace_until <= now + timedelta(days=ahead)
+            ):
+                continue  # paid, ended or reminded meanwhile
+            subscription.grace_reminder_for = grace_until
+            subscription.dunning_emails_sent += 1
+            subscription.save(
+                update_fields=["grace_reminder_for", "dunning_emails_sent", "updated_at"]
+            )
+            _email(subscription, "grace_ending")
+            sent += 1
+    return sent
 
 
 def _email(subscription: Subscription, template: str) -> None:
