@@ -25,3 +25,14 @@ class CommerceConfig(AppConfig):
             export=personal_data.export_orders,
             erase=personal_data.keep_orders_on_erasure,
         )
+        register_personal_data(
+            "wishlist", export=personal_data.export_wishlist, erase=personal_data.erase_wishlist
+        )
+        register_personal_data(
+            "gifts", export=personal_data.export_gifts, erase=personal_data.deidentify_gifts
+        )
+        register_personal_data(
+            "subscriptions",
+            export=personal_data.export_subscriptions,
+            erase=personal_data.end_subscriptions_on_erasure,
+        )

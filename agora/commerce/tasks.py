@@ -8,8 +8,8 @@ from agora.commerce.services import (
     payouts,
     reconciliation,
     refunds,
+    subscription_events,
     subscription_payouts,
-    subscriptions,
     wishlist,
 )
 from agora.core.tasks import TRANSIENT_MAIL_ERRORS
@@ -78,7 +78,7 @@ def deliver_gift(*, gift_id: int) -> str:
 def settle_subscriptions() -> dict[str, int]:
     """Ends subscriptions canceled at their period's end and expires unpaid ones once their
     grace period is over (idempotent; access never waits for it)."""
-    return subscriptions.settle_subscriptions()
+    return subscription_events.settle_subscriptions()
 
 
 @shared_task

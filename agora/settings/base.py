@@ -207,6 +207,9 @@ PAYOUT_MINIMUM = env.int("PAYOUT_MINIMUM", default=5000)
 # Subscriptions: after a failed renewal the subscriber keeps access this many days (past
 # due, with dunning emails) before the subscription expires.
 SUBSCRIPTION_GRACE_DAYS = env.int("SUBSCRIPTION_GRACE_DAYS", default=7)
+# A past-due subscriber gets a second dunning email this many days before the grace period
+# ends (once per grace period; 0: none, nor when it is not shorter than the grace period).
+SUBSCRIPTION_GRACE_REMINDER_DAYS = env.int("SUBSCRIPTION_GRACE_REMINDER_DAYS", default=2)
 # Who sells, as printed on invoices (lines separated by "\n").
 INVOICE_SELLER = env.str(
     "INVOICE_SELLER", default="Agora Marketplace\nhttps://agora.example\nsupport@agora.example"

@@ -8,35 +8,18 @@ from collections import defaultdict
 import pytest
 
 from agora.commerce.models import Gift, Order, OrderStatus
-from agora.commerce.services import bundles, checkout, gifts, ledger, payments, refunds
+from agora.commerce.services import bundles, checkout, gifts, ledger, refunds
 from agora.commerce.services.gifts import GiftRequest
-from agora.commerce.services.ledger import split
 from agora.core.errors import DomainError
 from agora.learning.models import Enrollment
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import published_course, release_escrow_of
-
-
-def pay(order: Order) -> Order:
-    if order.status == OrderStatus.PENDING:
-        event = payments.demo_outcome(payment_id=order.provider_payment_id, succeed=True)
-        payments.process_event(event_id=event.pk)
-        order.refresh_from_db()
-    return order
+from tests.commerce.recount import order_shares, pay
 
 
 def recount(instructor_id: int) -> int:
     """The instructor's share of every order still paid, from the order items alone."""
-    total = 0
-    for order in Order.objects.filter(status=OrderStatus.PAID).prefetch_related("items"):
-        for item in order.items.all():
-            net = item.price - item.discount
-            platform = net * item.commission_basis_points // 10_000
-            parts = split(
-                net - platform, [(s["user_id"], s["percent"]) for s in item.instructor_shares]
-            )
-            total += parts.get(instructor_id, 0)
-    return total
+    return order_shares().get(instructor_id, 0)
 
 
 def instructor_total(instructor_id: int) -> int:

@@ -13,7 +13,7 @@ from agora.commerce.models import (
     Subscription,
     SubscriptionPayment,
 )
-from agora.commerce.services import ledger, payments, subscriptions
+from agora.commerce.services import ledger, payments, subscription_events, subscriptions
 from tests.accounts.factories import UserFactory
 from tests.commerce.subscription_helpers import make_plan, paid_subscription, receive, send, start
 from tests.concurrency import run_at_once
@@ -211,10 +211,10 @@ class TestFailures:
         mail.outbox.clear()
 
         with django_capture_on_commit_callbacks(execute=True):
-            counts = subscriptions.settle_subscriptions()
+            counts = subscription_events.settle_subscriptions()
 
         subscription.refresh_from_db()
-        assert counts == {"canceled": 0, "expired": 1}
+        assert counts == {"canceled": 0, "expired": 1, "reminded": 0}
         assert subscription.status == "expired"
         assert not subscriptions.has_access(subscription)
         assert [m.subject for m in mail.outbox] == ["[Agora] Your subscription has expired"]

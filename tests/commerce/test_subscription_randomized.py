@@ -3,66 +3,34 @@ cancels, purchases alongside) end with a sound ledger and instructor balances eq
 recount from the raw records."""
 
 import random
-from collections import defaultdict
 from datetime import date, timedelta
 
 import pytest
-from django.db.models import F, Sum
 
 from agora.commerce.models import (
     LedgerEntry,
-    OrderItem,
-    OrderStatus,
     SubscriptionPayment,
     SubscriptionPayoutRun,
 )
-from agora.commerce.services import ledger, payments, subscription_payouts, subscriptions
-from agora.learning.models import CourseLearningTime, Enrollment
+from agora.commerce.services import (
+    ledger,
+    payments,
+    subscription_events,
+    subscription_payouts,
+)
+from agora.learning.models import Enrollment
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import paid_order, published_course
+from tests.commerce.recount import (
+    combined,
+    ledger_dues,
+    order_shares,
+    pool_shares,
+    record_learning,
+)
 from tests.commerce.subscription_helpers import make_plan, receive, start
 
 MONTHS = [date(2026, 6, 1), date(2026, 7, 1), date(2026, 8, 1), date(2026, 9, 1)]
-
-
-def recount(courses) -> dict[int, int]:
-    """What each instructor should have, from orders, payments and learning rows alone."""
-    expected: dict[int, int] = defaultdict(int)
-    for item in OrderItem.objects.filter(order__status=OrderStatus.PAID).select_related("order"):
-        net = item.price - item.discount
-        rest = net - net * item.commission_basis_points // 10_000
-        for user_id, amount in ledger.split(
-            rest, [(s["user_id"], s["percent"]) for s in item.instructor_shares]
-        ).items():
-            expected[user_id] += amount
-    owner_of = {course.pk: course.owner_id for course in courses}
-    carried = 0
-    for month in MONTHS:
-        start_at, end_at = subscription_payouts.month_bounds(month)
-        pool = carried + sum(
-            p.pool_amount
-            for p in SubscriptionPayment.objects.filter(paid_at__gte=start_at, paid_at__lt=end_at)
-        )
-        if month == MONTHS[0]:
-            pool += sum(
-                p.pool_amount for p in SubscriptionPayment.objects.filter(paid_at__lt=start_at)
-            )
-        weights: dict[int, int] = defaultdict(int)
-        for row in CourseLearningTime.objects.filter(
-            day__gte=start_at.date(), day__lt=end_at.date()
-        ):
-            through = Enrollment.objects.filter(
-                learner=row.user_id, course=row.course_id, source="subscription"
-            ).exists()
-            if through:
-                weights[owner_of[row.course_id]] += row.seconds * 100
-        if pool and weights:
-            for instructor, amount in ledger.split(pool, weights.items()).items():
-                expected[instructor] += amount
-            carried = 0
-        else:
-            carried = pool
-    return dict(expected)
 
 
 @pytest.mark.django_db
@@ -112,36 +80,24 @@ def test_random_subscription_months_balance(seed):
         rng.shuffle(pending)  # any order of arrival
         for event in pending:
             payments.process_event(event_id=event.pk)
-        # Learning is recorded only while the subscription gives access (as the player
-        # does: progress needs access).
         for learner in learners:
-            subscription = subs[learner.pk]
-            subscription.refresh_from_db()
-            for _ in range(rng.randint(0, 3)):
-                moment = start_at + timedelta(days=rng.randint(0, 27), hours=rng.randint(0, 23))
-                if subscriptions.has_access(subscription, moment):
-                    row, _ = CourseLearningTime.objects.get_or_create(
-                        user=learner, course=rng.choice(courses), day=moment.date()
-                    )
-                    CourseLearningTime.objects.filter(pk=row.pk).update(
-                        seconds=F("seconds") + rng.randint(1, 5000)
-                    )
-        subscriptions.settle_subscriptions(now=start_at + timedelta(days=28))
+            record_learning(
+                rng,
+                learner=learner,
+                subscription=subs[learner.pk],
+                courses=courses,
+                month_start=start_at,
+                sessions=rng.randint(0, 3),
+            )
+        subscription_events.settle_subscriptions(now=start_at + timedelta(days=28))
         _, end_at = subscription_payouts.month_bounds(month)
         subscription_payouts.split_month(month=month, now=end_at)
         subscription_payouts.split_month(month=month, now=end_at)  # a rerun pays nothing
 
     assert ledger.invariant_problems() == []
     assert SubscriptionPayoutRun.objects.exists()
-    expected = recount(courses)
-    actual = {
-        row["instructor_id"]: -row["total"]
-        for row in LedgerEntry.objects.filter(instructor__isnull=False)
-        .values("instructor_id")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    }
-    assert actual == {k: v for k, v in expected.items() if v}
+    shares_of = {course.pk: {course.owner_id: 100} for course in courses}
+    assert ledger_dues() == combined(order_shares(), pool_shares(MONTHS, shares_of))
     assert sum(
         p.pool_amount for p in SubscriptionPayment.objects.filter(payout_run__isnull=False)
     ) == sum(

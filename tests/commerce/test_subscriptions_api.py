@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from agora.commerce.models import LedgerTransaction, Subscription, SubscriptionPayment
-from agora.commerce.services import checkout, payments, subscriptions
+from agora.commerce.services import checkout, payments, subscription_events, subscriptions
 from agora.learning.models import Enrollment
 from tests.accounts.factories import UserFactory
 from tests.commerce.factories import published_course
@@ -237,13 +237,13 @@ class TestMySubscription:
         subscriptions.cancel(user=subscriber)
         subscription.refresh_from_db()
 
-        before = subscriptions.settle_subscriptions(
+        before = subscription_events.settle_subscriptions(
             now=subscription.current_period_end - timedelta(seconds=1)
         )
-        after = subscriptions.settle_subscriptions(now=subscription.current_period_end)
+        after = subscription_events.settle_subscriptions(now=subscription.current_period_end)
 
-        assert before == {"canceled": 0, "expired": 0}
-        assert after == {"canceled": 1, "expired": 0}
+        assert before == {"canceled": 0, "expired": 0, "reminded": 0}
+        assert after == {"canceled": 1, "expired": 0, "reminded": 0}
         subscription.refresh_from_db()
         assert subscription.status == "canceled"
 

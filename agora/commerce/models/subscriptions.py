@@ -102,6 +102,8 @@ class Subscription(models.Model):
     last_paid_event_at = models.DateTimeField(null=True, blank=True)
     last_failed_event_at = models.DateTimeField(null=True, blank=True)
     dunning_emails_sent = models.PositiveIntegerField(default=0)
+    # The end of the grace period whose "ends soon" reminder went out (one per period).
+    grace_reminder_for = models.DateTimeField(null=True, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

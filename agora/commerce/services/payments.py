@@ -36,7 +36,14 @@ from agora.commerce.models import (
     PaymentEvent,
 )
 from agora.commerce.providers.base import EventType
-from agora.commerce.services import coupon_uses, disputes, gifts, ledger, refunds, subscriptions
+from agora.commerce.services import (
+    coupon_uses,
+    disputes,
+    gifts,
+    ledger,
+    refunds,
+    subscription_events,
+)
 from agora.commerce.services.ledger import Posting, split
 from agora.core import jobs
 from agora.core.errors import NotFound
@@ -85,10 +92,10 @@ def process_event(*, event_id: int) -> str:
         event = PaymentEvent.objects.select_for_update().get(pk=event_id)
         if event.processed_at is not None:
             return event.outcome
-        for_subscription = subscriptions.handles(event)
+        for_subscription = subscription_events.handles(event)
         order = None if for_subscription else _lock_order_of(event)
         if for_subscription:
-            outcome = subscriptions.apply_event(event=event)
+            outcome = subscription_events.apply_event(event=event)
         elif order is None:
             outcome = "ignored: no order has this payment id"
         elif event.type == EventType.PAYMENT_SUCCEEDED:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from agora.accounts.auth import signed_in
 from agora.commerce import providers
 from agora.commerce.models import Subscription, SubscriptionStatus
-from agora.commerce.services import subscriptions
+from agora.commerce.services import subscription_events, subscriptions
 from agora.core.errors import DomainError, NotFound
 
 
@@ -117,7 +117,7 @@ def demo_subscription_pay(request: HttpRequest, subscription_id: str) -> HttpRes
     if request.method == "POST":
         outcome = request.POST.get("outcome")
         if outcome in {"succeed", "fail"} and subscription.status == "incomplete":
-            subscriptions.demo_outcome(
+            subscription_events.demo_outcome(
                 subscription_id=subscription_id, succeed=outcome == "succeed"
             )
             return render(
