@@ -18,6 +18,7 @@ PLANS = (
 
 
 def seed(log: Callable[[str], object]) -> None:
+    added = []
     for name, interval, description, prices in PLANS:
         plan, created = SubscriptionPlan.objects.get_or_create(
             name=name, defaults={"interval": interval, "description": description}
@@ -27,10 +28,16 @@ def seed(log: Callable[[str], object]) -> None:
                 plan=plan, currency=currency, defaults={"amount": amount}
             )
         if created:
-            log(f"plan {name}")
+            added.append(name)
     paid = Course.objects.filter(status=CourseStatus.PUBLISHED, price__gt=0).select_related("owner")
+    opted = 0
     for course in list(paid.order_by("id"))[::2]:
         if not course.in_subscription:
             catalog_services.update_course(
                 user=course.owner, course=course, changes={"in_subscription": True}
             )
+            opted += 1
+    log(
+        f"Subscriptions: {len(PLANS)} plans ({len(added)} added now); {opted} paid courses "
+        "opted in by their instructors now."
+    )

@@ -98,6 +98,15 @@ class TestPaymentProvidersInProduction:
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "[] []"
 
+    def test_production_collects_and_fingerprints_every_static_file(self, tmp_path: Path) -> None:
+        # The manifest storage follows every url() and source map a file names: one that is
+        # missing (a vendored script's map) fails the deployment, and every page with it.
+        result = manage("collectstatic", "--noinput", "-v", "0", **production(tmp_path))
+
+        assert result.returncode == 0, result.stderr
+        manifest = tmp_path / "staticfiles" / "staticfiles.json"
+        assert "vendor/tus/tus.min.js" in manifest.read_text()
+
     def test_development_keeps_the_demo_provider_by_default(self, tmp_path: Path) -> None:
         result = manage("shell", "-v", "0", "-c", SHOW_PROVIDERS, AGORA_VAR_DIR=str(tmp_path))
 
