@@ -13,13 +13,13 @@ general API limits, so an outage does not take the site down) or closed (`fail_c
 """
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest
+from django_ratelimit import core as windows
 from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 from redis.exceptions import RedisError
 
@@ -86,7 +86,9 @@ def usage(
         return None
     # The window still counts at its last second (`time_left` 0): the counter starts afresh
     # one second after `time_left` runs out, which is what Retry-After promises.
-    return Usage(count=int(count), limit=limit, retry_after=window - int(time.time()) + 1)
+    # The clock is the one the window was computed with (django-ratelimit's).
+    now = int(windows.time.time())
+    return Usage(count=int(count), limit=limit, retry_after=window - now + 1)
 
 
 def _count_hit(counter: str, timeout: int) -> int | None:

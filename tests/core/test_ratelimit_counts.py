@@ -126,3 +126,22 @@ def test_unreachable_redis_fails_open_for_the_api_and_closed_for_sign_in(
     ratelimit.hit(request, group="open", key="k", rate="1/m")  # not enforced, no error
     with pytest.raises(ServiceUnavailable):
         ratelimit.hit(request, group="closed", key="k", rate="1/m", fail_closed=True)
+
+
+def test_retry_after_uses_the_windows_clock(
+    memory_cache: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time as real_time
+
+    import django_ratelimit.core
+
+    class Later:
+        @staticmethod
+        def time() -> float:
+            return real_time.time() + 10_000
+
+    monkeypatch.setattr(django_ratelimit.core, "time", Later)
+    ratelimit.hit(request, group="clock", key="k", rate="1/m")
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.hit(request, group="clock", key="k", rate="1/m")
+    assert 1 <= int(refused.value.headers["Retry-After"]) <= 61
