@@ -1,7 +1,5 @@
 """The one JSON API, mounted at /api/v1. Each domain app contributes a router."""
 
-from ninja.renderers import JSONRenderer
-
 from agora.accounts.api import router as accounts_router
 from agora.analytics.api import router as analytics_router
 from agora.catalog.api import router as catalog_router
@@ -11,6 +9,7 @@ from agora.commerce.subscriptions_api import router as subscriptions_router
 from agora.community.api import router as community_router
 from agora.core.api_errors import install_error_handlers
 from agora.core.openapi import AgoraAPI
+from agora.core.renderer import OrjsonRenderer
 from agora.gamification.api import router as gamification_router
 from agora.learning.api import router as learning_router
 from agora.learning.certificates.api import router as certificates_router
@@ -32,7 +31,7 @@ api = AgoraAPI(
         "(at most 100) and answer `{items, count, page, page_size}`."
     ),
     urls_namespace="api",
-    renderer=JSONRenderer(),
+    renderer=OrjsonRenderer(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )

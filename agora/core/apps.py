@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "agora.core"
     label = "core"
     verbose_name = "Platform"
+
+    def ready(self) -> None:
+        from agora.core import bearer_middleware  # noqa: F401  (registers its system check)

@@ -183,6 +183,21 @@ class ResilientRedisCache(RedisCache):
             raise ValueError(f"Key {key!r} not found.")
         return value
 
+    def count_hit(self, key: Any, timeout: int, version: int | None = None) -> int | None:
+        """Adds one to the integer at `key` (created at 1 with `timeout` seconds to live; a
+        later hit keeps the expiry) in one round trip: INCR and EXPIRE NX, pipelined. None
+        when Redis cannot be reached. Django's `get` and `incr` read the same counter."""
+        name = self.make_and_validate_key(key, version=version)
+
+        def count() -> int:
+            pipe = self._cache.get_client(name, write=True).pipeline(transaction=False)
+            pipe.incr(name)
+            pipe.expire(name, timeout, nx=True)
+            hits, _ = pipe.execute()
+            return int(hits)
+
+        return self._guarded(count, None)
+
     # Writes and deletes are dropped: the answer is the one for "nothing was stored".
     def add(
         self,

@@ -6,13 +6,13 @@ no-store by the request middleware anyway.
 """
 
 import hashlib
-import json
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+
+from agora.core.renderer import dumps
 
 PUBLIC_MAX_AGE = 60
 
@@ -22,7 +22,7 @@ def etag_of(body: bytes) -> str:
 
 
 def json_bytes(payload: Any) -> bytes:
-    return json.dumps(payload, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
+    return dumps(payload)
 
 
 def cached_json(

@@ -1,7 +1,11 @@
-"""Rate limits on the shared cache (Redis in production), through django-ratelimit.
+"""Rate limits on the shared cache (Redis in production).
 
 Counters live in fixed windows, so every limit lifts by itself when its window ends: nobody is
-locked out for good.
+locked out for good. Windows and counter keys are django-ratelimit's (its `get_usage` reads
+the same counts), but a hit costs one round trip to Redis (INCR and EXPIRE NX, pipelined:
+`ResilientRedisCache.count_hit`) instead of django-ratelimit's `add` then Django's `incr`
+(EXISTS, INCRBY): three. Other caches (the local-memory one in development) count with
+`add` then `incr`, as before. A read without counting is one GET.
 
 When the cache cannot be reached a limit either fails open (the request goes through: the
 general API limits, so an outage does not take the site down) or closed (`fail_closed=True`:
@@ -10,9 +14,13 @@ general API limits, so an outage does not take the site down) or closed (`fail_c
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest
-from django_ratelimit.core import get_usage
+from django_ratelimit import core as windows
+from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 from redis.exceptions import RedisError
 
 from agora.core.cache import CacheUnavailable, raise_cache_errors
@@ -57,33 +65,43 @@ def usage(
     None (the limit is not enforced: an unreachable cache must not take the whole site down
     with it), unless `fail_closed`, which raises ServiceUnavailable (503) instead.
     """
+    if not settings.RATELIMIT_ENABLE:
+        return None
+    limit, period = _split_rate(rate)
+    window = _get_window(key, period)
+    counter = _make_cache_key(group, window, rate, key, None)
     try:
         with raise_cache_errors():
-            result = get_usage(
-                request,
-                group=group,
-                key=lambda _group, _request: key,
-                rate=rate,
-                increment=increment,
-            )
+            if increment:
+                count = _count_hit(counter, period + EXPIRATION_FUDGE)
+            else:
+                count = caches[settings.RATELIMIT_USE_CACHE].get(counter, 0)
     except CACHE_ERRORS as exc:
-        # django-ratelimit only survives DNS errors itself; a refused or timed-out
-        # connection would otherwise turn every request into a 500.
+        # A refused or timed-out connection must not turn every request into a 500.
         _cache_unavailable(group, fail_closed, exc)
         return None
-    if result is None:
-        return None
-    if result["time_left"] < 0 and result["limit"] == 0:
-        # django-ratelimit's answer when it could neither read nor count.
+    if count is None:
+        # Neither counted nor read: a cache that drops what it is sent.
         _cache_unavailable(group, fail_closed, None)
         return None
-    # django-ratelimit's window still counts at its last second (`time_left` 0): the counter
-    # starts afresh one second after `time_left` runs out, which is what Retry-After promises.
-    return Usage(
-        count=int(result["count"]),
-        limit=int(result["limit"]),
-        retry_after=int(result["time_left"]) + 1,
-    )
+    # The window still counts at its last second (`time_left` 0): the counter starts afresh
+    # one second after `time_left` runs out, which is what Retry-After promises.
+    # The clock is the one the window was computed with (django-ratelimit's).
+    now = int(windows.time.time())
+    return Usage(count=int(count), limit=limit, retry_after=window - now + 1)
+
+
+def _count_hit(counter: str, timeout: int) -> int | None:
+    cache: Any = caches[settings.RATELIMIT_USE_CACHE]
+    if hasattr(cache, "count_hit"):
+        hits: int | None = cache.count_hit(counter, timeout)
+        return hits
+    if cache.add(counter, 1, timeout):
+        return 1
+    try:
+        return int(cache.incr(counter))
+    except ValueError:  # gone between add and incr, or a cache that stores nothing
+        return None
 
 
 def _cache_unavailable(group: str, fail_closed: bool, exc: Exception | None) -> None:

@@ -8,18 +8,17 @@ from ninja import Field, Query, Schema
 
 from agora.accounts.auth import viewer
 from agora.accounts.types import Viewer
-from agora.catalog import cache_keys, queries, services
+from agora.catalog import answers, cache_keys, queries, services
 from agora.catalog.api.common import course_detail, router
 from agora.catalog.models import Course
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
 from agora.catalog.schemas import (
     CategoryOut,
     CourseDetailOut,
-    CourseListItemOut,
     CoursePageOut,
     FacetsOut,
 )
-from agora.core.http_cache import cached_json, etag_of, json_bytes, json_response
+from agora.core.http_cache import cached_json, etag_of, json_response
 from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from agora.core.pagination import paginate as paginate_items
 from agora.core.schemas import ErrorOut as E
@@ -87,9 +86,7 @@ def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpRespon
     def build() -> dict[str, Any]:
         results = queries.list_courses(filters)
         page = paginate_items(results, page=params.page, page_size=params.page_size)
-        page["items"] = [
-            CourseListItemOut.from_orm(c).model_dump(mode="json") for c in page["items"]
-        ]
+        page["items"] = [answers.list_item(c) for c in page["items"]]
         page["count_exact"] = page["count"] < results.count_limit
         return page
 
@@ -144,7 +141,7 @@ def _build_course_detail(user: Viewer, key: str) -> tuple[int, bytes, str] | Cou
     course = queries.get_course_for_viewer(user=user, key=key)
     if not course.is_published:
         return course
-    body = json_bytes(CourseDetailOut.from_orm(course_detail(course)).model_dump(mode="json"))
+    body = answers.course_detail_json(course)  # as CourseDetailOut writes it, without resolvers
     etag = etag_of(body)
     cache_keys.store_detail(course_id=course.pk, slug=course.slug, body=body, etag=etag)
     return course.pk, body, etag

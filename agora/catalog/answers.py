@@ -1,0 +1,97 @@
+"""The catalog's hottest answers built straight from rows, without Ninja's per-attribute
+resolvers.
+
+`CourseListItemOut.from_orm(course)` and `CourseDetailOut.from_orm(course)` walk every field
+through Ninja's `DjangoGetter` and a Python resolver; for a course with a curriculum that was
+most of a cold detail request (bench/profiles/). These functions build the same JSON from
+plain values: the same fields in the same order, datetimes formatted by pydantic, so the bytes
+are those the schemas write (tests/catalog/test_answers.py compares both on varied courses).
+The schemas stay the documented response types in the OpenAPI schema.
+"""
+
+from typing import Any
+
+from pydantic_core import to_json, to_jsonable_python
+
+from agora.catalog.models import Course, Lesson, Module
+from agora.core.markdown import render_markdown
+
+LESSON_FIELDS = ("id", "title", "type", "position", "duration_seconds", "is_preview")
+
+
+def list_item(course: Course) -> dict[str, Any]:
+    """`CourseListItemOut` in JSON mode, for a course with its owner and category loaded."""
+    return {
+        "id": course.pk,
+        "slug": course.slug,
+        "title": course.title,
+        "subtitle": course.subtitle,
+        "price": course.price,
+        "currency": course.currency,
+        "average_rating": float(course.average_rating),
+        "ratings_count": course.ratings_count,
+        "enrollments_count": course.enrollments_count,
+        "instructor": {"id": course.owner_id, "name": course.owner.name},
+        "category": {"slug": course.category.slug, "name": course.category.name},
+        "level": course.level,
+        "language": course.language,
+        "thumbnail_url": course.thumbnail.url if course.thumbnail else None,
+        "published_at": to_jsonable_python(course.published_at),
+        "status": course.status,
+        "in_subscription": course.in_subscription,
+    }
+
+
+def curriculum_rows(course: Course) -> list[dict[str, Any]]:
+    """Modules with their lessons, in order, as `ModuleOut` values: two narrow queries."""
+    modules: list[dict[str, Any]] = [
+        dict(row)
+        for row in Module.objects.filter(course=course)
+        .order_by("position", "id")
+        .values("id", "title", "position")
+    ]
+    by_module: dict[int, list[dict[str, Any]]] = {m["id"]: [] for m in modules}
+    for lesson in (
+        Lesson.objects.filter(module__course=course)
+        .order_by("position", "id")
+        .values("module_id", *LESSON_FIELDS)
+    ):
+        module_id = lesson.pop("module_id")
+        by_module[module_id].append(lesson)
+    for module in modules:
+        module["lessons"] = by_module[module["id"]]
+    return modules
+
+
+def course_detail_json(course: Course) -> bytes:
+    """`CourseDetailOut` of a course (owner and category loaded) as JSON bytes."""
+    modules = curriculum_rows(course)
+    lessons = [lesson for module in modules for lesson in module["lessons"]]
+    instructors = [{"id": course.owner_id, "name": course.owner.name}]
+    instructors += [
+        {"id": user_id, "name": name}
+        for user_id, name in course.co_instructors.order_by("id").values_list(
+            "user_id", "user__name"
+        )
+    ]
+    answer = list_item(course)
+    answer["published_at"] = course.published_at
+    answer.update(
+        {
+            "description": course.description,
+            "description_html": render_markdown(course.description),
+            "learning_outcomes": course.learning_outcomes,
+            "requirements": course.requirements,
+            "tags": course.tags,
+            "promo_video_url": course.promo_video_url,
+            "rejection_reason": course.rejection_reason,
+            "is_featured": course.is_featured,
+            "instructors": instructors,
+            "modules": modules,
+            "lessons_count": len(lessons),
+            "total_duration_seconds": sum(lesson["duration_seconds"] for lesson in lessons),
+            "created_at": course.created_at,
+            "updated_at": course.updated_at,
+        }
+    )
+    return to_json(answer)

@@ -1,0 +1,147 @@
+"""Rate-limit counters: one Redis round trip per hit, the same limits, windows, keys and 429s
+on Redis and on the local-memory cache."""
+
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.test import RequestFactory
+from django_ratelimit.core import get_usage
+
+from agora.core import ratelimit
+from agora.core.errors import RateLimited
+from tests.conftest import PrivateRedis
+
+request = RequestFactory().get("/api/v1/courses")
+
+
+def _limits_and_refuses(rate: str = "3/m") -> None:
+    for expected in (1, 2, 3):
+        ratelimit.hit(request, group="test-group", key="k1", rate=rate)
+        current = ratelimit.usage(request, group="test-group", key="k1", rate=rate, increment=False)
+        assert current is not None
+        assert current.count == expected
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.hit(request, group="test-group", key="k1", rate=rate)
+    assert refused.value.status_code == 429
+    retry_after = int(refused.value.headers["Retry-After"])
+    assert 1 <= retry_after <= 61
+    # Another key has its own counter; reading counts nothing.
+    ratelimit.usage(request, group="test-group", key="k2", rate=rate, increment=False)
+    ratelimit.hit(request, group="test-group", key="k2", rate=rate)
+    # django-ratelimit reads the very same counters (keys and windows unchanged).
+    theirs = get_usage(request, group="test-group", key=lambda *_: "k1", rate=rate)
+    assert theirs is not None
+    assert theirs["count"] == 4
+    assert theirs["time_left"] + 1 == retry_after
+
+
+@pytest.fixture
+def redis_cache(private_redis: PrivateRedis, settings: Any) -> Any:
+    settings.CACHES = {
+        **settings.CACHES,
+        "limits": {
+            "BACKEND": "agora.core.cache.ResilientRedisCache",
+            "LOCATION": private_redis.url(),
+            "KEY_PREFIX": "rl-test",
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "limits"
+    yield caches["limits"]
+    caches["limits"].close()
+
+
+@pytest.fixture
+def memory_cache(settings: Any) -> Any:
+    settings.CACHES = {
+        **settings.CACHES,
+        "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
+    }
+    settings.RATELIMIT_USE_CACHE = "limits"
+    yield caches["limits"]
+    caches["limits"].clear()
+
+
+def test_limits_on_redis(redis_cache: Any) -> None:
+    _limits_and_refuses()
+
+
+def test_limits_on_local_memory(memory_cache: Any) -> None:
+    _limits_and_refuses()
+
+
+def test_a_hit_is_one_round_trip_on_redis(redis_cache: Any) -> None:
+    client = redis_cache._cache.get_client(write=True)
+    ratelimit.hit(request, group="warm-up", key="k", rate="10/m")  # opens the connection
+    before = client.info("commandstats")
+    ratelimit.hit(request, group="trips", key="k", rate="10/m")
+    ratelimit.hit(request, group="trips", key="k", rate="10/m")
+    after = client.info("commandstats")
+
+    def calls(command: str) -> int:
+        return after.get(f"cmdstat_{command}", {}).get("calls", 0) - before.get(
+            f"cmdstat_{command}", {}
+        ).get("calls", 0)
+
+    assert calls("incrby") == 2  # redis-py's INCR
+    assert calls("expire") == 2
+    assert calls("exists") == calls("set") == calls("get") == 0
+    # The expiry is set once and kept: the window's end does not slide.
+    key = redis_cache.make_and_validate_key(
+        ratelimit._make_cache_key("trips", ratelimit._get_window("k", 60), "10/m", "k", None)
+    )
+    assert 0 < client.ttl(key) <= 60 + ratelimit.EXPIRATION_FUDGE
+
+
+def test_round_trips_counted_on_the_wire(redis_cache: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from redis.connection import Connection
+
+    sent: list[int] = []
+    original = Connection.send_packed_command
+
+    def counting(self: Connection, command: Any, check_health: bool = True) -> None:
+        sent.append(1)
+        original(self, command, check_health)
+
+    ratelimit.hit(request, group="warm-up", key="k", rate="10/m")
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    ratelimit.hit(request, group="wire", key="k", rate="10/m")
+    assert len(sent) == 1
+
+
+def test_unreachable_redis_fails_open_for_the_api_and_closed_for_sign_in(
+    settings: Any, silent_redis: str
+) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "limits": {
+            "BACKEND": "agora.core.cache.ResilientRedisCache",
+            "LOCATION": silent_redis,
+            "OPTIONS": {"socket_timeout": 0.2, "socket_connect_timeout": 0.2},
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "limits"
+    from agora.core.errors import ServiceUnavailable
+
+    ratelimit.hit(request, group="open", key="k", rate="1/m")  # not enforced, no error
+    with pytest.raises(ServiceUnavailable):
+        ratelimit.hit(request, group="closed", key="k", rate="1/m", fail_closed=True)
+
+
+def test_retry_after_uses_the_windows_clock(
+    memory_cache: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time as real_time
+
+    import django_ratelimit.core
+
+    class Later:
+        @staticmethod
+        def time() -> float:
+            return real_time.time() + 10_000
+
+    monkeypatch.setattr(django_ratelimit.core, "time", Later)
+    ratelimit.hit(request, group="clock", key="k", rate="1/m")
+    with pytest.raises(RateLimited) as refused:
+        ratelimit.hit(request, group="clock", key="k", rate="1/m")
+    assert 1 <= int(refused.value.headers["Retry-After"]) <= 61
