@@ -3,7 +3,7 @@
 (the default with Redis), then written at once (`POSITION_BUFFER_REDIS_URL` empty), beside
 `/healthz` in the same run; then the fold job's time for what was buffered.
 
-    .venv/bin/python bench/positions.py                 # wrk -t2 -c64 -d10s
+    .venv/bin/python bench/positions.py                 # wrk -t2 -c64 -d10s after 10 s warm-up
     .venv/bin/python bench/positions.py --seconds 20 --learners 2000
 
 Needs Debian's wrk. The database (`BENCH_DATABASE_URL`, default agora_bench_positions) gets
@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=5_000)
     parser.add_argument("--reporters", type=int, default=1_000, help="learners sending reports")
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of reports first")
     parser.add_argument("--server", default="granian-wsgi:2x8")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -122,6 +123,9 @@ def main() -> None:
         with Server(spec, {**env, **extra}) as server:
             healthz = speed.wrk(server.port, ["/healthz"], seconds=args.seconds)
             results[f"/healthz ({name})"] = healthz
+            # Warm-up: every learner's first report checks their enrollment in the database
+            # (then it is remembered); a watching learner reports every few seconds.
+            wrk(server.port, {"WRK_REPORTS": listing.name}, SCRIPT, args.warmup)
             result = wrk(server.port, {"WRK_REPORTS": listing.name}, SCRIPT, args.seconds)
             result["share_of_healthz"] = round(result["rps"] / healthz["rps"], 3)
             results[f"PUT position, {name}"] = result

@@ -76,7 +76,8 @@ def main() -> None:
     env.update(
         PAYMENT_PROVIDERS="demo",
         DEMO_PAYMENTS_IN_PRODUCTION="true",
-        JWT_ACCESS_TTL_SECONDS="7200",  # tokens outlive the run
+        DEMO_WEBHOOK_SECRET="bench-demo-webhook-secret",  # noqa: S106 - a loopback bench
+        JWT_ACCESS_TTL_SECONDS="900",  # the longest allowed: runs stay under 15 minutes
     )
     positions.prepare(env, learners=5_000, reporters=1)
     seed = SEED.format(domain=speed.LEARNER_DOMAIN, count=max(args.users, 1))
@@ -93,7 +94,11 @@ def main() -> None:
              "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{int(args.minutes * 60)}s",
              "--host", f"http://127.0.0.1:{server.port}", "--csv", str(prefix),
              "--only-summary", "--stop-timeout", "15"],
-            env={**os.environ, "AGORA_LOCUST_USERS": users_file.name},
+            env={
+                **os.environ,
+                "AGORA_LOCUST_USERS": users_file.name,
+                "AGORA_DEMO_WEBHOOK_SECRET": env["DEMO_WEBHOOK_SECRET"],
+            },
             check=False,
         )  # fmt: skip
     os.unlink(users_file.name)
