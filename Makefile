@@ -7,7 +7,7 @@ PORT ?= 8000
 SITE_URL ?= http://$(HOST):$(PORT)
 export HOST PORT SITE_URL
 
-.PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench migrate seed clean lock lighthouse sandbox
+.PHONY: install run test test-sqlite test-postgres lint fmt typecheck bench bench-locust migrate seed clean lock lighthouse sandbox
 
 # Installs exactly what requirements.lock lists (hashes checked), then Agora itself.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -69,6 +69,12 @@ typecheck: install
 
 bench: install
 	$(PY) bench/run.py
+
+USERS ?= 200
+MINUTES ?= 3
+bench-locust: install  # simulated learners (bench/locust/); needs the bench extra (locust)
+	$(VENV)/bin/pip install -q -e '.[bench]'
+	$(PY) bench/locust/run.py --users $(USERS) --minutes $(MINUTES)
 
 clean:
 	rm -rf $(VENV) .venv-lock var .pytest_cache .mypy_cache .ruff_cache tools/lighthouse/node_modules

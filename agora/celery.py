@@ -93,6 +93,10 @@ app.conf.beat_schedule = {
         "task": "agora.catalog.tasks.fold_course_views",
         "schedule": crontab(minute="*"),
     },
+    "learning-fold-positions": {
+        "task": "agora.learning.tasks.fold_positions",
+        "schedule": crontab(minute="*"),
+    },
     "catalog-recompute-trending": {
         "task": "agora.catalog.tasks.recompute_trending",
         "schedule": crontab(minute="*/30"),

@@ -1,5 +1,6 @@
 """What earns and what takes back: the events of the apps below, turned into awards."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models.signals import post_save
@@ -53,8 +54,9 @@ def course_completed(*, user: User, course: Any, **_: Any) -> None:
     )
 
 
-def learned(*, user: User, **_: Any) -> None:
-    services.record_learning(user)
+def learned(*, user: User, moment: datetime | None = None, **_: Any) -> None:
+    """`moment`: when the learner watched, for reports written behind (a later minute)."""
+    services.record_learning(user, moment)
 
 
 def enrollment_revoked(*, user: User, course: Any, **_: Any) -> None:

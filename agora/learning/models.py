@@ -153,6 +153,18 @@ class LessonActivityDay(models.Model):
         return f"{self.user_id} in lesson {self.lesson_id} on {self.day}: {self.seconds}s"
 
 
+class FoldedPositionBatch(models.Model):
+    """A batch of buffered position reports already written (agora/learning/positions.py):
+    recorded in the same transaction, so a batch is never added twice."""
+
+    name = models.CharField(max_length=120, unique=True)
+    entries = models.PositiveIntegerField()
+    folded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class QuizAttempt(models.Model):
     """One submission of a quiz, graded on the server. Its answers are QuizAnswer rows so
     instructors can see how many got each question right."""

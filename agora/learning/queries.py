@@ -16,6 +16,7 @@ from agora.catalog import queries as catalog_queries
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, CourseStatus, Lesson, Module, QuizQuestion
 from agora.core.errors import NotFound
+from agora.learning import positions
 from agora.learning.errors import LearningError
 from agora.learning.models import (
     CodeRun,
@@ -245,14 +246,24 @@ class CourseProgress:
 
 
 def course_progress(*, user: User, course: Course) -> CourseProgress:
-    """The curriculum with the user's ticks and resume positions: three queries."""
+    """The curriculum with the user's ticks and resume positions: three queries. Positions
+    still waiting in the buffer (agora/learning/positions.py) win over older rows."""
     modules = catalog_queries.curriculum(course)
     rows = {
         row.lesson_id: row
         for row in LessonProgress.objects.filter(user=user, course=course).only(
-            "lesson_id", "completed_at", "position_seconds"
+            "lesson_id", "completed_at", "position_seconds", "updated_at"
         )
     }
+    buffered = positions.latest_positions(user.pk) if user.is_authenticated else {}
+
+    def position(lesson_id: int) -> int:
+        row = rows.get(lesson_id)
+        pending = buffered.get(lesson_id)
+        if pending is not None and (row is None or row.updated_at <= pending[1]):
+            return pending[0]
+        return row.position_seconds if row is not None else 0
+
     states = [
         ModuleState(
             module,
@@ -260,7 +271,7 @@ def course_progress(*, user: User, course: Course) -> CourseProgress:
                 LessonState(
                     lesson,
                     completed=lesson.pk in rows and rows[lesson.pk].completed_at is not None,
-                    position_seconds=rows[lesson.pk].position_seconds if lesson.pk in rows else 0,
+                    position_seconds=position(lesson.pk),
                 )
                 for lesson in module.lessons.all()
             ],

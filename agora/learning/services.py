@@ -6,10 +6,12 @@ under the enrollment's row lock, so two devices completing lessons at the same m
 lose an update and the course is completed (and its certificate issued) exactly once.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
 from agora.catalog import access
+from agora.catalog import queries as catalog_queries
 from agora.catalog import services as catalog_services
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
@@ -24,16 +27,14 @@ from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.core.events import emit
 from agora.core.mail import queue_templated_email
 from agora.core.schemas import INT32_MAX
-from agora.learning import events, queries
+from agora.learning import events, positions, queries
 from agora.learning.certificates import services as certificates
 from agora.learning.errors import LearningError, PaymentRequired
 from agora.learning.models import (
     CodeRun,
     CodeRunMode,
-    CourseLearningTime,
     Enrollment,
     EnrollmentSource,
-    LessonActivityDay,
     LessonProgress,
     QuizAnswer,
     QuizAttempt,
@@ -101,6 +102,10 @@ def revoke_enrollment(*, learner: User, course: Course) -> bool:
             return False
         enrollment.revoked_at = timezone.now()
         enrollment.save(update_fields=["revoked_at"])
+        # Forgotten now and again once committed: a report read between the two would
+        # otherwise remember the access that is ending.
+        _forget_rights(learner.pk, course)
+        transaction.on_commit(lambda: _forget_rights(learner.pk, course))
         certificates.revoke_certificate(enrollment)
         emit(events.ENROLLMENT_REVOKED, user=learner, course=course)
         catalog_services.adjust_enrollments(course=course, by=-1)
@@ -267,61 +272,89 @@ def _mark_complete(
         return CompletionResult(locked.progress_percent, completed)
 
 
-def save_position(*, user: User, lesson: Lesson, seconds: int, spent_seconds: int = 0) -> None:
-    """Where playback stopped (to resume there) and how long the learner spent."""
+@dataclass(frozen=True)
+class ProgressRights:
+    course_id: int
+    duration_seconds: int
+    learner: bool  # enrolled (time counts as learning); False: staff going through it
+
+
+def _rights_key(user_id: int, lesson_id: int) -> str:
+    return f"learning:rights:{user_id}:{lesson_id}"
+
+
+def progress_rights(user: User, lesson: Lesson | int) -> ProgressRights:
+    """`require_progress_rights`, remembered for PROGRESS_RIGHTS_CACHE_SECONDS: a position
+    report every few seconds costs no query. A revocation forgets it when it commits."""
+    lesson_id = lesson if isinstance(lesson, int) else lesson.pk
+    key = _rights_key(user.pk, lesson_id)
+    known = cache.get(key)
+    if known is not None:
+        return ProgressRights(*known)
+    if isinstance(lesson, int):
+        lesson = catalog_queries.get_lesson(lesson)
+    enrollment = require_progress_rights(user, lesson)
+    rights = ProgressRights(
+        lesson.module.course_id, lesson.duration_seconds or 0, enrollment is not None
+    )
+    cache.set(key, astuple(rights), settings.PROGRESS_RIGHTS_CACHE_SECONDS)
+    return rights
+
+
+def _forget_rights(user_id: int, course: Course) -> None:
+    lessons = Lesson.objects.filter(module__course=course).values_list("pk", flat=True)
+    cache.delete_many([_rights_key(user_id, pk) for pk in lessons])
+
+
+def save_position(
+    *, user: User, lesson: Lesson | int, seconds: int, spent_seconds: int = 0
+) -> None:
+    """Where playback stopped (to resume there) and how long the learner spent: buffered
+    in Redis when there is one (agora/learning/positions.py), else written at once."""
     if not 0 <= seconds <= MAX_POSITION_SECONDS:
         raise InvalidInput(fields={"seconds": [f"From 0 to {MAX_POSITION_SECONDS}."]})
     if spent_seconds < 0:
         raise InvalidInput(fields={"spent_seconds": ["Cannot be negative."]})
-    enrollment = require_progress_rights(user, lesson)
-    if lesson.duration_seconds:
-        seconds = min(seconds, lesson.duration_seconds)
+    rights = progress_rights(user, lesson)
+    if rights.duration_seconds:
+        seconds = min(seconds, rights.duration_seconds)
+    lesson_id = lesson if isinstance(lesson, int) else lesson.pk
     spent = min(spent_seconds, MAX_SPENT_PER_REPORT)
+    report = positions.Report(user.pk, lesson_id, rights.course_id, seconds, spent, rights.learner)
+    if not positions.buffer(report):
+        write_position(user, report)
+
+
+def write_position(user: User, report: positions.Report) -> None:
+    """Writes one report at once (no Redis, or Redis unreachable)."""
     with transaction.atomic():
-        row = _progress_row(user, lesson)
+        row, _ = LessonProgress.objects.get_or_create(
+            user=user, lesson_id=report.lesson_id, defaults={"course_id": report.course_id}
+        )
         LessonProgress.objects.filter(pk=row.pk).update(
-            position_seconds=seconds,
+            position_seconds=report.seconds,
             # Reports add up forever: the total stops at what its integer column holds (the
             # headroom is taken first, so the sum itself never overflows in the database).
-            seconds_spent=Least(F("seconds_spent"), INT32_MAX - spent) + spent,
+            seconds_spent=Least(F("seconds_spent"), INT32_MAX - report.spent) + report.spent,
             updated_at=timezone.now(),
         )
-        _record_lesson_activity(row, seconds=spent, position=seconds)
-        if enrollment is not None:
-            _mark_studied(Enrollment.objects.filter(pk=enrollment.pk), lesson)
-            if spent > 0:  # watching counts as learning; merely opening a video does not
-                _add_learning_time(user, lesson.module.course_id, spent)
+        positions.add_lesson_activity(
+            user.pk,
+            report.lesson_id,
+            report.course_id,
+            positions.site_day(timezone.now()),
+            seconds=report.spent,
+            position=report.seconds,
+        )
+        if report.learner:
+            Enrollment.objects.active().filter(learner=user, course_id=report.course_id).update(
+                last_lesson_id=report.lesson_id, last_activity_at=timezone.now()
+            )
+            if report.spent > 0:  # watching counts as learning; merely opening a video does not
+                positions.add_learning_time(
+                    user.pk, report.course_id, timezone.now().date(), report.spent
+                )
                 emit(events.LEARNED, user=user)
-
-
-def _add_learning_time(user: User, course_id: int, seconds: int) -> None:
-    """Adds to the learner's time in the course today (UTC), in the caller's transaction."""
-    row, _ = CourseLearningTime.objects.get_or_create(
-        user=user, course_id=course_id, day=timezone.now().date()
-    )
-    CourseLearningTime.objects.filter(pk=row.pk).update(
-        seconds=Least(F("seconds"), INT32_MAX - seconds) + seconds
-    )
-
-
-def _record_lesson_activity(row: LessonProgress, *, seconds: int, position: int) -> None:
-    """Adds the seconds to the person's activity in the lesson today (the site's day) and
-    keeps the position: one upsert, in the caller's transaction."""
-    table = LessonActivityDay._meta.db_table
-    today = timezone.localtime(timezone.now(), timezone.get_default_timezone()).date()
-    with connection.cursor() as cursor:
-        # Constant table and column names; the values are parameters.
-        cursor.execute(
-            f"INSERT INTO {table} AS activity "  # noqa: S608
-            "(user_id, lesson_id, course_id, day, seconds, position_seconds) "
-            "VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (user_id, lesson_id, day) DO UPDATE SET "
-            "seconds = CASE WHEN activity.seconds > %s - excluded.seconds THEN %s "
-            "ELSE activity.seconds + excluded.seconds END, "
-            "position_seconds = excluded.position_seconds",
-            [row.user_id, row.lesson_id, row.course_id, today, seconds, position,
-             INT32_MAX, INT32_MAX],
-        )  # fmt: skip
 
 
 def record_visit(*, user: Viewer, lesson: Lesson) -> None:

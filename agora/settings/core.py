@@ -195,6 +195,13 @@ else:
 # (agora/catalog/view_counts.py); empty: written at once.
 VIEW_BUFFER_REDIS_URL = env.str("VIEW_BUFFER_REDIS_URL", default=REDIS_URL or "")
 VIEW_BUFFER_KEY_PREFIX = env.str("VIEW_BUFFER_KEY_PREFIX", default="agora:views")
+# Playback positions and watching time are buffered in Redis and folded into the database
+# every minute (agora/learning/positions.py); empty: written at once.
+POSITION_BUFFER_REDIS_URL = env.str("POSITION_BUFFER_REDIS_URL", default=REDIS_URL or "")
+POSITION_BUFFER_KEY_PREFIX = env.str("POSITION_BUFFER_KEY_PREFIX", default="agora:positions")
+# How long a learner's right to record progress in a lesson is remembered (a revocation
+# forgets it at once; a lapsed subscription or a removed co-instructor within this bound).
+PROGRESS_RIGHTS_CACHE_SECONDS = env.int("PROGRESS_RIGHTS_CACHE_SECONDS", default=30)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 API_RATE_LIMIT_PER_ADDRESS = env.str("API_RATE_LIMIT_PER_ADDRESS", default="600/m")

@@ -38,6 +38,8 @@ if REDIS_URL:
 # Views are written at once in tests, so that a test sees a view it made; the buffer's own
 # tests (tests/catalog/test_view_counts.py) point it at a private Redis.
 VIEW_BUFFER_REDIS_URL = ""
+# Likewise positions (their buffer's tests: tests/learning/test_position_buffer.py).
+POSITION_BUFFER_REDIS_URL = ""
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

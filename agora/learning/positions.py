@@ -1,0 +1,394 @@
+"""Playback positions and watching time, written behind the request.
+
+Every watching learner's player reports its position every few seconds. With Redis
+(`POSITION_BUFFER_REDIS_URL`, by default `REDIS_URL`) a report is one pipelined transaction:
+
+- `<prefix>:latest:<user>`, a hash lesson → `seconds:ms`, the learner's own latest positions:
+  reads (the player's resume, `GET /courses/{id}/progress`) lay it over the database rows
+  that are older, so a learner always sees where they stopped (kept 7 days after the last
+  report, far longer than any fold takes);
+- `<prefix>:pending`, a hash of what the database still has to learn: `p:<user>:<lesson>:
+  <course>:<learner>` → `seconds:ms` (the latest position wins) and `s:<user>:<lesson>:<course>:
+  <day>:<learner>` → seconds watched that UTC day (`HINCRBY`), plus the first and last moment
+  of each UTC day a learner watched (`f:`/`l:<user>:<day>`, for their streak).
+
+The `fold_positions` job folds the pending hash into `LessonProgress`, `CourseLearningTime`
+(per UTC day), `LessonActivityDay` (per site day: the `s:` fields end with it) and the
+enrollment's "continue" lesson every minute, the way page views are folded
+(agora/catalog/view_counts.py): it renames the hash to a batch, applies the batch in one
+transaction that records its name (`FoldedPositionBatch`), then deletes it. A fold that dies
+before its commit leaves the batch for the next one; one that dies after it finds the name and
+only deletes the batch: everything lands exactly once. With no worker, reports wait in Redis.
+
+Without Redis (the embedded default), or while Redis cannot be reached, the report is written
+to the database at once by the caller: slower, never lost, and the learner gets no error.
+"""
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import Any, cast
+
+import redis
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Value, When
+from django.db.models.functions import Greatest, Least
+from django.utils import timezone
+
+from agora.accounts.models import User
+from agora.catalog.models import Lesson
+from agora.core.cache import UNREACHABLE, breaker_for
+from agora.core.events import emit
+from agora.core.schemas import INT32_MAX
+from agora.learning import events
+from agora.learning.models import (
+    CourseLearningTime,
+    Enrollment,
+    FoldedPositionBatch,
+    LessonActivityDay,
+    LessonProgress,
+)
+
+logger = logging.getLogger(__name__)
+
+BREAKER_SECONDS = 1.5
+LATEST_KEPT_SECONDS = 7 * 24 * 3600
+BATCHES_KEPT_DAYS = 2
+
+
+def buffered() -> bool:
+    return bool(settings.POSITION_BUFFER_REDIS_URL)
+
+
+@cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+
+def client() -> redis.Redis:
+    return _client(settings.POSITION_BUFFER_REDIS_URL)
+
+
+def _key(name: str) -> str:
+    return f"{settings.POSITION_BUFFER_KEY_PREFIX}:{name}"
+
+
+def pending_key() -> str:
+    return _key("pending")
+
+
+def latest_key(user_id: int) -> str:
+    return _key(f"latest:{user_id}")
+
+
+def _breaker() -> Any:
+    return breaker_for(f"{settings.POSITION_BUFFER_REDIS_URL}#positions", BREAKER_SECONDS)
+
+
+@dataclass(frozen=True)
+class Report:
+    user_id: int
+    lesson_id: int
+    course_id: int
+    seconds: int
+    spent: int
+    learner: bool  # an enrolled learner (time counts as learning), not staff going through
+
+
+def buffer(report: Report, now: datetime | None = None) -> bool:
+    """Puts the report in Redis; False when there is no buffer or it cannot be reached (the
+    caller then writes it at once)."""
+    if not buffered():
+        return False
+    breaker = _breaker()
+    if not breaker.allows_call():
+        return False
+    moment = now or timezone.now()
+    ms = int(moment.timestamp() * 1000)
+    day = moment.astimezone(UTC).date().isoformat()
+    local_day = site_day(moment).isoformat()
+    flag = int(report.learner)
+    user, lesson, course = report.user_id, report.lesson_id, report.course_id
+    try:
+        pipe = client().pipeline(transaction=True)
+        pipe.hset(latest_key(user), str(lesson), f"{report.seconds}:{ms}")
+        pipe.expire(latest_key(user), LATEST_KEPT_SECONDS)
+        pipe.hset(pending_key(), f"p:{user}:{lesson}:{course}:{flag}", f"{report.seconds}:{ms}")
+        if report.spent > 0:
+            watched = f"s:{user}:{lesson}:{course}:{day}:{flag}:{local_day}"
+            pipe.hincrby(pending_key(), watched, report.spent)
+            if report.learner:
+                pipe.hsetnx(pending_key(), f"f:{user}:{day}", str(ms))
+                pipe.hset(pending_key(), f"l:{user}:{day}", str(ms))
+        pipe.execute()
+    except UNREACHABLE as exc:
+        breaker.record_failure()
+        logger.warning("position buffer unreachable (%s); writing positions directly", exc)
+        return False
+    breaker.record_success()
+    return True
+
+
+def latest_positions(user_id: int) -> dict[int, tuple[int, datetime]]:
+    """The learner's buffered positions: lesson → (seconds, when reported). Empty without
+    Redis or while it cannot be reached (the database then has the latest)."""
+    if not buffered() or not _breaker().allows_call():
+        return {}
+    try:
+        raw = cast(dict[bytes, bytes], client().hgetall(latest_key(user_id)))
+    except UNREACHABLE as exc:
+        _breaker().record_failure()
+        logger.warning("position buffer unreachable (%s); reading the database", exc)
+        return {}
+    found = {}
+    for lesson, value in raw.items():
+        seconds, _, ms = value.decode().partition(":")
+        found[int(lesson)] = (int(seconds), _moment(ms))
+    return found
+
+
+def _moment(ms: str | bytes) -> datetime:
+    return datetime.fromtimestamp(int(ms) / 1000, tz=UTC)
+
+
+# --- folding ---------------------------------------------------------------------------------
+@dataclass
+class Batch:
+    positions: dict[tuple[int, int], tuple[int, datetime, int, bool]]  # (user, lesson) → …
+    spent: dict[tuple[int, int, int, date, bool], int]  # (user, lesson, course, day, learner)
+    moments: dict[tuple[int, date], set[datetime]]  # a learner's first and last watch per day
+    # (user, lesson, course, the site's day) → seconds watched that day, for LessonActivityDay
+    activity: dict[tuple[int, int, int, date], int]
+
+    @property
+    def size(self) -> int:
+        return len(self.positions) + len(self.spent)
+
+
+def parse(raw: dict[Any, Any]) -> Batch:
+    batch = Batch({}, defaultdict(int), defaultdict(set), defaultdict(int))
+    for field, value in raw.items():
+        kind, *parts = (field.decode() if isinstance(field, bytes) else field).split(":")
+        text = value.decode() if isinstance(value, bytes) else str(value)
+        if kind == "p":
+            user, lesson, course, flag = (int(p) for p in parts)
+            seconds, _, ms = text.partition(":")
+            position = (int(seconds), _moment(ms), course, bool(flag))
+            known = batch.positions.get((user, lesson))
+            if known is None or known[1] <= position[1]:
+                batch.positions[(user, lesson)] = position
+        elif kind == "s":
+            user, lesson, course = (int(p) for p in parts[:3])
+            day = date.fromisoformat(parts[3])
+            key = (user, lesson, course, day, parts[4] == "1")
+            batch.spent[key] += int(text)
+            # The site's day (reports buffered before it was recorded: the UTC day).
+            local = date.fromisoformat(parts[5]) if len(parts) > 5 else day
+            batch.activity[(user, lesson, course, local)] += int(text)
+        elif kind in {"f", "l"}:
+            batch.moments[(int(parts[0]), date.fromisoformat(parts[1]))].add(_moment(text))
+    return batch
+
+
+def fold() -> int:
+    """Moves the buffered reports into the database; returns how many entries were folded.
+    Safe to run concurrently and to repeat after a crash at any point."""
+    if not buffered():
+        return 0
+    redis_client = client()
+    # One fold at a time: another deleting a batch this one has not committed yet could
+    # lose it if this one then died.
+    lock = redis_client.lock(_key("folding"), timeout=300)
+    if not lock.acquire(blocking=False):
+        return 0
+    try:
+        return _fold(redis_client)
+    finally:
+        lock.release()
+
+
+def _fold(redis_client: redis.Redis) -> int:
+    name = _key(f"batch:{uuid.uuid4().hex}")
+    try:
+        redis_client.rename(pending_key(), name)
+    except redis.ResponseError:
+        pass  # nothing pending
+    folded = 0
+    for key in redis_client.scan_iter(match=_key("batch:*"), count=100):
+        batch_name = key.decode()
+        batch = parse(cast(dict[Any, Any], redis_client.hgetall(batch_name)))
+        with transaction.atomic():
+            if FoldedPositionBatch.objects.filter(name=batch_name).exists():
+                logger.info("position batch %s was folded before; dropping it", batch_name)
+            else:
+                FoldedPositionBatch.objects.create(name=batch_name, entries=batch.size)
+                apply(batch)
+                folded += batch.size
+        redis_client.delete(batch_name)
+    FoldedPositionBatch.objects.filter(
+        folded_at__lt=timezone.now() - timedelta(days=BATCHES_KEPT_DAYS)
+    ).delete()
+    return folded
+
+
+def apply(batch: Batch) -> None:
+    """Writes a batch (in the caller's transaction). Lessons and people deleted since their
+    reports were buffered are skipped."""
+    wanted = {k[1] for k in batch.positions} | {k[1] for k in batch.spent}
+    lessons: dict[int, int] = dict(  # lesson → its course, for lessons that still exist
+        Lesson.objects.filter(pk__in=wanted).values_list("pk", "module__course_id")
+    )
+    users = {
+        u.pk: u
+        for u in User.objects.filter(
+            pk__in={k[0] for k in batch.positions}
+            | {k[0] for k in batch.spent}
+            | {k[0] for k in batch.moments}
+        )
+    }
+    spent_per_row: dict[tuple[int, int], int] = defaultdict(int)
+    learning: dict[tuple[int, int, date], int] = defaultdict(int)
+    for (user, lesson, course, day, learner), seconds in batch.spent.items():
+        if lesson in lessons and user in users:
+            spent_per_row[(user, lesson)] += seconds
+            if learner:
+                learning[(user, course, day)] += seconds
+    rows = sorted(
+        k for k in {*batch.positions, *spent_per_row} if k[1] in lessons and k[0] in users
+    )
+    now = timezone.now()
+    existing = set(
+        LessonProgress.objects.filter(
+            user_id__in={u for u, _ in rows}, lesson_id__in={pk for _, pk in rows}
+        ).values_list("user_id", "lesson_id")
+    )
+    # New rows start at their position; a row another writer created meanwhile is newer.
+    LessonProgress.objects.bulk_create(
+        [
+            LessonProgress(
+                user_id=u,
+                lesson_id=pk,
+                course_id=lessons[pk],
+                position_seconds=batch.positions[(u, pk)][0] if (u, pk) in batch.positions else 0,
+                started_at=batch.positions[(u, pk)][1] if (u, pk) in batch.positions else now,
+            )
+            for u, pk in rows
+            if (u, pk) not in existing
+        ],
+        ignore_conflicts=True,
+    )
+    for user, lesson in rows:
+        position = batch.positions.get((user, lesson))
+        if (user, lesson) not in existing:
+            if position is not None:  # dated by the report, not by this fold (auto_now)
+                LessonProgress.objects.filter(user_id=user, lesson_id=lesson).update(
+                    updated_at=position[1]
+                )
+            position = None
+        _write_row(user, lesson, position, spent_per_row[(user, lesson)])
+    for (user, course, day), seconds in sorted(learning.items()):
+        add_learning_time(user, course, day, seconds)
+    _add_activity(batch, lessons, users)
+    _mark_studied(batch, lessons)
+    for (user, _day), moments in sorted(batch.moments.items()):
+        if user in users:
+            for moment in sorted(moments):
+                emit(events.LEARNED, user=users[user], moment=moment)
+
+
+def _write_row(
+    user: int, lesson: int, position: tuple[int, datetime, int, bool] | None, spent: int
+) -> None:
+    changes: dict[str, Any] = {
+        "seconds_spent": Least(F("seconds_spent"), INT32_MAX - spent) + spent,
+    }
+    if position is not None:
+        seconds, moment = position[0], position[1]
+        # A report written at once later (Redis was down for a while) is newer: it stays.
+        newer = When(updated_at__lte=moment, then=Value(seconds))
+        changes["position_seconds"] = Case(
+            newer, default=F("position_seconds"), output_field=PositiveIntegerField()
+        )
+        changes["updated_at"] = Greatest(
+            F("updated_at"), Value(moment), output_field=DateTimeField()
+        )
+    LessonProgress.objects.filter(user_id=user, lesson_id=lesson).update(**changes)
+
+
+def _add_activity(batch: Batch, lessons: dict[int, int], users: dict[int, User]) -> None:
+    """Each person's seconds per lesson and site day, and where playback stood at the last
+    report of the batch (on that report's day)."""
+    watched: dict[tuple[int, int, date], int] = defaultdict(int)  # (user, lesson, day)
+    for (user, lesson, _course, day), seconds in batch.activity.items():
+        watched[(user, lesson, day)] += seconds
+    last: dict[tuple[int, int, date], int | None] = dict.fromkeys(watched)
+    for (user, lesson), (position, moment, _course, _learner) in batch.positions.items():
+        last[(user, lesson, site_day(moment))] = position
+    for user, lesson, day in sorted(last):
+        if lesson in lessons and user in users:
+            add_lesson_activity(
+                user,
+                lesson,
+                lessons[lesson],
+                day,
+                seconds=watched.get((user, lesson, day), 0),
+                position=last[(user, lesson, day)],
+            )
+
+
+def site_day(moment: datetime) -> date:
+    """The calendar day of `moment` in the site's time zone (TIME_ZONE)."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def add_lesson_activity(
+    user_id: int, lesson_id: int, course_id: int, day: date, *, seconds: int, position: int | None
+) -> None:
+    """Adds the seconds to the person's activity in the lesson that day and, when given, keeps
+    the position: one upsert, in the caller's transaction."""
+    table = LessonActivityDay._meta.db_table
+    keep = "activity.position_seconds" if position is None else "excluded.position_seconds"
+    with connection.cursor() as cursor:
+        # Constant table and column names; the values are parameters.
+        cursor.execute(
+            f"INSERT INTO {table} AS activity "  # noqa: S608
+            "(user_id, lesson_id, course_id, day, seconds, position_seconds) "
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (user_id, lesson_id, day) DO UPDATE SET "
+            "seconds = CASE WHEN activity.seconds > %s - excluded.seconds THEN %s "
+            "ELSE activity.seconds + excluded.seconds END, "
+            f"position_seconds = {keep}",
+            [user_id, lesson_id, course_id, day, seconds, position or 0,
+             INT32_MAX, INT32_MAX],
+        )  # fmt: skip
+
+
+def add_learning_time(user_id: int, course_id: int, day: date, seconds: int) -> None:
+    """Adds to the learner's time in the course that day (in the caller's transaction)."""
+    increment = Least(F("seconds"), INT32_MAX - seconds) + seconds
+    rows = CourseLearningTime.objects.filter(user_id=user_id, course_id=course_id, day=day)
+    if rows.update(seconds=increment):
+        return
+    try:
+        with transaction.atomic():
+            CourseLearningTime.objects.create(
+                user_id=user_id, course_id=course_id, day=day, seconds=seconds
+            )
+    except IntegrityError:  # another writer created the day's row first
+        rows.update(seconds=increment)
+
+
+def _mark_studied(batch: Batch, lessons: dict[int, int]) -> None:
+    """Each learner's last watched lesson per course becomes where "continue" takes them."""
+    last: dict[tuple[int, int], tuple[datetime, int]] = {}
+    for (user, lesson), (_s, moment, course, learner) in batch.positions.items():
+        if learner and lesson in lessons and last.get((user, course), (moment, 0))[0] <= moment:
+            last[(user, course)] = (moment, lesson)
+    for (user, course), (moment, lesson) in sorted(last.items()):
+        Enrollment.objects.active().filter(learner_id=user, course_id=course).exclude(
+            last_activity_at__gt=moment
+        ).update(last_lesson_id=lesson, last_activity_at=moment)
