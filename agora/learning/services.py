@@ -329,7 +329,9 @@ def write_position(user: User, report: positions.Report) -> None:
     """Writes one report at once (no Redis, or Redis unreachable)."""
     with transaction.atomic():
         row, _ = LessonProgress.objects.get_or_create(
-            user=user, lesson_id=report.lesson_id, defaults={"course_id": report.course_id}
+            user=user,
+            lesson_id=report.lesson_id,
+            defaults={"course_id": report.course_id, "started_at": timezone.now()},
         )
         LessonProgress.objects.filter(pk=row.pk).update(
             position_seconds=report.seconds,

@@ -219,6 +219,33 @@ class TestFailures:
         assert not subscriptions.has_access(subscription)
         assert [m.subject for m in mail.outbox] == ["[Agora] Your subscription has expired"]
 
+    def test_settle_runs_missed_while_the_broker_or_workers_were_down_lose_nothing(
+        self, plan, subscriber, django_capture_on_commit_callbacks
+    ):
+        # Hours without the 15-minute job: one subscription's grace ran out, another's
+        # canceled period ended. Access ended on time all the same (it is read by the clock).
+        lapsed = paid_subscription(subscriber, plan, created=timezone.now() - timedelta(days=45))
+        send(lapsed, "subscription.payment_failed", created=lapsed.current_period_end)
+        other = UserFactory(email="other-sub@example.com")
+        canceled = paid_subscription(other, plan, created=timezone.now() - timedelta(days=40))
+        subscriptions.cancel(user=other)
+        for subscription in (lapsed, canceled):
+            subscription.refresh_from_db()
+            assert not subscriptions.has_access(subscription)
+        mail.outbox.clear()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            first = subscription_events.settle_subscriptions()  # the workers are back
+        with django_capture_on_commit_callbacks(execute=True):
+            again = subscription_events.settle_subscriptions()
+
+        assert first == {"canceled": 1, "expired": 1, "reminded": 0}
+        assert again == {"canceled": 0, "expired": 0, "reminded": 0}
+        lapsed.refresh_from_db()
+        canceled.refresh_from_db()
+        assert (lapsed.status, canceled.status) == ("expired", "canceled")
+        assert [m.subject for m in mail.outbox] == ["[Agora] Your subscription has expired"]
+
     def test_a_failed_first_payment_leaves_it_awaiting_payment(self, plan, subscriber):
         subscription = start(subscriber, plan)
 

@@ -3,7 +3,9 @@ learner at once, folded into the database exactly once, written directly when Re
 and refused as soon as the learner's access is revoked."""
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from unittest.mock import patch
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -16,6 +18,7 @@ from agora.learning.models import (
     CourseLearningTime,
     Enrollment,
     FoldedPositionBatch,
+    LessonActivityDay,
     LessonProgress,
 )
 from tests.catalog.factories import api_for, course_with_curriculum, enroll
@@ -85,6 +88,38 @@ class TestBuffered:
         assert progress(learner, first) == (31, 31)
         assert learning_seconds(learner, course) == 31
         assert resume_position(api, course, first) == 31
+
+    def test_buffered_watching_lands_in_the_lesson_activity_of_the_site_day(
+        self, buffer, learner, course, settings
+    ):
+        # Late evening in New York is already tomorrow in UTC: the activity is the site's day.
+        settings.TIME_ZONE = "America/New_York"
+        enroll(learner, course)
+        first, second = lessons_of(course)
+        evening = datetime(2026, 12, 5, 22, 30, tzinfo=ZoneInfo("America/New_York"))  # 03:30 UTC
+        with patch("django.utils.timezone.now", return_value=evening):
+            services.save_position(user=learner, lesson=first, seconds=40, spent_seconds=15)
+            services.save_position(user=learner, lesson=first, seconds=55, spent_seconds=15)
+            services.save_position(user=learner, lesson=second, seconds=7, spent_seconds=0)
+        assert not LessonActivityDay.objects.exists()  # still buffered
+
+        tasks.fold_positions()
+
+        rows = LessonActivityDay.objects.order_by("lesson_id")
+        assert [(r.lesson_id, r.day, r.seconds, r.position_seconds) for r in rows] == [
+            (first.pk, date(2026, 12, 5), 30, 55),
+            (second.pk, date(2026, 12, 5), 0, 7),
+        ]
+        row = LessonProgress.objects.get(user=learner, lesson=first)
+        assert row.started_at == evening
+        assert CourseLearningTime.objects.get(user=learner, course=course).day == date(2026, 12, 6)
+
+        # Written at once (Redis gone): the same day, added to the same row.
+        settings.POSITION_BUFFER_REDIS_URL = ""
+        with patch("django.utils.timezone.now", return_value=evening):
+            services.save_position(user=learner, lesson=first, seconds=60, spent_seconds=5)
+        row = LessonActivityDay.objects.get(lesson=first)
+        assert (row.day, row.seconds, row.position_seconds) == (date(2026, 12, 5), 35, 60)
 
     def test_a_cached_report_costs_no_query(self, buffer, learner, course):
         enroll(learner, course)
