@@ -16,7 +16,6 @@ import logging
 import uuid
 from collections import defaultdict
 from datetime import date, timedelta
-from functools import cache
 from typing import Any, cast
 
 import redis
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from agora.catalog.models import Course, CourseDailyStat, FoldedViewBatch
 from agora.core.cache import UNREACHABLE, breaker_for
+from agora.core.cache import redis_client as _client
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +36,6 @@ BATCHES_KEPT_DAYS = 2
 
 def buffered() -> bool:
     return bool(settings.VIEW_BUFFER_REDIS_URL)
-
-
-@cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
 def client() -> redis.Redis:

@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -241,3 +242,11 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self) -> None:
         self._guarded(super().clear, None)
+
+
+@functools.cache
+def redis_client(url: str) -> redis.Redis:
+    """One plain client per Redis URL, with short timeouts, for the stores that talk to Redis
+    directly (view and position buffers, leaderboards): an unreachable Redis fails fast and
+    the caller falls back to the database."""
+    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)

@@ -26,7 +26,6 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from typing import Any
 
 import redis
@@ -35,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agora.core.cache import UNREACHABLE, breaker_for
+from agora.core.cache import redis_client as _client
 from agora.gamification.models import LeaderboardScore
 from agora.gamification.rules import period_end, period_starts
 
@@ -55,11 +55,6 @@ class Unavailable(Exception):
 
 def enabled() -> bool:
     return bool(settings.LEADERBOARD_BACKEND == "redis")
-
-
-@cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
 def client() -> redis.Redis:

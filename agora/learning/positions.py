@@ -29,7 +29,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import Any, cast
 
 import redis
@@ -42,6 +41,7 @@ from django.utils import timezone
 from agora.accounts.models import User
 from agora.catalog.models import Lesson
 from agora.core.cache import UNREACHABLE, breaker_for
+from agora.core.cache import redis_client as _client
 from agora.core.events import emit
 from agora.core.schemas import INT32_MAX
 from agora.learning import events
@@ -62,11 +62,6 @@ BATCHES_KEPT_DAYS = 2
 
 def buffered() -> bool:
     return bool(settings.POSITION_BUFFER_REDIS_URL)
-
-
-@cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
 
 
 def client() -> redis.Redis:
