@@ -9,7 +9,8 @@ from django import forms
 from agora.catalog.models import Course
 from agora.commerce.models import Bundle
 from agora.core import money
-from agora.core.money import CURRENCIES, MAX_PRICE_MINOR, format_money
+from agora.core.form_errors import clean_price
+from agora.core.money import CURRENCIES, format_money
 
 # Service field names → this form's fields.
 SERVICE_FIELDS = {"course_ids": "courses"}
@@ -77,19 +78,11 @@ class BundleForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        price, currency = cleaned.get("price"), cleaned.get("currency")
-        if price is not None and currency:
-            try:
-                minor = money.to_minor(price, currency)
-            except money.TooPrecise as error:
-                self.add_error("price", str(error))
-            else:
-                if minor > MAX_PRICE_MINOR:
-                    self.add_error("price", "That price is higher than Agora allows.")
-                elif minor < 1:
-                    self.add_error("price", "A bundle costs something.")
-                else:
-                    cleaned["price_minor"] = minor
+        minor = clean_price(self, cleaned)
+        if minor is not None and minor < 1:
+            self.add_error("price", "A bundle costs something.")
+        elif minor is not None:
+            cleaned["price_minor"] = minor
         return cleaned
 
     def for_service(self) -> dict[str, Any]:

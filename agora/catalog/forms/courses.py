@@ -10,7 +10,8 @@ from agora.catalog.forms.common import MAX_LIST_ITEMS, checked_list, lines
 from agora.catalog.models import Course, Level
 from agora.catalog.types import CourseChanges
 from agora.core import money
-from agora.core.money import CURRENCIES, MAX_PRICE_MINOR
+from agora.core.form_errors import clean_price
+from agora.core.money import CURRENCIES
 
 MAX_TAGS = 20
 
@@ -177,16 +178,9 @@ class CourseDetailsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        price, currency = cleaned.get("price"), cleaned.get("currency")
-        if price is not None and currency:
-            try:
-                minor = money.to_minor(price, currency)
-            except money.TooPrecise as error:
-                self.add_error("price", str(error))
-            else:
-                if minor > MAX_PRICE_MINOR:
-                    self.add_error("price", "That price is higher than Agora allows.")
-                cleaned["price_minor"] = minor
+        minor = clean_price(self, cleaned)
+        if minor is not None:
+            cleaned["price_minor"] = minor
         return cleaned
 
     def changes(self) -> CourseChanges:
