@@ -19,6 +19,7 @@ from agora.accounts.models import User
 from agora.accounts.services import profile, suspension
 from tests.accounts.factories import UserFactory
 from tests.conftest import PASSWORD
+from tests.policy import csp_directives
 
 pytestmark = pytest.mark.django_db
 
@@ -518,10 +519,7 @@ class TestContentSecurityPolicy:
         response = client.get("/")
 
         policy = response["Content-Security-Policy"]
-        directives = {
-            name: values
-            for name, *values in (part.split() for part in policy.split(";") if part.strip())
-        }
+        directives = csp_directives(response)
         assert directives["script-src"] == ["'self'"]
         assert directives["style-src"] == ["'self'"]
         assert directives["default-src"] == ["'self'"]
