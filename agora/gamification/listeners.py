@@ -59,6 +59,10 @@ def learned(*, user: User, moment: datetime | None = None, **_: Any) -> None:
     services.record_learning(user, moment)
 
 
+def learned_many(*, moments: list[tuple[User, datetime]], **_: Any) -> None:
+    services.record_learning_many(moments)
+
+
 def enrollment_revoked(*, user: User, course: Any, **_: Any) -> None:
     services.take_back_course(user=user, course_id=course.pk)
 
@@ -145,6 +149,7 @@ def connect() -> None:
     listen(learning_events.QUIZ_PASSED, quiz_passed)
     listen(learning_events.COURSE_COMPLETED, course_completed)
     listen(learning_events.LEARNED, learned)
+    listen(learning_events.LEARNED_MANY, learned_many)
     listen(learning_events.ENROLLMENT_REVOKED, enrollment_revoked)
     listen(community_events.ANSWER_ACCEPTED, answer_accepted)
     listen(community_events.ANSWER_UNACCEPTED, answer_unaccepted)

@@ -1,12 +1,10 @@
 """Reads of XP, levels, streaks, badges and leaderboards."""
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
@@ -188,12 +186,7 @@ def _leaderboard_from_database(
 
 def local_moment(user: User, moment: datetime | None = None) -> datetime:
     """The moment on the person's own clock (UTC when their time zone is unknown)."""
-    moment = moment or timezone.now()
-    try:
-        zone = zoneinfo.ZoneInfo(user.time_zone or "UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return moment.astimezone(zone)
+    return user.local_time(moment)
 
 
 def local_day(user: User, moment: datetime | None = None) -> date:

@@ -277,6 +277,21 @@ def record_learning(user: User, moment: datetime | None = None) -> None:
             check_badges(user, extra=extra)
 
 
+def record_learning_many(moments: list[tuple[User, datetime]]) -> None:
+    """`record_learning` for many people at once: one query finds the days already counted,
+    so only each person's first moment of a new day costs more."""
+    days = [(user, queries.local_day(user, moment), moment) for user, moment in moments]
+    counted = set(
+        LearningDay.objects.filter(
+            user_id__in={user.pk for user, _, _ in days}, day__in={day for _, day, _ in days}
+        ).values_list("user_id", "day")
+    )
+    for user, day, moment in days:
+        if (user.pk, day) not in counted:
+            record_learning(user, moment)
+            counted.add((user.pk, day))
+
+
 # --- reminders -------------------------------------------------------------------------------
 EVENING = range(18, 21)  # 18:00 to 20:59 in the person's own time zone
 MIN_STREAK_TO_REMIND = 2

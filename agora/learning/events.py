@@ -9,5 +9,7 @@ QUIZ_PASSED = "learning.quiz_passed"
 COURSE_COMPLETED = "learning.course_completed"
 # user: an enrolled learner learned something (a lesson done, a quiz tried, video watched).
 LEARNED = "learning.learned"
+# moments: [(user, when)], learners who watched video, from a fold of buffered reports.
+LEARNED_MANY = "learning.learned_many"
 # user, course: access ended (a refund, a lost dispute).
 ENROLLMENT_REVOKED = "learning.enrollment_revoked"

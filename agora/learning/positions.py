@@ -33,9 +33,8 @@ from typing import Any, cast
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, DateTimeField, F, PositiveIntegerField, Value, When
-from django.db.models.functions import Greatest, Least
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -231,8 +230,8 @@ def _fold(redis_client: redis.Redis) -> int:
 
 
 def apply(batch: Batch) -> None:
-    """Writes a batch (in the caller's transaction). Lessons and people deleted since their
-    reports were buffered are skipped."""
+    """Writes a batch (in the caller's transaction): a few statements per table, whatever its
+    size. Lessons and people deleted since their reports were buffered are skipped."""
     wanted = {k[1] for k in batch.positions} | {k[1] for k in batch.spent}
     lessons: dict[int, int] = dict(  # lesson → its course, for lessons that still exist
         Lesson.objects.filter(pk__in=wanted).values_list("pk", "module__course_id")
@@ -255,63 +254,103 @@ def apply(batch: Batch) -> None:
     rows = sorted(
         k for k in {*batch.positions, *spent_per_row} if k[1] in lessons and k[0] in users
     )
-    now = timezone.now()
-    existing = set(
-        LessonProgress.objects.filter(
-            user_id__in={u for u, _ in rows}, lesson_id__in={pk for _, pk in rows}
-        ).values_list("user_id", "lesson_id")
+    _write_progress(rows, batch.positions, spent_per_row, lessons)
+    _upsert(
+        CourseLearningTime,
+        ("user_id", "course_id", "day", "seconds"),
+        ("user_id", "course_id", "day"),
+        _added("seconds"),
+        [(u, c, _day(d), s) for (u, c, d), s in sorted(learning.items())],
     )
-    # New rows start at their position; a row another writer created meanwhile is newer.
-    LessonProgress.objects.bulk_create(
-        [
-            LessonProgress(
-                user_id=u,
-                lesson_id=pk,
-                course_id=lessons[pk],
-                position_seconds=batch.positions[(u, pk)][0] if (u, pk) in batch.positions else 0,
-                started_at=batch.positions[(u, pk)][1] if (u, pk) in batch.positions else now,
-            )
-            for u, pk in rows
-            if (u, pk) not in existing
-        ],
-        ignore_conflicts=True,
-    )
-    for user, lesson in rows:
-        position = batch.positions.get((user, lesson))
-        if (user, lesson) not in existing:
-            if position is not None:  # dated by the report, not by this fold (auto_now)
-                LessonProgress.objects.filter(user_id=user, lesson_id=lesson).update(
-                    updated_at=position[1]
-                )
-            position = None
-        _write_row(user, lesson, position, spent_per_row[(user, lesson)])
-    for (user, course, day), seconds in sorted(learning.items()):
-        add_learning_time(user, course, day, seconds)
     _add_activity(batch, lessons, users)
     _mark_studied(batch, lessons)
-    for (user, _day), moments in sorted(batch.moments.items()):
-        if user in users:
-            for moment in sorted(moments):
-                emit(events.LEARNED, user=users[user], moment=moment)
+    # The first and last moment of each learner's UTC days: the streak counts their own days.
+    learned = sorted(
+        (user, moment)
+        for (user, _day), moments in batch.moments.items()
+        if user in users
+        for moment in moments
+    )
+    if learned:
+        emit(events.LEARNED_MANY, moments=[(users[user], moment) for user, moment in learned])
 
 
-def _write_row(
-    user: int, lesson: int, position: tuple[int, datetime, int, bool] | None, spent: int
+# The SET clause of an upsert sees the row as it was as `row`, the new one as `excluded`.
+PROGRESS_COLUMNS = (
+    "user_id", "lesson_id", "course_id", "position_seconds", "seconds_spent", "started_at",
+    "updated_at",
+)  # fmt: skip
+# A report written at once later (Redis was down for a while) is newer: its position stays.
+NEWER_POSITION = (
+    "position_seconds = CASE WHEN row.updated_at <= excluded.updated_at "
+    "THEN excluded.position_seconds ELSE row.position_seconds END, "
+    "updated_at = CASE WHEN row.updated_at > excluded.updated_at "
+    "THEN row.updated_at ELSE excluded.updated_at END"
+)
+UPSERT_ROWS = 500  # rows per statement
+
+
+def _write_progress(
+    rows: list[tuple[int, int]],
+    positions: dict[tuple[int, int], tuple[int, datetime, int, bool]],
+    spent: dict[tuple[int, int], int],
+    lessons: dict[int, int],
 ) -> None:
-    changes: dict[str, Any] = {
-        "seconds_spent": Least(F("seconds_spent"), INT32_MAX - spent) + spent,
-    }
-    if position is not None:
-        seconds, moment = position[0], position[1]
-        # A report written at once later (Redis was down for a while) is newer: it stays.
-        newer = When(updated_at__lte=moment, then=Value(seconds))
-        changes["position_seconds"] = Case(
-            newer, default=F("position_seconds"), output_field=PositiveIntegerField()
-        )
-        changes["updated_at"] = Greatest(
-            F("updated_at"), Value(moment), output_field=DateTimeField()
-        )
-    LessonProgress.objects.filter(user_id=user, lesson_id=lesson).update(**changes)
+    """Each row's watched seconds added and its position moved, created when missing (a new
+    row starts when its first report was made)."""
+    now = _moment_value(timezone.now())
+    moved, watched = [], []
+    for user, lesson in rows:
+        row = (user, lesson, lessons[lesson])
+        position = positions.get((user, lesson))
+        if position is None:
+            watched.append((*row, 0, spent.get((user, lesson), 0), now, now))
+        else:
+            moment = _moment_value(position[1])
+            moved.append((*row, position[0], spent.get((user, lesson), 0), moment, moment))
+    conflict = ("user_id", "lesson_id")
+    added = _added("seconds_spent")
+    _upsert(LessonProgress, PROGRESS_COLUMNS, conflict, added, watched)
+    _upsert(LessonProgress, PROGRESS_COLUMNS, conflict, f"{added}, {NEWER_POSITION}", moved)
+
+
+def _upsert(
+    model: type[Model],
+    columns: tuple[str, ...],
+    unique: tuple[str, ...],
+    changes: str,
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """INSERT … ON CONFLICT (`unique`) DO UPDATE SET `changes`, UPSERT_ROWS rows a statement
+    (PostgreSQL and SQLite alike). The rows must not repeat a key."""
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_ROWS):
+            part = rows[start : start + UPSERT_ROWS]
+            # Constant table and column names; the values are parameters.
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} AS row ({', '.join(columns)}) "  # noqa: S608
+                f"VALUES {', '.join([one] * len(part))} "
+                f"ON CONFLICT ({', '.join(unique)}) DO UPDATE SET {changes}",
+                [value for row in part for value in row],
+            )
+
+
+def _added(column: str) -> str:
+    """The SET clause adding the new row's `column` to the old one's; the sum stops at what
+    the integer column holds (the headroom is taken first, so it never overflows)."""
+    return (
+        f"{column} = CASE WHEN row.{column} > {INT32_MAX} - excluded.{column} "
+        f"THEN {INT32_MAX} ELSE row.{column} + excluded.{column} END"
+    )
+
+
+def _moment_value(moment: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _day(day: date) -> Any:
+    return connection.ops.adapt_datefield_value(day)
 
 
 def _add_activity(batch: Batch, lessons: dict[int, int], users: dict[int, User]) -> None:
@@ -323,16 +362,13 @@ def _add_activity(batch: Batch, lessons: dict[int, int], users: dict[int, User])
     last: dict[tuple[int, int, date], int | None] = dict.fromkeys(watched)
     for (user, lesson), (position, moment, _course, _learner) in batch.positions.items():
         last[(user, lesson, site_day(moment))] = position
-    for user, lesson, day in sorted(last):
-        if lesson in lessons and user in users:
-            add_lesson_activity(
-                user,
-                lesson,
-                lessons[lesson],
-                day,
-                seconds=watched.get((user, lesson, day), 0),
-                position=last[(user, lesson, day)],
-            )
+    add_activity(
+        [
+            (user, lesson, lessons[lesson], day, watched.get((user, lesson, day), 0), position)
+            for (user, lesson, day), position in sorted(last.items())
+            if lesson in lessons and user in users
+        ]
+    )
 
 
 def site_day(moment: datetime) -> date:
@@ -345,45 +381,56 @@ def add_lesson_activity(
 ) -> None:
     """Adds the seconds to the person's activity in the lesson that day and, when given, keeps
     the position: one upsert, in the caller's transaction."""
-    table = LessonActivityDay._meta.db_table
-    keep = "activity.position_seconds" if position is None else "excluded.position_seconds"
-    with connection.cursor() as cursor:
-        # Constant table and column names; the values are parameters.
-        cursor.execute(
-            f"INSERT INTO {table} AS activity "  # noqa: S608
-            "(user_id, lesson_id, course_id, day, seconds, position_seconds) "
-            "VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (user_id, lesson_id, day) DO UPDATE SET "
-            "seconds = CASE WHEN activity.seconds > %s - excluded.seconds THEN %s "
-            "ELSE activity.seconds + excluded.seconds END, "
-            f"position_seconds = {keep}",
-            [user_id, lesson_id, course_id, day, seconds, position or 0,
-             INT32_MAX, INT32_MAX],
-        )  # fmt: skip
+    add_activity([(user_id, lesson_id, course_id, day, seconds, position)])
+
+
+def add_activity(rows: list[tuple[int, int, int, date, int, int | None]]) -> None:
+    """(person, lesson, course, day, seconds, position or None to keep it) rows added to
+    `LessonActivityDay`, a few statements for any number of rows."""
+    columns = ("user_id", "lesson_id", "course_id", "day", "seconds", "position_seconds")
+    unique = ("user_id", "lesson_id", "day")
+    kept = [(u, pk, c, _day(d), s, 0) for u, pk, c, d, s, position in rows if position is None]
+    moved = [(u, pk, c, _day(d), s, p) for u, pk, c, d, s, p in rows if p is not None]
+    added = _added("seconds")
+    _upsert(LessonActivityDay, columns, unique, added, kept)
+    moving = f"{added}, position_seconds = excluded.position_seconds"
+    _upsert(LessonActivityDay, columns, unique, moving, moved)
 
 
 def add_learning_time(user_id: int, course_id: int, day: date, seconds: int) -> None:
     """Adds to the learner's time in the course that day (in the caller's transaction)."""
-    increment = Least(F("seconds"), INT32_MAX - seconds) + seconds
-    rows = CourseLearningTime.objects.filter(user_id=user_id, course_id=course_id, day=day)
-    if rows.update(seconds=increment):
-        return
-    try:
-        with transaction.atomic():
-            CourseLearningTime.objects.create(
-                user_id=user_id, course_id=course_id, day=day, seconds=seconds
-            )
-    except IntegrityError:  # another writer created the day's row first
-        rows.update(seconds=increment)
+    _upsert(
+        CourseLearningTime,
+        ("user_id", "course_id", "day", "seconds"),
+        ("user_id", "course_id", "day"),
+        _added("seconds"),
+        [(user_id, course_id, _day(day), seconds)],
+    )
 
 
 def _mark_studied(batch: Batch, lessons: dict[int, int]) -> None:
-    """Each learner's last watched lesson per course becomes where "continue" takes them."""
+    """Each learner's last watched lesson per course becomes where "continue" takes them,
+    unless something newer happened there: one UPDATE per UPSERT_ROWS enrollments."""
     last: dict[tuple[int, int], tuple[datetime, int]] = {}
     for (user, lesson), (_s, moment, course, learner) in batch.positions.items():
         if learner and lesson in lessons and last.get((user, course), (moment, 0))[0] <= moment:
             last[(user, course)] = (moment, lesson)
-    for (user, course), (moment, lesson) in sorted(last.items()):
-        Enrollment.objects.active().filter(learner_id=user, course_id=course).exclude(
-            last_activity_at__gt=moment
-        ).update(last_lesson_id=lesson, last_activity_at=moment)
+    marks = [
+        (user, course, lesson, _moment_value(moment))
+        for (user, course), (moment, lesson) in sorted(last.items())
+    ]
+    table = Enrollment._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(marks), UPSERT_ROWS):
+            part = marks[start : start + UPSERT_ROWS]
+            # VALUES columns are column1… on both databases; constant names, values are
+            # parameters.
+            cursor.execute(
+                f"UPDATE {table} SET last_lesson_id = mark.column3, "  # noqa: S608
+                "last_activity_at = mark.column4 "
+                f"FROM (VALUES {', '.join(['(%s, %s, %s, %s)'] * len(part))}) AS mark "
+                f"WHERE {table}.learner_id = mark.column1 AND {table}.course_id = mark.column2 "
+                f"AND {table}.revoked_at IS NULL AND ({table}.last_activity_at IS NULL "
+                f"OR {table}.last_activity_at <= mark.column4)",
+                [value for mark in part for value in mark],
+            )

@@ -132,6 +132,35 @@ class TestStreaks:
         assert queries.streak_ending(learner, date(2026, 3, 11)) == 1
         assert queries.longest_streak(learner) == 7
 
+    def test_many_at_once_count_each_persons_own_days_with_one_lookup(
+        self, learner, django_assert_max_num_queries
+    ):
+        learner.time_zone = "America/Los_Angeles"
+        learner.save(update_fields=["time_zone"])
+        regulars = UserFactory.create_batch(5)
+        for person in regulars:
+            services.record_learning(person, datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+
+        # Each regular's day is counted: one lookup for all of them, nothing written.
+        with django_assert_max_num_queries(1):
+            services.record_learning_many(
+                [(person, datetime(2026, 3, 2, 15, 0, tzinfo=UTC)) for person in regulars]
+            )
+        # In Los Angeles 06:00 and 20:00 UTC on the 2nd are two days: the 1st and the 2nd.
+        services.record_learning_many(
+            [
+                (learner, datetime(2026, 3, 2, 6, 0, tzinfo=UTC)),
+                (learner, datetime(2026, 3, 2, 20, 0, tzinfo=UTC)),
+                (learner, datetime(2026, 3, 2, 21, 0, tzinfo=UTC)),
+                (regulars[0], datetime(2026, 3, 3, 9, 0, tzinfo=UTC)),
+            ]
+        )
+
+        assert queries.streak_ending(learner, date(2026, 3, 2)) == 2
+        assert xp(learner) == 5
+        assert queries.streak_ending(regulars[0], date(2026, 3, 3)) == 2
+        assert [queries.streak_ending(p, date(2026, 3, 2)) for p in regulars[1:]] == [1] * 4
+
 
 class TestBoards:
     def test_periods_start_on_monday_and_the_first_of_the_month(self):

@@ -21,6 +21,7 @@ from agora.learning.models import (
     LessonActivityDay,
     LessonProgress,
 )
+from tests.accounts.factories import UserFactory
 from tests.catalog.factories import api_for, course_with_curriculum, enroll
 from tests.conftest import PrivateRedis
 from tests.learning.factories import lessons_of
@@ -128,6 +129,52 @@ class TestBuffered:
         with CaptureQueriesContext(connection) as queries:
             services.save_position(user=learner, lesson=lesson.pk, seconds=2, spent_seconds=1)
         assert queries.captured_queries == []
+
+    def test_a_fold_writes_each_table_in_the_same_statements_for_one_or_many_learners(
+        self, buffer, course
+    ):
+        first, second = lessons_of(course)
+
+        def fold_reports_of(count: int) -> dict[str, int]:
+            for learner in UserFactory.create_batch(count):
+                enroll(learner, course)
+                for lesson in (first, second):
+                    for n in (1, 2, 3):
+                        services.save_position(
+                            user=learner, lesson=lesson, seconds=n * 10, spent_seconds=10
+                        )
+            with CaptureQueriesContext(connection) as queries:
+                assert positions.fold() > 0
+            writes = [
+                q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")
+            ]
+            return {
+                table: sum(table in sql for sql in writes)
+                for table in (
+                    "learning_lessonprogress",
+                    "learning_courselearningtime",
+                    "learning_lessonactivityday",
+                    "learning_enrollment",
+                )
+            }
+
+        one, many = fold_reports_of(1), fold_reports_of(12)
+
+        assert (
+            one
+            == many
+            == {
+                "learning_lessonprogress": 1,
+                "learning_courselearningtime": 1,
+                "learning_lessonactivityday": 1,
+                "learning_enrollment": 1,
+            }
+        )
+        rows = LessonProgress.objects.filter(lesson__in=(first, second))
+        assert rows.count() == 26
+        assert {(r.position_seconds, r.seconds_spent) for r in rows} == {(30, 30)}
+        assert set(CourseLearningTime.objects.values_list("seconds", flat=True)) == {60}
+        assert Enrollment.objects.filter(course=course, last_lesson=second).count() == 13
 
     def test_without_a_worker_reports_wait_and_land_exactly_once(
         self, buffer, learner, course, monkeypatch
