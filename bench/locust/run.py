@@ -66,6 +66,11 @@ def main() -> None:
     parser.add_argument("--spawn-rate", type=float, default=20)
     parser.add_argument("--minutes", type=float, default=3)
     parser.add_argument("--server", default="granian-wsgi:2x8")
+    parser.add_argument(
+        "--steady",
+        action="store_true",
+        help="count only after every user has started (Locust's --reset-stats)",
+    )
     args = parser.parse_args()
     locust = Path(sys.executable).parent / "locust"
     if not locust.exists():
@@ -93,7 +98,8 @@ def main() -> None:
             [str(locust), "-f", str(ROOT / "bench" / "locust" / "locustfile.py"), "--headless",
              "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{int(args.minutes * 60)}s",
              "--host", f"http://127.0.0.1:{server.port}", "--csv", str(prefix),
-             "--only-summary", "--stop-timeout", "15"],
+             "--only-summary", "--stop-timeout", "15",
+             *(["--reset-stats"] if args.steady else [])],
             env={
                 **os.environ,
                 "AGORA_LOCUST_USERS": users_file.name,
