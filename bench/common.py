@@ -118,6 +118,9 @@ def request_json(port: int, method: str, path: str, body: dict | None = None) ->
 
 
 # --- servers ---------------------------------------------------------------------------------
+BACKPRESSURE = 4096  # connections a granian worker holds open (README, web processes)
+
+
 @dataclass(frozen=True)
 class ServerSpec:
     """`uvicorn[:workers]`, `gunicorn-sync[:workers]`, `gunicorn-gthread[:workersxthreads]`,
@@ -170,6 +173,9 @@ class ServerSpec:
                 "--workers", str(self.workers),
                 *(["--blocking-threads", str(self.threads)] if interface == "wsgi" else []),
                 "--backlog", "512",
+                # Counts open connections, idle keep-alive ones too (granian's default is
+                # backlog / workers): at 256 a worker, people past the 512th waited forever.
+                "--backpressure", str(BACKPRESSURE),
                 "--log-level", "warning",
                 "--no-ws",
             ]  # fmt: skip

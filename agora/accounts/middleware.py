@@ -73,6 +73,8 @@ class AllauthCacheRequiredMiddleware:
 
 
 def _is_allauth_view(request: HttpRequest) -> bool:
+    if request.path_info.startswith("/api/"):
+        return False  # the API is ours alone: no need to resolve every write's path again
     try:
         match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:

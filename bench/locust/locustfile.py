@@ -9,6 +9,7 @@ webhook that the hosted pay page's "succeed" sends) and reads the Q&A. Request n
 ids (`/api/v1/courses/[id]`), so locust's statistics are per request type.
 """
 
+import functools
 import hashlib
 import hmac
 import itertools
@@ -27,6 +28,9 @@ WORDS = ["design", "python", "data", "marketing", "music", "photo", "finance", "
 _next = itertools.count()
 _next_lock = threading.Lock()
 SECRET = os.environ["AGORA_DEMO_WEBHOOK_SECRET"].encode()
+# A request still unanswered after this counts as a failure. Without it, a person whose
+# connection the server never accepts waits forever and appears in no statistic.
+REQUEST_TIMEOUT_SECONDS = 30
 
 
 class Learner(HttpUser):
@@ -36,6 +40,9 @@ class Learner(HttpUser):
         with _next_lock:
             me = FACTS["learners"][next(_next) % len(FACTS["learners"])]
         self.client.headers["Authorization"] = f"Bearer {me['token']}"
+        self.client.request = functools.partial(  # type: ignore[method-assign]
+            self.client.request, timeout=REQUEST_TIMEOUT_SECONDS
+        )
         self.enrolled: list[int] = list(me["courses"])
         self.lessons: dict[int, list[dict]] = {}
 
