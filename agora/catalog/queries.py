@@ -222,9 +222,8 @@ def _lesson(lesson_id: int) -> Lesson | None:
     if not 0 < lesson_id < 2**63:  # beyond the database's integers: no such row
         return None
     return (
-        Lesson.objects.select_related("module", "module__course", "module__course__owner", "video")
-        .filter(pk=lesson_id)
-        .first()
+        # Not the owner: the checks read `owner_id`, and its row would double the columns.
+        Lesson.objects.select_related("module__course", "video").filter(pk=lesson_id).first()
     )
 
 
