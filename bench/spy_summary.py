@@ -8,6 +8,7 @@ of (its own), and the share per API operation (the view function under django-ni
 """
 
 import argparse
+import itertools
 import re
 from collections import Counter
 from pathlib import Path
@@ -51,7 +52,7 @@ def main() -> None:
             if frames:
                 own[frames[-1]] += samples
             # The frame called by ninja's Operation.run is the API operation.
-            for caller, callee in zip(frames, frames[1:], strict=False):
+            for caller, callee in itertools.pairwise(frames):
                 if caller.startswith("Operation.run (ninja/"):
                     operations[callee] += samples
                     break
