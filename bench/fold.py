@@ -11,8 +11,6 @@ The database (`BENCH_DATABASE_URL`, default bench/positions.py's) gets 2,000 gen
 and 5,000 learners with two enrollments each (reused); each round uses a fresh minute.
 """
 
-import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -72,14 +70,7 @@ print(json.dumps(removed))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", positions.DEFAULT_DATABASE_URL),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
-    )
+    parser = positions.arguments(__doc__)
     parser.add_argument("--learners", type=int, default=5_000)
     parser.add_argument("--profile", action="store_true", help="cProfile each fold (stderr)")
     args = parser.parse_args()

@@ -93,14 +93,20 @@ def wrk(port: int, env_extra: dict[str, str], script: Path, seconds: int) -> dic
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The options of the benchmarks that run on this database: where it and Redis are."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument(
         "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     )
     parser.add_argument(
         "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
     )
+    return parser
+
+
+def main() -> None:
+    parser = arguments(__doc__)
     parser.add_argument("--learners", type=int, default=5_000)
     parser.add_argument("--reporters", type=int, default=1_000, help="learners sending reports")
     parser.add_argument("--seconds", type=int, default=10)

@@ -13,7 +13,6 @@ summary and writes `bench/results/<timestamp>-locust_stats.csv` (p50/p95/p99 per
 type) and `..._failures.csv`; this script prints the per-type table at the end.
 """
 
-import argparse
 import csv
 import json
 import os
@@ -54,14 +53,7 @@ print(json.dumps({{
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", positions.DEFAULT_DATABASE_URL),
-    )
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
-    )
+    parser = positions.arguments(__doc__)
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-rate", type=float, default=20)
     parser.add_argument("--minutes", type=float, default=3)
