@@ -254,6 +254,8 @@ def apply(batch: Batch) -> None:
     rows = sorted(
         k for k in {*batch.positions, *spent_per_row} if k[1] in lessons and k[0] in users
     )
+    # Enrollments first, as completing a lesson locks them (before its progress row).
+    _mark_studied(batch, lessons)
     _write_progress(rows, batch.positions, spent_per_row, lessons)
     _upsert(
         CourseLearningTime,
@@ -263,7 +265,6 @@ def apply(batch: Batch) -> None:
         [(u, c, _day(d), s) for (u, c, d), s in sorted(learning.items())],
     )
     _add_activity(batch, lessons, users)
-    _mark_studied(batch, lessons)
     # The first and last moment of each learner's UTC days: the streak counts their own days.
     learned = sorted(
         (user, moment)

@@ -330,8 +330,14 @@ def save_position(
 
 
 def write_position(user: User, report: positions.Report) -> None:
-    """Writes one report at once (no Redis, or Redis unreachable)."""
+    """Writes one report at once (no Redis, or Redis unreachable). The enrollment's row is
+    written first: completing a lesson locks it before the progress row, and two writers that
+    took them in opposite orders would deadlock."""
     with transaction.atomic():
+        if report.learner:
+            Enrollment.objects.active().filter(learner=user, course_id=report.course_id).update(
+                last_lesson_id=report.lesson_id, last_activity_at=timezone.now()
+            )
         row, _ = LessonProgress.objects.get_or_create(
             user=user,
             lesson_id=report.lesson_id,
@@ -352,15 +358,12 @@ def write_position(user: User, report: positions.Report) -> None:
             seconds=report.spent,
             position=report.seconds,
         )
-        if report.learner:
-            Enrollment.objects.active().filter(learner=user, course_id=report.course_id).update(
-                last_lesson_id=report.lesson_id, last_activity_at=timezone.now()
+        # Watching counts as learning; merely opening a video does not.
+        if report.learner and report.spent > 0:
+            positions.add_learning_time(
+                user.pk, report.course_id, timezone.now().date(), report.spent
             )
-            if report.spent > 0:  # watching counts as learning; merely opening a video does not
-                positions.add_learning_time(
-                    user.pk, report.course_id, timezone.now().date(), report.spent
-                )
-                emit(events.LEARNED, user=user)
+            emit(events.LEARNED, user=user)
 
 
 def record_visit(*, user: Viewer, lesson: Lesson) -> None:

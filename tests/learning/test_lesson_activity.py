@@ -3,6 +3,8 @@
 services; the upgrade's backfill of rows written before them."""
 
 import importlib
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -12,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from agora.core.schemas import INT32_MAX
+from agora.learning import positions
 from agora.learning.models import LessonActivityDay, LessonProgress
 from agora.learning.services import complete_lesson, save_position
 from tests.accounts.factories import UserFactory
@@ -144,6 +147,43 @@ class TestActivityDays:
         [day] = LessonActivityDay.objects.all()
         assert day.seconds == 28
         assert LessonProgress.objects.get().seconds_spent == 28
+
+    def test_a_report_written_at_once_and_a_completion_do_not_deadlock(
+        self, transactional_db, instructor, monkeypatch
+    ):
+        """The report holds the lesson's progress row when the completion starts; before,
+        it then wanted the enrollment the completion had locked first: a deadlock."""
+        course = course_with_curriculum(owner=instructor, price=0, modules=1, lessons=1)
+        learner = UserFactory()
+        enroll(learner, course)
+        lesson = lessons_of(course)[0]
+        save_position(user=learner, lesson=lesson, seconds=1)  # rows exist, rights remembered
+        reported, completing = threading.Event(), threading.Event()
+        add_activity = positions.add_lesson_activity
+
+        def slow_activity(*args, **kwargs):
+            add_activity(*args, **kwargs)
+            if threading.current_thread().name == "report":
+                reported.set()
+                completing.wait(5)
+                time.sleep(0.5)  # the completion is now waiting for a lock
+
+        monkeypatch.setattr(positions, "add_lesson_activity", slow_activity)
+
+        def complete():
+            reported.wait(5)
+            completing.set()
+            return complete_lesson(user=learner, lesson=lesson)
+
+        def report():
+            threading.current_thread().name = "report"
+            save_position(user=learner, lesson=lesson, seconds=30, spent_seconds=5)
+
+        results = run_at_once([report, complete])
+
+        assert all(not isinstance(r, Exception) for r in results), results
+        row = LessonProgress.objects.get(user=learner, lesson=lesson)
+        assert (row.position_seconds, row.completed_at is not None) == (30, True)
 
 
 @pytest.mark.django_db
