@@ -2,6 +2,7 @@
 as text: the share of samples each function is on the stack for (inclusive) and at the top
 of (its own), and the share per API operation (the view function under django-ninja).
 
+    .venv/bin/pip install py-spy                    # a profiler, not a project dependency
     .venv/bin/py-spy record -p <worker pid> --duration 45 --rate 50 --nonblocking \\
         --format raw -o spy.txt                     # while bench/locust/run.py runs
     .venv/bin/python bench/spy_summary.py spy-*.txt --top 30
