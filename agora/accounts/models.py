@@ -1,8 +1,6 @@
 import secrets
 import uuid
-import zoneinfo
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -137,16 +135,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
-
-    def local_time(self, moment: datetime | None = None) -> datetime:
-        """The moment (now by default) on the person's own clock; UTC when their time zone
-        is unknown."""
-        moment = moment or timezone.now()
-        try:
-            zone = zoneinfo.ZoneInfo(self.time_zone or "UTC")
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            zone = zoneinfo.ZoneInfo("UTC")
-        return moment.astimezone(zone)
 
     @property
     def is_suspended(self) -> bool:

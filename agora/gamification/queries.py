@@ -1,10 +1,12 @@
 """Reads of XP, levels, streaks, badges and leaderboards."""
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
@@ -186,7 +188,12 @@ def _leaderboard_from_database(
 
 def local_moment(user: User, moment: datetime | None = None) -> datetime:
     """The moment on the person's own clock (UTC when their time zone is unknown)."""
-    return user.local_time(moment)
+    moment = moment or timezone.now()
+    try:
+        zone = zoneinfo.ZoneInfo(user.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return moment.astimezone(zone)
 
 
 def local_day(user: User, moment: datetime | None = None) -> date:
