@@ -63,8 +63,12 @@ def has_active_enrollment(user: Viewer, course: Course) -> bool:
         .values_list("source", flat=True)
         .first()
     )
-    if source is None:
-        return False
+    return source is not None and gives_access(source, user, course)
+
+
+def gives_access(source: str, user: Viewer, course: Course) -> bool:
+    """Whether an active enrollment from `source` lets the person in now: one through a
+    subscription only while the subscription does."""
     return source != EnrollmentSource.SUBSCRIPTION or subscription_covers(user, course)
 
 

@@ -155,11 +155,7 @@ def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
     if not access.can_view_course(user, course):
         raise NotFound("There is no such lesson.", code=LearningError.LESSON_NOT_FOUND)
     enrollment = Enrollment.objects.active().filter(learner=user, course=course).first()
-    if (
-        enrollment is not None
-        and enrollment.source == EnrollmentSource.SUBSCRIPTION
-        and not queries.subscription_covers(user, course)
-    ):
+    if enrollment is not None and not queries.gives_access(enrollment.source, user, course):
         enrollment = None  # taken through a subscription that has ended
     if enrollment is None and not access.can_edit_course(user, course):
         raise EnrollmentRequired("Enroll in this course to record your progress.")
