@@ -8,14 +8,20 @@ from agora.api import api
 from agora.commerce import views as commerce_views
 from agora.core import health
 from agora.core.api_errors import api_not_found
+from agora.core.url_index import grouped_by_first_segment
 from agora.media.serving import serve_public_media
 from agora.media.urls import upload_patterns
+
+api_patterns, api_app_name, api_namespace = api.urls
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include(upload_patterns)),  # tus: not a JSON API, its own protocol
-    path("api/v1/", api.urls),
+    path(
+        "api/v1/",
+        include((grouped_by_first_segment(api_patterns), api_app_name), namespace=api_namespace),
+    ),
     re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
     path("admin/", admin.site.urls),
     path("accounts/profile/", account_views.profile, name="profile"),

@@ -3,15 +3,23 @@ download uses.
 
 Enrollments live in the learning app, which depends on the catalog, not the other way round;
 it registers its checks here when it starts (see LearningConfig.ready).
+
+A course's co-instructors are asked for by every check of a signed-in person who does not own
+the course, several times a lesson read: they are remembered in the cache, and any change to
+them (through the studio, the admin, or a person's erasure) forgets them
+(`forget_co_instructors`, connected to CourseInstructor's save and delete in CatalogConfig).
 """
 
 from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
+
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
 from agora.catalog.errors import CatalogError, EnrollmentRequired
-from agora.catalog.models import Course, CourseStatus, Lesson
+from agora.catalog.models import Course, CourseInstructor, CourseStatus, Lesson
 from agora.core.errors import NotFound
 
 AccessGrant = Callable[[Any, Course], bool]
@@ -34,12 +42,38 @@ def _is_signed_in(user: Viewer) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
+CO_INSTRUCTORS_CACHE_SECONDS = 60  # a bound, should a change ever bypass the signals
+
+
+def _co_instructors_key(course_id: int) -> str:
+    return f"catalog:co-instructors:{course_id}"
+
+
+def co_instructor_ids(course_id: int) -> list[int]:
+    key = _co_instructors_key(course_id)
+    known = cache.get(key)
+    if known is None:
+        known = list(
+            CourseInstructor.objects.filter(course_id=course_id).values_list("user_id", flat=True)
+        )
+        cache.set(key, known, CO_INSTRUCTORS_CACHE_SECONDS)
+    return list(known)
+
+
+def forget_co_instructors(sender: Any, instance: CourseInstructor, **kwargs: Any) -> None:
+    """Now, and again once the change commits: a check read in between would otherwise
+    remember the team as it was."""
+    key = _co_instructors_key(instance.course_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def is_course_instructor(user: Viewer, course: Course) -> bool:
     if not isinstance(user, User):
         return False
     if course.owner_id == user.pk:
         return True
-    return course.co_instructors.filter(user_id=user.pk).exists()
+    return user.pk in co_instructor_ids(course.pk)
 
 
 def can_edit_course(user: Viewer, course: Course) -> bool:

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _ensure_search_schema(using: str, **kwargs: Any) -> None:
@@ -19,7 +19,7 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from agora.accounts.services import register_rename_listener
-        from agora.catalog import lesson_media
+        from agora.catalog import access, lesson_media
         from agora.catalog.listeners import instructor_renamed
         from agora.catalog.services.files import video_ready
         from agora.media.processing import register_ready_listener
@@ -29,3 +29,8 @@ class CatalogConfig(AppConfig):
         register_rename_listener(instructor_renamed)
         lesson_media.register()
         register_ready_listener(video_ready)
+        # A cache of who teaches a course, not domain flow: forget it whenever that changes.
+        from agora.catalog.models import CourseInstructor
+
+        post_save.connect(access.forget_co_instructors, sender=CourseInstructor)
+        post_delete.connect(access.forget_co_instructors, sender=CourseInstructor)

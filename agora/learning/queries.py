@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 
@@ -57,13 +58,33 @@ def has_active_enrollment(user: Viewer, course: Course) -> bool:
     subscription does."""
     if not user.is_authenticated:
         return False
-    source = (
-        Enrollment.objects.active()
-        .filter(learner=user, course=course)
-        .values_list("source", flat=True)
-        .first()
-    )
+    source = active_enrollment_source(user.pk, course.pk)
     return source is not None and gives_access(source, user, course)
+
+
+def enrollment_source_key(user_id: int, course_id: int) -> str:
+    return f"learning:enrollment-source:{user_id}:{course_id}"
+
+
+def active_enrollment_source(user_id: int, course_id: int) -> str | None:
+    """How the person's active enrollment in the course came (None without one). Every lesson
+    read and progress check asks: one that is found is remembered for
+    PROGRESS_RIGHTS_CACHE_SECONDS, and granting, changing or revoking it forgets it
+    (services._forget_rights). Not having one is never remembered, so access given a moment
+    ago is seen at once. Whether a subscription still covers the course is asked each time
+    (`gives_access`)."""
+    key = enrollment_source_key(user_id, course_id)
+    source = cache.get(key)
+    if source is None:
+        source = (
+            Enrollment.objects.active()
+            .filter(learner_id=user_id, course_id=course_id)
+            .values_list("source", flat=True)
+            .first()
+        )
+        if source is not None:
+            cache.set(key, source, settings.PROGRESS_RIGHTS_CACHE_SECONDS)
+    return source
 
 
 def gives_access(source: str, user: Viewer, course: Course) -> bool:

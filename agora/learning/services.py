@@ -71,8 +71,10 @@ def _grant(*, learner: User, course: Course, source: str) -> tuple[Enrollment, b
                     # access no longer depends on the subscription.
                     existing.update(source=source)
                     enrollment.source = source
+                    _forget_rights_on_commit(learner.pk, course)
                 return enrollment, False
             existing.update(revoked_at=None, source=source)
+            _forget_rights_on_commit(learner.pk, course)
             enrollment.refresh_from_db()
             # Bought again after a refund: a course completed before is still completed.
             certificates.reinstate_certificate(enrollment)
@@ -102,10 +104,7 @@ def revoke_enrollment(*, learner: User, course: Course) -> bool:
             return False
         enrollment.revoked_at = timezone.now()
         enrollment.save(update_fields=["revoked_at"])
-        # Forgotten now and again once committed: a report read between the two would
-        # otherwise remember the access that is ending.
-        _forget_rights(learner.pk, course)
-        transaction.on_commit(lambda: _forget_rights(learner.pk, course))
+        _forget_rights_on_commit(learner.pk, course)
         certificates.revoke_certificate(enrollment)
         emit(events.ENROLLMENT_REVOKED, user=learner, course=course)
         catalog_services.adjust_enrollments(course=course, by=-1)
@@ -303,7 +302,15 @@ def progress_rights(user: User, lesson: Lesson | int) -> ProgressRights:
 
 def _forget_rights(user_id: int, course: Course) -> None:
     lessons = Lesson.objects.filter(module__course=course).values_list("pk", flat=True)
-    cache.delete_many([_rights_key(user_id, pk) for pk in lessons])
+    keys = [_rights_key(user_id, pk) for pk in lessons]
+    cache.delete_many([queries.enrollment_source_key(user_id, course.pk), *keys])
+
+
+def _forget_rights_on_commit(user_id: int, course: Course) -> None:
+    """Forgets the remembered rights now and again once the change commits: a check read
+    between the two would otherwise remember the access as it was."""
+    _forget_rights(user_id, course)
+    transaction.on_commit(lambda: _forget_rights(user_id, course))
 
 
 def save_position(

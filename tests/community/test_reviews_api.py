@@ -10,6 +10,7 @@ from agora.accounts.services.personal_data import erase_user, export_user_data
 from agora.catalog.models import Course, CourseStatus
 from agora.community.models import Review
 from agora.learning.models import Enrollment
+from agora.learning.services import revoke_enrollment
 from tests.catalog.factories import (
     CoInstructorFactory,
     CourseFactory,
@@ -374,8 +375,10 @@ class TestUpdateReview:
         assert response.status_code == 422
         assert Review.objects.get().rating == 2
 
-    def test_after_a_refund_the_review_cannot_be_edited(self, review, enrolled, learner_api):
-        Enrollment.objects.filter(learner=enrolled).update(revoked_at=timezone.now())
+    def test_after_a_refund_the_review_cannot_be_edited(
+        self, review, enrolled, learner_api, course
+    ):
+        revoke_enrollment(learner=enrolled, course=course)  # as a refund does
 
         response = learner_api.patch(f"/reviews/{review.pk}", {"rating": 5})
 
