@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic_core import to_json, to_jsonable_python
 
-from agora.catalog.models import Course, Lesson, Module
+from agora.catalog.models import Course, Module
 from agora.core.markdown import render_markdown
 
 LESSON_FIELDS = ("id", "title", "type", "position", "duration_seconds", "is_preview")
@@ -43,24 +43,26 @@ def list_item(course: Course) -> dict[str, Any]:
 
 
 def curriculum_rows(course: Course) -> list[dict[str, Any]]:
-    """Modules with their lessons, in order, as `ModuleOut` values: two narrow queries."""
-    modules: list[dict[str, Any]] = [
-        dict(row)
-        for row in Module.objects.filter(course=course)
-        .order_by("position", "id")
-        .values("id", "title", "position")
-    ]
-    by_module: dict[int, list[dict[str, Any]]] = {m["id"]: [] for m in modules}
-    for lesson in (
-        Lesson.objects.filter(module__course=course)
-        .order_by("position", "id")
-        .values("module_id", *LESSON_FIELDS)
-    ):
-        module_id = lesson.pop("module_id")
-        by_module[module_id].append(lesson)
-    for module in modules:
-        module["lessons"] = by_module[module["id"]]
-    return modules
+    """Modules with their lessons, in order, as `ModuleOut` values: one narrow query (the
+    modules joined to their lessons; a module without lessons comes once, with none)."""
+    modules: dict[int, dict[str, Any]] = {}
+    rows = (
+        Module.objects.filter(course=course)
+        .order_by("position", "id", "lessons__position", "lessons__id")
+        .values_list("id", "title", "position", *(f"lessons__{f}" for f in LESSON_FIELDS))
+    )
+    for module_id, title, position, *lesson in rows:
+        module = modules.get(module_id)
+        if module is None:
+            module = modules[module_id] = {
+                "id": module_id,
+                "title": title,
+                "position": position,
+                "lessons": [],
+            }
+        if lesson[0] is not None:
+            module["lessons"].append(dict(zip(LESSON_FIELDS, lesson, strict=True)))
+    return list(modules.values())
 
 
 def course_detail_json(course: Course) -> bytes:
