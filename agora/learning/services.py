@@ -151,14 +151,29 @@ def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
     admins, who may go through it too). Others get 404 or 403 enrollment_required, the
     same answers as reading the lesson."""
     course = lesson.module.course
+    if not progress_as_learner(user, course):
+        return None
+    enrollment = Enrollment.objects.active().filter(learner=user, course=course).first()
+    if enrollment is None and not access.can_edit_course(user, course):
+        raise EnrollmentRequired(_ENROLL_TO_RECORD)  # revoked a moment ago
+    return enrollment
+
+
+_ENROLL_TO_RECORD = "Enroll in this course to record your progress."
+
+
+def progress_as_learner(user: User, course: Course) -> bool:
+    """Whether the user records progress in the course as its learner (True) or goes
+    through it as one of its instructors or an admin (False); 404 or 403
+    enrollment_required for everyone else. An enrollment through a subscription counts
+    while the subscription covers the course."""
     if not access.can_view_course(user, course):
         raise NotFound("There is no such lesson.", code=LearningError.LESSON_NOT_FOUND)
-    enrollment = Enrollment.objects.active().filter(learner=user, course=course).first()
-    if enrollment is not None and not queries.gives_access(enrollment.source, user, course):
-        enrollment = None  # taken through a subscription that has ended
-    if enrollment is None and not access.can_edit_course(user, course):
-        raise EnrollmentRequired("Enroll in this course to record your progress.")
-    return enrollment
+    if queries.has_active_enrollment(user, course):
+        return True
+    if access.can_edit_course(user, course):
+        return False
+    raise EnrollmentRequired(_ENROLL_TO_RECORD)
 
 
 def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
@@ -292,10 +307,8 @@ def progress_rights(user: User, lesson: Lesson | int) -> ProgressRights:
         return ProgressRights(*known)
     if isinstance(lesson, int):
         lesson = catalog_queries.get_lesson(lesson)
-    enrollment = require_progress_rights(user, lesson)
-    rights = ProgressRights(
-        lesson.module.course_id, lesson.duration_seconds or 0, enrollment is not None
-    )
+    learner = progress_as_learner(user, lesson.module.course)
+    rights = ProgressRights(lesson.module.course_id, lesson.duration_seconds or 0, learner)
     cache.set(key, astuple(rights), settings.PROGRESS_RIGHTS_CACHE_SECONDS)
     return rights
 

@@ -142,3 +142,41 @@ class TestTeamChangesAreSeenAtOnce:
         CourseInstructor.objects.filter(course=course).delete()
 
         assert self.edits(co_api, course) == 404
+
+
+@pytest.mark.django_db
+class TestProgressRights:
+    def test_the_first_report_after_a_read_asks_only_for_the_lesson(
+        self, learner, learner_api, course, lesson, django_assert_num_queries
+    ):
+        from agora.learning.services import progress_rights
+
+        enroll(learner, course)
+        assert read(learner_api, lesson).status_code == 200  # the player opens the lesson
+
+        with django_assert_num_queries(1):
+            rights = progress_rights(learner, lesson.pk)
+
+        assert (rights.course_id, rights.learner) == (course.pk, True)
+
+    def test_an_instructor_goes_through_without_being_a_learner(self, instructor, lesson):
+        from agora.learning.services import progress_rights, require_progress_rights
+
+        assert progress_rights(instructor, lesson.pk).learner is False
+        assert require_progress_rights(instructor, lesson) is None
+
+    def test_a_learner_revoked_between_the_check_and_the_read_is_refused(
+        self, learner, course, lesson
+    ):
+        from agora.catalog.errors import EnrollmentRequired
+        from agora.learning.models import Enrollment
+        from agora.learning.queries import active_enrollment_source
+        from agora.learning.services import require_progress_rights
+
+        enroll(learner, course)
+        assert active_enrollment_source(learner.pk, course.pk) == "grant"  # remembered
+        # Revoked by a writer whose forgetting has not reached this process yet.
+        Enrollment.objects.filter(learner=learner).update(revoked_at="2026-01-01T00:00:00Z")
+
+        with pytest.raises(EnrollmentRequired):
+            require_progress_rights(learner, lesson)
