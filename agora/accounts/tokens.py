@@ -103,12 +103,18 @@ def decode(token: str, *, expected: TokenType) -> dict[str, Any]:
     return claims
 
 
-def user_for_claims(claims: dict[str, Any]) -> User:
-    """The active user the claims belong to, if the token is still theirs to use."""
+def subject_id(claims: dict[str, Any]) -> int:
+    """The id of the person the claims speak of."""
     subject = str(claims["sub"])
     if not subject.isdecimal():
         raise InvalidToken()
-    user = user_cache.active_user(int(subject))
+    return int(subject)
+
+
+def user_for_claims(claims: dict[str, Any], cached: object = user_cache.UNREAD) -> User:
+    """The active user the claims belong to, if the token is still theirs to use (`cached`:
+    what the caller already read from the user cache)."""
+    user = user_cache.active_user(subject_id(claims), cached)
     if user is None or claims.get("ah") != auth_hash(user):
         raise InvalidToken()
     return user

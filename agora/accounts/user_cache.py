@@ -20,23 +20,30 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _key(user_id: int) -> str:
+UNREAD = object()
+
+
+def key(user_id: int) -> str:
     return f"accounts:user:{user_id}"
 
 
-def active_user(user_id: int) -> "User | None":
+def active_user(user_id: int, cached: object = UNREAD) -> "User | None":
+    """The active user, from the cache (`cached`: what the caller already read at `key`)
+    or else the database."""
     from agora.accounts.models import User
 
-    try:
-        found = cache.get(_key(user_id))
-    except Exception:  # any cache backend's connection error: the database answers
-        found = None
+    found = cached
+    if found is UNREAD:
+        try:
+            found = cache.get(key(user_id))
+        except Exception:  # any cache backend's connection error: the database answers
+            found = None
     if isinstance(found, User):
         return found if found.is_active else None
     user = User.objects.filter(pk=user_id).first()
     if user is not None:
         try:
-            cache.set(_key(user_id), user, timeout=settings.AUTH_USER_CACHE_SECONDS)
+            cache.set(key(user_id), user, timeout=settings.AUTH_USER_CACHE_SECONDS)
         except Exception:  # any cache backend's connection error
             logger.debug("could not cache user %s: the cache is unavailable", user_id)
     return user if user is not None and user.is_active else None
@@ -45,9 +52,9 @@ def active_user(user_id: int) -> "User | None":
 def forget(user_id: int) -> None:
     """Drops the cached row now and once the current transaction (if any) commits: a request
     that read the old row meanwhile cannot leave it behind."""
-    key = _key(user_id)
-    _delete(key)
-    transaction.on_commit(lambda: _delete(key))
+    name = key(user_id)
+    _delete(name)
+    transaction.on_commit(lambda: _delete(name))
 
 
 def _delete(key: str) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -198,6 +198,27 @@ class ResilientRedisCache(RedisCache):
             return int(hits)
 
         return self._guarded(count, None)
+
+    def count_hit_and_get(
+        self, key: Any, timeout: int, read_key: Any, version: int | None = None
+    ) -> tuple[int | None, Any]:
+        """`count_hit`, and the value at `read_key` (None when missing), in the same round
+        trip: an API call counts against its person's limit while its person's cached row is
+        read. (None, None) when Redis cannot be reached."""
+        name = self.make_and_validate_key(key, version=version)
+        read_name = self.make_and_validate_key(read_key, version=version)
+
+        def count_and_read() -> tuple[int | None, Any]:
+            pipe = self._cache.get_client(name, write=True).pipeline(transaction=False)
+            pipe.incr(name)
+            pipe.expire(name, timeout, nx=True)
+            pipe.get(read_name)
+            hits, _, raw = pipe.execute()
+            serializer = cast(Any, self._cache)._serializer  # Django's, as its `get` uses it
+            return int(hits), None if raw is None else serializer.loads(raw)
+
+        unreachable: tuple[int | None, Any] = (None, None)
+        return self._guarded(count_and_read, unreachable)
 
     # Writes and deletes are dropped: the answer is the one for "nothing was stored".
     def add(

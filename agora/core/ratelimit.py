@@ -67,9 +67,7 @@ def usage(
     """
     if not settings.RATELIMIT_ENABLE:
         return None
-    limit, period = _split_rate(rate)
-    window = _get_window(key, period)
-    counter = _make_cache_key(group, window, rate, key, None)
+    limit, period, window, counter = _counter(group, key, rate)
     try:
         with raise_cache_errors():
             if increment:
@@ -84,11 +82,52 @@ def usage(
         # Neither counted nor read: a cache that drops what it is sent.
         _cache_unavailable(group, fail_closed, None)
         return None
+    return _usage(count, limit, window)
+
+
+def _counter(group: str, key: str, rate: str) -> tuple[int, int, int, str]:
+    """The limit, the period, the end of the current window, and the counter's key."""
+    limit, period = _split_rate(rate)
+    window = _get_window(key, period)
+    return limit, period, window, _make_cache_key(group, window, rate, key, None)
+
+
+def _usage(count: int, limit: int, window: int) -> Usage:
     # The window still counts at its last second (`time_left` 0): the counter starts afresh
     # one second after `time_left` runs out, which is what Retry-After promises.
     # The clock is the one the window was computed with (django-ratelimit's).
     now = int(windows.time.time())
     return Usage(count=int(count), limit=limit, retry_after=window - now + 1)
+
+
+def hit_and_read(
+    request: HttpRequest, *, group: str, key: str, rate: str, read_key: str
+) -> tuple[Usage | None, Any]:
+    """Counts one hit as `hit` does, without refusing (the caller does, with
+    `refuse_over_limit`, once its own checks have spoken), and reads `read_key` from the
+    default cache: in one round trip when the limits live there too and it is Redis
+    (`ResilientRedisCache.count_hit_and_get`), else as two calls. An API call with a token
+    counts against its person's limit and reads its person's cached row at once. Fails
+    open: the value is None when it is missing or the cache cannot be reached."""
+    limits: Any = caches[settings.RATELIMIT_USE_CACHE]
+    together = settings.RATELIMIT_USE_CACHE == "default" and hasattr(limits, "count_hit_and_get")
+    if not settings.RATELIMIT_ENABLE or not together:
+        current = usage(request, group=group, key=key, rate=rate, increment=True)
+        try:
+            return current, caches["default"].get(read_key)
+        except CACHE_ERRORS:
+            return current, None
+    limit, period, window, counter = _counter(group, key, rate)
+    count, value = limits.count_hit_and_get(counter, period + EXPIRATION_FUDGE, read_key)
+    if count is None:
+        _cache_unavailable(group, False, None)
+        return None, None
+    return _usage(count, limit, window), value
+
+
+def refuse_over_limit(current: Usage | None, message: str = "") -> None:
+    if current is not None and current.count > current.limit:
+        raise RateLimited(current.retry_after, message or None)
 
 
 def _count_hit(counter: str, timeout: int) -> int | None:
@@ -126,8 +165,7 @@ def hit(
     current = usage(
         request, group=group, key=key, rate=rate, increment=True, fail_closed=fail_closed
     )
-    if current is not None and current.count > current.limit:
-        raise RateLimited(current.retry_after, message or None)
+    refuse_over_limit(current, message)
 
 
 def hit_per_address(

@@ -145,3 +145,114 @@ def test_retry_after_uses_the_windows_clock(
     with pytest.raises(RateLimited) as refused:
         ratelimit.hit(request, group="clock", key="k", rate="1/m")
     assert 1 <= int(refused.value.headers["Retry-After"]) <= 61
+
+
+@pytest.fixture
+def redis_default(private_redis: PrivateRedis, settings: Any) -> Any:
+    """The default cache (users, rights) and the limits on one private Redis, as in production."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "agora.core.cache.ResilientRedisCache",
+            "LOCATION": private_redis.url(),
+            "KEY_PREFIX": "one-trip",
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "default"
+    yield caches["default"]
+    caches["default"].clear()
+
+
+def _sends(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from redis.connection import Connection
+
+    sent: list[int] = []
+    original = Connection.send_packed_command
+
+    def counting(self: Connection, command: Any, check_health: bool = True) -> None:
+        sent.append(1)
+        original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    return sent
+
+
+def test_a_hit_and_a_read_share_one_round_trip(
+    redis_default: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redis_default.set("row", {"name": "Ada"})
+    ratelimit.hit(request, group="warm-up", key="k", rate="10/m")  # opens the connection
+    sent = _sends(monkeypatch)
+
+    first, value = ratelimit.hit_and_read(
+        request, group="both", key="k", rate="2/m", read_key="row"
+    )
+    second, missing = ratelimit.hit_and_read(
+        request, group="both", key="k", rate="2/m", read_key="nothing"
+    )
+    third, _ = ratelimit.hit_and_read(request, group="both", key="k", rate="2/m", read_key="row")
+
+    assert len(sent) == 3
+    assert value == {"name": "Ada"}
+    assert missing is None
+    assert [u.count if u else None for u in (first, second, third)] == [1, 2, 3]
+    ratelimit.refuse_over_limit(second)  # at the limit: allowed
+    with pytest.raises(RateLimited):
+        ratelimit.refuse_over_limit(third)
+    # The same counter `hit` and django-ratelimit use.
+    assert ratelimit.usage(request, group="both", key="k", rate="2/m", increment=False).count == 3
+
+
+def test_hit_and_read_on_two_caches_makes_two_calls(memory_cache: Any) -> None:
+    caches["default"].set("row", "value")
+    current, value = ratelimit.hit_and_read(
+        request, group="apart", key="k", rate="5/m", read_key="row"
+    )
+    assert value == "value"
+    assert current is not None
+    assert current.count == 1
+
+
+def test_hit_and_read_fails_open_when_redis_is_unreachable(
+    settings: Any, silent_redis: str
+) -> None:
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "agora.core.cache.ResilientRedisCache",
+            "LOCATION": silent_redis,
+            "OPTIONS": {"socket_timeout": 0.2, "socket_connect_timeout": 0.2},
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "default"
+
+    assert ratelimit.hit_and_read(request, group="down", key="k", rate="1/m", read_key="row") == (
+        None,
+        None,
+    )
+
+
+@pytest.mark.django_db
+def test_an_api_call_counts_and_reads_its_person_in_one_round_trip(
+    redis_default: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from tests.accounts.factories import UserFactory
+    from tests.catalog.factories import api_for
+
+    settings.API_RATE_LIMIT_PER_ADDRESS = "1000/m"
+    settings.API_RATE_LIMIT_PER_USER = "3/m"
+    person = UserFactory()
+    api = api_for(person)
+    assert api.get("/me").status_code == 200  # caches the person's row
+    sent = _sends(monkeypatch)
+
+    assert api.get("/me").json()["id"] == person.pk
+    # The address limit (middleware), then the person's limit with their row.
+    assert len(sent) == 2
+
+    assert api.get("/me").status_code == 200
+    refused = api.get("/me")
+    assert refused.status_code == 429
+    person.is_active = False
+    person.save()
+    assert api.get("/me").status_code == 401  # a token that is no longer good: 401 first
