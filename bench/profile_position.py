@@ -99,7 +99,11 @@ def main() -> None:
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out).strip_dirs().sort_stats("cumulative")
     stats.print_stats(args.top)
-    print(f"{args.requests} requests, {elapsed / args.requests * 1000:.2f} ms each (profiled)")
+    calls = stats.total_calls / args.requests  # type: ignore[attr-defined]
+    print(
+        f"{args.requests} requests, {elapsed / args.requests * 1000:.2f} ms each (profiled), "
+        f"{calls:,.0f} Python function calls each (the same on every run)"
+    )
     print(f"queries per request: {len(queries)}")
     for sql in queries:
         print("  ", sql[:150])
