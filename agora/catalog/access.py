@@ -5,9 +5,9 @@ Enrollments live in the learning app, which depends on the catalog, not the othe
 it registers its checks here when it starts (see LearningConfig.ready).
 
 A course's co-instructors are asked for by every check of a signed-in person who does not own
-the course, several times a lesson read: they are remembered in the cache, and any change to
-them (through the studio, the admin, or a person's erasure) forgets them
-(`forget_co_instructors`, connected to CourseInstructor's save and delete in CatalogConfig).
+the course, several times a lesson read: they are remembered in the cache, and every saved or
+deleted CourseInstructor row (the studio, the admin, a cascade) forgets them at once
+(`forget_co_instructors`, connected to the model's signals in CatalogConfig).
 """
 
 from collections.abc import Callable

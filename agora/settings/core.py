@@ -199,8 +199,9 @@ VIEW_BUFFER_KEY_PREFIX = env.str("VIEW_BUFFER_KEY_PREFIX", default="agora:views"
 # every minute (agora/learning/positions.py); empty: written at once.
 POSITION_BUFFER_REDIS_URL = env.str("POSITION_BUFFER_REDIS_URL", default=REDIS_URL or "")
 POSITION_BUFFER_KEY_PREFIX = env.str("POSITION_BUFFER_KEY_PREFIX", default="agora:positions")
-# How long a learner's right to record progress in a lesson is remembered (a revocation
-# forgets it at once; a lapsed subscription or a removed co-instructor within this bound).
+# How long a learner's active enrollment and right to record progress in a lesson are
+# remembered (granting or revoking forgets them at once; position reports see a lapsed
+# subscription or a removed co-instructor within this bound, lesson reads at once).
 PROGRESS_RIGHTS_CACHE_SECONDS = env.int("PROGRESS_RIGHTS_CACHE_SECONDS", default=30)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)

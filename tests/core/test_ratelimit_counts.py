@@ -36,18 +36,22 @@ def _limits_and_refuses(rate: str = "3/m") -> None:
     assert theirs["time_left"] + 1 == retry_after
 
 
-@pytest.fixture
-def redis_cache(private_redis: PrivateRedis, settings: Any) -> Any:
+SHORT_TIMEOUTS = {"socket_timeout": 0.2, "socket_connect_timeout": 0.2}
+
+
+def _limits_on_redis(settings: Any, location: str, alias: str, **options: Any) -> Any:
+    """The rate limits on Redis at `location`, in the cache `alias`."""
     settings.CACHES = {
         **settings.CACHES,
-        "limits": {
-            "BACKEND": "agora.core.cache.ResilientRedisCache",
-            "LOCATION": private_redis.url(),
-            "KEY_PREFIX": "rl-test",
-        },
+        alias: {"BACKEND": "agora.core.cache.ResilientRedisCache", "LOCATION": location, **options},
     }
-    settings.RATELIMIT_USE_CACHE = "limits"
-    yield caches["limits"]
+    settings.RATELIMIT_USE_CACHE = alias
+    return caches[alias]
+
+
+@pytest.fixture
+def redis_cache(private_redis: PrivateRedis, settings: Any) -> Any:
+    yield _limits_on_redis(settings, private_redis.url(), "limits", KEY_PREFIX="rl-test")
     caches["limits"].close()
 
 
@@ -112,15 +116,7 @@ def test_round_trips_counted_on_the_wire(redis_cache: Any, monkeypatch: pytest.M
 def test_unreachable_redis_fails_open_for_the_api_and_closed_for_sign_in(
     settings: Any, silent_redis: str
 ) -> None:
-    settings.CACHES = {
-        **settings.CACHES,
-        "limits": {
-            "BACKEND": "agora.core.cache.ResilientRedisCache",
-            "LOCATION": silent_redis,
-            "OPTIONS": {"socket_timeout": 0.2, "socket_connect_timeout": 0.2},
-        },
-    }
-    settings.RATELIMIT_USE_CACHE = "limits"
+    _limits_on_redis(settings, silent_redis, "limits", OPTIONS=SHORT_TIMEOUTS)
     from agora.core.errors import ServiceUnavailable
 
     ratelimit.hit(request, group="open", key="k", rate="1/m")  # not enforced, no error
@@ -150,16 +146,7 @@ def test_retry_after_uses_the_windows_clock(
 @pytest.fixture
 def redis_default(private_redis: PrivateRedis, settings: Any) -> Any:
     """The default cache (users, rights) and the limits on one private Redis, as in production."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "agora.core.cache.ResilientRedisCache",
-            "LOCATION": private_redis.url(),
-            "KEY_PREFIX": "one-trip",
-        },
-    }
-    settings.RATELIMIT_USE_CACHE = "default"
-    yield caches["default"]
+    yield _limits_on_redis(settings, private_redis.url(), "default", KEY_PREFIX="one-trip")
     caches["default"].clear()
 
 
@@ -216,15 +203,7 @@ def test_hit_and_read_on_two_caches_makes_two_calls(memory_cache: Any) -> None:
 def test_hit_and_read_fails_open_when_redis_is_unreachable(
     settings: Any, silent_redis: str
 ) -> None:
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "agora.core.cache.ResilientRedisCache",
-            "LOCATION": silent_redis,
-            "OPTIONS": {"socket_timeout": 0.2, "socket_connect_timeout": 0.2},
-        },
-    }
-    settings.RATELIMIT_USE_CACHE = "default"
+    _limits_on_redis(settings, silent_redis, "default", OPTIONS=SHORT_TIMEOUTS)
 
     assert ratelimit.hit_and_read(request, group="down", key="k", rate="1/m", read_key="row") == (
         None,
