@@ -57,7 +57,7 @@ def co_instructor_ids(course_id: int) -> list[int]:
             CourseInstructor.objects.filter(course_id=course_id).values_list("user_id", flat=True)
         )
         cache.set(key, known, CO_INSTRUCTORS_CACHE_SECONDS)
-    return list(known)
+    return known
 
 
 def forget_co_instructors(sender: Any, instance: CourseInstructor, **kwargs: Any) -> None:

@@ -156,7 +156,7 @@ def _quiz_lesson(lesson_id: int) -> Lesson:
 def get_quiz(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
     user = current_user(request)
     lesson = _quiz_lesson(lesson_id)
-    services.require_progress_rights(user, lesson)
+    services.check_progress_rights(user, lesson)
     standing = queries.quiz_standing(user, lesson)
     return {
         "lesson_id": lesson.pk,
@@ -215,7 +215,7 @@ def submit_attempt(
 def my_attempts(request: HttpRequest, lesson_id: int) -> Any:
     user = current_user(request)
     lesson = _quiz_lesson(lesson_id)
-    services.require_progress_rights(user, lesson)
+    services.check_progress_rights(user, lesson)
     return queries.my_attempts(user, lesson)
 
 
@@ -313,7 +313,7 @@ def create_submission(request: HttpRequest, lesson_id: int) -> Status[Any]:
     user = current_user(request)
     lesson = catalog_queries.get_lesson(lesson_id)
     assignments.require_assignment(lesson)
-    services.require_progress_rights(user, lesson)
+    services.check_progress_rights(user, lesson)
     text, upload = _submission_text(request)
     submission = assignments.submit_assignment(user=user, lesson=lesson, text=text, upload=upload)
     return Status(201, submission)
@@ -330,7 +330,7 @@ def list_submissions(request: HttpRequest, lesson_id: int) -> Any:
     user = current_user(request)
     lesson = catalog_queries.get_lesson(lesson_id)
     assignments.require_assignment(lesson)
-    services.require_progress_rights(user, lesson)
+    services.check_progress_rights(user, lesson)
     return queries.submissions_for(user, lesson)
 
 

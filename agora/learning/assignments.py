@@ -20,7 +20,7 @@ from agora.catalog.models import Lesson, LessonType
 from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.learning.errors import LearningError
 from agora.learning.models import Enrollment, Submission
-from agora.learning.services import _mark_complete, require_progress_rights
+from agora.learning.services import _mark_complete, check_progress_rights
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.services import notify
 
@@ -41,7 +41,7 @@ def submit_assignment(
     from agora.media.uploads import checked_resource, extension_for
 
     require_assignment(lesson)
-    require_progress_rights(user, lesson)
+    check_progress_rights(user, lesson)
     text = (text or "").strip()
     if len(text) > TEXT_MAX_LENGTH:
         raise InvalidInput(fields={"text": [f"At most {TEXT_MAX_LENGTH} characters."]})

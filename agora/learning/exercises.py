@@ -29,7 +29,7 @@ from agora.core.jobs import enqueue
 from agora.learning import sandbox
 from agora.learning.errors import LearningError
 from agora.learning.models import CodeRun, CodeRunMode, CodeRunStatus, Enrollment
-from agora.learning.services import _mark_complete, require_progress_rights
+from agora.learning.services import _mark_complete, check_progress_rights
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def start_code_run(*, user: User, lesson: Lesson, code: str, mode: str) -> CodeR
     their own exercise; limited per person (CODE_RUN_RATE_LIMIT)."""
     if lesson.type != LessonType.CODE:
         raise NotFound("This lesson is not a code exercise.", code=LearningError.EXERCISE_NOT_FOUND)
-    require_progress_rights(user, lesson)
+    check_progress_rights(user, lesson)
     if mode not in CodeRunMode.values:
         raise InvalidInput(fields={"mode": ["mode is run or submit."]})
     if not code.strip():

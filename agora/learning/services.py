@@ -146,6 +146,16 @@ class CompletionResult:
     course_completed: bool
 
 
+_ENROLL_TO_RECORD = "Enroll in this course to record your progress."
+
+
+def check_progress_rights(user: User, lesson: Lesson) -> None:
+    """404 or 403 enrollment_required unless the user may record progress in the lesson, as
+    its course's learner or as one of its instructors or an admin. Reads no enrollment row:
+    `require_progress_rights` is for the callers that need it."""
+    progress_as_learner(user, lesson.module.course)
+
+
 def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
     """The user's active enrollment in the lesson's course (None for its instructors and
     admins, who may go through it too). Others get 404 or 403 enrollment_required, the
@@ -157,9 +167,6 @@ def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
     if enrollment is None and not access.can_edit_course(user, course):
         raise EnrollmentRequired(_ENROLL_TO_RECORD)  # revoked a moment ago
     return enrollment
-
-
-_ENROLL_TO_RECORD = "Enroll in this course to record your progress."
 
 
 def progress_as_learner(user: User, course: Course) -> bool:
@@ -298,7 +305,7 @@ def _rights_key(user_id: int, lesson_id: int) -> str:
 
 
 def progress_rights(user: User, lesson: Lesson | int) -> ProgressRights:
-    """`require_progress_rights`, remembered for PROGRESS_RIGHTS_CACHE_SECONDS: a position
+    """`progress_as_learner`, remembered for PROGRESS_RIGHTS_CACHE_SECONDS: a position
     report every few seconds costs no query. A revocation forgets it when it commits."""
     lesson_id = lesson if isinstance(lesson, int) else lesson.pk
     key = _rights_key(user.pk, lesson_id)
