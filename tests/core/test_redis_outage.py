@@ -81,6 +81,24 @@ class TestWhileRedisIsDown:
         assert api.get("/courses/facets").status_code == 200
         assert api.get("/categories").status_code == 200
 
+    def test_lesson_reads_ask_the_database_for_the_rights_they_remembered(self, redis_server, user):
+        from agora.learning.services import revoke_enrollment
+        from tests.catalog.factories import api_for, course_with_curriculum, enroll
+        from tests.learning.factories import lessons_of
+
+        course = course_with_curriculum(price=1000, modules=1, lessons=2)
+        lesson = next(lesson for lesson in lessons_of(course) if not lesson.is_preview)
+        enroll(user, course)
+        learner_api = api_for(user)
+        assert learner_api.get(f"/lessons/{lesson.pk}").status_code == 200  # remembered
+        assert cached_keys(redis_server)
+
+        redis_server.stop()
+
+        assert learner_api.get(f"/lessons/{lesson.pk}").status_code == 200
+        revoke_enrollment(learner=user, course=course)  # its forgetting cannot reach Redis
+        assert learner_api.get(f"/lessons/{lesson.pk}").status_code == 403
+
     def test_pages_answer_from_the_database(self, redis_server, client):
         CourseFactory(title="On the home page")
         redis_server.stop()
