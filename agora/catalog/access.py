@@ -99,14 +99,24 @@ def can_read_lessons(user: Viewer, course: Course) -> bool:
     return can_edit_course(user, course) or has_learner_access(user, course)
 
 
-def check_lesson_readable(user: Viewer, lesson: Lesson) -> None:
+def check_lesson_readable(user: Viewer, lesson: Lesson) -> bool:
     """Raises NotFound when the course is not visible to the user, EnrollmentRequired when
-    the lesson is listed but locked."""
+    the lesson is listed but locked. Returns whether the user edits the course (and so may
+    see its answers): the team and the enrollment are each asked for once."""
     course = lesson.module.course
-    if not can_view_course(user, course):
-        raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
-    if lesson.is_preview or can_read_lessons(user, course):
-        return
+    if can_edit_course(user, course):
+        return True
+    enrolled: bool | None = None  # asked for only when needed, then once
+    if course.status != CourseStatus.PUBLISHED:
+        enrolled = has_learner_access(user, course)
+        if not enrolled:
+            raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
+    if lesson.is_preview:
+        return False
+    if enrolled is None:
+        enrolled = has_learner_access(user, course)
+    if enrolled:
+        return False
     raise EnrollmentRequired()
 
 

@@ -7,13 +7,17 @@ most of a cold detail request (bench/profiles/). These functions build the same 
 plain values: the same fields in the same order, datetimes formatted by pydantic, so the bytes
 are those the schemas write (tests/catalog/test_answers.py compares both on varied courses).
 The schemas stay the documented response types in the OpenAPI schema.
+
+`lesson` does the same for `LessonOut`, the lesson player's read (its datetimes are left to
+the API renderer, as Ninja's were: tests/catalog/test_lesson_answer.py compares the bytes).
 """
 
 from typing import Any
 
+from django.urls import reverse
 from pydantic_core import to_json, to_jsonable_python
 
-from agora.catalog.models import Course, Module
+from agora.catalog.models import Course, Lesson, LessonType, Module
 from agora.core.markdown import render_markdown
 
 LESSON_FIELDS = ("id", "title", "type", "position", "duration_seconds", "is_preview")
@@ -97,3 +101,61 @@ def course_detail_json(course: Course) -> bytes:
         }
     )
     return to_json(answer)
+
+
+TEST_FIELDS = ("name", "stdin", "expected_stdout", "hidden")
+RESOURCE_FIELDS = ("id", "title", "url", "size_bytes", "content_type")
+QUESTION_FIELDS = ("id", "prompt", "kind", "options", "correct", "accepted_answers")
+
+
+def lesson(lesson: Lesson, *, media: dict[str, str | None], show_answers: bool) -> dict[str, Any]:
+    """`LessonOut` of a lesson loaded with its module and video, as the API renderer takes
+    it. `media`: the signed links for this viewer (queries.lesson_media_urls); the hidden
+    code tests and the quiz's questions only with `show_answers` (the course's editors)."""
+    tests = [
+        {field: test[field] for field in TEST_FIELDS}
+        for test in lesson.code_tests or []
+        if show_answers or not test.get("hidden")
+    ]
+    resources = []
+    for row in lesson.resources.order_by("id").values_list(*RESOURCE_FIELDS):
+        resource = dict(zip(RESOURCE_FIELDS, row, strict=True))
+        if not resource["url"]:
+            resource["url"] = reverse(
+                "api:catalog_download_resource", kwargs={"resource_id": resource["id"]}
+            )
+        resources.append(resource)
+    questions = None
+    if show_answers:
+        questions = [
+            dict(zip(QUESTION_FIELDS, row, strict=True))
+            for row in lesson.questions.values_list(*QUESTION_FIELDS)
+        ]
+    return {
+        "id": lesson.pk,
+        "module_id": lesson.module_id,
+        "course_id": lesson.module.course_id,
+        "title": lesson.title,
+        "type": lesson.type,
+        "position": lesson.position,
+        "is_preview": lesson.is_preview,
+        "duration_seconds": lesson.duration_seconds,
+        "body": lesson.body,
+        "body_html": render_markdown(lesson.body),
+        "video_url": lesson.video_url,
+        "pass_percent": lesson.pass_percent,
+        "max_attempts": lesson.max_attempts,
+        "shuffle_questions": lesson.shuffle_questions,
+        "code_language": lesson.code_language,
+        "language": lesson.code_language,
+        "starter_code": lesson.starter_code,
+        "instructions": lesson.body if lesson.type == LessonType.ASSIGNMENT else "",
+        "due_at": lesson.due_at,
+        "max_points": lesson.max_points,
+        "pass_points": lesson.pass_points,
+        "tests": tests,
+        "video_file_url": media.get("video"),
+        "subtitles_url": media.get("subtitles"),
+        "resources": resources,
+        "questions": questions,
+    }

@@ -221,10 +221,11 @@ def get_module_for_editing(*, user: Viewer, module_id: int) -> Module:
 def _lesson(lesson_id: int) -> Lesson | None:
     if not 0 < lesson_id < 2**63:  # beyond the database's integers: no such row
         return None
-    return (
-        # Not the owner: the checks read `owner_id`, and its row would double the columns.
-        Lesson.objects.select_related("module__course", "video").filter(pk=lesson_id).first()
-    )
+    # Not the owner: the checks read `owner_id`, and its row would double the columns. No
+    # ORDER BY (`first()` would order by the key, the Meta ordering by position): one row by
+    # its key needs none, and compiling it was a fifth of a lesson read.
+    found = Lesson.objects.select_related("module__course", "video").filter(pk=lesson_id)
+    return next(iter(found.order_by()[:1]), None)
 
 
 def get_lesson(lesson_id: int) -> Lesson:
@@ -242,12 +243,12 @@ def get_lesson_for_editing(*, user: Viewer, lesson_id: int) -> Lesson:
     return lesson
 
 
-def get_lesson_for_reading(*, user: Viewer, lesson_id: int) -> Lesson:
-    """The lesson with its content; 404 if its course is hidden from the user, 403
-    `enrollment_required` if the lesson is locked."""
+def get_lesson_for_reading(*, user: Viewer, lesson_id: int) -> tuple[Lesson, bool]:
+    """The lesson with its content, and whether the user edits its course (sees the
+    answers); 404 if its course is hidden from the user, 403 `enrollment_required` if the
+    lesson is locked."""
     lesson = get_lesson(lesson_id)
-    access.check_lesson_readable(user, lesson)
-    return lesson
+    return lesson, access.check_lesson_readable(user, lesson)
 
 
 def _readable(user: Viewer, lesson: Lesson) -> bool:
@@ -258,16 +259,21 @@ def _readable(user: Viewer, lesson: Lesson) -> bool:
     return True
 
 
-def lesson_media_urls(user: Viewer, lesson: Lesson) -> dict[str, str | None]:
+def lesson_media_urls(
+    user: Viewer, lesson: Lesson, *, readable: bool | None = None
+) -> dict[str, str | None]:
     """Signed, expiring links to the lesson's media for `user`, for the lesson API and the
     player; None for what the lesson lacks or the user may not open. `hls` is the processed
     video's master playlist (with `poster` and `thumbnails`); `video` is an upload from
     before the pipeline, handed out only until its processed video is ready. Never a /media/
-    address: see agora/media/signing.py."""
+    address: see agora/media/signing.py. `readable`: what the caller's own check of the
+    lesson found, if it made one (None: check here)."""
     keys = ("video", "subtitles", "hls", "poster", "thumbnails")
     urls: dict[str, str | None] = dict.fromkeys(keys)
     has_media = lesson.video_file or lesson.subtitle_file or lesson.video_id
-    if not has_media or not _readable(user, lesson):
+    if not has_media:
+        return urls
+    if not (_readable(user, lesson) if readable is None else readable):
         return urls
     urls["hls"] = lesson_media.video_url(lesson, user)
     if urls["hls"]:

@@ -60,9 +60,9 @@ class TestLessonReadQueries:
         enroll(learner, course)
         read(learner_api, lesson)
 
-        # The user, the lesson, the team (twice: may read, may see answers), the enrollment,
-        # the resources.
-        with django_assert_num_queries(6):
+        # The user, the lesson, the team (once: it says both whether they may read and
+        # whether they see the answers), the enrollment, the resources.
+        with django_assert_num_queries(5):
             assert read(learner_api, lesson).status_code == 200
 
 

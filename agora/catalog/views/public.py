@@ -150,7 +150,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def lesson_preview(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse:
     course = queries.get_course_for_viewer(user=request.user, key=slug)
-    lesson = queries.get_lesson_for_reading(user=request.user, lesson_id=lesson_id)
+    lesson, _ = queries.get_lesson_for_reading(user=request.user, lesson_id=lesson_id)
     if lesson.module.course_id != course.pk:
         raise Http404("There is no such lesson in this course.")
     context = {
@@ -159,7 +159,7 @@ def lesson_preview(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespo
         "resources": list(lesson.resources.all()),
         "questions_count": lesson.questions.count() if lesson.type == LessonType.QUIZ else 0,
         # Signed, expiring links: lesson files are never linked under /media/.
-        "media": queries.lesson_media_urls(request.user, lesson),
+        "media": queries.lesson_media_urls(request.user, lesson, readable=True),
     }
     partial = is_htmx(request)  # the course page loads it into its preview dialog
     template = "catalog/partials/lesson_preview.html" if partial else "catalog/lesson_preview.html"
