@@ -2,7 +2,16 @@
 
 markdown-it renders (raw HTML in the source is escaped, not passed through) and nh3 then
 keeps only an allow-list of tags and attributes, so nothing a user writes can run script.
+
+Rendering is pure Python and costs about 1 ms per kilobyte, as much as the rest of a lesson
+read for a page of text; the same few lessons and course descriptions are rendered over and
+over. So each process remembers the last `MEMO_ENTRIES` renderings by their source (the
+output depends on nothing else): no invalidation is needed, an edited text is another key.
+Sources longer than `MEMO_LARGEST_SOURCE` characters are rendered every time, which bounds
+the memory to a few tens of megabytes.
 """
+
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -44,8 +53,19 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "o
 USER_CONTENT_TAGS = ALLOWED_TAGS - {"img", "h1", "h2"}
 
 
+MEMO_ENTRIES = 256
+MEMO_LARGEST_SOURCE = 32 * 1024
+
+
 def render_markdown(source: str, *, user_content: bool = False) -> str:
-    html = _renderer.render(source or "")
+    source = source or ""
+    if len(source) > MEMO_LARGEST_SOURCE:
+        return _render(source, user_content)
+    return _remembered(source, user_content)
+
+
+def _render(source: str, user_content: bool) -> str:
+    html = _renderer.render(source)
     return nh3.clean(
         html,
         tags=USER_CONTENT_TAGS if user_content else ALLOWED_TAGS,
@@ -55,3 +75,6 @@ def render_markdown(source: str, *, user_content: bool = False) -> str:
         if user_content
         else "nofollow noopener noreferrer",
     )
+
+
+_remembered = lru_cache(maxsize=MEMO_ENTRIES)(_render)
