@@ -14,7 +14,6 @@ the API renderer, as Ninja's were: tests/catalog/test_lesson_answer.py compares 
 
 from typing import Any
 
-from django.urls import reverse
 from pydantic_core import to_json, to_jsonable_python
 
 from agora.catalog.models import Course, Lesson, LessonType, Module
@@ -104,27 +103,25 @@ def course_detail_json(course: Course) -> bytes:
 
 
 TEST_FIELDS = ("name", "stdin", "expected_stdout", "hidden")
-RESOURCE_FIELDS = ("id", "title", "url", "size_bytes", "content_type")
 QUESTION_FIELDS = ("id", "prompt", "kind", "options", "correct", "accepted_answers")
 
 
-def lesson(lesson: Lesson, *, media: dict[str, str | None], show_answers: bool) -> dict[str, Any]:
+def lesson(
+    lesson: Lesson,
+    *,
+    resources: list[dict[str, Any]],
+    media: dict[str, str | None],
+    show_answers: bool,
+) -> dict[str, Any]:
     """`LessonOut` of a lesson loaded with its module and video, as the API renderer takes
-    it. `media`: the signed links for this viewer (queries.lesson_media_urls); the hidden
-    code tests and the quiz's questions only with `show_answers` (the course's editors)."""
+    it. `resources`: its `ResourceOut` values (lesson_cache.resource_rows); `media`: the
+    signed links for this viewer (queries.lesson_media_urls); the hidden code tests and the
+    quiz's questions only with `show_answers` (the course's editors)."""
     tests = [
         {field: test[field] for field in TEST_FIELDS}
         for test in lesson.code_tests or []
         if show_answers or not test.get("hidden")
     ]
-    resources = []
-    for row in lesson.resources.order_by("id").values_list(*RESOURCE_FIELDS):
-        resource = dict(zip(RESOURCE_FIELDS, row, strict=True))
-        if not resource["url"]:
-            resource["url"] = reverse(
-                "api:catalog_download_resource", kwargs={"resource_id": resource["id"]}
-            )
-        resources.append(resource)
     questions = None
     if show_answers:
         questions = [

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_delete
 
 
 def _ensure_search_schema(using: str, **kwargs: Any) -> None:
@@ -34,3 +34,21 @@ class CatalogConfig(AppConfig):
 
         post_save.connect(access.forget_co_instructors, sender=CourseInstructor)
         post_delete.connect(access.forget_co_instructors, sender=CourseInstructor)
+        # The same for the lessons the lesson player reads (lesson_cache). A course's or a
+        # module's deletion reaches its lessons' own post_delete; a deleted video's lessons
+        # are found before the delete sets their link to null.
+        from agora.catalog import lesson_cache
+        from agora.catalog.models import Course, Lesson, Module, Resource
+        from agora.media.models import Video
+
+        for model, receiver in (
+            (Lesson, lesson_cache.lesson_saved),
+            (Resource, lesson_cache.resource_saved),
+            (Module, lesson_cache.module_saved),
+            (Course, lesson_cache.course_saved),
+            (Video, lesson_cache.video_saved),
+        ):
+            post_save.connect(receiver, sender=model)
+        post_delete.connect(lesson_cache.lesson_saved, sender=Lesson)
+        post_delete.connect(lesson_cache.resource_saved, sender=Resource)
+        pre_delete.connect(lesson_cache.video_saved, sender=Video)

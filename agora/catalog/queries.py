@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
-from agora.catalog import access, lesson_media, search
+from agora.catalog import access, lesson_cache, lesson_media, search
 from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
     Category,
@@ -249,6 +249,17 @@ def get_lesson_for_reading(*, user: Viewer, lesson_id: int) -> tuple[Lesson, boo
     lesson is locked."""
     lesson = get_lesson(lesson_id)
     return lesson, access.check_lesson_readable(user, lesson)
+
+
+def read_lesson(*, user: Viewer, lesson_id: int) -> tuple[Lesson, list[dict[str, Any]], bool]:
+    """`get_lesson_for_reading` for the lesson player's API, from the cache when it can
+    (lesson_cache): the lesson, its resources as `ResourceOut` values, and whether the user
+    edits its course. The access check runs every time."""
+    found = lesson_cache.load(lesson_id)
+    if found is None:
+        raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
+    lesson, resources = found
+    return lesson, resources, access.check_lesson_readable(user, lesson)
 
 
 def _readable(user: Viewer, lesson: Lesson) -> bool:

@@ -70,9 +70,9 @@ def reprocess(*, video: Video) -> Video:
     if not video.source:
         raise InvalidInput("This video has no stored original to process again.")
     with transaction.atomic():
-        Video.objects.filter(pk=video.pk).update(
-            status=VideoStatus.PROCESSING, progress=0, error=""
-        )
+        video.status, video.progress, video.error = VideoStatus.PROCESSING, 0, ""
+        # Saved, not updated: the lessons showing it hear of it (post_save).
+        video.save(update_fields=["status", "progress", "error", "updated_at"])
         _queue(video)
     video.refresh_from_db()
     return video

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from agora.accounts.types import Viewer
-from agora.catalog import answers, queries
+from agora.catalog import answers, lesson_cache, queries
 from agora.catalog.models import LessonType, Resource
 from agora.catalog.schemas import LessonOut
 from agora.core.renderer import dumps
@@ -76,7 +76,8 @@ def _both(lesson_id: int, user: Viewer) -> tuple[bytes, bytes]:
     """(what LessonOut writes, what answers.lesson writes) for the same signed links."""
     lesson, editor = queries.get_lesson_for_reading(user=user, lesson_id=lesson_id)
     media = queries.lesson_media_urls(user, lesson, readable=True)
-    fast = dumps(answers.lesson(lesson, media=media, show_answers=editor))
+    resources = lesson_cache.resource_rows(lesson.pk)
+    fast = dumps(answers.lesson(lesson, resources=resources, media=media, show_answers=editor))
     lesson.show_answers = editor  # type: ignore[attr-defined]
     lesson.media_urls = media  # type: ignore[attr-defined]
     return dumps(LessonOut.from_orm(lesson).model_dump()), fast

@@ -113,10 +113,12 @@ def reorder_lessons(request: HttpRequest, module_id: int, payload: LessonOrderIn
 )
 def get_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
     user = viewer(request)
-    lesson, editor = queries.get_lesson_for_reading(user=user, lesson_id=lesson_id)
+    lesson, resources, editor = queries.read_lesson(user=user, lesson_id=lesson_id)
     media = queries.lesson_media_urls(user, lesson, readable=True)
     # Written from the row, without LessonOut's resolvers: the same bytes (see answers.py).
-    return json_answer(answers.lesson(lesson, media=media, show_answers=editor))
+    return json_answer(
+        answers.lesson(lesson, resources=resources, media=media, show_answers=editor)
+    )
 
 
 @router.patch(

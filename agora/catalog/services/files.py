@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.catalog import lesson_cache
 from agora.catalog.models import (
     Lesson,
     LessonType,
@@ -95,6 +96,7 @@ def _link_video(lesson: Lesson, video_id: int | None) -> None:
     rows = Lesson.objects.filter(pk=lesson.pk)
     old = rows.select_for_update().values_list("video_id", flat=True).first()
     rows.update(video_id=video_id, updated_at=timezone.now())
+    lesson_cache.forget_lessons([lesson.pk])  # updates send no signals
     if old and old != video_id and not Lesson.objects.filter(video_id=old).exists():
         # A video made from an upload of before the pipeline shares that file with the
         # lessons that still play it.
@@ -110,6 +112,7 @@ def video_ready(video: Any) -> None:
     Lesson.objects.filter(video=video).update(
         duration_seconds=round(video.duration_seconds or 0), updated_at=timezone.now()
     )
+    lesson_cache.forget_lessons_of(video=video)  # updates send no signals
 
 
 def set_lesson_subtitles(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
