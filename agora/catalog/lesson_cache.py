@@ -35,18 +35,25 @@ def _key(lesson_id: int) -> str:
     return f"catalog:lesson:{lesson_id}"
 
 
-def load(lesson_id: int) -> tuple[Lesson, list[dict[str, Any]]] | None:
-    """The lesson with its module, course and video loaded, and its resources as
-    `ResourceOut` values; None if there is no such lesson (not remembered)."""
+def fetch(lesson_id: int) -> Lesson | None:
+    """The lesson with its module, course and video, from the database (None: no such
+    lesson). Not the owner: the checks read `owner_id`, and its row would double the
+    columns. No ORDER BY (`first()` would order by the key, the Meta ordering by position):
+    one row by its key needs none, and compiling it was a fifth of a lesson read."""
     if not 0 < lesson_id < 2**63:  # beyond the database's integers: no such row
         return None
+    rows = Lesson.objects.select_related("module__course", "video").filter(pk=lesson_id)
+    return next(iter(rows.order_by()[:1]), None)
+
+
+def load(lesson_id: int) -> tuple[Lesson, list[dict[str, Any]]] | None:
+    """`fetch`, with the lesson's resources as `ResourceOut` values, remembered; None if
+    there is no such lesson (which is not remembered)."""
     key = _key(lesson_id)
     found = cache.get(key)
     if isinstance(found, tuple) and len(found) == 2:
         return found
-    # Not the owner: the checks read `owner_id`, and its row would double the columns.
-    rows = Lesson.objects.select_related("module__course", "video").filter(pk=lesson_id)
-    lesson = next(iter(rows.order_by()[:1]), None)  # one row by its key: no ORDER BY
+    lesson = fetch(lesson_id)
     if lesson is None:
         return None
     entry = (lesson, resource_rows(lesson.pk))

@@ -219,13 +219,7 @@ def get_module_for_editing(*, user: Viewer, module_id: int) -> Module:
 
 
 def _lesson(lesson_id: int) -> Lesson | None:
-    if not 0 < lesson_id < 2**63:  # beyond the database's integers: no such row
-        return None
-    # Not the owner: the checks read `owner_id`, and its row would double the columns. No
-    # ORDER BY (`first()` would order by the key, the Meta ordering by position): one row by
-    # its key needs none, and compiling it was a fifth of a lesson read.
-    found = Lesson.objects.select_related("module__course", "video").filter(pk=lesson_id)
-    return next(iter(found.order_by()[:1]), None)
+    return lesson_cache.fetch(lesson_id)  # from the database: editing and checks need it fresh
 
 
 def get_lesson(lesson_id: int) -> Lesson:
