@@ -11,7 +11,8 @@ remember the row as it was):
 - saving or deleting a lesson, a resource, a module or a course, and saving a video
   (signals, connected in CatalogConfig: the studio, the admin, cascades);
 - the writes that bypass the signals, `QuerySet.update()` on lessons (moves, reordering,
-  linking a video, a video turning ready), call `forget_lessons` themselves.
+  a new video or subtitles file, linking a video, a video turning ready), call
+  `forget_lessons` themselves.
 
 Entries also expire after `LESSON_CACHE_SECONDS`, a bound should a change ever slip past
 both. The figures a course's row carries (learners, ratings, views) change without telling

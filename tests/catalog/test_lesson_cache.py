@@ -3,6 +3,7 @@ lesson, its resources, its module, its course or its video changes is seen by th
 read. Each test reads first, so that the lesson is cached when the change happens."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from agora.catalog import lesson_cache, services
 from agora.catalog.models import CourseStatus, Lesson, LessonType
@@ -16,6 +17,7 @@ from tests.catalog.factories import (
     course_with_curriculum,
     enroll,
 )
+from tests.catalog.test_lesson_media import VTT
 from tests.learning.factories import lessons_of
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +182,23 @@ def test_a_video_turning_ready_or_processed_again_is_seen_at_once(
     assert read(learner_api, lesson).json()["duration_seconds"] == 61
     reprocess(video=video)  # a save of the video: its lessons are read anew
     assert read(learner_api, lesson).json()["duration_seconds"] == 5
+
+
+def test_new_subtitles_are_linked_at_once_and_removed_ones_unlinked(
+    learner_api, instructor, lessons
+) -> None:
+    lesson = lessons[1]
+    Lesson.objects.filter(pk=lesson.pk).update(type=LessonType.VIDEO)
+    lesson_cache.forget_lessons([lesson.pk])  # (that raw update is this test's own set-up)
+    assert cached(learner_api, lesson)["subtitles_url"] is None
+
+    lesson.refresh_from_db()
+    upload = SimpleUploadedFile("s.vtt", VTT.encode())
+    services.set_lesson_subtitles(user=instructor, lesson=lesson, upload=upload)
+
+    assert read(learner_api, lesson).json()["subtitles_url"].startswith("/media-signed/")
+    services.remove_lesson_file(user=instructor, lesson=lesson, kind="subtitles")
+    assert read(learner_api, lesson).json()["subtitles_url"] is None
 
 
 def test_without_a_cache_the_lesson_is_read_from_the_database(

@@ -51,6 +51,7 @@ def _replace_lesson_file(lesson: Lesson, kind: str, filename: str, content: Any)
         with transaction.atomic():
             old_name = rows.select_for_update().values_list(field, flat=True).first() or ""
             rows.update(**{field: new_name, "updated_at": timezone.now()})
+            lesson_cache.forget_lessons([lesson.pk])  # updates send no signals
             if old_name and old_name != new_name:
                 transaction.on_commit(lambda: _delete_unused(stored.storage, old_name))
     except Exception:
