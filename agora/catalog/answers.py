@@ -14,6 +14,7 @@ the API renderer, as Ninja's were: tests/catalog/test_lesson_answer.py compares 
 
 from typing import Any
 
+from django.urls import reverse
 from pydantic_core import to_json, to_jsonable_python
 
 from agora.catalog.models import Course, Lesson, LessonType, Module
@@ -106,6 +107,19 @@ TEST_FIELDS = ("name", "stdin", "expected_stdout", "hidden")
 QUESTION_FIELDS = ("id", "prompt", "kind", "options", "correct", "accepted_answers")
 
 
+def visible_tests(lesson: Lesson, show_answers: bool) -> list[dict[str, Any]]:
+    """A code lesson's tests: all of them for its course's editors, the visible ones for
+    everyone else (the hidden ones keep learners from printing the expected answers)."""
+    tests = list(lesson.code_tests or [])
+    return tests if show_answers else [test for test in tests if not test.get("hidden")]
+
+
+def resource_url(resource_id: int, url: str) -> str:
+    """Where a resource opens: its link, or for an uploaded file the API's download, which
+    checks access first."""
+    return url or reverse("api:catalog_download_resource", kwargs={"resource_id": resource_id})
+
+
 def lesson(
     lesson: Lesson,
     *,
@@ -119,8 +133,7 @@ def lesson(
     quiz's questions only with `show_answers` (the course's editors)."""
     tests = [
         {field: test[field] for field in TEST_FIELDS}
-        for test in lesson.code_tests or []
-        if show_answers or not test.get("hidden")
+        for test in visible_tests(lesson, show_answers)
     ]
     questions = None
     if show_answers:

@@ -10,9 +10,9 @@ remember the row as it was):
 
 - saving or deleting a lesson, a resource, a module or a course, and saving a video
   (signals, connected in CatalogConfig: the studio, the admin, cascades);
-- the writes that bypass the signals, `QuerySet.update()` on lessons (moves, reordering,
-  a new video or subtitles file, linking a video, a video turning ready), call
-  `forget_lessons` themselves.
+- an UPDATE of lessons, which sends no signal (moves, reordering, a new video or subtitles
+  file, linking a video, a video turning ready): `Lesson.objects` is a `LessonQuerySet`,
+  whose `update` forgets the lessons it changes.
 
 Entries also expire after `LESSON_CACHE_SECONDS`, a bound should a change ever slip past
 both. The figures a course's row carries (learners, ratings, views) change without telling
@@ -24,8 +24,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.urls import reverse
 
+from agora.catalog import answers
 from agora.catalog.models import Course, Lesson, Module, Resource
 
 LESSON_CACHE_SECONDS = 60
@@ -66,8 +66,7 @@ def resource_rows(lesson_id: int) -> list[dict[str, Any]]:
     rows = []
     for values in Resource.objects.filter(lesson_id=lesson_id).values_list(*RESOURCE_FIELDS):
         row = dict(zip(RESOURCE_FIELDS, values, strict=True))
-        if not row["url"]:  # an uploaded file: handed out by the API, after an access check
-            row["url"] = reverse("api:catalog_download_resource", kwargs={"resource_id": row["id"]})
+        row["url"] = answers.resource_url(row["id"], row["url"])
         rows.append(row)
     return rows
 

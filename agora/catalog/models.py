@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -244,6 +245,19 @@ class LessonType(models.TextChoices):
 RUNNABLE_LANGUAGES = ("python", "javascript")
 
 
+class LessonQuerySet(models.QuerySet["Lesson"]):
+    def update(self, **kwargs: Any) -> int:
+        """Also forgets the lesson player's cached reads of the lessons it changes
+        (agora/catalog/lesson_cache.py): saves and deletes tell it through signals, an
+        UPDATE sends none. One more query, to learn which lessons those are."""
+        from agora.catalog import lesson_cache  # it reads these models
+
+        changed = list(self.values_list("pk", flat=True))
+        updated = super().update(**kwargs)
+        lesson_cache.forget_lessons(changed)
+        return updated
+
+
 class Lesson(models.Model):
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="lessons")
     title = models.CharField(max_length=200)
@@ -280,6 +294,8 @@ class Lesson(models.Model):
     pass_points = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LessonQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

@@ -1,10 +1,10 @@
 from datetime import datetime
 from typing import Annotated, Any, cast
 
-from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import AnyHttpUrl, field_validator
 
+from agora.catalog import answers
 from agora.catalog.models import Course, Lesson, LessonType, Level, Resource
 from agora.catalog.types import CourseChanges
 from agora.core.errors import InvalidInput
@@ -404,9 +404,7 @@ class ResourceOut(Schema):
 
     @staticmethod
     def resolve_url(resource: Resource) -> str:
-        if resource.url:
-            return resource.url
-        return reverse("api:catalog_download_resource", kwargs={"resource_id": resource.pk})
+        return answers.resource_url(resource.pk, resource.url)
 
 
 class QuestionOut(Schema):
@@ -475,10 +473,7 @@ class LessonOut(Schema):
 
     @staticmethod
     def resolve_tests(lesson: Lesson) -> list[dict[str, Any]]:
-        tests = list(lesson.code_tests or [])
-        if getattr(lesson, "show_answers", False):
-            return tests
-        return [test for test in tests if not test.get("hidden")]
+        return answers.visible_tests(lesson, getattr(lesson, "show_answers", False))
 
     @staticmethod
     def resolve_body_html(lesson: Lesson) -> str:

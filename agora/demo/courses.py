@@ -23,7 +23,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from agora.accounts.models import User
-from agora.catalog import lesson_cache, services
+from agora.catalog import services
 from agora.catalog.models import Course, CourseStatus, Lesson, LessonType
 from agora.core.typefaces import image_font
 from agora.demo.people import ADMIN_EMAIL, INSTRUCTORS, _email
@@ -253,7 +253,6 @@ def _attach_demo_media(lesson: Lesson) -> None:
     Lesson.objects.filter(pk=lesson.pk).update(
         video_url="", video=video, duration_seconds=DEMO_VIDEO_SECONDS, **names
     )
-    lesson_cache.forget_lessons([lesson.pk])  # updates send no signals
     lesson.refresh_from_db()
 
 

@@ -8,7 +8,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agora.accounts.models import User
-from agora.catalog import lesson_cache
 from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
     RUNNABLE_LANGUAGES,
@@ -88,8 +87,6 @@ def _renumber(queryset: Any) -> None:
     for position, item in enumerate(queryset.order_by("position", "id"), start=1):
         if item.position != position:
             type(item).objects.filter(pk=item.pk).update(position=position)
-            if isinstance(item, Lesson):  # updates send no signals
-                lesson_cache.forget_lessons([item.pk])
 
 
 def _reorder(items: Sequence[Any], ordered_ids: Sequence[int], field: str) -> None:
@@ -100,8 +97,6 @@ def _reorder(items: Sequence[Any], ordered_ids: Sequence[int], field: str) -> No
     for position, item_id in enumerate(ordered_ids, start=1):
         if model is not None:
             model.objects.filter(pk=item_id).update(position=position)
-    if model is Lesson:  # updates send no signals
-        lesson_cache.forget_lessons(ordered_ids)
 
 
 def reorder_modules(*, user: User, course: Course, module_ids: Sequence[int]) -> list[Module]:
@@ -327,4 +322,3 @@ def _module_of(lesson: Lesson) -> int:
 def _set_positions(ordered_ids: Sequence[int]) -> None:
     for position, item_id in enumerate(ordered_ids, start=1):
         Lesson.objects.filter(pk=item_id).exclude(position=position).update(position=position)
-    lesson_cache.forget_lessons(ordered_ids)  # updates send no signals

@@ -8,7 +8,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agora.accounts.models import User
-from agora.catalog import lesson_cache
 from agora.catalog.models import (
     Lesson,
     LessonType,
@@ -51,7 +50,6 @@ def _replace_lesson_file(lesson: Lesson, kind: str, filename: str, content: Any)
         with transaction.atomic():
             old_name = rows.select_for_update().values_list(field, flat=True).first() or ""
             rows.update(**{field: new_name, "updated_at": timezone.now()})
-            lesson_cache.forget_lessons([lesson.pk])  # updates send no signals
             if old_name and old_name != new_name:
                 transaction.on_commit(lambda: _delete_unused(stored.storage, old_name))
     except Exception:
@@ -97,7 +95,6 @@ def _link_video(lesson: Lesson, video_id: int | None) -> None:
     rows = Lesson.objects.filter(pk=lesson.pk)
     old = rows.select_for_update().values_list("video_id", flat=True).first()
     rows.update(video_id=video_id, updated_at=timezone.now())
-    lesson_cache.forget_lessons([lesson.pk])  # updates send no signals
     if old and old != video_id and not Lesson.objects.filter(video_id=old).exists():
         # A video made from an upload of before the pipeline shares that file with the
         # lessons that still play it.
@@ -113,7 +110,6 @@ def video_ready(video: Any) -> None:
     Lesson.objects.filter(video=video).update(
         duration_seconds=round(video.duration_seconds or 0), updated_at=timezone.now()
     )
-    lesson_cache.forget_lessons_of(video=video)  # updates send no signals
 
 
 def set_lesson_subtitles(*, user: User, lesson: Lesson, upload: Any) -> Lesson:
