@@ -80,6 +80,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--only", default="")
     parser.add_argument("--cache-off", action="store_true", help="CACHE_DISABLED (catalog)")
+    parser.add_argument("--dump", action="store_true", help="also keep the raw pstats (ignored)")
     args = parser.parse_args()
     configure(args.database_url, args.redis_url, cache=not args.cache_off)
 
@@ -111,6 +112,7 @@ def main() -> None:
     scenarios = {
         "healthz": lambda: ("/healthz", {}),
         "course-detail-cold": course_cold,
+        "course-detail-warm": lambda: (f"/api/v1/courses/{courses[0]}", {}),
         "me-enrollments": lambda: ("/api/v1/me/enrollments", bearer),
         "lesson": lambda: (f"/api/v1/lessons/{lesson.pk}", bearer),  # type: ignore[union-attr]
         "catalog-list": lambda: ("/api/v1/courses", {}),
@@ -140,6 +142,8 @@ def main() -> None:
             spent += time.perf_counter() - started
         text = summary(profile, requests=args.requests, seconds=spent, top=args.top)
         (PROFILES / f"{name}-{args.label}.txt").write_text(text)
+        if args.dump:
+            profile.dump_stats(PROFILES / f"{name}-{args.label}.pstats")
         calls = pstats.Stats(profile).total_calls / args.requests  # type: ignore[attr-defined]
         print(
             f"{name:<22} {1000 * spent / args.requests:7.2f} ms per request"

@@ -25,6 +25,7 @@ from agora.catalog.models import (
 )
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT, CappedResults
 from agora.core.errors import InvalidInput, NotFound, PermissionDenied
+from agora.core.prepared import PreparedQuery
 from agora.media.models import VideoStatus
 
 SORTS = ("relevance", "newest", "rating", "popular", "trending", "price_asc", "price_desc")
@@ -180,13 +181,24 @@ def _facets(filters: CourseFilters) -> dict[str, Any]:
 
 
 # --- one course ------------------------------------------------------------------------------
+# A course with its owner and category, by id or by slug: compiled to SQL once.
+_COURSE_BY_ID = PreparedQuery(
+    lambda course_id: Course.objects.select_related("owner", "category").filter(pk=course_id),
+    int,
+)
+_COURSE_BY_SLUG = PreparedQuery(
+    lambda slug: Course.objects.select_related("owner", "category").filter(slug=slug), str
+)
+LARGEST_ID = 2**63 - 1  # a BIGINT; SQLite refuses a larger Python int outright
+
+
 def _course_by_key(key: str | int) -> Course | None:
-    courses = Course.objects.select_related("owner", "category")
     if isinstance(key, int) or (str(key).isascii() and str(key).isdigit()):  # not "²"
-        return courses.filter(pk=int(key)).first()
+        course_id = int(key)
+        return _COURSE_BY_ID.first(course_id) if 0 < course_id <= LARGEST_ID else None
     if "\x00" in str(key):  # no slug holds NUL, which PostgreSQL refuses to be sent
         return None
-    return courses.filter(slug=str(key)[:220]).first()
+    return _COURSE_BY_SLUG.first(str(key)[:220])
 
 
 def get_course_for_viewer(*, user: Viewer, key: str | int) -> Course:

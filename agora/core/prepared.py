@@ -1,0 +1,148 @@
+"""Querysets compiled to SQL once per database, then run again with new values.
+
+Building a queryset and compiling it to SQL costs more than PostgreSQL spends running an
+indexed lookup: for the hottest reads (a learner's courses; a course with its owner and
+category; its curriculum) it was most of the request (bench/README.md). A `PreparedQuery`
+builds its queryset once per database with stand-in values, keeps the SQL, the parameters
+and the compiler's converters, and on each call puts the real values where the stand-ins
+were and runs the SQL through Django's cursor: query logging, the tests' query counts and
+the database's execute wrappers still see every query. The rows come back as the queryset
+would give them: model instances (with their `select_related` objects), tuples for
+`values_list`, single values for `values_list(flat=True)`.
+
+Only for querysets whose SQL does not depend on the values. A value compared with `=` is
+fine; one that changes the SQL (None for IS NULL, a list for IN, a slice) is not, and
+neither is anything worked out while the queryset is built (`timezone.now()` would be
+frozen at the first call). The values are ints and strs, which need no adapting.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+
+# Stand-ins no real value takes: inside a 32-bit integer's range (Django turns a lookup
+# outside a column's range into "no rows" without asking the database) and below any key.
+_INT_STAND_IN = -1_999_990_000
+_STR_STAND_IN = "\x1eprepared-value-{}\x1e"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    alias: str
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, int], ...]  # (position in params, index of the value)
+    compiler: Any
+    converters: dict[int, Any]
+    make: Callable[[list[Any]], list[Any]]
+
+
+class PreparedQuery:
+    """`build(*values)` compiled once per database; `rows(*values)` runs it.
+
+    `kinds` gives the type of each value, int or str, in the order `build` takes them.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], *kinds: type) -> None:
+        if not all(kind in (int, str) for kind in kinds):
+            raise TypeError("a prepared query's values are ints or strs")
+        self._build = build
+        self._kinds = kinds
+        self._model: type[Model] | None = None
+        self._plans: dict[str, _Plan] = {}
+
+    def rows(self, *values: int | str) -> list[Any]:
+        if len(values) != len(self._kinds):
+            raise TypeError(f"expected {len(self._kinds)} values, got {len(values)}")
+        for value, kind in zip(values, self._kinds, strict=True):
+            if type(value) is not kind:
+                raise TypeError(f"expected {kind.__name__}, got {value!r}")
+        alias = router.db_for_read(self._model) if self._model else None
+        plan = self._plans.get(alias) if alias else None
+        if plan is None:
+            plan = self._compile(alias)
+        params = list(plan.params)
+        for position, index in plan.slots:
+            params[position] = values[index]
+        with connections[plan.alias].cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            rows: Any = cursor.fetchall()
+        if plan.converters:
+            rows = plan.compiler.apply_converters(rows, plan.converters)
+        return plan.make(list(rows))
+
+    def first(self, *values: int | str) -> Any:
+        found = self.rows(*values)
+        return found[0] if found else None
+
+    def _compile(self, alias: str | None) -> _Plan:
+        stand_ins = [
+            _INT_STAND_IN - index if kind is int else _STR_STAND_IN.format(index)
+            for index, kind in enumerate(self._kinds)
+        ]
+        queryset = self._build(*stand_ins)
+        self._model = queryset.model
+        alias = alias or queryset.db
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots = tuple(
+            (position, stand_ins.index(param))
+            for position, param in enumerate(params)
+            if param in stand_ins
+        )
+        if {index for _, index in slots} != set(range(len(stand_ins))):
+            raise ValueError("a value of the prepared query does not reach its SQL as a parameter")
+        fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        plan = _Plan(
+            alias=alias,
+            sql=sql,
+            params=tuple(params),
+            slots=slots,
+            compiler=compiler,
+            converters=compiler.get_converters(fields),
+            make=_row_maker(queryset, compiler, alias),
+        )
+        self._plans[alias] = plan
+        return plan
+
+
+def _row_maker(
+    queryset: QuerySet[Any], compiler: Any, alias: str
+) -> Callable[[list[Any]], list[Any]]:
+    """What turns the converted rows into what iterating `queryset` gives."""
+    iterable = queryset._iterable_class
+    query = queryset.query
+    if iterable is ModelIterable:
+        if query.annotation_select or queryset._known_related_objects:  # type: ignore[attr-defined]
+            raise TypeError("a prepared model query takes no annotations")
+        klass_info, select = compiler.klass_info, compiler.select
+        model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        # Django 5.2's signature (the type stubs already follow 6.0's, which adds fetch_mode)
+        populators = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]
+
+        def models(rows: list[Any]) -> list[Any]:
+            found = []
+            for row in rows:
+                instance = model.from_db(alias, names, row[start:end])
+                for populator in populators:
+                    populator.populate(row, instance)
+                found.append(instance)
+            return found
+
+        return models
+    if iterable is FlatValuesListIterable:
+        return lambda rows: [row[0] for row in rows]
+    if iterable is ValuesListIterable:  # the SQL selects the columns in the order asked
+        return lambda rows: [tuple(row) for row in rows]
+    raise TypeError(f"a prepared query cannot give {iterable.__name__} rows")
