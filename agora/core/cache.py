@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -199,25 +199,29 @@ class ResilientRedisCache(RedisCache):
 
         return self._guarded(count, None)
 
-    def count_hit_and_get(
-        self, key: Any, timeout: int, read_key: Any, version: int | None = None
-    ) -> tuple[int | None, Any]:
-        """`count_hit`, and the value at `read_key` (None when missing), in the same round
-        trip: an API call counts against its person's limit while its person's cached row is
-        read. (None, None) when Redis cannot be reached."""
-        name = self.make_and_validate_key(key, version=version)
+    def count_hits_and_get(
+        self, counters: Sequence[tuple[Any, int]], read_key: Any, version: int | None = None
+    ) -> tuple[list[int] | None, Any]:
+        """`count_hit` on each (key, timeout) of `counters`, and the value at `read_key`
+        (None when missing), in one round trip: an API call counts against its address's and
+        its person's limits while its person's cached row is read. (None, None) when Redis
+        cannot be reached."""
+        names = [(self.make_and_validate_key(key, version=version), t) for key, t in counters]
         read_name = self.make_and_validate_key(read_key, version=version)
 
-        def count_and_read() -> tuple[int | None, Any]:
-            pipe = self._cache.get_client(name, write=True).pipeline(transaction=False)
-            pipe.incr(name)
-            pipe.expire(name, timeout, nx=True)
+        def count_and_read() -> tuple[list[int] | None, Any]:
+            pipe = self._cache.get_client(read_name, write=True).pipeline(transaction=False)
+            for name, timeout in names:
+                pipe.incr(name)
+                pipe.expire(name, timeout, nx=True)
             pipe.get(read_name)
-            hits, _, raw = pipe.execute()
+            *replies, raw = pipe.execute()
             serializer = cast(Any, self._cache)._serializer  # Django's, as its `get` uses it
-            return int(hits), None if raw is None else serializer.loads(raw)
+            return [int(hits) for hits in replies[::2]], (
+                None if raw is None else serializer.loads(raw)
+            )
 
-        unreachable: tuple[int | None, Any] = (None, None)
+        unreachable: tuple[list[int] | None, Any] = (None, None)
         return self._guarded(count_and_read, unreachable)
 
     # Writes and deletes are dropped: the answer is the one for "nothing was stored".

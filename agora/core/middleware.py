@@ -24,6 +24,7 @@ from agora.core.network import client_ip
 
 logger = logging.getLogger(__name__)
 
+API_ADDRESS_GROUP = "api-address"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -88,7 +89,8 @@ def _as_api_error(response: HttpResponse) -> HttpResponse:
 
 
 class ApiRateLimitMiddleware:
-    """A generous per-address ceiling on API calls; per-user limits sit in the API auth."""
+    """A generous per-address ceiling on API calls; per-user limits sit in the API auth
+    (accounts.middleware.ApiRateLimitMiddleware counts both at once for a bearer call)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -96,15 +98,19 @@ class ApiRateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if is_api_request(request):
             try:
-                ratelimit.hit_per_address(
-                    request, group="api-address", rate=settings.API_RATE_LIMIT_PER_ADDRESS
-                )
+                self.count(request)
             except RateLimited as exc:
                 response = JsonResponse(exc.as_body(), status=exc.status_code)
                 for name, value in exc.headers.items():
                     response[name] = value
                 return response
         return self.get_response(request)
+
+    def count(self, request: HttpRequest) -> None:
+        """Counts the API call against its address's limit; RateLimited over it."""
+        ratelimit.hit_per_address(
+            request, group=API_ADDRESS_GROUP, rate=settings.API_RATE_LIMIT_PER_ADDRESS
+        )
 
 
 def unavailable_answer(request: HttpRequest, error: ServiceUnavailable) -> HttpResponse:

@@ -13,6 +13,7 @@ general API limits, so an outage does not take the site down) or closed (`fail_c
 """
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,24 +106,42 @@ def hit_and_read(
 ) -> tuple[Usage | None, Any]:
     """Counts one hit as `hit` does, without refusing (the caller does, with
     `refuse_over_limit`, once its own checks have spoken), and reads `read_key` from the
-    default cache: in one round trip when the limits live there too and it is Redis
-    (`ResilientRedisCache.count_hit_and_get`), else as two calls. An API call with a token
-    counts against its person's limit and reads its person's cached row at once. Fails
-    open: the value is None when it is missing or the cache cannot be reached."""
-    limits: Any = caches[settings.RATELIMIT_USE_CACHE]
-    together = settings.RATELIMIT_USE_CACHE == "default" and hasattr(limits, "count_hit_and_get")
+    default cache: `hits_and_read` with one limit."""
+    (current,), value = hits_and_read(request, [(group, key, rate)], read_key=read_key)
+    return current, value
+
+
+def hits_and_read(
+    request: HttpRequest, limits: Sequence[tuple[str, str, str]], *, read_key: str
+) -> tuple[list[Usage | None], Any]:
+    """Counts one hit on each (group, key, rate) of `limits` without refusing, and reads
+    `read_key` from the default cache: in one round trip when the limits live there too and
+    it is Redis (`ResilientRedisCache.count_hits_and_get`), else one call each. An API call
+    with a token counts against its address's and its person's limits and reads its
+    person's cached row at once. Fails open: a usage is None when the cache cannot be
+    reached, and so is the value when it is missing."""
+    store: Any = caches[settings.RATELIMIT_USE_CACHE]
+    together = settings.RATELIMIT_USE_CACHE == "default" and hasattr(store, "count_hits_and_get")
     if not settings.RATELIMIT_ENABLE or not together:
-        current = usage(request, group=group, key=key, rate=rate, increment=True)
+        found = [
+            usage(request, group=group, key=key, rate=rate, increment=True)
+            for group, key, rate in limits
+        ]
         try:
-            return current, caches["default"].get(read_key)
+            return found, caches["default"].get(read_key)
         except CACHE_ERRORS:
-            return current, None
-    limit, period, window, counter = _counter(group, key, rate)
-    count, value = limits.count_hit_and_get(counter, period + EXPIRATION_FUDGE, read_key)
-    if count is None:
-        _cache_unavailable(group, False, None)
-        return None, None
-    return _usage(count, limit, window), value
+            return found, None
+    counters = [_counter(group, key, rate) for group, key, rate in limits]
+    counts, value = store.count_hits_and_get(
+        [(counter, period + EXPIRATION_FUDGE) for _, period, _, counter in counters], read_key
+    )
+    if counts is None:
+        _cache_unavailable(limits[0][0], False, None)
+        return [None for _ in limits], None
+    return [
+        _usage(count, limit, window)
+        for count, (limit, _, window, _) in zip(counts, counters, strict=True)
+    ], value
 
 
 def refuse_over_limit(current: Usage | None, message: str = "") -> None:
@@ -172,12 +191,18 @@ def hit_per_address(
     request: HttpRequest, *, group: str, rate: str, message: str = "", fail_closed: bool = False
 ) -> None:
     """`hit` keyed by the client's address (an IPv6 client by its /64)."""
-    address = getattr(request, "client_ip", None) or request.META.get("REMOTE_ADDR", "")
     hit(
         request,
         group=group,
-        key=address_bucket(address),
+        key=address_key(request),
         rate=rate,
         message=message,
         fail_closed=fail_closed,
     )
+
+
+def address_key(request: HttpRequest) -> str:
+    """What the per-address limits count a request under: its client's address, an IPv6
+    client's /64."""
+    address = getattr(request, "client_ip", None) or request.META.get("REMOTE_ADDR", "")
+    return address_bucket(address)

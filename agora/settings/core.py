@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "agora.core.middleware.RequestContextMiddleware",
     "agora.core.middleware.DomainErrorPageMiddleware",
-    "agora.core.middleware.ApiRateLimitMiddleware",
+    "agora.accounts.middleware.ApiRateLimitMiddleware",
     # Sessions, CSRF, the cookie user and messages: Django's, skipped by a bearer-token API
     # call (agora/core/bearer_middleware.py); every other request runs them as before.
     "agora.core.bearer_middleware.SessionMiddleware",

@@ -226,8 +226,8 @@ def test_an_api_call_counts_and_reads_its_person_in_one_round_trip(
     sent = _sends(monkeypatch)
 
     assert api.get("/me").json()["id"] == person.pk
-    # The address limit (middleware), then the person's limit with their row.
-    assert len(sent) == 2
+    # The address's limit, the person's limit and their row, all in the middleware's call.
+    assert len(sent) == 1
 
     assert api.get("/me").status_code == 200
     refused = api.get("/me")
@@ -235,3 +235,49 @@ def test_an_api_call_counts_and_reads_its_person_in_one_round_trip(
     person.is_active = False
     person.save()
     assert api.get("/me").status_code == 401  # a token that is no longer good: 401 first
+
+
+def _count(group: str, key: str) -> int:
+    found = ratelimit.usage(request, group=group, key=key, rate="1000/m", increment=False)
+    assert found is not None
+    return found.count
+
+
+@pytest.mark.django_db
+def test_a_bearer_call_is_counted_once_against_its_address_and_once_against_its_person(
+    redis_default: Any, settings: Any
+) -> None:
+    from tests.accounts.factories import UserFactory
+    from tests.catalog.factories import api_for
+    from tests.conftest import ApiClient
+
+    settings.API_RATE_LIMIT_PER_ADDRESS = "1000/m"
+    settings.API_RATE_LIMIT_PER_USER = "1000/m"
+    person = UserFactory()
+    api = api_for(person)
+    for path in ("/me", "/me/enrollments", "/courses"):  # the last one is public
+        assert api.get(path).status_code == 200
+    assert _count("api-user", str(person.pk)) == 3
+    assert _count("api-address", "127.0.0.1") == 3
+
+    # A token that is no good: the address is counted, nobody's limit is, and the answer is 401.
+    bad = ApiClient("not-a-token")
+    assert bad.get("/me").status_code == 401
+    assert _count("api-address", "127.0.0.1") == 4
+    assert _count("api-user", str(person.pk)) == 3
+
+
+@pytest.mark.django_db
+def test_a_bearer_call_over_its_address_limit_is_refused_before_its_view(
+    redis_default: Any, settings: Any
+) -> None:
+    from tests.accounts.factories import UserFactory
+    from tests.catalog.factories import api_for
+
+    settings.API_RATE_LIMIT_PER_ADDRESS = "2/m"
+    settings.API_RATE_LIMIT_PER_USER = "1000/m"
+    api = api_for(UserFactory())
+    assert [api.get("/me").status_code for _ in range(3)] == [200, 200, 429]
+    refused = api.get("/me")
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused["Retry-After"]) >= 1
