@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "agora.accounts.middleware.RequireAdminTwoFactorMiddleware",
     "agora.core.bearer_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "agora.core.csp.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "agora.urls"
