@@ -57,6 +57,21 @@ def cached_detail(key: str) -> tuple[int, bytes, str] | None:
     return course_id, body, etag
 
 
+def cached_detail_marking_view(
+    course_id: int, mark: str, mark_seconds: int
+) -> tuple[tuple[int, bytes, str] | None, bool | None]:
+    """`cached_detail` of a course asked for by id, and whether this marked its visitor's
+    view (`mark`, set when missing): in one round trip on Redis. The mark is None where the
+    cache cannot do both at once (the caller marks the view itself then)."""
+    if not hasattr(cache, "get_and_add"):
+        return cached_detail(str(course_id)), None
+    entry, marked = cache.get_and_add(detail_key(course_id), mark, 1, mark_seconds)
+    if not isinstance(entry, tuple) or len(entry) != 3:
+        return None, marked
+    body, etag, _ = entry
+    return (course_id, body, etag), marked
+
+
 def store_detail(*, course_id: int, slug: str, body: bytes, etag: str) -> None:
     """Keeps a published course's public JSON (never a draft's: drafts are not cached)."""
     cache.set_many(

@@ -224,6 +224,26 @@ class ResilientRedisCache(RedisCache):
         unreachable: tuple[list[int] | None, Any] = (None, None)
         return self._guarded(count_and_read, unreachable)
 
+    def get_and_add(
+        self, key: Any, add_key: Any, add_value: Any, timeout: int, version: int | None = None
+    ) -> tuple[Any, bool | None]:
+        """`get(key)` and `add(add_key, add_value, timeout)` in one round trip: a cached
+        answer is read while its visitor's view is marked. (None, None) when Redis cannot be
+        reached."""
+        name = self.make_and_validate_key(key, version=version)
+        add_name = self.make_and_validate_key(add_key, version=version)
+
+        def get_and_add() -> tuple[Any, bool | None]:
+            serializer = cast(Any, self._cache)._serializer  # Django's, as `get` and `add` use it
+            pipe = self._cache.get_client(name, write=True).pipeline(transaction=False)
+            pipe.get(name)
+            pipe.set(add_name, serializer.dumps(add_value), ex=timeout, nx=True)
+            raw, added = pipe.execute()
+            return (None if raw is None else serializer.loads(raw)), bool(added)
+
+        unreachable: tuple[Any, bool | None] = (None, None)
+        return self._guarded(get_and_add, unreachable)
+
     # Writes and deletes are dropped: the answer is the one for "nothing was stored".
     def add(
         self,

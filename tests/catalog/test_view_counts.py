@@ -145,3 +145,69 @@ def test_one_fold_at_a_time(buffer):
     lock.release()
     assert view_counts.fold() == 1
     assert figures(course) == (1, 1)
+
+
+@pytest.fixture
+def redis_everything(buffer, settings):
+    """The default cache (answers, view marks, limits) on the same private Redis as the
+    view buffer, as in production."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "agora.core.cache.ResilientRedisCache",
+            "LOCATION": buffer.url(),
+            "KEY_PREFIX": "marks-test",
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "default"
+    yield buffer
+    caches["default"].clear()
+
+
+def _sent_commands(monkeypatch) -> list[int]:
+    from redis.connection import Connection
+
+    sent: list[int] = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(1)
+        original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    return sent
+
+
+def test_a_cached_course_is_read_while_its_view_is_marked_in_one_round_trip(
+    redis_everything, monkeypatch
+):
+    course = CourseFactory()
+    visitor = ApiClient()
+    assert visitor.get(f"/courses/{course.pk}").status_code == 200  # a miss: built, counted
+    sent = _sent_commands(monkeypatch)
+
+    again = visitor.get(f"/courses/{course.pk}")
+
+    assert again.json()["id"] == course.pk
+    assert len(sent) == 2  # the address's limit; the answer read with the visitor's view mark
+    other = ApiClient(REMOTE_ADDR="10.9.9.9")
+    assert other.get(f"/courses/{course.pk}").status_code == 200
+    assert other.get(f"/courses/{course.slug}").status_code == 200  # by slug: marked already
+    assert ApiClient().get(f"/courses/{course.pk + 1000}").status_code == 404
+    view_counts.fold()
+    course.refresh_from_db()
+    assert course.views_count == 2  # two visitors today, whatever they asked for and how often
+
+
+def test_a_draft_seen_by_its_instructor_counts_once_a_day(redis_everything):
+    from tests.catalog.factories import api_for
+
+    draft = CourseFactory(status="draft", published_at=None)
+    owner = api_for(draft.owner)
+    assert [owner.get(f"/courses/{draft.pk}").status_code for _ in range(3)] == [200, 200, 200]
+    assert ApiClient().get(f"/courses/{draft.pk}").status_code == 404
+    view_counts.fold()
+    draft.refresh_from_db()
+    assert draft.views_count == 1

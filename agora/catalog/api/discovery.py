@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Field, Query, Schema
 
 from agora.accounts.auth import viewer
@@ -11,6 +12,7 @@ from agora.accounts.types import Viewer
 from agora.catalog import answers, cache_keys, queries, services
 from agora.catalog.api.common import course_detail, router
 from agora.catalog.models import Course
+from agora.catalog.queries import LARGEST_ID
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
 from agora.catalog.schemas import (
     CategoryOut,
@@ -120,19 +122,30 @@ def course_facets(request: HttpRequest, params: Query[CourseQuery]) -> HttpRespo
 def get_course(request: HttpRequest, course_id: str) -> Any:
     user = viewer(request)
     visitor = str(user.pk) if user.is_authenticated else f"ip:{request.client_ip}"  # type: ignore[attr-defined]
+    today = timezone.localdate()
     # A published course's answer is public and the same for everyone: from the cache it
-    # costs no query at all (the view is counted in Redis, see catalog/view_counts.py).
+    # costs no query at all. Asked for by id, it is read while the visitor's view is marked,
+    # in one round trip (the view is counted in Redis, see catalog/view_counts.py).
     # On a miss one request rebuilds it; others asking for it meanwhile wait for that one.
-    found = single_flight(
-        cache_keys.detail_flight_key(course_id),
-        load=lambda: cache_keys.cached_detail(course_id),
-        build=lambda: _build_course_detail(user, course_id),
-    )
+    found: tuple[int, bytes, str] | Course | None = None
+    marked: bool | None = None
+    if course_id.isascii() and course_id.isdigit() and 0 < int(course_id) <= LARGEST_ID:
+        found, marked = cache_keys.cached_detail_marking_view(
+            int(course_id),
+            services.view_mark(course_id=int(course_id), visitor=visitor, today=today),
+            services.VIEW_MARK_SECONDS,
+        )
+    if found is None:
+        found = single_flight(
+            cache_keys.detail_flight_key(course_id),
+            load=lambda: cache_keys.cached_detail(course_id),
+            build=lambda: _build_course_detail(user, course_id),
+        )
     if isinstance(found, tuple):
         cached_id, body, etag = found
-        services.record_view(course=cached_id, visitor=visitor)
+        services.record_view(course=cached_id, visitor=visitor, today=today, marked=marked)
         return json_response(request, body, etag)
-    services.record_view(course=found.pk, visitor=visitor)
+    services.record_view(course=found.pk, visitor=visitor, today=today, marked=marked)
     return course_detail(found)  # a draft, for its instructors: never cached
 
 

@@ -29,12 +29,14 @@ from agora.catalog.services.curriculum import (
 from agora.catalog.services.figures import (
     ENROLLMENT_WEIGHT,
     TRENDING_DAYS,
+    VIEW_MARK_SECONDS,
     adjust_enrollments,
     course_changed,
     recompute_trending,
     record_view,
     set_rating_figures,
     total_duration,
+    view_mark,
 )
 from agora.catalog.services.files import (
     LESSON_FILE_FIELDS,
@@ -63,6 +65,7 @@ __all__ = [
     "TITLE_MAX_LENGTH",
     "TRENDING_DAYS",
     "URL_MAX_LENGTH",
+    "VIEW_MARK_SECONDS",
     "InvalidTransition",
     "add_resource",
     "adjust_enrollments",
@@ -96,4 +99,5 @@ __all__ = [
     "update_course",
     "update_lesson",
     "update_module",
+    "view_mark",
 ]

@@ -26,13 +26,32 @@ def course_changed(course: Course) -> None:
 
 
 # --- statistics ------------------------------------------------------------------------------
-def record_view(*, course: Course | int, visitor: str, today: date | None = None) -> bool:
-    """Counts a view once per visitor per day (buffered in Redis where there is one, see
-    view_counts). Returns whether this one counted."""
-    course_id = course if isinstance(course, int) else course.pk
+VIEW_MARK_SECONDS = 60 * 60 * 26  # a visitor's day, wherever they are
+
+
+def view_mark(*, course_id: int, visitor: str, today: date | None = None) -> str:
+    """The cache key that says the visitor has viewed the course today."""
     today = today or timezone.localdate()
     digest = hashlib.sha256(f"{course_id}:{visitor}:{today}".encode()).hexdigest()[:32]
-    if not cache.add(f"course-view:{digest}", 1, timeout=60 * 60 * 26):
+    return f"course-view:{digest}"
+
+
+def record_view(
+    *,
+    course: Course | int,
+    visitor: str,
+    today: date | None = None,
+    marked: bool | None = None,
+) -> bool:
+    """Counts a view once per visitor per day (buffered in Redis where there is one, see
+    view_counts). Returns whether this one counted. `marked`: whether the caller already
+    set the visitor's `view_mark` (True), found it set (False), or did not try (None)."""
+    course_id = course if isinstance(course, int) else course.pk
+    today = today or timezone.localdate()
+    if marked is None:
+        mark = view_mark(course_id=course_id, visitor=visitor, today=today)
+        marked = cache.add(mark, 1, timeout=VIEW_MARK_SECONDS)
+    if not marked:
         return False
     view_counts.add_view(course_id, today)
     return True
