@@ -99,7 +99,7 @@ def course_detail_json(course: Course) -> bytes:
     answer.update(
         {
             "description": course.description,
-            "description_html": render_markdown(course.description),
+            "description_html": course.rendered_description,
             "learning_outcomes": course.learning_outcomes,
             "requirements": course.requirements,
             "tags": course.tags,

@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from agora.core.markdown import render_markdown, source_digest, stored_or_rendered
+
 
 def _upload_name(folder: str, extension: str) -> str:
     # Stored names are ours, never the uploader's.
@@ -68,6 +70,10 @@ class Course(models.Model):
     slug = models.SlugField(max_length=220, unique=True)
     subtitle = models.CharField(max_length=250, blank=True)
     description = models.TextField(max_length=50_000, blank=True)
+    # The description rendered to safe HTML when it is saved (the course detail reads it
+    # far more often), with the digest of what it was rendered from (core/markdown.py).
+    description_html = models.TextField(blank=True, editable=False)
+    description_digest = models.CharField(max_length=32, blank=True, editable=False)
     # PositiveIntegerField: the database itself refuses a negative price.
     price = models.PositiveIntegerField(default=0, help_text="In minor units (cents).")
     currency = models.CharField(max_length=3, default="USD")
@@ -182,6 +188,27 @@ class Course(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.render_description():
+            fields = kwargs.get("update_fields")
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "description_html", "description_digest"}
+        super().save(*args, **kwargs)
+
+    def render_description(self) -> bool:
+        """Renders the description into `description_html` unless it holds it already;
+        True when it rendered."""
+        digest = source_digest(self.description)
+        if digest == self.description_digest:
+            return False
+        self.description_html = render_markdown(self.description)
+        self.description_digest = digest
+        return True
+
+    @property
+    def rendered_description(self) -> str:
+        return stored_or_rendered(self.description, self.description_html, self.description_digest)
 
     @property
     def is_published(self) -> bool:

@@ -82,7 +82,8 @@ def _category_ids(slug: str) -> list[int]:
 
 
 def public_courses() -> QuerySet[Course]:
-    return Course.objects.published().select_related("owner", "category")
+    # Lists show no description: its stored rendering stays in the database.
+    return Course.objects.published().select_related("owner", "category").defer("description_html")
 
 
 def _apply_filters(

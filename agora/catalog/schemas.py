@@ -117,7 +117,7 @@ class CourseDetailOut(CourseListItemOut):
 
     @staticmethod
     def resolve_description_html(course: Course) -> str:
-        return render_markdown(course.description)
+        return course.rendered_description
 
     @staticmethod
     def resolve_instructors(course: Course) -> list[dict[str, Any]]:

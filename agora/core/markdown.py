@@ -9,12 +9,23 @@ over. So each process remembers the last `MEMO_ENTRIES` renderings by their sour
 output depends on nothing else): no invalidation is needed, an edited text is another key.
 Sources longer than `MEMO_LARGEST_SOURCE` characters are rendered every time, which bounds
 the memory to a few tens of megabytes.
+
+A text read far more often than it is written (a course's description, on the course
+detail of a catalog of thousands) is rendered when it is saved instead, and stored beside
+its source with `source_digest`: a reader uses the stored HTML only while the digest still
+matches, so a source changed behind the model's back, or a new `RENDERING` of the renderer,
+is rendered afresh on read (and stored again at the next save).
 """
 
+import hashlib
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+
+# Change this whenever what the renderer makes of a source changes (its options, the tags and
+# attributes it keeps): every stored rendering then counts as stale.
+RENDERING = "1"
 
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -78,3 +89,13 @@ def _render(source: str, user_content: bool) -> str:
 
 
 _remembered = lru_cache(maxsize=MEMO_ENTRIES)(_render)
+
+
+def source_digest(source: str) -> str:
+    """Names a source as rendered by this version of the renderer (see RENDERING)."""
+    return hashlib.sha256(f"{RENDERING}\x00{source or ''}".encode()).hexdigest()[:32]
+
+
+def stored_or_rendered(source: str, html: str, digest: str) -> str:
+    """The stored rendering `html` of `source`, when its `digest` says it is still that."""
+    return html if digest and digest == source_digest(source) else render_markdown(source)

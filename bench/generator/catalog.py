@@ -232,6 +232,7 @@ class CatalogWriter:
             tags=[topic.lower(), leaf.name.lower(), *skills[:2]],
             status=status,
         )
+        course.render_description()  # as saving one would (bulk_create does not save)
         if status == CourseStatus.PUBLISHED:
             self._statistics(course)
         return course, leaf, topic, skills
