@@ -2,7 +2,9 @@
 serialised by a lock on their all-time score row, so daily caps, badges and board scores stay
 exact under concurrency; each cause pays once by the ledger's unique constraint."""
 
+import functools
 import logging
+import operator
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -68,21 +70,29 @@ def _is_listed(user_id: int) -> bool:
 
 
 def _add_to_boards(user: User, points: int, *, course_id: int | None, at: datetime) -> None:
-    """Adds the points to every board of the moment `at` (called under the wallet lock)."""
+    """Adds the points to every board of the moment `at` (called under the wallet lock): one
+    UPDATE of the rows the person has, then a row for each board they are new on."""
     courses = [GLOBAL] if not course_id else [GLOBAL, course_id]
     boards = [(p, s, c) for p, s in period_starts(at).items() for c in courses]
-    listed: bool | None = None
-    for period, starts_on, board in boards:
-        key = {"period": period, "starts_on": starts_on, "course_id": board, "user": user}
-        if LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points):
-            continue
-        if listed is None:
-            listed = _is_listed(user.pk)
-        try:
-            with transaction.atomic():
-                LeaderboardScore.objects.create(**key, xp=points, listed=listed)
-        except IntegrityError:
-            LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points)
+    theirs = LeaderboardScore.objects.filter(user=user).filter(
+        functools.reduce(
+            operator.or_, (Q(period=p, starts_on=s, course_id=c) for p, s, c in boards)
+        )
+    )
+    if theirs.update(xp=F("xp") + points) < len(boards):
+        present = {
+            (str(p), s, c) for p, s, c in theirs.values_list("period", "starts_on", "course_id")
+        }
+        listed = _is_listed(user.pk)
+        for period, starts_on, board in boards:
+            if (str(period), starts_on, board) in present:
+                continue
+            key = {"period": period, "starts_on": starts_on, "course_id": board, "user": user}
+            try:
+                with transaction.atomic():
+                    LeaderboardScore.objects.create(**key, xp=points, listed=listed)
+            except IntegrityError:
+                LeaderboardScore.objects.filter(**key).update(xp=F("xp") + points)
     redis_boards.changed(user.pk, boards)
 
 

@@ -317,3 +317,39 @@ def test_opted_out_and_suspended_people_stay_off_the_boards_after_a_rebuild(cour
     shy.show_on_leaderboards = True
     shy.save()  # a whole-profile save counts too
     assert listed() == sorted([shown.pk, shy.pk])
+
+
+def test_an_award_adds_to_all_six_boards_in_one_update(course, lessons):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    person = enrolled_learner(course)
+    first = services.award(
+        user=person,
+        rule=Rule.LESSON_COMPLETED,
+        object_type="lesson",
+        object_id=lessons[0].pk,
+        course_id=course.pk,
+    )
+    assert first is not None
+    boards = set(
+        LeaderboardScore.objects.filter(user=person).values_list("period", "course_id", "xp")
+    )
+    points = first.points
+    assert boards == {(p, c, points) for p in Period.values for c in (0, course.pk)}
+
+    with CaptureQueriesContext(connection) as queries_run:
+        services.award(
+            user=person,
+            rule=Rule.LESSON_COMPLETED,
+            object_type="lesson",
+            object_id=lessons[1].pk,
+            course_id=course.pk,
+        )
+    touching = [q["sql"] for q in queries_run if "gamification_leaderboardscore" in q["sql"]]
+    assert sum(sql.startswith("UPDATE") for sql in touching) == 1
+    assert not any(sql.startswith("INSERT") for sql in touching)
+    assert set(
+        LeaderboardScore.objects.filter(user=person).values_list("period", "course_id", "xp")
+    ) == {(p, c, 2 * points) for p in Period.values for c in (0, course.pk)}
+    assert xp(person) == 2 * points
