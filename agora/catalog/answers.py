@@ -24,6 +24,31 @@ from agora.core.prepared import PreparedQuery
 LESSON_FIELDS = ("id", "title", "type", "position", "duration_seconds", "is_preview")
 
 
+# What `list_item` reads: a list loads these columns alone (`only`), not the descriptions.
+LIST_ITEM_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "subtitle",
+    "price",
+    "currency",
+    "average_rating",
+    "ratings_count",
+    "enrollments_count",
+    "owner",
+    "owner__name",
+    "category",
+    "category__slug",
+    "category__name",
+    "level",
+    "language",
+    "thumbnail",
+    "published_at",
+    "status",
+    "in_subscription",
+)
+
+
 def list_item(course: Course) -> dict[str, Any]:
     """`CourseListItemOut` in JSON mode, for a course with its owner and category loaded."""
     return {

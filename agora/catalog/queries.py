@@ -1,6 +1,7 @@
 """Reads of the catalog, scoped to who is asking."""
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -114,15 +115,17 @@ def _apply_filters(
     return courses
 
 
-def list_courses(filters: CourseFilters) -> CappedResults:
+def list_courses(filters: CourseFilters, *, fields: Sequence[str] = ()) -> CappedResults:
     """Published courses matching the filters, in the requested order. Without a query,
-    `relevance` falls back to `popular`.
+    `relevance` falls back to `popular`. `fields`: load only these (`QuerySet.only`).
 
     The results are sliced like a list and count up to a limit (results.py): 10,000
     courses, or 1,000 for a text search, which also reaches only its first 1,000 results.
     """
     filters.validate()
     courses = _apply_filters(public_courses(), filters)
+    if fields:
+        courses = courses.only(*fields)
     searching = bool(filters.q.strip())
     sort = filters.sort or ("relevance" if searching else "popular")
     if not searching:

@@ -94,3 +94,27 @@ def test_course_detail_endpoint_and_list_endpoint_answer_the_fast_bytes(api) -> 
     by_id = {item["id"]: item for item in listing.json()["items"]}
     for course in courses:
         assert by_id[course.pk] == CourseListItemOut.from_orm(course).model_dump(mode="json")
+
+
+@pytest.mark.parametrize("query", ["sort=newest", "q=course", "q=course&sort=price_asc"])
+def test_lists_load_only_what_their_items_show_in_a_fixed_number_of_queries(
+    api, query: str
+) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    courses = _varied_courses()
+    with CaptureQueriesContext(connection) as few:
+        api.get(f"/courses?{query}&page_size=100")
+    courses += [_reloaded(course_with_curriculum(modules=1, lessons=1)) for _ in range(3)]
+    with CaptureQueriesContext(connection) as many:
+        listing = api.get(f"/courses?{query}&page_size=100&more=1")
+    assert len(many) == len(few)  # never a query per course
+    items = {item["id"]: item for item in listing.json()["items"]}
+    for course in courses:
+        if course.pk in items:
+            assert items[course.pk] == CourseListItemOut.from_orm(course).model_dump(mode="json")
+    assert items
+    loads = [q["sql"] for q in many if '"catalog_course"."title"' in q["sql"]]
+    assert loads
+    assert not any('"catalog_course"."description"' in sql for sql in loads)

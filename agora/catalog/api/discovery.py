@@ -86,7 +86,7 @@ def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpRespon
     filters.validate()
 
     def build() -> dict[str, Any]:
-        results = queries.list_courses(filters)
+        results = queries.list_courses(filters, fields=answers.LIST_ITEM_FIELDS)
         page = paginate_items(results, page=params.page, page_size=params.page_size)
         page["items"] = [answers.list_item(c) for c in page["items"]]
         page["count_exact"] = page["count"] < results.count_limit
