@@ -243,18 +243,24 @@ def _count(group: str, key: str) -> int:
     return found.count
 
 
+def _signed_in(settings: Any, *, per_address: str, per_user: str) -> tuple[Any, Any]:
+    """A person and an API client with their token, under these API limits."""
+    from tests.accounts.factories import UserFactory
+    from tests.catalog.factories import api_for
+
+    settings.API_RATE_LIMIT_PER_ADDRESS = per_address
+    settings.API_RATE_LIMIT_PER_USER = per_user
+    person = UserFactory()
+    return person, api_for(person)
+
+
 @pytest.mark.django_db
 def test_a_bearer_call_is_counted_once_against_its_address_and_once_against_its_person(
     redis_default: Any, settings: Any
 ) -> None:
-    from tests.accounts.factories import UserFactory
-    from tests.catalog.factories import api_for
     from tests.conftest import ApiClient
 
-    settings.API_RATE_LIMIT_PER_ADDRESS = "1000/m"
-    settings.API_RATE_LIMIT_PER_USER = "1000/m"
-    person = UserFactory()
-    api = api_for(person)
+    person, api = _signed_in(settings, per_address="1000/m", per_user="1000/m")
     for path in ("/me", "/me/enrollments", "/courses"):  # the last one is public
         assert api.get(path).status_code == 200
     assert _count("api-user", str(person.pk)) == 3
@@ -271,12 +277,7 @@ def test_a_bearer_call_is_counted_once_against_its_address_and_once_against_its_
 def test_a_bearer_call_over_its_address_limit_is_refused_before_its_view(
     redis_default: Any, settings: Any
 ) -> None:
-    from tests.accounts.factories import UserFactory
-    from tests.catalog.factories import api_for
-
-    settings.API_RATE_LIMIT_PER_ADDRESS = "2/m"
-    settings.API_RATE_LIMIT_PER_USER = "1000/m"
-    api = api_for(UserFactory())
+    _, api = _signed_in(settings, per_address="2/m", per_user="1000/m")
     assert [api.get("/me").status_code for _ in range(3)] == [200, 200, 429]
     refused = api.get("/me")
     assert refused.json()["error"]["code"] == "rate_limited"
