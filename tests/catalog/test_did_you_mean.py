@@ -3,7 +3,7 @@ mean"), the same on SQLite and PostgreSQL."""
 
 import pytest
 
-from agora.catalog import queries
+from agora.catalog import suggestions
 from tests.catalog.factories import CourseFactory, DraftCourseFactory
 from tests.catalog.test_pages import text_of
 from tests.conftest import client_for
@@ -40,7 +40,8 @@ def test_nothing_close_offers_nothing(catalog):
 def test_the_correction_keeps_known_and_short_words():
     vocabulary = frozenset({"photography", "beginners", "for"})
     assert (
-        queries.did_you_mean("fotography for beginers", vocabulary) == "photography for beginners"
+        suggestions.did_you_mean("fotography for beginers", vocabulary)
+        == "photography for beginners"
     )
-    assert queries.did_you_mean("photography", vocabulary) is None
-    assert queries.did_you_mean("", vocabulary) is None
+    assert suggestions.did_you_mean("photography", vocabulary) is None
+    assert suggestions.did_you_mean("", vocabulary) is None

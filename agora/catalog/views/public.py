@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from agora.catalog import access, cache_keys, queries, services
+from agora.catalog import access, cache_keys, queries, services, suggestions
 from agora.catalog.downloads import resource_response
 from agora.catalog.forms import (
     LANGUAGES,
@@ -60,8 +60,10 @@ def browse(request: HttpRequest) -> HttpResponse:
     canonical = state.query_string(page=state.page)
     suggestion = None
     if filters.q and not page["count"]:
-        vocabulary = cached(cache_keys.list_key("page-vocabulary", ""), queries.title_vocabulary)
-        suggestion = queries.did_you_mean(filters.q, vocabulary)
+        vocabulary = cached(
+            cache_keys.list_key("page-vocabulary", ""), suggestions.title_vocabulary
+        )
+        suggestion = suggestions.did_you_mean(filters.q, vocabulary)
     context = {
         "suggestion": suggestion,
         "suggestion_query": state.query_string(q=suggestion) if suggestion else "",
@@ -115,7 +117,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     found = cached(
         cache_keys.list_key("page-suggest", " ".join(query.lower().split())[:100]),
-        lambda: queries.suggestions(query),
+        lambda: suggestions.suggestions(query),
     )
     return render(request, "catalog/partials/suggestions.html", {"found": found, "q": query})
 
