@@ -48,13 +48,15 @@ def cached_detail(key: str) -> tuple[int, bytes, str] | None:
     course_id = int(key) if by_id else cache.get(_slug_key(key))
     if not isinstance(course_id, int):
         return None
-    entry = cache.get(detail_key(course_id))
-    if not isinstance(entry, tuple) or len(entry) != 3:
+    entry = _entry(cache.get(detail_key(course_id)))
+    if entry is None or (not by_id and entry[2] != key):
         return None
-    body, etag, slug = entry
-    if not by_id and slug != key:
-        return None
-    return course_id, body, etag
+    return course_id, entry[0], entry[1]
+
+
+def _entry(value: object) -> tuple[bytes, str, str] | None:
+    """A detail entry as stored: (JSON body, ETag, slug); None for anything else."""
+    return value if isinstance(value, tuple) and len(value) == 3 else None
 
 
 def cached_detail_marking_view(
@@ -65,11 +67,9 @@ def cached_detail_marking_view(
     cache cannot do both at once (the caller marks the view itself then)."""
     if not hasattr(cache, "get_and_add"):
         return cached_detail(str(course_id)), None
-    entry, marked = cache.get_and_add(detail_key(course_id), mark, 1, mark_seconds)
-    if not isinstance(entry, tuple) or len(entry) != 3:
-        return None, marked
-    body, etag, _ = entry
-    return (course_id, body, etag), marked
+    value, marked = cache.get_and_add(detail_key(course_id), mark, 1, mark_seconds)
+    entry = _entry(value)
+    return (None if entry is None else (course_id, entry[0], entry[1])), marked
 
 
 def store_detail(*, course_id: int, slug: str, body: bytes, etag: str) -> None:

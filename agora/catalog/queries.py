@@ -195,10 +195,20 @@ _COURSE_BY_SLUG = PreparedQuery(
 LARGEST_ID = 2**63 - 1  # a BIGINT; SQLite refuses a larger Python int outright
 
 
+def _is_id(key: str | int) -> bool:
+    return isinstance(key, int) or (str(key).isascii() and str(key).isdigit())  # not "²"
+
+
+def course_id_in(key: str | int) -> int | None:
+    """The course id `key` (an id or a slug) gives, if it is an id any course can have."""
+    course_id = int(key) if _is_id(key) else 0
+    return course_id if 0 < course_id <= LARGEST_ID else None
+
+
 def _course_by_key(key: str | int) -> Course | None:
-    if isinstance(key, int) or (str(key).isascii() and str(key).isdigit()):  # not "²"
-        course_id = int(key)
-        return _COURSE_BY_ID.first(course_id) if 0 < course_id <= LARGEST_ID else None
+    if _is_id(key):
+        course_id = course_id_in(key)
+        return _COURSE_BY_ID.first(course_id) if course_id else None
     if "\x00" in str(key):  # no slug holds NUL, which PostgreSQL refuses to be sent
         return None
     return _COURSE_BY_SLUG.first(str(key)[:220])

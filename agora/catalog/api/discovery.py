@@ -12,7 +12,6 @@ from agora.accounts.types import Viewer
 from agora.catalog import answers, cache_keys, queries, services
 from agora.catalog.api.common import course_detail, router
 from agora.catalog.models import Course
-from agora.catalog.queries import LARGEST_ID
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
 from agora.catalog.schemas import (
     CategoryOut,
@@ -129,10 +128,11 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
     # On a miss one request rebuilds it; others asking for it meanwhile wait for that one.
     found: tuple[int, bytes, str] | Course | None = None
     marked: bool | None = None
-    if course_id.isascii() and course_id.isdigit() and 0 < int(course_id) <= LARGEST_ID:
+    by_id = queries.course_id_in(course_id)
+    if by_id:
         found, marked = cache_keys.cached_detail_marking_view(
-            int(course_id),
-            services.view_mark(course_id=int(course_id), visitor=visitor, today=today),
+            by_id,
+            services.view_mark(course_id=by_id, visitor=visitor, today=today),
             services.VIEW_MARK_SECONDS,
         )
     if found is None:
