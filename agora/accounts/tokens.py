@@ -6,6 +6,8 @@ Both carry a fragment of the user's auth hash (derived from the password hash), 
 change anywhere, on the web included, makes every earlier token worthless.
 """
 
+import functools
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +25,8 @@ from agora.core.errors import NotAuthenticated
 ALGORITHM = "HS256"
 ISSUER = "agora"
 TokenType = Literal["access", "refresh"]
+# Access tokens remembered as verified, per process (a few hundred bytes each).
+VERIFIED_ACCESS_TOKENS = 4096
 
 
 class InvalidToken(NotAuthenticated):
@@ -87,20 +91,44 @@ def decode(token: str, *, expected: TokenType) -> dict[str, Any]:
     """The verified claims of `token`, or InvalidToken.
 
     Only HS256 with our key is accepted: `alg: none` and every other algorithm fail here.
+    An access token is verified once per process (`_verified_access`): a client sends the
+    same one with every call until it expires, and its expiry is checked on every use.
     """
+    if expected == "access":
+        remembered = _verified_access(token, settings.JWT_SIGNING_KEY)
+        if remembered is None:
+            raise InvalidToken("This is not an access token.")
+        if not time.time() < remembered["exp"]:  # as PyJWT checks it, without leeway
+            raise InvalidToken()
+        return dict(remembered)
+    claims = _verify(token, settings.JWT_SIGNING_KEY)
+    if claims.get("typ") != expected:
+        raise InvalidToken(f"This is not a {expected} token.")
+    return claims
+
+
+def _verify(token: str, key: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
-            settings.JWT_SIGNING_KEY,
+            key,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "typ", "iss"]},
         )
     except jwt.PyJWTError as exc:
         raise InvalidToken() from exc
-    if claims.get("typ") != expected:
-        raise InvalidToken(f"This is not {'an' if expected == 'access' else 'a'} {expected} token.")
     return claims
+
+
+@functools.lru_cache(maxsize=VERIFIED_ACCESS_TOKENS)
+def _verified_access(token: str, key: str) -> dict[str, Any] | None:
+    """The claims of a good access token signed with `key` (None: a good token of another
+    type), remembered; a bad token raises and is not remembered. The key is part of what is
+    remembered, so a new signing key verifies afresh. Whether the token has expired since
+    is the caller's to check, and whether it is still its person's (`user_for_claims`)."""
+    claims = _verify(token, key)
+    return claims if claims.get("typ") == "access" else None
 
 
 def subject_id(claims: dict[str, Any]) -> int:

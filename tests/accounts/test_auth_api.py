@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
+from agora.accounts import tokens
 from agora.accounts.models import RefreshToken, User
 from agora.accounts.tokens import auth_hash
 from tests.accounts.factories import UserFactory
@@ -507,6 +508,50 @@ class TestAccessTokens:
         user.save()
 
         assert me_status(token) == 401
+
+    def test_a_token_verified_once_still_expires(self, user, monkeypatch):
+        token = make_token(user, exp=int(time.time()) + 30)
+        assert me_status(token) == 200
+        later = time.time() + 31
+        monkeypatch.setattr(tokens.time, "time", lambda: later)
+
+        assert me_status(token) == 401
+
+    def test_a_token_is_verified_once_then_remembered(self, user, monkeypatch):
+        verified = []
+        real = tokens._verify
+        monkeypatch.setattr(tokens, "_verify", lambda *a: verified.append(a) or real(*a))
+        token = make_token(user, jti=uuid.uuid4().hex)  # never one an earlier test sent
+
+        assert [me_status(token) for _ in range(3)] == [200, 200, 200]
+        assert len(verified) == 1
+
+    def test_a_bad_token_is_never_remembered(self, user, monkeypatch):
+        verified = []
+        real = tokens._verify
+        monkeypatch.setattr(tokens, "_verify", lambda *a: verified.append(a) or real(*a))
+        forged = make_token(user, key="not-our-signing-key-but-long-enough-32b")
+
+        assert me_status(forged) == 401
+        once = len(verified)
+        assert me_status(forged) == 401
+        assert once > 0
+        assert len(verified) == 2 * once  # checked afresh on every call
+
+    def test_a_remembered_token_is_checked_again_under_a_new_signing_key(self, user, settings):
+        token = make_token(user)
+        assert me_status(token) == 200
+        settings.JWT_SIGNING_KEY = "a-rotated-signing-key-long-enough-for-hs256"
+
+        assert me_status(token) == 401
+
+    def test_a_remembered_refresh_token_is_no_access_token(self, user):
+        refresh = login_tokens(user.email)["refresh"]
+
+        for _ in range(2):
+            response = ApiClient(refresh).get("/me")
+            assert response.status_code == 401
+            assert error(response)["message"] == "This is not an access token."
 
     @pytest.mark.parametrize("token", ["garbage", "a.b.c", "", "Bearer"])
     def test_garbage_is_401(self, db, token):
