@@ -7,7 +7,8 @@ it registers its checks here when it starts (see LearningConfig.ready).
 A course's co-instructors are asked for by every check of a signed-in person who does not own
 the course, several times a lesson read: they are remembered in the cache, and every saved or
 deleted CourseInstructor row (the studio, the admin, a cascade) forgets them at once
-(`forget_co_instructors`, connected to the model's signals in CatalogConfig).
+(`forget_co_instructors`, connected to the model's signals in CatalogConfig). A lesson the
+player reads carries its course's team with it (`remember_team`, lesson_cache).
 """
 
 from collections.abc import Callable
@@ -68,12 +69,24 @@ def forget_co_instructors(sender: Any, instance: CourseInstructor, **kwargs: Any
     transaction.on_commit(lambda: cache.delete(key))
 
 
+# Where `remember_team` keeps a course's co-instructors on the course itself.
+_TEAM = "_agora_co_instructor_ids"
+
+
+def remember_team(course: Course) -> None:
+    """Keeps the course's co-instructors on it, for a course remembered in a cache with its
+    lessons (lesson_cache, which forgets them when the team changes): checks of it then ask
+    the cache nothing more."""
+    setattr(course, _TEAM, co_instructor_ids(course.pk))
+
+
 def is_course_instructor(user: Viewer, course: Course) -> bool:
     if not isinstance(user, User):
         return False
     if course.owner_id == user.pk:
         return True
-    return user.pk in co_instructor_ids(course.pk)
+    team = getattr(course, _TEAM, None)
+    return user.pk in (co_instructor_ids(course.pk) if team is None else team)
 
 
 def can_edit_course(user: Viewer, course: Course) -> bool:

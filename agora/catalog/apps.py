@@ -52,3 +52,5 @@ class CatalogConfig(AppConfig):
         post_delete.connect(lesson_cache.lesson_saved, sender=Lesson)
         post_delete.connect(lesson_cache.resource_saved, sender=Resource)
         pre_delete.connect(lesson_cache.video_saved, sender=Video)
+        post_save.connect(lesson_cache.team_changed, sender=CourseInstructor)
+        post_delete.connect(lesson_cache.team_changed, sender=CourseInstructor)

@@ -4,12 +4,12 @@ queries that load one were most of a lesson read (bench/README.md); from the cac
 asks the database nothing.
 
 Who may read it is never remembered here: the access check runs on every read, on the
-course's status and owner as remembered with the lesson. So whatever changes them forgets
-the lesson at once, and again once the change commits (a read in between would otherwise
-remember the row as it was):
+course's status, owner and co-instructors as remembered with the lesson. So whatever changes
+them forgets the lesson at once, and again once the change commits (a read in between would
+otherwise remember the row as it was):
 
-- saving or deleting a lesson, a resource, a module or a course, and saving a video
-  (signals, connected in CatalogConfig: the studio, the admin, cascades);
+- saving or deleting a lesson, a resource, a module, a course or a co-instructor, and
+  saving a video (signals, connected in CatalogConfig: the studio, the admin, cascades);
 - an UPDATE of lessons, which sends no signal (moves, reordering, a new video or subtitles
   file, linking a video, a video turning ready): `Lesson.objects` is a `LessonQuerySet`,
   whose `update` forgets the lessons it changes.
@@ -25,7 +25,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
-from agora.catalog import answers
+from agora.catalog import access, answers
 from agora.catalog.models import Course, Lesson, Module, Resource
 
 LESSON_CACHE_SECONDS = 60
@@ -57,6 +57,7 @@ def load(lesson_id: int) -> tuple[Lesson, list[dict[str, Any]]] | None:
     lesson = fetch(lesson_id)
     if lesson is None:
         return None
+    access.remember_team(lesson.module.course)
     entry = (lesson, resource_rows(lesson.pk))
     cache.set(key, entry, LESSON_CACHE_SECONDS)
     return entry
@@ -103,3 +104,8 @@ def course_saved(sender: Any, instance: Course, **kwargs: Any) -> None:
 
 def video_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     forget_lessons_of(video_id=instance.pk)
+
+
+def team_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A co-instructor added or removed: the course's lessons carry its team."""
+    forget_lessons_of(module__course_id=instance.course_id)

@@ -5,6 +5,7 @@ database nothing; every change to either is seen at once."""
 import pytest
 from django.core.cache import cache
 
+from agora.catalog import access
 from agora.catalog.models import CourseInstructor
 from agora.learning.services import grant_enrollment, revoke_enrollment
 from tests.catalog.factories import (
@@ -142,6 +143,36 @@ class TestTeamChangesAreSeenAtOnce:
         CourseInstructor.objects.filter(course=course).delete()
 
         assert self.edits(co_api, course) == 404
+
+    def test_a_cached_lesson_carries_its_team(
+        self, learner, learner_api, course, lesson, monkeypatch
+    ):
+        enroll(learner, course)
+        assert read(learner_api, lesson).status_code == 200
+        asked = []
+        real = access.co_instructor_ids
+        monkeypatch.setattr(access, "co_instructor_ids", lambda pk: asked.append(pk) or real(pk))
+
+        assert read(learner_api, lesson).status_code == 200
+        assert asked == []  # one round trip to the cache for the lesson, none for its team
+
+    def test_a_co_instructor_added_any_way_reads_a_cached_lesson_at_once(self, course, lesson):
+        person = InstructorFactory()
+        person_api = api_for(person)
+        assert read(person_api, lesson).status_code == 403  # the lesson is now remembered
+
+        CourseInstructor.objects.create(course=course, user=person, revenue_share_percent=10)
+
+        assert read(person_api, lesson).status_code == 200
+
+    def test_a_co_instructor_deleted_row_by_row_loses_a_cached_lesson(self, course, lesson):
+        co = CoInstructorFactory(course=course)
+        co_api = api_for(co.user)
+        assert read(co_api, lesson).status_code == 200
+
+        CourseInstructor.objects.filter(course=course).delete()
+
+        assert read(co_api, lesson).status_code == 403
 
 
 @pytest.mark.django_db
