@@ -28,6 +28,10 @@ class CatalogConfig(AppConfig):
         post_migrate.connect(_ensure_search_schema, sender=self)
         register_rename_listener(instructor_renamed)
         lesson_media.register()
+        from agora.catalog.api.discovery import plan_detail_read
+        from agora.core import read_ahead
+
+        read_ahead.register(plan_detail_read)
         register_ready_listener(video_ready)
         # A cache of who teaches a course, not domain flow: forget it whenever that changes.
         from agora.catalog.models import CourseInstructor

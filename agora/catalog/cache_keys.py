@@ -11,6 +11,8 @@ import uuid
 
 from django.core.cache import cache
 
+from agora.core import read_ahead
+
 LIST_VERSION_KEY = "catalog:list-version"
 TTL_SECONDS = 300
 
@@ -60,14 +62,19 @@ def _entry(value: object) -> tuple[bytes, str, str] | None:
 
 
 def cached_detail_marking_view(
-    course_id: int, mark: str, mark_seconds: int
+    course_id: int, mark: str, mark_seconds: int, ahead: read_ahead.Found | None = None
 ) -> tuple[tuple[int, bytes, str] | None, bool | None]:
     """`cached_detail` of a course asked for by id, and whether this marked its visitor's
-    view (`mark`, set when missing): in one round trip on Redis. The mark is None where the
-    cache cannot do both at once (the caller marks the view itself then)."""
-    if not hasattr(cache, "get_and_add"):
+    view (`mark`, set when missing): in one round trip on Redis, or none when the rate-limit
+    middleware did both already (`ahead`). The mark is None where the cache cannot do both
+    at once (the caller marks the view itself then)."""
+    marked: bool | None
+    if ahead is not None:
+        value, marked = ahead.value, ahead.added
+    elif hasattr(cache, "get_and_add"):
+        value, marked = cache.get_and_add(detail_key(course_id), mark, 1, mark_seconds)
+    else:
         return cached_detail(str(course_id)), None
-    value, marked = cache.get_and_add(detail_key(course_id), mark, 1, mark_seconds)
     entry = _entry(value)
     return (None if entry is None else (course_id, entry[0], entry[1])), marked
 

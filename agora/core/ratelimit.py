@@ -24,6 +24,7 @@ from django_ratelimit import core as windows
 from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key, _split_rate
 from redis.exceptions import RedisError
 
+from agora.core import read_ahead
 from agora.core.cache import CacheUnavailable, raise_cache_errors
 from agora.core.errors import RateLimited, ServiceUnavailable
 from agora.core.network import address_bucket
@@ -142,6 +143,34 @@ def hits_and_read(
         _usage(count, limit, window)
         for count, (limit, _, window, _) in zip(counts, counters, strict=True)
     ], value
+
+
+def hit_per_address_reading_ahead(
+    request: HttpRequest, *, group: str, rate: str, ahead: read_ahead.ReadAhead
+) -> bool:
+    """`hit_per_address`, with `ahead` read and added in the same round trip and kept on the
+    request for its view (`read_ahead.take`). False, having done nothing, where one round
+    trip cannot do both: the limits live elsewhere than the default cache, or it is not
+    Redis; the caller counts as usual then. Fails open like `hit`."""
+    store: Any = caches[settings.RATELIMIT_USE_CACHE]
+    if (
+        not settings.RATELIMIT_ENABLE
+        or settings.RATELIMIT_USE_CACHE != "default"
+        or not hasattr(store, "count_hits_get_and_add")
+    ):
+        return False
+    limit, period, window, counter = _counter(group, address_key(request), rate)
+    counts, value, added = store.count_hits_get_and_add(
+        [(counter, period + EXPIRATION_FUDGE)],
+        ahead.read_key,
+        (ahead.add_key, ahead.add_value, ahead.add_seconds),
+    )
+    if counts is None:
+        _cache_unavailable(group, False, None)
+        return True
+    read_ahead.keep(request, ahead, read_ahead.Found(value, bool(added)))
+    refuse_over_limit(_usage(counts[0], limit, window))
+    return True
 
 
 def refuse_over_limit(current: Usage | None, message: str = "") -> None:

@@ -191,7 +191,7 @@ def test_a_cached_course_is_read_while_its_view_is_marked_in_one_round_trip(
     again = visitor.get(f"/courses/{course.pk}")
 
     assert again.json()["id"] == course.pk
-    assert len(sent) == 2  # the address's limit; the answer read with the visitor's view mark
+    assert len(sent) == 1  # the address counted, the answer read and the view marked, at once
     other = ApiClient(REMOTE_ADDR="10.9.9.9")
     assert other.get(f"/courses/{course.pk}").status_code == 200
     assert other.get(f"/courses/{course.slug}").status_code == 200  # by slug: marked already
@@ -211,3 +211,54 @@ def test_a_draft_seen_by_its_instructor_counts_once_a_day(redis_everything):
     view_counts.fold()
     draft.refresh_from_db()
     assert draft.views_count == 1
+
+
+def test_a_signed_in_or_cookied_visitor_reads_in_a_round_trip_of_its_own(
+    redis_everything, monkeypatch
+):
+    from tests.accounts.factories import UserFactory
+    from tests.catalog.factories import api_for
+
+    course = CourseFactory()
+    learner = api_for(UserFactory())
+    cookied = ApiClient(HTTP_COOKIE="sessionid=not-a-session")
+    for client in (learner, cookied):
+        assert client.get(f"/courses/{course.pk}").status_code == 200
+    sent = _sent_commands(monkeypatch)
+
+    for client in (learner, cookied):
+        assert client.get(f"/courses/{course.pk}").json()["id"] == course.pk
+    assert len(sent) == 4  # each: its limit (and person), then its answer with its view mark
+    view_counts.fold()
+    course.refresh_from_db()
+    assert course.views_count == 2  # the person, and the address of the cookie's visitor
+
+
+def test_an_anonymous_visitor_over_the_address_limit_is_refused(redis_everything, settings):
+    settings.API_RATE_LIMIT_PER_ADDRESS = "2/m"
+    course = CourseFactory()
+    visitor = ApiClient(REMOTE_ADDR="10.7.7.7")
+
+    answers = [visitor.get(f"/courses/{course.pk}") for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert int(answers[2]["Retry-After"]) > 0
+    view_counts.fold()
+    course.refresh_from_db()
+    assert course.views_count == 1
+
+
+def test_an_edited_course_is_read_ahead_as_edited(
+    redis_everything, django_capture_on_commit_callbacks
+):
+    from tests.catalog.factories import api_for
+
+    course = CourseFactory()
+    visitor = ApiClient()
+    assert visitor.get(f"/courses/{course.pk}").json()["subtitle"] == course.subtitle
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = api_for(course.owner).patch(f"/courses/{course.pk}", {"subtitle": "Read afresh"})
+    assert edited.status_code == 200, edited.content
+
+    assert visitor.get(f"/courses/{course.pk}").json()["subtitle"] == "Read afresh"

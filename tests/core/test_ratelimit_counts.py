@@ -8,7 +8,7 @@ from django.core.cache import caches
 from django.test import RequestFactory
 from django_ratelimit.core import get_usage
 
-from agora.core import ratelimit
+from agora.core import ratelimit, read_ahead
 from agora.core.errors import RateLimited
 from tests.conftest import PrivateRedis
 
@@ -282,3 +282,56 @@ def test_a_bearer_call_over_its_address_limit_is_refused_before_its_view(
     refused = api.get("/me")
     assert refused.json()["error"]["code"] == "rate_limited"
     assert int(refused["Retry-After"]) >= 1
+
+
+AHEAD = read_ahead.ReadAhead("answer", "mark", 1, 60)
+
+
+def test_a_hit_reads_ahead_and_marks_in_one_round_trip(
+    redis_default: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redis_default.set("answer", b"body")
+    ratelimit.hit(request, group="warm-up", key="k", rate="10/m")  # opens the connection
+    sent = _sends(monkeypatch)
+    first, second = RequestFactory().get("/x"), RequestFactory().get("/x")
+
+    assert ratelimit.hit_per_address_reading_ahead(first, group="ahead", rate="1/m", ahead=AHEAD)
+
+    assert len(sent) == 1
+    assert read_ahead.take(first, AHEAD) == read_ahead.Found(b"body", added=True)
+    assert read_ahead.take(first, AHEAD) is None  # taken once
+    # The same address again, over its limit: refused, in one round trip too.
+    with pytest.raises(RateLimited):
+        ratelimit.hit_per_address_reading_ahead(second, group="ahead", rate="1/m", ahead=AHEAD)
+    assert len(sent) == 2
+    assert redis_default.get("mark") == 1
+    counted = ratelimit.usage(request, group="ahead", key="127.0.0.1", rate="1/m", increment=False)
+    assert counted is not None
+    assert counted.count == 2  # the counter `hit` and django-ratelimit read
+
+
+def test_what_was_read_ahead_is_only_for_the_same_keys(redis_default: Any) -> None:
+    asked = RequestFactory().get("/x")
+    assert ratelimit.hit_per_address_reading_ahead(asked, group="keys", rate="9/m", ahead=AHEAD)
+
+    other = read_ahead.ReadAhead("answer", "another-mark", 1, 60)
+    assert read_ahead.take(asked, other) is None
+    assert read_ahead.take(asked, AHEAD) == read_ahead.Found(None, added=True)
+
+
+def test_reading_ahead_needs_the_limits_on_redis(memory_cache: Any) -> None:
+    asked = RequestFactory().get("/x")
+
+    assert not ratelimit.hit_per_address_reading_ahead(asked, group="mem", rate="9/m", ahead=AHEAD)
+    assert read_ahead.take(asked, AHEAD) is None
+    assert caches["limits"].get("mark") is None  # nothing was done: the caller counts
+
+
+def test_reading_ahead_fails_open_when_redis_is_unreachable(
+    settings: Any, silent_redis: str
+) -> None:
+    _limits_on_redis(settings, silent_redis, "default", OPTIONS=SHORT_TIMEOUTS)
+    asked = RequestFactory().get("/x")
+
+    assert ratelimit.hit_per_address_reading_ahead(asked, group="down", rate="1/m", ahead=AHEAD)
+    assert read_ahead.take(asked, AHEAD) is None  # the view makes its own (failing open) call

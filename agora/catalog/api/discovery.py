@@ -1,8 +1,11 @@
 """Public catalog reads: categories, the course list and search, facets, a course."""
 
+import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Schema
@@ -19,6 +22,7 @@ from agora.catalog.schemas import (
     CoursePageOut,
     FacetsOut,
 )
+from agora.core import read_ahead
 from agora.core.http_cache import cached_json, etag_of, json_response
 from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from agora.core.pagination import paginate as paginate_items
@@ -126,14 +130,14 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
     # costs no query at all. Asked for by id, it is read while the visitor's view is marked,
     # in one round trip (the view is counted in Redis, see catalog/view_counts.py).
     # On a miss one request rebuilds it; others asking for it meanwhile wait for that one.
+    # An anonymous visitor's read and mark went with the address's count (plan_detail_read).
     found: tuple[int, bytes, str] | Course | None = None
     marked: bool | None = None
     by_id = queries.course_id_in(course_id)
     if by_id:
+        ahead = _detail_read(by_id, visitor, today)
         found, marked = cache_keys.cached_detail_marking_view(
-            by_id,
-            services.view_mark(course_id=by_id, visitor=visitor, today=today),
-            services.VIEW_MARK_SECONDS,
+            by_id, ahead.add_key, ahead.add_seconds, read_ahead.take(request, ahead)
         )
     if found is None:
         found = single_flight(
@@ -147,6 +151,34 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
         return json_response(request, body, etag)
     services.record_view(course=found.pk, visitor=visitor, today=today, marked=marked)
     return course_detail(found)  # a draft, for its instructors: never cached
+
+
+def _detail_read(course_id: int, visitor: str, today: date) -> read_ahead.ReadAhead:
+    """The cached answer of a course by id, read while its visitor's view is marked."""
+    mark = services.view_mark(course_id=course_id, visitor=visitor, today=today)
+    return read_ahead.ReadAhead(
+        cache_keys.detail_key(course_id), mark, 1, services.VIEW_MARK_SECONDS
+    )
+
+
+# Where `get_course` answers, under the API's mount (agora/urls.py); a test reads through it.
+_DETAIL_PATH = re.compile(r"/api/v1/courses/([0-9]+)")
+
+
+def plan_detail_read(request: HttpRequest) -> read_ahead.ReadAhead | None:
+    """A course by id asked for with neither a token nor a session, as crawlers and
+    signed-out visitors ask: its visitor is its address, known before the view runs, so
+    the rate-limit middleware can read the answer and mark the view with its own count
+    (registered in CatalogConfig)."""
+    if request.method != "GET" or "HTTP_AUTHORIZATION" in request.META:
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return None
+    match = _DETAIL_PATH.fullmatch(request.path_info)
+    course_id = queries.course_id_in(match[1]) if match else None
+    if not course_id:
+        return None
+    return _detail_read(course_id, f"ip:{request.client_ip}", timezone.localdate())  # type: ignore[attr-defined]
 
 
 def _build_course_detail(user: Viewer, key: str) -> tuple[int, bytes, str] | Course:

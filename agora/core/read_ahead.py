@@ -1,0 +1,64 @@
+"""What a request's view is known to need from the cache, sent to Redis with the API's
+per-address count in one round trip (the rate-limit middleware), where it would otherwise
+take a round trip of its own.
+
+An app registers a planner (`register`): given a request, it names one key to read and one
+to add when missing (SET NX), or nothing. The middleware sends them with the count and keeps
+what came back on the request. The view asks for it with the keys it would use itself
+(`take`), and makes its own round trip when they differ or nothing was read ahead: another
+cache than Redis, Redis unreachable, or a request the planner did not recognise. So a
+planner can only save a round trip, never change an answer.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+
+_KEPT = "_agora_read_ahead"
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    read_key: str
+    add_key: str
+    add_value: Any
+    add_seconds: int
+
+
+@dataclass(frozen=True)
+class Found:
+    value: Any  # None: the read key is missing
+    added: bool  # whether the add key was missing (and is now set)
+
+
+Planner = Callable[[HttpRequest], ReadAhead | None]
+_planners: list[Planner] = []
+
+
+def register(planner: Planner) -> None:
+    if planner not in _planners:
+        _planners.append(planner)
+
+
+def plan(request: HttpRequest) -> ReadAhead | None:
+    for planner in _planners:
+        ahead = planner(request)
+        if ahead is not None:
+            return ahead
+    return None
+
+
+def keep(request: HttpRequest, ahead: ReadAhead, found: Found) -> None:
+    setattr(request, _KEPT, (ahead, found))
+
+
+def take(request: HttpRequest, ahead: ReadAhead) -> Found | None:
+    """What was read ahead for exactly `ahead`, once; None when nothing was."""
+    kept = getattr(request, _KEPT, None)
+    if kept is None or kept[0] != ahead:
+        return None
+    delattr(request, _KEPT)
+    found: Found = kept[1]
+    return found
