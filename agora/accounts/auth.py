@@ -12,7 +12,7 @@ from agora.accounts import tokens, user_cache
 from agora.accounts.errors import AccountError
 from agora.accounts.models import User
 from agora.accounts.permissions import can_teach
-from agora.core import ratelimit
+from agora.core import ratelimit, read_ahead
 from agora.core.errors import PermissionDenied
 from agora.core.permissions import is_admin
 
@@ -34,7 +34,8 @@ class CountedCall:
 def count_bearer_call(request: HttpRequest, token: str, address_limit: tuple[str, str]) -> bool:
     """Counts a bearer API call against its address's limit (`address_limit`: group, rate)
     and, when the token is a good access token, against its person's limit while reading
-    the person's cached row, all in one round trip; raises RateLimited over the address's
+    the person's cached row and what its view is known to need (read_ahead), all in one
+    round trip; raises RateLimited over the address's
     limit. False when the token is not good: the address alone was not counted yet (the
     route's auth answers 401 for it)."""
     try:
@@ -50,6 +51,7 @@ def count_bearer_call(request: HttpRequest, token: str, address_limit: tuple[str
             (API_USER_GROUP, str(user_id), settings.API_RATE_LIMIT_PER_USER),
         ],
         read_key=user_cache.key(user_id),
+        ahead=read_ahead.plan(request),
     )
     request.counted_call = CountedCall(token, claims, by_person, cached)  # type: ignore[attr-defined]
     ratelimit.refuse_over_limit(by_address)

@@ -28,10 +28,13 @@ class CatalogConfig(AppConfig):
         post_migrate.connect(_ensure_search_schema, sender=self)
         register_rename_listener(instructor_renamed)
         lesson_media.register()
+        # What the course detail and the lesson player read, sent with the API's counts.
+        from agora.catalog.api.curriculum import plan_lesson_read
         from agora.catalog.api.discovery import plan_detail_read
         from agora.core import read_ahead
 
         read_ahead.register(plan_detail_read)
+        read_ahead.register(plan_lesson_read)
         register_ready_listener(video_ready)
         # A cache of who teaches a course, not domain flow: forget it whenever that changes.
         from agora.catalog.models import CourseInstructor

@@ -27,6 +27,7 @@ from django.db import transaction
 
 from agora.catalog import access, answers
 from agora.catalog.models import Course, Lesson, Module, Resource
+from agora.core import read_ahead
 
 LESSON_CACHE_SECONDS = 60
 RESOURCE_FIELDS = ("id", "title", "url", "size_bytes", "content_type")
@@ -47,11 +48,19 @@ def fetch(lesson_id: int) -> Lesson | None:
     return next(iter(rows.order_by()[:1]), None)
 
 
-def load(lesson_id: int) -> tuple[Lesson, list[dict[str, Any]]] | None:
+def read_ahead_of(lesson_id: int) -> read_ahead.ReadAhead:
+    """The lesson's entry, read with its call's rate-limit count (read_ahead)."""
+    return read_ahead.ReadAhead(_key(lesson_id))
+
+
+def load(
+    lesson_id: int, ahead: read_ahead.Found | None = None
+) -> tuple[Lesson, list[dict[str, Any]]] | None:
     """`fetch`, with the lesson's resources as `ResourceOut` values, remembered; None if
-    there is no such lesson (which is not remembered)."""
+    there is no such lesson (which is not remembered). `ahead`: the entry as read already
+    with the call's rate-limit count (`read_ahead_of`)."""
     key = _key(lesson_id)
-    found = cache.get(key)
+    found = cache.get(key) if ahead is None else ahead.value
     if isinstance(found, tuple) and len(found) == 2:
         return found
     lesson = fetch(lesson_id)

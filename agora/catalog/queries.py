@@ -24,6 +24,7 @@ from agora.catalog.models import (
     Resource,
 )
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT, CappedResults
+from agora.core import read_ahead
 from agora.core.errors import InvalidInput, NotFound, PermissionDenied
 from agora.core.prepared import PreparedQuery
 from agora.media.models import VideoStatus
@@ -270,11 +271,14 @@ def get_lesson_for_reading(*, user: Viewer, lesson_id: int) -> tuple[Lesson, boo
     return lesson, access.check_lesson_readable(user, lesson)
 
 
-def read_lesson(*, user: Viewer, lesson_id: int) -> tuple[Lesson, list[dict[str, Any]], bool]:
+def read_lesson(
+    *, user: Viewer, lesson_id: int, ahead: read_ahead.Found | None = None
+) -> tuple[Lesson, list[dict[str, Any]], bool]:
     """`get_lesson_for_reading` for the lesson player's API, from the cache when it can
-    (lesson_cache): the lesson, its resources as `ResourceOut` values, and whether the user
-    edits its course. The access check runs every time."""
-    found = lesson_cache.load(lesson_id)
+    (lesson_cache; `ahead`: its entry as read with the call's rate-limit count): the lesson,
+    its resources as `ResourceOut` values, and whether the user edits its course. The access
+    check runs every time."""
+    found = lesson_cache.load(lesson_id, ahead)
     if found is None:
         raise NotFound("There is no such lesson.", code=CatalogError.LESSON_NOT_FOUND)
     lesson, resources = found

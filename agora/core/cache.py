@@ -206,44 +206,46 @@ class ResilientRedisCache(RedisCache):
         (None when missing), in one round trip: an API call counts against its address's and
         its person's limits while its person's cached row is read. (None, None) when Redis
         cannot be reached."""
-        counts, value, _ = self.count_hits_get_and_add(counters, read_key, version=version)
-        return counts, value
+        counts, values, _ = self.count_hits_get_and_add(counters, [read_key], version=version)
+        return counts, None if values is None else values[0]
 
     def count_hits_get_and_add(
         self,
         counters: Sequence[tuple[Any, int]],
-        read_key: Any,
+        read_keys: Sequence[Any],
         add: tuple[Any, Any, int] | None = None,
         version: int | None = None,
-    ) -> tuple[list[int] | None, Any, bool | None]:
-        """`count_hits_and_get`, and with `add` (key, value, timeout) that key set when it is
-        missing (SET NX), in the same round trip: an anonymous call's address is counted
-        while the answer its view needs is read and its visitor's view marked (read_ahead).
-        The last item says whether the add was made (None without `add`). (None, None, None)
-        when Redis cannot be reached."""
+    ) -> tuple[list[int] | None, list[Any] | None, bool | None]:
+        """`count_hits_and_get` with the values at each of `read_keys`, and with `add` (key,
+        value, timeout) that key set when it is missing (SET NX), in the same round trip:
+        an API call is counted while what its view needs is read, and an anonymous visitor's
+        view marked (read_ahead). The last item says whether the add was made (None without
+        `add`). (None, None, None) when Redis cannot be reached."""
         names = [(self.make_and_validate_key(key, version=version), t) for key, t in counters]
-        read_name = self.make_and_validate_key(read_key, version=version)
+        read_names = [self.make_and_validate_key(key, version=version) for key in read_keys]
         add_name = None if add is None else self.make_and_validate_key(add[0], version=version)
 
-        def count_and_read() -> tuple[list[int] | None, Any, bool | None]:
+        def count_and_read() -> tuple[list[int] | None, list[Any] | None, bool | None]:
             serializer = cast(Any, self._cache)._serializer  # Django's, as `get`/`add` use it
-            pipe = self._cache.get_client(read_name, write=True).pipeline(transaction=False)
+            route = (read_names or [name for name, _ in names])[0]
+            pipe = self._cache.get_client(route, write=True).pipeline(transaction=False)
             for name, timeout in names:
                 pipe.incr(name)
                 pipe.expire(name, timeout, nx=True)
-            pipe.get(read_name)
+            for name in read_names:
+                pipe.get(name)
             if add is not None and add_name is not None:
                 pipe.set(add_name, serializer.dumps(add[1]), ex=add[2], nx=True)
             replies = pipe.execute()
-            raw = replies[2 * len(names)]
-            added = None if add is None else bool(replies[-1])
+            counted = 2 * len(names)
+            raws = replies[counted : counted + len(read_names)]
             return (
-                [int(hits) for hits in replies[: 2 * len(names) : 2]],
-                None if raw is None else serializer.loads(raw),
-                added,
+                [int(hits) for hits in replies[:counted:2]],
+                [None if raw is None else serializer.loads(raw) for raw in raws],
+                None if add is None else bool(replies[-1]),
             )
 
-        unreachable: tuple[list[int] | None, Any, bool | None] = (None, None, None)
+        unreachable: tuple[list[int] | None, list[Any] | None, bool | None] = (None, None, None)
         return self._guarded(count_and_read, unreachable)
 
     def get_and_add(

@@ -113,16 +113,23 @@ def hit_and_read(
 
 
 def hits_and_read(
-    request: HttpRequest, limits: Sequence[tuple[str, str, str]], *, read_key: str
+    request: HttpRequest,
+    limits: Sequence[tuple[str, str, str]],
+    *,
+    read_key: str,
+    ahead: read_ahead.ReadAhead | None = None,
 ) -> tuple[list[Usage | None], Any]:
     """Counts one hit on each (group, key, rate) of `limits` without refusing, and reads
     `read_key` from the default cache: in one round trip when the limits live there too and
-    it is Redis (`ResilientRedisCache.count_hits_and_get`), else one call each. An API call
-    with a token counts against its address's and its person's limits and reads its
-    person's cached row at once. Fails open: a usage is None when the cache cannot be
+    it is Redis (`ResilientRedisCache.count_hits_get_and_add`), else one call each. An API
+    call with a token counts against its address's and its person's limits and reads its
+    person's cached row at once, and what its view needs (`ahead`, kept on the request for
+    the view: read_ahead.take). Fails open: a usage is None when the cache cannot be
     reached, and so is the value when it is missing."""
     store: Any = caches[settings.RATELIMIT_USE_CACHE]
-    together = settings.RATELIMIT_USE_CACHE == "default" and hasattr(store, "count_hits_and_get")
+    together = settings.RATELIMIT_USE_CACHE == "default" and hasattr(
+        store, "count_hits_get_and_add"
+    )
     if not settings.RATELIMIT_ENABLE or not together:
         found = [
             usage(request, group=group, key=key, rate=rate, increment=True)
@@ -132,26 +139,17 @@ def hits_and_read(
             return found, caches["default"].get(read_key)
         except CACHE_ERRORS:
             return found, None
-    counters = [_counter(group, key, rate) for group, key, rate in limits]
-    counts, value = store.count_hits_and_get(
-        [(counter, period + EXPIRATION_FUDGE) for _, period, _, counter in counters], read_key
-    )
-    if counts is None:
-        _cache_unavailable(limits[0][0], False, None)
-        return [None for _ in limits], None
-    return [
-        _usage(count, limit, window)
-        for count, (limit, _, window, _) in zip(counts, counters, strict=True)
-    ], value
+    usages, values = _count_and_read(request, store, limits, [read_key], ahead)
+    return usages, None if values is None else values[0]
 
 
 def hit_per_address_reading_ahead(
     request: HttpRequest, *, group: str, rate: str, ahead: read_ahead.ReadAhead
 ) -> bool:
-    """`hit_per_address`, with `ahead` read and added in the same round trip and kept on the
-    request for its view (`read_ahead.take`). False, having done nothing, where one round
-    trip cannot do both: the limits live elsewhere than the default cache, or it is not
-    Redis; the caller counts as usual then. Fails open like `hit`."""
+    """`hit_per_address`, with `ahead` read (and added) in the same round trip and kept on
+    the request for its view (`read_ahead.take`). False, having done nothing, where one
+    round trip cannot do both: the limits live elsewhere than the default cache, or it is
+    not Redis; the caller counts as usual then. Fails open like `hit`."""
     store: Any = caches[settings.RATELIMIT_USE_CACHE]
     if (
         not settings.RATELIMIT_ENABLE
@@ -159,18 +157,38 @@ def hit_per_address_reading_ahead(
         or not hasattr(store, "count_hits_get_and_add")
     ):
         return False
-    limit, period, window, counter = _counter(group, address_key(request), rate)
-    counts, value, added = store.count_hits_get_and_add(
-        [(counter, period + EXPIRATION_FUDGE)],
-        ahead.read_key,
-        (ahead.add_key, ahead.add_value, ahead.add_seconds),
+    (current,), _ = _count_and_read(
+        request, store, [(group, address_key(request), rate)], [], ahead
     )
-    if counts is None:
-        _cache_unavailable(group, False, None)
-        return True
-    read_ahead.keep(request, ahead, read_ahead.Found(value, bool(added)))
-    refuse_over_limit(_usage(counts[0], limit, window))
+    refuse_over_limit(current)
     return True
+
+
+def _count_and_read(
+    request: HttpRequest,
+    store: Any,
+    limits: Sequence[tuple[str, str, str]],
+    read_keys: list[str],
+    ahead: read_ahead.ReadAhead | None,
+) -> tuple[list[Usage | None], list[Any] | None]:
+    """One round trip on Redis: the hits on `limits`, the values at `read_keys`, and what
+    `ahead` asks for (kept on the request)."""
+    counters = [_counter(group, key, rate) for group, key, rate in limits]
+    keys = [*read_keys, ahead.read_key] if ahead else read_keys
+    counts, values, added = store.count_hits_get_and_add(
+        [(counter, period + EXPIRATION_FUDGE) for _, period, _, counter in counters],
+        keys,
+        ahead.add if ahead else None,
+    )
+    if counts is None or values is None:
+        _cache_unavailable(limits[0][0], False, None)
+        return [None for _ in limits], None
+    if ahead is not None:
+        read_ahead.keep(request, ahead, read_ahead.Found(values[-1], added))
+    return [
+        _usage(count, limit, window)
+        for count, (limit, _, window, _) in zip(counts, counters, strict=True)
+    ], values[: len(read_keys)]
 
 
 def refuse_over_limit(current: Usage | None, message: str = "") -> None:

@@ -1,13 +1,13 @@
-"""What a request's view is known to need from the cache, sent to Redis with the API's
-per-address count in one round trip (the rate-limit middleware), where it would otherwise
-take a round trip of its own.
+"""What a request's view is known to need from the cache, sent to Redis with the API
+call's rate-limit counts in one round trip (the rate-limit middleware), where it would
+otherwise take a round trip of its own.
 
-An app registers a planner (`register`): given a request, it names one key to read and one
-to add when missing (SET NX), or nothing. The middleware sends them with the count and keeps
-what came back on the request. The view asks for it with the keys it would use itself
-(`take`), and makes its own round trip when they differ or nothing was read ahead: another
-cache than Redis, Redis unreachable, or a request the planner did not recognise. So a
-planner can only save a round trip, never change an answer.
+An app registers a planner (`register`): given a request, it names one key to read and,
+if it likes, one to add when missing (SET NX), or nothing. The middleware sends them with
+the count and keeps what came back on the request. The view asks for it with the keys it
+would use itself (`take`), and makes its own round trip when they differ or nothing was
+read ahead: another cache than Redis, Redis unreachable, or a request the planner did not
+recognise. So a planner can only save a round trip, never change an answer.
 """
 
 from collections.abc import Callable
@@ -22,15 +22,20 @@ _KEPT = "_agora_read_ahead"
 @dataclass(frozen=True)
 class ReadAhead:
     read_key: str
-    add_key: str
-    add_value: Any
-    add_seconds: int
+    add_key: str | None = None
+    add_value: Any = None
+    add_seconds: int = 0
+
+    @property
+    def add(self) -> tuple[str, Any, int] | None:
+        """What to add, as the cache's pipelines take it."""
+        return None if self.add_key is None else (self.add_key, self.add_value, self.add_seconds)
 
 
 @dataclass(frozen=True)
 class Found:
     value: Any  # None: the read key is missing
-    added: bool  # whether the add key was missing (and is now set)
+    added: bool | None  # whether the add key was missing (and is now set); None: no add
 
 
 Planner = Callable[[HttpRequest], ReadAhead | None]

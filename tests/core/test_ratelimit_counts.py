@@ -335,3 +335,30 @@ def test_reading_ahead_fails_open_when_redis_is_unreachable(
 
     assert ratelimit.hit_per_address_reading_ahead(asked, group="down", rate="1/m", ahead=AHEAD)
     assert read_ahead.take(asked, AHEAD) is None  # the view makes its own (failing open) call
+
+
+@pytest.mark.django_db
+def test_a_lesson_read_is_one_round_trip_signed_in_or_not(
+    redis_default: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from tests.catalog.factories import course_with_curriculum, enroll
+    from tests.conftest import ApiClient
+    from tests.learning.factories import lessons_of
+
+    person, api = _signed_in(settings, per_address="1000/m", per_user="1000/m")
+    course = course_with_curriculum(modules=1, lessons=2)
+    enroll(person, course)
+    preview, locked = sorted(lessons_of(course), key=lambda lesson: not lesson.is_preview)
+    assert preview.is_preview
+    assert not locked.is_preview
+    anonymous = ApiClient()
+    assert api.get(f"/lessons/{locked.pk}").status_code == 200  # remembers the lesson
+    assert anonymous.get(f"/lessons/{preview.pk}").status_code == 200
+    sent = _sends(monkeypatch)
+
+    assert api.get(f"/lessons/{locked.pk}").json()["id"] == locked.pk
+    assert anonymous.get(f"/lessons/{preview.pk}").json()["id"] == preview.pk
+    assert anonymous.get(f"/lessons/{locked.pk}").status_code == 403
+    # Each: its limits (and person) with the lesson and its team, at once. The learner's read
+    # of a locked lesson then asks for the enrollment: the one key not known beforehand.
+    assert len(sent) == 2 + 1 + 1

@@ -1,10 +1,12 @@
 """Modules and lessons: add, edit, reorder, move."""
 
+import re
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Status
 
 from agora.accounts.auth import current_user, jwt_auth, viewer
-from agora.catalog import answers, queries, services
+from agora.catalog import answers, lesson_cache, queries, services
 from agora.catalog.api.common import lesson_out, router
 from agora.catalog.models import Lesson, Module
 from agora.catalog.schemas import (
@@ -18,6 +20,7 @@ from agora.catalog.schemas import (
     ModuleSummaryOut,
     MoveLessonIn,
 )
+from agora.core import read_ahead
 from agora.core.renderer import json_answer
 from agora.core.schemas import ErrorOut as E
 
@@ -113,12 +116,27 @@ def reorder_lessons(request: HttpRequest, module_id: int, payload: LessonOrderIn
 )
 def get_lesson(request: HttpRequest, lesson_id: int) -> HttpResponse:
     user = viewer(request)
-    lesson, resources, editor = queries.read_lesson(user=user, lesson_id=lesson_id)
+    ahead = read_ahead.take(request, lesson_cache.read_ahead_of(lesson_id))
+    lesson, resources, editor = queries.read_lesson(user=user, lesson_id=lesson_id, ahead=ahead)
     media = queries.lesson_media_urls(user, lesson, readable=True)
     # Written from the row, without LessonOut's resolvers: the same bytes (see answers.py).
     return json_answer(
         answers.lesson(lesson, resources=resources, media=media, show_answers=editor)
     )
+
+
+# Where `get_lesson` answers, under the API's mount (agora/urls.py); a test reads through it.
+_LESSON_PATH = re.compile(r"/api/v1/lessons/([0-9]+)")
+
+
+def plan_lesson_read(request: HttpRequest) -> read_ahead.ReadAhead | None:
+    """A lesson's cached entry, read with its call's rate-limit count (registered in
+    CatalogConfig): the player reads the same lessons again and again."""
+    match = _LESSON_PATH.fullmatch(request.path_info) if request.method == "GET" else None
+    lesson_id = int(match[1]) if match else 0
+    if not 0 < lesson_id < 2**63:  # beyond the database's integers: the view answers 404
+        return None
+    return lesson_cache.read_ahead_of(lesson_id)
 
 
 @router.patch(

@@ -1,7 +1,6 @@
 """Public catalog reads: categories, the course list and search, facets, a course."""
 
 import re
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -135,9 +134,12 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
     marked: bool | None = None
     by_id = queries.course_id_in(course_id)
     if by_id:
-        ahead = _detail_read(by_id, visitor, today)
+        mark = services.view_mark(course_id=by_id, visitor=visitor, today=today)
         found, marked = cache_keys.cached_detail_marking_view(
-            by_id, ahead.add_key, ahead.add_seconds, read_ahead.take(request, ahead)
+            by_id,
+            mark,
+            services.VIEW_MARK_SECONDS,
+            read_ahead.take(request, _detail_read(by_id, mark)),
         )
     if found is None:
         found = single_flight(
@@ -153,9 +155,8 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
     return course_detail(found)  # a draft, for its instructors: never cached
 
 
-def _detail_read(course_id: int, visitor: str, today: date) -> read_ahead.ReadAhead:
+def _detail_read(course_id: int, mark: str) -> read_ahead.ReadAhead:
     """The cached answer of a course by id, read while its visitor's view is marked."""
-    mark = services.view_mark(course_id=course_id, visitor=visitor, today=today)
     return read_ahead.ReadAhead(
         cache_keys.detail_key(course_id), mark, 1, services.VIEW_MARK_SECONDS
     )
@@ -178,7 +179,9 @@ def plan_detail_read(request: HttpRequest) -> read_ahead.ReadAhead | None:
     course_id = queries.course_id_in(match[1]) if match else None
     if not course_id:
         return None
-    return _detail_read(course_id, f"ip:{request.client_ip}", timezone.localdate())  # type: ignore[attr-defined]
+    visitor = f"ip:{request.client_ip}"  # type: ignore[attr-defined]
+    mark = services.view_mark(course_id=course_id, visitor=visitor, today=timezone.localdate())
+    return _detail_read(course_id, mark)
 
 
 def _build_course_detail(user: Viewer, key: str) -> tuple[int, bytes, str] | Course:
