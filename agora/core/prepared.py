@@ -6,7 +6,9 @@ category; its curriculum) it was most of the request (bench/README.md). A `Prepa
 builds its queryset once per database with stand-in values, keeps the SQL, the parameters
 and the compiler's converters, and on each call puts the real values where the stand-ins
 were and runs the SQL through Django's cursor: query logging, the tests' query counts and
-the database's execute wrappers still see every query. The rows come back as the queryset
+the database's execute wrappers still see every query. On PostgreSQL it runs as a
+server-side prepared statement (unless DATABASE_PREPARED_STATEMENTS is off), so the server
+plans it once per connection too. The rows come back as the queryset
 would give them: model instances (with their `select_related` objects), tuples for
 `values_list`, single values for `values_list(flat=True)`.
 
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import (
@@ -73,7 +76,7 @@ class PreparedQuery:
         params = list(plan.params)
         for position, index in plan.slots:
             params[position] = values[index]
-        with connections[plan.alias].cursor() as cursor:
+        with _cursor(connections[plan.alias]) as cursor:
             cursor.execute(plan.sql, params)
             rows: Any = cursor.fetchall()
         if plan.converters:
@@ -113,6 +116,32 @@ class PreparedQuery:
         )
         self._plans[alias] = plan
         return plan
+
+
+class _Preparing(psycopg.Cursor[Any]):
+    """A cursor that binds on the server and runs every query as a prepared statement:
+    PostgreSQL parses and plans it once per connection (psycopg keeps the names)."""
+
+    def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+        return super().execute(query, params, **{**options, "prepare": True})
+
+
+def _cursor(connection: Any) -> Any:
+    """Django's cursor, or on PostgreSQL with prepared statements allowed (settings:
+    DATABASE_PREPARED_STATEMENTS) one wrapping `_Preparing`, made as Django makes its own:
+    query logging, the tests' query counts and execute wrappers see it the same way."""
+    if connection.vendor != "postgresql" or (
+        connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
+    ):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = _Preparing(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
 
 
 def _row_maker(

@@ -152,6 +152,13 @@ elif _db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.post
         _db["CONN_MAX_AGE"] = 0
     else:
         _db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # The hottest reads (agora/core/prepared.py) run as server-side prepared statements:
+        # planning their joins cost PostgreSQL three times what running them did. Every other
+        # query binds on the client and is never prepared, whatever this number; turn this
+        # off behind a pooler that cannot keep prepared statements (PgBouncer in transaction
+        # mode without max_prepared_statements).
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Emails are unique case-insensitively through a functional constraint (accounts.User),

@@ -5,7 +5,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import F, QuerySet
+from django.test.utils import CaptureQueriesContext
 
 from agora.catalog.models import Course
 from agora.core.prepared import PreparedQuery
@@ -129,3 +131,45 @@ def test_values_of_the_wrong_kind_are_refused() -> None:
         prepared.rows(1, 2)
     with pytest.raises(TypeError, match="ints or strs"):
         PreparedQuery(lambda when: Course.objects.filter(created_at=when), dt.datetime)
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="server-side prepared statements: PostgreSQL"
+)
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@postgres_only
+def test_on_postgresql_it_is_a_prepared_statement_and_still_logged() -> None:
+    course = CourseFactory()
+    by_slug = PreparedQuery(lambda slug: Course.objects.filter(slug=slug).values_list("pk"), str)
+
+    with CaptureQueriesContext(connection) as seen:
+        assert by_slug.rows(course.slug) == [(course.pk,)]
+        assert by_slug.rows("no-such-course") == []
+
+    assert len(seen.captured_queries) == 2
+    ours = [sql for sql in _prepared_statements() if '"catalog_course"."slug" = $1' in sql]
+    assert len(ours) == 1  # planned once for both
+
+
+@postgres_only
+def test_without_prepared_statements_it_binds_on_the_client(monkeypatch: Any) -> None:
+    course = CourseFactory()
+    options = {
+        name: value
+        for name, value in connection.settings_dict["OPTIONS"].items()
+        if name != "prepare_threshold"
+    }
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    by_title = PreparedQuery(
+        lambda title: Course.objects.filter(title=title).values_list("pk"), str
+    )
+
+    assert by_title.rows(course.title) == [(course.pk,)]
+    assert not [sql for sql in _prepared_statements() if '"catalog_course"."title" = ' in sql]
