@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg
 from django.db import connections, router
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
@@ -140,8 +141,17 @@ def _cursor(connection: Any) -> Any:
     with connection.wrap_database_errors:
         raw = _Preparing(connection.connection)
     if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
+        return _LoggedPrepared(raw, connection)
     return connection.make_cursor(raw)
+
+
+class _LoggedPrepared(CursorDebugWrapper):
+    """Logs a prepared statement with its values, as Django logs its own queries: psycopg
+    keeps no text of a prepared statement's run for Django to read back."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _row_maker(

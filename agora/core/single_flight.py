@@ -28,11 +28,13 @@ def single_flight(
     load: Callable[[], T | None],
     build: Callable[[], T],
     wait_seconds: float = WAIT_SECONDS,
+    missed: bool = False,
 ) -> T:
     """`load()`'s value, or else `build()`'s; `build` stores what it makes (`load` finds it
     then) and may also return an answer that is never stored (a draft), which the waiting
-    callers then build for themselves."""
-    found = load()
+    callers then build for themselves. `missed`: the caller has just looked and found
+    nothing, so the first look is skipped (a round trip fewer)."""
+    found = None if missed else load()
     if found is not None:
         return found
     lock = f"single-flight:{key}"

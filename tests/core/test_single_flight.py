@@ -91,3 +91,20 @@ def test_a_hit_builds_nothing(key):
         raise AssertionError("a hit must not rebuild")
 
     assert single_flight(key, load=lambda: cache.get(key), build=build) == "cached"
+
+
+def test_a_caller_that_just_missed_does_not_look_again_before_building(key):
+    looks = []
+
+    def load() -> str | None:
+        looks.append(1)
+        return cache.get(key)
+
+    def build() -> str:
+        cache.set(key, "fresh", 60)
+        return "fresh"
+
+    assert single_flight(key, load=load, build=build, missed=True) == "fresh"
+    assert looks == []
+    assert single_flight(key, load=load, build=build) == "fresh"  # a hit, looked up once
+    assert looks == [1]

@@ -146,6 +146,7 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
             cache_keys.detail_flight_key(course_id),
             load=lambda: cache_keys.cached_detail(course_id),
             build=lambda: _build_course_detail(user, course_id),
+            missed=bool(by_id),  # by id, the entry was just read
         )
     if isinstance(found, tuple):
         cached_id, body, etag = found
