@@ -23,17 +23,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from profile_reads import LEARNER_DOMAIN, configure  # noqa: E402
 
-# The columns `/me/enrollments` reads (learning.queries._MY_ENROLLMENT_ROWS).
-ENROLLMENT_COLUMNS = (
-    "course_id",
-    "course__slug",
-    "course__title",
-    "progress_percent",
-    "created_at",
-    "completed_at",
-    "last_lesson_id",
-    "last_activity_at",
-    "source",
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/agora_speed"
 )
 
 
@@ -73,18 +64,13 @@ def measure(url: str, sql: str, learners: list[int], *, mode: str, runs: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/agora_speed"
-        ),
-    )
+    parser.add_argument("--database-url", default=DATABASE_URL)
     parser.add_argument("--runs", type=int, default=4000)
     args = parser.parse_args()
     configure(args.database_url, "", cache=False)
 
     from agora.accounts.models import User
-    from agora.learning.queries import _my_enrollments
+    from agora.learning.queries import MY_ENROLLMENT_COLUMNS, _my_enrollments
 
     learners = list(
         User.objects.filter(email__endswith="@" + LEARNER_DOMAIN)
@@ -93,7 +79,7 @@ def main() -> None:
     )
     if not learners:
         raise SystemExit("no bench learners: run bench/speed.py on this database first")
-    query = _my_enrollments(learners[0]).values_list(*ENROLLMENT_COLUMNS)
+    query = _my_enrollments(learners[0]).values_list(*MY_ENROLLMENT_COLUMNS)
     sql, params = query.query.sql_with_params()
     if list(params) != [learners[0]]:
         raise SystemExit(f"expected the learner as the only parameter, got {params}")

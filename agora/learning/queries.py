@@ -155,19 +155,19 @@ def _my_enrollments(learner_id: int) -> QuerySet[Enrollment]:
 
 
 # The API's answer, compiled to SQL once: building and compiling it cost more than running it.
+MY_ENROLLMENT_COLUMNS = (
+    "course_id",
+    "course__slug",
+    "course__title",
+    "progress_percent",
+    "created_at",
+    "completed_at",
+    "last_lesson_id",
+    "last_activity_at",
+    "source",
+)
 _MY_ENROLLMENT_ROWS = PreparedQuery(
-    lambda learner_id: _my_enrollments(learner_id).values_list(
-        "course_id",
-        "course__slug",
-        "course__title",
-        "progress_percent",
-        "created_at",
-        "completed_at",
-        "last_lesson_id",
-        "last_activity_at",
-        "source",
-    ),
-    int,
+    lambda learner_id: _my_enrollments(learner_id).values_list(*MY_ENROLLMENT_COLUMNS), int
 )
 
 

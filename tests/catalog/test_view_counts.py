@@ -29,6 +29,13 @@ def figures(course: Course) -> tuple[int, int]:
     return course.views_count, day.views if day else 0
 
 
+def folded_views(course: Course) -> int:
+    """The course's views once the buffer is folded into the database."""
+    view_counts.fold()
+    course.refresh_from_db()
+    return course.views_count
+
+
 def view(course: Course, visitor: str) -> bool:
     return services.record_view(course=course, visitor=visitor, today=TODAY)
 
@@ -58,9 +65,7 @@ def test_the_course_api_counts_into_the_buffer(buffer):
         assert ApiClient().get(f"/courses/{course.pk}").status_code == 200
 
     assert figures(course)[0] == 0
-    view_counts.fold()
-    course.refresh_from_db()
-    assert course.views_count == 1  # one visitor, one day
+    assert folded_views(course) == 1  # one visitor, one day
 
 
 def test_views_counted_during_a_fold_wait_for_the_next(buffer, monkeypatch):
@@ -196,9 +201,7 @@ def test_a_cached_course_is_read_while_its_view_is_marked_in_one_round_trip(
     assert other.get(f"/courses/{course.pk}").status_code == 200
     assert other.get(f"/courses/{course.slug}").status_code == 200  # by slug: marked already
     assert ApiClient().get(f"/courses/{course.pk + 1000}").status_code == 404
-    view_counts.fold()
-    course.refresh_from_db()
-    assert course.views_count == 2  # two visitors today, whatever they asked for and how often
+    assert folded_views(course) == 2  # two visitors today, whatever they asked for and how often
 
 
 def test_a_draft_seen_by_its_instructor_counts_once_a_day(redis_everything):
@@ -208,9 +211,7 @@ def test_a_draft_seen_by_its_instructor_counts_once_a_day(redis_everything):
     owner = api_for(draft.owner)
     assert [owner.get(f"/courses/{draft.pk}").status_code for _ in range(3)] == [200, 200, 200]
     assert ApiClient().get(f"/courses/{draft.pk}").status_code == 404
-    view_counts.fold()
-    draft.refresh_from_db()
-    assert draft.views_count == 1
+    assert folded_views(draft) == 1
 
 
 def test_a_signed_in_or_cookied_visitor_reads_in_a_round_trip_of_its_own(
@@ -229,9 +230,7 @@ def test_a_signed_in_or_cookied_visitor_reads_in_a_round_trip_of_its_own(
     for client in (learner, cookied):
         assert client.get(f"/courses/{course.pk}").json()["id"] == course.pk
     assert len(sent) == 4  # each: its limit (and person), then its answer with its view mark
-    view_counts.fold()
-    course.refresh_from_db()
-    assert course.views_count == 2  # the person, and the address of the cookie's visitor
+    assert folded_views(course) == 2  # the person, and the address of the cookie's visitor
 
 
 def test_an_anonymous_visitor_over_the_address_limit_is_refused(redis_everything, settings):
@@ -243,9 +242,7 @@ def test_an_anonymous_visitor_over_the_address_limit_is_refused(redis_everything
 
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     assert int(answers[2]["Retry-After"]) > 0
-    view_counts.fold()
-    course.refresh_from_db()
-    assert course.views_count == 1
+    assert folded_views(course) == 1
 
 
 def test_an_edited_course_is_read_ahead_as_edited(
