@@ -35,9 +35,8 @@ def count_bearer_call(request: HttpRequest, token: str, address_limit: tuple[str
     """Counts a bearer API call against its address's limit (`address_limit`: group, rate)
     and, when the token is a good access token, against its person's limit while reading
     the person's cached row and what its view is known to need (read_ahead), all in one
-    round trip; raises RateLimited over the address's
-    limit. False when the token is not good: the address alone was not counted yet (the
-    route's auth answers 401 for it)."""
+    round trip; raises RateLimited over the address's limit. False when the token is not
+    good: the address alone was not counted yet (the route's auth answers 401 for it)."""
     try:
         claims = tokens.decode(token, expected="access")
         user_id = tokens.subject_id(claims)

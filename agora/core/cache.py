@@ -199,16 +199,6 @@ class ResilientRedisCache(RedisCache):
 
         return self._guarded(count, None)
 
-    def count_hits_and_get(
-        self, counters: Sequence[tuple[Any, int]], read_key: Any, version: int | None = None
-    ) -> tuple[list[int] | None, Any]:
-        """`count_hit` on each (key, timeout) of `counters`, and the value at `read_key`
-        (None when missing), in one round trip: an API call counts against its address's and
-        its person's limits while its person's cached row is read. (None, None) when Redis
-        cannot be reached."""
-        counts, values, _ = self.count_hits_get_and_add(counters, [read_key], version=version)
-        return counts, None if values is None else values[0]
-
     def count_hits_get_and_add(
         self,
         counters: Sequence[tuple[Any, int]],
@@ -216,11 +206,13 @@ class ResilientRedisCache(RedisCache):
         add: tuple[Any, Any, int] | None = None,
         version: int | None = None,
     ) -> tuple[list[int] | None, list[Any] | None, bool | None]:
-        """`count_hits_and_get` with the values at each of `read_keys`, and with `add` (key,
-        value, timeout) that key set when it is missing (SET NX), in the same round trip:
-        an API call is counted while what its view needs is read, and an anonymous visitor's
-        view marked (read_ahead). The last item says whether the add was made (None without
-        `add`). (None, None, None) when Redis cannot be reached."""
+        """`count_hit` on each (key, timeout) of `counters`, the values at `read_keys` (None
+        for those missing) and, with `add` (key, value, timeout), that key set when it is
+        missing (SET NX), all in one round trip: an API call counts against its address's
+        (and its person's) limits while its person's cached row and what its view needs are
+        read, and an anonymous visitor's view is marked (read_ahead). The last item says
+        whether the add was made (None without `add`). (None, None, None) when Redis cannot
+        be reached."""
         names = [(self.make_and_validate_key(key, version=version), t) for key, t in counters]
         read_names = [self.make_and_validate_key(key, version=version) for key in read_keys]
         add_name = None if add is None else self.make_and_validate_key(add[0], version=version)

@@ -8,9 +8,9 @@ and the compiler's converters, and on each call puts the real values where the s
 were and runs the SQL through Django's cursor: query logging, the tests' query counts and
 the database's execute wrappers still see every query. On PostgreSQL it runs as a
 server-side prepared statement (unless DATABASE_PREPARED_STATEMENTS is off), so the server
-plans it once per connection too. The rows come back as the queryset
-would give them: model instances (with their `select_related` objects), tuples for
-`values_list`, single values for `values_list(flat=True)`.
+plans it once per connection too. The rows come back as the queryset would give them:
+model instances (with their `select_related` objects), tuples for `values_list`, single
+values for `values_list(flat=True)`.
 
 Only for querysets whose SQL does not depend on the values. A value compared with `=` is
 fine; one that changes the SQL (None for IS NULL, a list for IN, a slice) is not, and

@@ -168,3 +168,36 @@ def test_the_development_site_shows_its_own_404_page_not_django_debug_pages(tmp_
         DEBUG="true",
     )
     assert asked.stdout.split()[-1] == "True"
+
+
+SHOW_DATABASE_OPTIONS = (
+    "from django.conf import settings; "
+    "print(settings.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+)
+
+
+class TestPreparedStatements:
+    """Only the prepared queries (agora/core/prepared.py) ask for them; the option lets the
+    connection keep them, and a pooler that cannot is served by turning it off."""
+
+    POSTGRES = "postgres://agora@127.0.0.1:5432/agora"
+
+    def options(self, tmp_path: Path, **env: str) -> str:
+        result = manage(
+            "shell", "-v", "0", "-c", SHOW_DATABASE_OPTIONS, **production(tmp_path, **env)
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def test_allowed_on_postgresql_by_default(self, tmp_path: Path) -> None:
+        assert int(self.options(tmp_path, DATABASE_URL=self.POSTGRES)) > 1_000_000
+
+    def test_turned_off_for_a_pooler_that_cannot_keep_them(self, tmp_path: Path) -> None:
+        assert (
+            self.options(tmp_path, DATABASE_URL=self.POSTGRES, DATABASE_PREPARED_STATEMENTS="false")
+            == "None"
+        )
+
+    def test_never_on_sqlite(self, tmp_path: Path) -> None:
+        sqlite = f"sqlite:///{tmp_path / 'agora.sqlite3'}"
+        assert self.options(tmp_path, DATABASE_URL=sqlite) == "None"
