@@ -149,7 +149,8 @@ def hit_per_address_reading_ahead(
     """`hit_per_address`, with `ahead` read (and added) in the same round trip and kept on
     the request for its view (`read_ahead.take`). False, having done nothing, where one
     round trip cannot do both: the limits live elsewhere than the default cache, or it is
-    not Redis; the caller counts as usual then. Fails open like `hit`."""
+    not Redis; the caller counts as usual then. Fails open like `hit`. A request refused
+    over the limit takes back the key it added (its view is not counted, nor marked)."""
     store: Any = caches[settings.RATELIMIT_USE_CACHE]
     if (
         not settings.RATELIMIT_ENABLE
@@ -160,7 +161,13 @@ def hit_per_address_reading_ahead(
     (current,), _ = _count_and_read(
         request, store, [(group, address_key(request), rate)], [], ahead
     )
-    refuse_over_limit(current)
+    try:
+        refuse_over_limit(current)
+    except RateLimited:
+        found = read_ahead.take(request, ahead)
+        if found is not None and found.added and ahead.add_key is not None:
+            store.delete(ahead.add_key)  # a refused request leaves no mark behind
+        raise
     return True
 
 

@@ -245,6 +245,19 @@ def test_an_anonymous_visitor_over_the_address_limit_is_refused(redis_everything
     assert folded_views(course) == 1
 
 
+def test_a_view_refused_over_the_limit_is_not_marked_either(redis_everything, settings):
+    settings.API_RATE_LIMIT_PER_ADDRESS = "1/m"
+    seen, refused = CourseFactory(), CourseFactory()
+    visitor = ApiClient(REMOTE_ADDR="10.7.7.8")
+    assert visitor.get(f"/courses/{seen.pk}").status_code == 200
+    assert visitor.get(f"/courses/{refused.pk}").status_code == 429
+
+    settings.API_RATE_LIMIT_PER_ADDRESS = "100/m"
+    assert visitor.get(f"/courses/{refused.pk}").status_code == 200
+
+    assert (folded_views(seen), folded_views(refused)) == (1, 1)
+
+
 def test_an_edited_course_is_read_ahead_as_edited(
     redis_everything, django_capture_on_commit_callbacks
 ):
