@@ -126,11 +126,8 @@ def hits_and_read(
     person's cached row at once, and what its view needs (`ahead`, kept on the request for
     the view: read_ahead.take). Fails open: a usage is None when the cache cannot be
     reached, and so is the value when it is missing."""
-    store: Any = caches[settings.RATELIMIT_USE_CACHE]
-    together = settings.RATELIMIT_USE_CACHE == "default" and hasattr(
-        store, "count_hits_get_and_add"
-    )
-    if not settings.RATELIMIT_ENABLE or not together:
+    store = _one_trip_store()
+    if store is None:
         found = [
             usage(request, group=group, key=key, rate=rate, increment=True)
             for group, key, rate in limits
@@ -151,12 +148,8 @@ def hit_per_address_reading_ahead(
     round trip cannot do both: the limits live elsewhere than the default cache, or it is
     not Redis; the caller counts as usual then. Fails open like `hit`. A request refused
     over the limit takes back the key it added (its view is not counted, nor marked)."""
-    store: Any = caches[settings.RATELIMIT_USE_CACHE]
-    if (
-        not settings.RATELIMIT_ENABLE
-        or settings.RATELIMIT_USE_CACHE != "default"
-        or not hasattr(store, "count_hits_get_and_add")
-    ):
+    store = _one_trip_store()
+    if store is None:
         return False
     (current,), _ = _count_and_read(
         request, store, [(group, address_key(request), rate)], [], ahead
@@ -169,6 +162,20 @@ def hit_per_address_reading_ahead(
             store.delete(ahead.add_key)  # a refused request leaves no mark behind
         raise
     return True
+
+
+def _one_trip_store() -> Any:
+    """The cache that can count the limits and read the default cache's keys in one round
+    trip: the default cache, when it holds the limits too and is Redis. None otherwise, or
+    when rate limiting is off."""
+    store: Any = caches[settings.RATELIMIT_USE_CACHE]
+    if (
+        not settings.RATELIMIT_ENABLE
+        or settings.RATELIMIT_USE_CACHE != "default"
+        or not hasattr(store, "count_hits_get_and_add")
+    ):
+        return None
+    return store
 
 
 def _count_and_read(
