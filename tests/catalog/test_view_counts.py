@@ -272,3 +272,21 @@ def test_an_edited_course_is_read_ahead_as_edited(
     assert edited.status_code == 200, edited.content
 
     assert visitor.get(f"/courses/{course.pk}").json()["subtitle"] == "Read afresh"
+
+
+def test_one_visitor_racing_itself_is_counted_once(redis_everything):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    course = CourseFactory()
+    assert ApiClient().get(f"/courses/{course.pk}").status_code == 200  # cached, 1 view
+    start = Barrier(8)
+
+    def visit() -> int:
+        start.wait()
+        return ApiClient(REMOTE_ADDR="10.7.7.9").get(f"/courses/{course.pk}").status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(lambda _: visit(), range(8))) == [200] * 8
+
+    assert folded_views(course) == 2  # the first visitor and the racing one, once each
