@@ -12,6 +12,14 @@ def _ensure_search_schema(using: str, **kwargs: Any) -> None:
     ensure_search_schema(connections[using])
 
 
+def _ensure_totals(using: str, **kwargs: Any) -> None:
+    from django.db import connections
+
+    from agora.catalog.totals import ensure_totals
+
+    ensure_totals(connections[using])
+
+
 class CatalogConfig(AppConfig):
     name = "agora.catalog"
     label = "catalog"
@@ -24,8 +32,10 @@ class CatalogConfig(AppConfig):
         from agora.catalog.services.files import video_ready
         from agora.media.processing import register_ready_listener
 
-        # Infrastructure, not domain flow: keep the search index's triggers in place.
+        # Infrastructure, not domain flow: keep the search index's and the totals' triggers
+        # in place.
         post_migrate.connect(_ensure_search_schema, sender=self)
+        post_migrate.connect(_ensure_totals, sender=self)
         register_rename_listener(instructor_renamed)
         lesson_media.register()
         # What the course detail and the lesson player read, sent with the API's counts.

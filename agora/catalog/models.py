@@ -425,3 +425,14 @@ class CourseDailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_id} on {self.day}"
+
+
+class CatalogTotal(models.Model):
+    """A count the catalog keeps exact in the database itself (agora/catalog/totals.py):
+    triggers on catalog_course add and take away as rows change, whatever changes them."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"

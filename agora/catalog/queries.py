@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
-from agora.catalog import access, lesson_cache, lesson_media, search
+from agora.catalog import access, lesson_cache, lesson_media, search, totals
 from agora.catalog.errors import CatalogError
 from agora.catalog.models import (
     Category,
@@ -68,6 +68,12 @@ class CourseFilters:
                 errors[name] = [f"{name} holds a character that is not allowed."]
         if errors:
             raise InvalidInput(fields=errors)
+
+    def narrows(self) -> bool:
+        """Whether these filters leave out any published course (a sort does not)."""
+        return bool(
+            self.q.strip() or self.category or self.price or self.level or self.language
+        ) or (self.min_rating is not None or self.instructor is not None)
 
 
 def categories() -> QuerySet[Category]:
@@ -130,7 +136,9 @@ def list_courses(filters: CourseFilters, *, fields: Sequence[str] = ()) -> Cappe
     sort = filters.sort or ("relevance" if searching else "popular")
     if not searching:
         ordered = courses.order_by(*_ORDER.get(sort, _ORDER["popular"]))
-        return CappedResults(ordered, count_limit=LIST_COUNT_LIMIT)
+        # Every published course: the database keeps their number (totals.py).
+        known = None if filters.narrows() else totals.published_courses
+        return CappedResults(ordered, count_limit=LIST_COUNT_LIMIT, known_total=known)
     if sort == "relevance":
         return search.backend().ranked(courses, filters.q)
     matches = search.backend().filter(courses, filters.q)

@@ -22,6 +22,8 @@ class CappedResults(Sequence[Any]):
 
     `window`, when given, bounds how far the results reach: slices past it are empty.
     `guard` wraps every database call (PostgreSQL planner settings for text searches).
+    `known_total`, when given, answers the number of results without counting them (None:
+    not known, count them).
     """
 
     def __init__(
@@ -31,11 +33,13 @@ class CappedResults(Sequence[Any]):
         count_limit: int = LIST_COUNT_LIMIT,
         window: int | None = None,
         guard: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        known_total: Callable[[], int | None] | None = None,
     ) -> None:
         self.queryset = queryset
         self.count_limit = count_limit
         self.window = window
         self.guard = guard
+        self.known_total = known_total
         self._count: int | None = None
         self._guarded = False
 
@@ -55,6 +59,10 @@ class CappedResults(Sequence[Any]):
     # --- counting ----------------------------------------------------------------------------
     def total(self) -> int:
         """The number of results, or `count_limit` when there are at least that many."""
+        if self._count is None and self.known_total is not None:
+            known = self.known_total()
+            if known is not None:
+                self._count = min(known, self.count_limit)
         if self._count is None:
             with self._database():
                 self._count = self._capped_count()
