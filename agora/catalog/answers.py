@@ -12,6 +12,7 @@ The schemas stay the documented response types in the OpenAPI schema.
 the API renderer, as Ninja's were: tests/catalog/test_lesson_answer.py compares the bytes).
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.urls import reverse
@@ -49,27 +50,101 @@ LIST_ITEM_FIELDS = (
 )
 
 
+# What a list item is made of, in the order `list_row_item` reads it: an unsearched list
+# selects these columns alone (`values_list`), with neither model instances nor descriptions.
+LIST_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "subtitle",
+    "price",
+    "currency",
+    "average_rating",
+    "ratings_count",
+    "enrollments_count",
+    "owner_id",
+    "owner__name",
+    "category__slug",
+    "category__name",
+    "level",
+    "language",
+    "thumbnail",
+    "published_at",
+    "status",
+    "in_subscription",
+)
+_THUMBNAILS = Course._meta.get_field("thumbnail").storage
+
+
+def list_row_item(row: Sequence[Any]) -> dict[str, Any]:
+    """`CourseListItemOut` in JSON mode, from a row of LIST_COLUMNS."""
+    (
+        pk,
+        slug,
+        title,
+        subtitle,
+        price,
+        currency,
+        average_rating,
+        ratings_count,
+        enrollments_count,
+        owner_id,
+        owner_name,
+        category_slug,
+        category_name,
+        level,
+        language,
+        thumbnail,
+        published_at,
+        status,
+        in_subscription,
+    ) = row
+    return {
+        "id": pk,
+        "slug": slug,
+        "title": title,
+        "subtitle": subtitle,
+        "price": price,
+        "currency": currency,
+        "average_rating": float(average_rating),
+        "ratings_count": ratings_count,
+        "enrollments_count": enrollments_count,
+        "instructor": {"id": owner_id, "name": owner_name},
+        "category": {"slug": category_slug, "name": category_name},
+        "level": level,
+        "language": language,
+        "thumbnail_url": _THUMBNAILS.url(thumbnail) if thumbnail else None,
+        "published_at": to_jsonable_python(published_at),
+        "status": status,
+        "in_subscription": in_subscription,
+    }
+
+
 def list_item(course: Course) -> dict[str, Any]:
     """`CourseListItemOut` in JSON mode, for a course with its owner and category loaded."""
-    return {
-        "id": course.pk,
-        "slug": course.slug,
-        "title": course.title,
-        "subtitle": course.subtitle,
-        "price": course.price,
-        "currency": course.currency,
-        "average_rating": float(course.average_rating),
-        "ratings_count": course.ratings_count,
-        "enrollments_count": course.enrollments_count,
-        "instructor": {"id": course.owner_id, "name": course.owner.name},
-        "category": {"slug": course.category.slug, "name": course.category.name},
-        "level": course.level,
-        "language": course.language,
-        "thumbnail_url": course.thumbnail.url if course.thumbnail else None,
-        "published_at": to_jsonable_python(course.published_at),
-        "status": course.status,
-        "in_subscription": course.in_subscription,
-    }
+    return list_row_item(
+        (
+            course.pk,
+            course.slug,
+            course.title,
+            course.subtitle,
+            course.price,
+            course.currency,
+            course.average_rating,
+            course.ratings_count,
+            course.enrollments_count,
+            course.owner_id,
+            course.owner.name,
+            course.category.slug,
+            course.category.name,
+            course.level,
+            course.language,
+            course.thumbnail.name,
+            course.published_at,
+            course.status,
+            course.in_subscription,
+        )
+    )
 
 
 # The detail's two reads besides the course itself, compiled to SQL once (building and

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
@@ -148,6 +149,77 @@ def list_courses(filters: CourseFilters, *, fields: Sequence[str] = ()) -> Cappe
         window=SEARCH_LIMIT,
         guard=search.prefer_indexes,
     )
+
+
+def list_course_rows(filters: CourseFilters, columns: tuple[str, ...]) -> CappedResults:
+    """An unsearched list (`filters.q` empty) as rows of `columns` (`values_list`) in the
+    requested order, counted as `list_courses` counts.
+
+    The first page of a list filtered by nothing but price, level or language (the catalog's
+    first page, what most visitors see) comes from a prepared statement: built and compiled
+    once, planned once per connection on PostgreSQL (core/prepared.py).
+    """
+    filters.validate()
+    if filters.q.strip():
+        raise ValueError("a search is listed by list_courses")
+    sort = filters.sort if filters.sort in _ORDER else "popular"
+
+    @cache  # a category's ids are read once
+    def courses() -> QuerySet[Course]:
+        return _apply_filters(Course.objects.published(), filters)
+
+    def rows() -> QuerySet[Any]:  # built only for the pages the prepared query is not for
+        return courses().order_by(*_ORDER[sort]).values_list(*columns)
+
+    first_page = None
+    prepared = _first_pages(filters, sort, columns)
+    if prepared is not None:
+        values = [value for value in (filters.level, filters.language) if value]
+
+        def first_page(limit: int) -> list[Any]:
+            return prepared.rows(*values, limit=limit)
+
+    known = None if filters.narrows() else totals.published_courses
+    return CappedResults(
+        rows,
+        count_limit=LIST_COUNT_LIMIT,
+        known_total=known,
+        first_page=first_page,
+        counted=courses,  # the ids alone, without the joins the rows need
+    )
+
+
+# One prepared query per shape of list: sort, price, whether a level and a language are
+# asked for, and the columns (at most 72 shapes for the API's columns).
+_FIRST_PAGES: dict[tuple[Any, ...], PreparedQuery] = {}
+
+
+def _first_pages(
+    filters: CourseFilters, sort: str, columns: tuple[str, ...]
+) -> PreparedQuery | None:
+    """The prepared query of this list's shape, or None when a filter's value would change
+    its SQL (a category's or an instructor's courses are listed by id, a rating is a
+    decimal)."""
+    if filters.category or filters.min_rating is not None or filters.instructor is not None:
+        return None
+    shape = (sort, filters.price, bool(filters.level), bool(filters.language), columns)
+    prepared = _FIRST_PAGES.get(shape)
+    if prepared is None:
+
+        def build(*values: str) -> QuerySet[Any]:
+            given = iter(values)
+            level = next(given) if filters.level else ""
+            language = next(given) if filters.language else ""
+            shaped = CourseFilters(price=filters.price, level=level, language=language)
+            return (
+                _apply_filters(Course.objects.published(), shaped)
+                .order_by(*_ORDER[sort])
+                .values_list(*columns)
+            )
+
+        kinds = [str] * (bool(filters.level) + bool(filters.language))
+        prepared = _FIRST_PAGES[shape] = PreparedQuery(build, *kinds)
+    return prepared
 
 
 def facets(filters: CourseFilters) -> dict[str, Any]:

@@ -9,6 +9,7 @@ results: further pages are empty (narrow the search to see others).
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import cached_property
 from typing import Any, overload
 
 from django.db.models import QuerySet
@@ -21,27 +22,42 @@ class CappedResults(Sequence[Any]):
     """A queryset that is sliced like a list and counts up to `count_limit`.
 
     `window`, when given, bounds how far the results reach: slices past it are empty.
+    `queryset` may be a function that builds it: it is then built only if needed.
     `guard` wraps every database call (PostgreSQL planner settings for text searches).
     `known_total`, when given, answers the number of results without counting them (None:
-    not known, count them).
+    not known, count them). `first_page`, when given, answers the first `n` results in place
+    of slicing the queryset (a prepared statement). `counted`, when given, is what is
+    counted in place of the queryset (a function building the same rows, selected more
+    narrowly).
     """
 
     def __init__(
         self,
-        queryset: QuerySet[Any],
+        queryset: QuerySet[Any] | Callable[[], QuerySet[Any]],
         *,
         count_limit: int = LIST_COUNT_LIMIT,
         window: int | None = None,
         guard: Callable[[], AbstractContextManager[Any]] = nullcontext,
         known_total: Callable[[], int | None] | None = None,
+        first_page: Callable[[int], list[Any]] | None = None,
+        counted: Callable[[], QuerySet[Any]] | None = None,
     ) -> None:
-        self.queryset = queryset
+        self._queryset = queryset
         self.count_limit = count_limit
         self.window = window
         self.guard = guard
         self.known_total = known_total
+        self.first_page = first_page
+        self._counted = counted
         self._count: int | None = None
         self._guarded = False
+
+    @cached_property
+    def queryset(self) -> QuerySet[Any]:
+        """The results' queryset, built when first needed when it was given as a function."""
+        if isinstance(self._queryset, QuerySet):
+            return self._queryset
+        return self._queryset()
 
     @contextmanager
     def _database(self) -> Iterator[None]:
@@ -70,7 +86,8 @@ class CappedResults(Sequence[Any]):
 
     def _capped_count(self) -> int:
         # SELECT COUNT(*) FROM (SELECT id ... LIMIT n): stops at the n-th match.
-        return int(self.queryset.order_by()[: self.count_limit].count())
+        counted = self._counted() if self._counted is not None else self.queryset
+        return int(counted.order_by()[: self.count_limit].count())
 
     @property
     def count_exact(self) -> bool:
@@ -113,6 +130,8 @@ class CappedResults(Sequence[Any]):
         if start >= stop:
             return []
         with self._database():
+            if start == 0 and self.first_page is not None:
+                return self.first_page(stop)
             return self._fetch(start, stop)
 
     def __iter__(self) -> Iterator[Any]:

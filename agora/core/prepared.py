@@ -48,6 +48,7 @@ class _Plan:
     compiler: Any
     converters: dict[int, Any]
     make: Callable[[list[Any]], list[Any]]
+    sliced: bool
 
 
 class PreparedQuery:
@@ -64,7 +65,11 @@ class PreparedQuery:
         self._model: type[Model] | None = None
         self._plans: dict[str, _Plan] = {}
 
-    def rows(self, *values: int | str) -> list[Any]:
+    def rows(self, *values: int | str, limit: int | None = None) -> list[Any]:
+        """The rows for `values`; the first `limit` of them when given (the queryset is then
+        unsliced: each limit is a statement of its own, PostgreSQL plans it once)."""
+        if limit is not None and (type(limit) is not int or limit < 1):
+            raise TypeError(f"a limit is a positive int, got {limit!r}")
         if len(values) != len(self._kinds):
             raise TypeError(f"expected {len(self._kinds)} values, got {len(values)}")
         for value, kind in zip(values, self._kinds, strict=True):
@@ -77,8 +82,13 @@ class PreparedQuery:
         params = list(plan.params)
         for position, index in plan.slots:
             params[position] = values[index]
+        sql = plan.sql
+        if limit is not None:
+            if plan.sliced:
+                raise TypeError("a sliced prepared query takes no limit")
+            sql = f"{sql} LIMIT {limit}"
         with _cursor(connections[plan.alias]) as cursor:
-            cursor.execute(plan.sql, params)
+            cursor.execute(sql, params)
             rows: Any = cursor.fetchall()
         if plan.converters:
             rows = plan.compiler.apply_converters(rows, plan.converters)
@@ -114,6 +124,7 @@ class PreparedQuery:
             compiler=compiler,
             converters=compiler.get_converters(fields),
             make=_row_maker(queryset, compiler, alias),
+            sliced=queryset.query.is_sliced,
         )
         self._plans[alias] = plan
         return plan

@@ -133,6 +133,27 @@ def test_values_of_the_wrong_kind_are_refused() -> None:
         PreparedQuery(lambda when: Course.objects.filter(created_at=when), dt.datetime)
 
 
+def test_a_limit_gives_the_first_rows_in_the_querysets_order() -> None:
+    courses = CourseFactory.create_batch(5)
+    newest = PreparedQuery(
+        lambda currency: (
+            Course.objects.filter(currency=currency).order_by("-id").values_list("id", flat=True)
+        ),
+        str,
+    )
+    ids = sorted((course.pk for course in courses), reverse=True)
+
+    assert newest.rows("USD", limit=2) == ids[:2]
+    assert newest.rows("USD", limit=100) == ids
+    assert newest.rows("USD") == ids
+    for wrong in (0, -1, True, 2.0, "2"):
+        with pytest.raises(TypeError, match="positive int"):
+            newest.rows("USD", limit=wrong)  # type: ignore[arg-type]
+    sliced = PreparedQuery(lambda pk: Course.objects.filter(pk__gte=pk)[:3], int)
+    with pytest.raises(TypeError, match="sliced"):
+        sliced.rows(1, limit=2)
+
+
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="server-side prepared statements: PostgreSQL"
 )

@@ -1,6 +1,7 @@
 """Public catalog reads: categories, the course list and search, facets, a course."""
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -88,9 +89,15 @@ def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpRespon
     filters.validate()
 
     def build() -> dict[str, Any]:
-        results = queries.list_courses(filters, fields=answers.LIST_ITEM_FIELDS)
+        item: Callable[[Any], dict[str, Any]]
+        if filters.q.strip():
+            results = queries.list_courses(filters, fields=answers.LIST_ITEM_FIELDS)
+            item = answers.list_item
+        else:
+            results = queries.list_course_rows(filters, answers.LIST_COLUMNS)
+            item = answers.list_row_item
         page = paginate_items(results, page=params.page, page_size=params.page_size)
-        page["items"] = [answers.list_item(c) for c in page["items"]]
+        page["items"] = [item(found) for found in page["items"]]
         page["count_exact"] = page["count"] < results.count_limit
         return page
 
