@@ -171,15 +171,27 @@ def list_course_rows(filters: CourseFilters, columns: tuple[str, ...]) -> Capped
     def rows() -> QuerySet[Any]:  # built only for the pages the prepared query is not for
         return courses().order_by(*_ORDER[sort]).values_list(*columns)
 
+    known = None if filters.narrows() else totals.published_courses
     first_page = None
     prepared = _first_pages(filters, sort, columns)
     if prepared is not None:
         values = [value for value in (filters.level, filters.language) if value]
+        read_total: list[int | None] = []
 
         def first_page(limit: int) -> list[Any]:
-            return prepared.rows(*values, limit=limit)
+            found = prepared.rows(*values, limit=limit)
+            if known is None:
+                return found
+            # The whole catalog's first page: the kept total came as the rows' last column.
+            read_total[:] = [found[0][-1]] if found else []
+            return [row[:-1] for row in found]
 
-    known = None if filters.narrows() else totals.published_courses
+        def known_total() -> int | None:
+            return read_total[0] if read_total else totals.published_courses()
+
+        if known is not None:
+            known = known_total
+
     return CappedResults(
         rows,
         count_limit=LIST_COUNT_LIMIT,
@@ -199,7 +211,7 @@ def _first_pages(
 ) -> PreparedQuery | None:
     """The prepared query of this list's shape, or None when a filter's value would change
     its SQL (a category's or an instructor's courses are listed by id, a rating is a
-    decimal)."""
+    decimal). Unfiltered, its rows end with the kept number of published courses."""
     if filters.category or filters.min_rating is not None or filters.instructor is not None:
         return None
     shape = (sort, filters.price, bool(filters.level), bool(filters.language), columns)
@@ -211,11 +223,12 @@ def _first_pages(
             level = next(given) if filters.level else ""
             language = next(given) if filters.language else ""
             shaped = CourseFilters(price=filters.price, level=level, language=language)
-            return (
-                _apply_filters(Course.objects.published(), shaped)
-                .order_by(*_ORDER[sort])
-                .values_list(*columns)
-            )
+            ordered = _apply_filters(Course.objects.published(), shaped).order_by(*_ORDER[sort])
+            if shaped.narrows():
+                return ordered.values_list(*columns)
+            # Every published course: their kept number comes along, in the same round trip.
+            kept = ordered.annotate(kept_total=totals.published_courses_column())
+            return kept.values_list(*columns, "kept_total")
 
         kinds = [str] * (bool(filters.level) + bool(filters.language))
         prepared = _FIRST_PAGES[shape] = PreparedQuery(build, *kinds)

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import connection as default_connection
 from django.db import transaction
+from django.db.models import Subquery
 
 from agora.catalog.models import CatalogTotal
 from agora.core.prepared import PreparedQuery
@@ -82,6 +83,11 @@ def published_courses() -> int | None:
     """How many courses are published, or None when the database keeps no count."""
     value = _READ.first(PUBLISHED)
     return None if value is None else int(value)
+
+
+def published_courses_column() -> Subquery:
+    """`published_courses()` as a column of another query (NULL without the row)."""
+    return Subquery(CatalogTotal.objects.filter(name=PUBLISHED).values("value")[:1])
 
 
 def ensure_totals(db_connection: Any = None) -> None:
