@@ -112,15 +112,32 @@ def ensure_totals(db_connection: Any = None) -> None:
             return
         if conn.vendor == "postgresql":
             cursor.execute(_POSTGRES_FUNCTION)
-            # Writers wait until the count below commits: none is counted twice or missed.
-            cursor.execute("LOCK TABLE catalog_course IN SHARE MODE")
         for name in missing:
             if conn.vendor == "postgresql":
                 when = _POSTGRES_TRIGGERS[name]
                 cursor.execute(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {_FUNCTION}()")
             else:
                 cursor.execute(f"CREATE TRIGGER {name} {_SQLITE_TRIGGERS[name]}")
-        cursor.execute(_RECOUNT, [PUBLISHED])
+        _recount(conn, cursor)
+
+
+def recount(db_connection: Any = None) -> int:
+    """Counts the published courses afresh and keeps that number (`manage.py
+    recount_catalog`): for data loaded with triggers switched off, say by a restore run with
+    `session_replication_role = replica`. Returns the number."""
+    conn = db_connection or default_connection
+    ensure_totals(conn)
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        _recount(conn, cursor)
+        cursor.execute("SELECT value FROM catalog_catalogtotal WHERE name = %s", [PUBLISHED])
+        return int(cursor.fetchone()[0])
+
+
+def _recount(conn: Any, cursor: Any) -> None:
+    if conn.vendor == "postgresql":
+        # Writers wait until the count commits: no course is counted twice or missed.
+        cursor.execute("LOCK TABLE catalog_course IN SHARE MODE")
+    cursor.execute(_RECOUNT, [PUBLISHED])
 
 
 def drop_totals(db_connection: Any = None) -> None:

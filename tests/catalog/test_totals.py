@@ -1,9 +1,11 @@
 """The number of published courses, kept by triggers in the database (catalog/totals.py), and
 the unfiltered course list that shows it without counting."""
 
+import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -111,6 +113,17 @@ class TestRepair:
         assert totals.published_courses() == _published()
         CourseFactory()
         assert totals.published_courses() == _published()
+
+    def test_the_recount_command_mends_a_count_that_drifted(self) -> None:
+        totals.ensure_totals(connection)
+        CourseFactory.create_batch(2)
+        CatalogTotal.objects.filter(name=totals.PUBLISHED).update(value=12345)
+        out = io.StringIO()
+
+        call_command("recount_catalog", stdout=out)
+
+        assert totals.published_courses() == _published()
+        assert out.getvalue() == f"{_published():,} published courses.\n"
 
     def test_without_the_row_nothing_is_known_and_nothing_breaks(self) -> None:
         CatalogTotal.objects.filter(name=totals.PUBLISHED).delete()
