@@ -71,6 +71,9 @@ def prefer_indexes() -> Iterator[None]:
     if connection.vendor != "postgresql" or getattr(connection, _INSIDE, False):
         yield
         return
+    # A transaction of its own ends with its COMMIT, which puts the setting back; inside an
+    # outer one it is put back by hand, or it would last until that one ends.
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -83,8 +86,9 @@ def prefer_indexes() -> Iterator[None]:
             yield
         finally:
             setattr(connection, _INSIDE, False)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
+        if not outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [previous])
 
 
 # --- PostgreSQL SQL fragments ----------------------------------------------------------------

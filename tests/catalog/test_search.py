@@ -499,6 +499,19 @@ class TestPreferIndexes:
             assert self._setting() == "off"
         assert self._setting() == before == "on"
 
+    @pytest.mark.django_db(transaction=True)
+    def test_its_own_transaction_puts_the_setting_back_by_committing(self):
+        if connection.vendor != "postgresql":
+            pytest.skip("a PostgreSQL planner setting")
+        assert not connection.in_atomic_block
+        with CaptureQueriesContext(connection) as captured:
+            with search_module.prefer_indexes():
+                assert self._setting() == "off"
+        assert self._setting() == "on"
+        assert [q["sql"] for q in captured if "set_config" in q["sql"]] == [
+            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)"
+        ]  # no second round trip to put it back
+
     def test_an_error_inside_leaves_the_setting_as_it_was(self):
         with pytest.raises(ZeroDivisionError), search_module.prefer_indexes():
             _ = 1 / 0
