@@ -25,31 +25,6 @@ from agora.core.prepared import PreparedQuery
 LESSON_FIELDS = ("id", "title", "type", "position", "duration_seconds", "is_preview")
 
 
-# What `list_item` reads: a list loads these columns alone (`only`), not the descriptions.
-LIST_ITEM_FIELDS = (
-    "id",
-    "slug",
-    "title",
-    "subtitle",
-    "price",
-    "currency",
-    "average_rating",
-    "ratings_count",
-    "enrollments_count",
-    "owner",
-    "owner__name",
-    "category",
-    "category__slug",
-    "category__name",
-    "level",
-    "language",
-    "thumbnail",
-    "published_at",
-    "status",
-    "in_subscription",
-)
-
-
 # What a list item is made of, in the order `list_row_item` reads it: an unsearched list
 # selects these columns alone (`values_list`), with neither model instances nor descriptions.
 LIST_COLUMNS = (
@@ -73,6 +48,9 @@ LIST_COLUMNS = (
     "status",
     "in_subscription",
 )
+# What `list_item` reads: a searched list loads these fields alone (`only`), not the
+# descriptions.
+LIST_ITEM_FIELDS = (*(name for name in LIST_COLUMNS if name != "owner_id"), "owner", "category")
 _THUMBNAILS = Course._meta.get_field("thumbnail").storage
 
 
