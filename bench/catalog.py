@@ -113,14 +113,14 @@ def facts(env: dict[str, str]) -> dict:
         env,
         "import json, random;"
         "from agora.catalog.models import Course;"
-        "from agora.catalog import queries, search;"
+        "from agora.catalog import course_lists, search;"
         "published = list(Course.objects.published().values_list('id', flat=True));"
         "random.Random(1).shuffle(published);"
         "print(json.dumps({"
         "'courses': Course.objects.count(),"
         "'published': len(published),"
         "'detail_ids': published[:500],"
-        "'matches': {w: search.backend().filter(queries.public_courses(), w).count()"
+        "'matches': {w: search.backend().filter(course_lists.public_courses(), w).count()"
         f" for w in {words}}}"
         "}))",
     )

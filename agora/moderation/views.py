@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agora.accounts.auth import signed_in
-from agora.catalog import queries, services
+from agora.catalog import course_lists, queries, services
 from agora.catalog.models import CourseStatus
 from agora.core.errors import DomainError, InvalidInput
 from agora.core.form_errors import add_service_errors
@@ -38,7 +38,7 @@ def _review_page(
         page_number = 1
     courses: Any
     if tab == "published" and search:
-        courses = queries.list_courses(queries.CourseFilters(q=search, sort="relevance"))
+        courses = course_lists.list_courses(course_lists.CourseFilters(q=search, sort="relevance"))
     else:
         courses = queries.courses_for_admin(status=tab)
     page = paginate(courses, page=page_number, page_size=PAGE_SIZE)

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agora.catalog import queries, totals
+from agora.catalog import course_lists, totals
 from agora.catalog.models import CatalogTotal, Course
 from agora.catalog.schemas import CourseListItemOut
 from tests.catalog.factories import (
@@ -49,8 +49,8 @@ def catalog() -> dict[str, Any]:
 
 
 def _expected(query: dict[str, Any], *, page: int, size: int) -> tuple[list[Any], int]:
-    filters = queries.CourseFilters(**query)
-    courses = list(queries.list_courses(filters))
+    filters = course_lists.CourseFilters(**query)
+    courses = list(course_lists.list_courses(filters))
     start = (page - 1) * size
     items = [
         CourseListItemOut.from_orm(course).model_dump(mode="json")
@@ -61,7 +61,7 @@ def _expected(query: dict[str, Any], *, page: int, size: int) -> tuple[list[Any]
 
 SHAPES = [
     {},
-    *({"sort": sort} for sort in queries.SORTS if sort != "relevance"),
+    *({"sort": sort} for sort in course_lists.SORTS if sort != "relevance"),
     {"price": "free"},
     {"price": "paid", "sort": "price_desc"},
     {"level": "beginner"},

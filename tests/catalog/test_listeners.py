@@ -4,8 +4,8 @@ import pytest
 
 from agora.accounts import services as account_services
 from agora.catalog import services
+from agora.catalog.course_lists import CourseFilters, list_courses
 from agora.catalog.models import Category, Course
-from agora.catalog.queries import CourseFilters, list_courses
 from tests.accounts.factories import UserFactory
 
 

@@ -37,7 +37,7 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 
-from agora.catalog import queries, search
+from agora.catalog import course_lists, search
 from agora.catalog.models import Course
 from bench.generator.catalog import generate_catalog
 from tests.conftest import ApiClient
@@ -245,7 +245,7 @@ def search_catalog(db, monkeypatch):
         cursor.execute("ANALYZE")
     # A limit this catalog can reach, so both relevance modes are exercised.
     monkeypatch.setattr(search, "SEARCH_LIMIT", PLAN_SEARCH_LIMIT)
-    monkeypatch.setattr(queries, "SEARCH_LIMIT", PLAN_SEARCH_LIMIT)
+    monkeypatch.setattr(course_lists, "SEARCH_LIMIT", PLAN_SEARCH_LIMIT)
     titles = Course.objects.published().values_list("title", flat=True)
     counts = Counter(word for title in titles for word in set(search.terms_of(title)))
     return {

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from agora.catalog import queries, services
+from agora.catalog import course_lists, services
 from agora.catalog import search as search_module
 from agora.catalog.models import Course, CourseStatus
 from agora.catalog.results import SEARCH_LIMIT
@@ -276,8 +276,8 @@ def bulk_courses(count: int, **fields) -> list[Course]:
 def small_limits(monkeypatch):
     """Search and list limits small enough to reach with a handful of courses."""
     monkeypatch.setattr(search_module, "SEARCH_LIMIT", 4)
-    monkeypatch.setattr(queries, "SEARCH_LIMIT", 4)
-    monkeypatch.setattr(queries, "LIST_COUNT_LIMIT", 5)
+    monkeypatch.setattr(course_lists, "SEARCH_LIMIT", 4)
+    monkeypatch.setattr(course_lists, "LIST_COUNT_LIMIT", 5)
 
 
 @pytest.mark.django_db

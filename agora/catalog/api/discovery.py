@@ -12,7 +12,7 @@ from ninja import Field, Query, Schema
 
 from agora.accounts.auth import viewer
 from agora.accounts.types import Viewer
-from agora.catalog import answers, cache_keys, queries, services
+from agora.catalog import answers, cache_keys, course_lists, queries, services
 from agora.catalog.api.common import course_detail, router
 from agora.catalog.models import Course
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
@@ -43,8 +43,8 @@ class CourseQuery(Schema):
     page: PageNumber = 1
     page_size: PageSize = DEFAULT_PAGE_SIZE
 
-    def filters(self) -> queries.CourseFilters:
-        return queries.CourseFilters(
+    def filters(self) -> course_lists.CourseFilters:
+        return course_lists.CourseFilters(
             q=self.q[:5000],
             category=self.category,
             price=self.price,
@@ -62,7 +62,7 @@ def list_categories(request: HttpRequest) -> HttpResponse:
     return cached_json(
         request,
         key=cache_keys.list_key("categories", ""),
-        build=lambda: [CategoryOut.from_orm(c).model_dump() for c in queries.categories()],
+        build=lambda: [CategoryOut.from_orm(c).model_dump() for c in course_lists.categories()],
     )
 
 
@@ -91,10 +91,10 @@ def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpRespon
     def build() -> dict[str, Any]:
         item: Callable[[Any], dict[str, Any]]
         if filters.q.strip():
-            results = queries.list_courses(filters, fields=answers.LIST_ITEM_FIELDS)
+            results = course_lists.list_courses(filters, fields=answers.LIST_ITEM_FIELDS)
             item = answers.list_item
         else:
-            results = queries.list_course_rows(filters, answers.LIST_COLUMNS)
+            results = course_lists.list_course_rows(filters, answers.LIST_COLUMNS)
             item = answers.list_row_item
         page = paginate_items(results, page=params.page, page_size=params.page_size)
         page["items"] = [item(found) for found in page["items"]]
@@ -119,7 +119,7 @@ def course_facets(request: HttpRequest, params: Query[CourseQuery]) -> HttpRespo
     return cached_json(
         request,
         key=cache_keys.list_key("facets", request.META.get("QUERY_STRING", "")),
-        build=lambda: queries.facets(filters),
+        build=lambda: course_lists.facets(filters),
     )
 
 

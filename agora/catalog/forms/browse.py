@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django import forms
 
-from agora.catalog import queries
+from agora.catalog import course_lists
 from agora.catalog.models import Level
 
 PAGE_SIZE = 20
@@ -24,7 +24,7 @@ SORT_LABELS = {
 }
 PRICE_LABELS = {"free": "Free", "paid": "Paid"}
 LEVEL_LABELS = dict(Level.choices)
-RATING_VALUES = [str(bucket) for bucket in queries.RATING_BUCKETS]
+RATING_VALUES = [str(bucket) for bucket in course_lists.RATING_BUCKETS]
 
 
 class BrowseForm(forms.Form):
@@ -53,7 +53,7 @@ class BrowseForm(forms.Form):
         sort = values["sort"] or default_sort
         if sort == "relevance" and not query:
             sort = "popular"
-        filters = queries.CourseFilters(
+        filters = course_lists.CourseFilters(
             q=query,
             category=str(values["category"]),
             price=str(values["price"]),
@@ -71,7 +71,7 @@ class BrowseForm(forms.Form):
 class BrowseState:
     """What the browse page shows, and the canonical query string that shows it again."""
 
-    filters: queries.CourseFilters
+    filters: course_lists.CourseFilters
     page: int
     default_sort: str
 

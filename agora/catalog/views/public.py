@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from agora.catalog import access, cache_keys, queries, services, suggestions
+from agora.catalog import access, cache_keys, course_lists, queries, services, suggestions
 from agora.catalog.downloads import resource_response
 from agora.catalog.forms import (
     LANGUAGES,
@@ -39,12 +39,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def browse(request: HttpRequest) -> HttpResponse:
     state = BrowseForm(request.GET).state()
     filters = state.filters
-    results = queries.list_courses(filters)
+    results = course_lists.list_courses(filters)
     page = paginate(results, page=state.page, page_size=PAGE_SIZE)
     pages = max(1, math.ceil(page["count"] / PAGE_SIZE))
     facets = cached(
         cache_keys.list_key("page-facets", state.query_string(sort="")),
-        lambda: queries.facets(filters),
+        lambda: course_lists.facets(filters),
     )
     category_groups = cached(cache_keys.list_key("page-categories", ""), queries.category_tree)
     selected_category = None
