@@ -48,9 +48,6 @@ LIST_COLUMNS = (
     "status",
     "in_subscription",
 )
-# What `list_item` reads: a searched list loads these fields alone (`only`), not the
-# descriptions.
-LIST_ITEM_FIELDS = (*(name for name in LIST_COLUMNS if name != "owner_id"), "owner", "category")
 _THUMBNAILS = Course._meta.get_field("thumbnail").storage
 
 

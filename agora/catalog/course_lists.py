@@ -1,7 +1,6 @@
 """Lists of published courses: filters, sorts, the capped count, search and facets; what the
 catalog's browse page and `GET /api/v1/courses` read."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -107,17 +106,15 @@ def _apply_filters(
     return courses
 
 
-def list_courses(filters: CourseFilters, *, fields: Sequence[str] = ()) -> CappedResults:
+def list_courses(filters: CourseFilters) -> CappedResults:
     """Published courses matching the filters, in the requested order. Without a query,
-    `relevance` falls back to `popular`. `fields`: load only these (`QuerySet.only`).
+    `relevance` falls back to `popular`.
 
     The results are sliced like a list and count up to a limit (results.py): 10,000
     courses, or 1,000 for a text search, which also reaches only its first 1,000 results.
     """
     filters.validate()
     courses = _apply_filters(public_courses(), filters)
-    if fields:
-        courses = courses.only(*fields)
     searching = bool(filters.q.strip())
     sort = filters.sort or ("relevance" if searching else "popular")
     if not searching:
@@ -125,11 +122,18 @@ def list_courses(filters: CourseFilters, *, fields: Sequence[str] = ()) -> Cappe
         # Every published course: the database keeps their number (totals.py).
         known = None if filters.narrows() else totals.published_courses
         return CappedResults(ordered, count_limit=LIST_COUNT_LIMIT, known_total=known)
+    return _searched(courses, filters, sort)
+
+
+def _searched(
+    courses: QuerySet[Course], filters: CourseFilters, sort: str, columns: tuple[str, ...] = ()
+) -> CappedResults:
+    """The courses matching the text search `filters.q`, sorted; rows of `columns` if given."""
     if sort == "relevance":
-        return search.backend().ranked(courses, filters.q)
-    matches = search.backend().filter(courses, filters.q)
+        return search.backend().ranked(courses, filters.q, columns=columns)
+    matches = search.backend().filter(courses, filters.q).order_by(*ORDER[sort])
     return CappedResults(
-        matches.order_by(*ORDER[sort]),
+        matches.values_list(*columns) if columns else matches,
         count_limit=SEARCH_LIMIT,
         window=SEARCH_LIMIT,
         guard=search.prefer_indexes,
@@ -137,8 +141,8 @@ def list_courses(filters: CourseFilters, *, fields: Sequence[str] = ()) -> Cappe
 
 
 def list_course_rows(filters: CourseFilters, columns: tuple[str, ...]) -> CappedResults:
-    """An unsearched list (`filters.q` empty) as rows of `columns` (`values_list`) in the
-    requested order, counted as `list_courses` counts.
+    """`list_courses` as rows of `columns` (`values_list`) in place of courses: the same
+    courses in the same order, counted the same way.
 
     The first page of a list filtered by nothing but price, level or language (the catalog's
     first page, what most visitors see) comes from a prepared statement: built and compiled
@@ -146,7 +150,8 @@ def list_course_rows(filters: CourseFilters, columns: tuple[str, ...]) -> Capped
     """
     filters.validate()
     if filters.q.strip():
-        raise ValueError("a search is listed by list_courses")
+        matching = _apply_filters(Course.objects.published(), filters)
+        return _searched(matching, filters, filters.sort or "relevance", columns)
     sort = filters.sort if filters.sort in ORDER else "popular"
 
     @cache  # a category's ids are read once

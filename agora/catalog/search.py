@@ -168,27 +168,46 @@ class _PostgresSearch:
 class _PostgresRanked(CappedResults):
     """Relevance order on PostgreSQL (see the module's docstring)."""
 
-    def __init__(self, queryset: QuerySet[Course], search: _PostgresSearch) -> None:
+    def __init__(
+        self, queryset: QuerySet[Course], search: _PostgresSearch, columns: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(
             queryset, count_limit=SEARCH_LIMIT, window=SEARCH_LIMIT, guard=prefer_indexes
         )
         self.base = queryset
         self.search = search
+        self.columns = columns
         self.fuzzy = False
 
     def _capped_count(self) -> int:
         # Every course that has the words in its title, subtitle or instructor names has
-        # them in its document too; the small vector's index answers a common word faster.
-        if self._count_where(self.search.in_head()) >= self.count_limit:
-            return self.count_limit
-        count = self._count_where(self.search.exact())
+        # them in its document too, and the small vector's index answers a common word
+        # faster: the head is counted first, the document only when the head has fewer
+        # matches than the limit. Both in one statement: an uncorrelated subquery is an
+        # InitPlan, which PostgreSQL runs only when its value is first needed, so the ELSE
+        # branch costs nothing when not taken.
+        head, head_params = self._counting(self.search.in_head())
+        document, document_params = self._counting(self.search.exact())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT CASE WHEN ({head}) >= %s THEN %s ELSE ({document}) END",
+                [*head_params, self.count_limit, self.count_limit, *document_params],
+            )
+            count = int(cursor.fetchone()[0])
         if count < FUZZY_BELOW and self.search.can_be_fuzzy():
+            # Too few: titles similar to the words join in (a rarer, costlier query).
             self.fuzzy = True
-            count = self._count_where(self.search.fuzzy())
+            similar, params = self._counting(self.search.fuzzy())
+            with connection.cursor() as cursor:
+                cursor.execute(similar, params)
+                count = int(cursor.fetchone()[0])
         return count
 
-    def _count_where(self, condition: RawSQL) -> int:
-        return int(self.base.filter(condition).order_by()[: self.count_limit].count())
+    def _counting(self, condition: RawSQL) -> tuple[str, tuple[Any, ...]]:
+        """SQL counting the matches of `condition`, up to the limit."""
+        matches = self.base.filter(condition).order_by().values("pk")[: self.count_limit]
+        sql, params = matches.query.sql_with_params()
+        return f"SELECT count(*) FROM ({sql}) AS matches", params
 
     def _fetch(self, start: int, stop: int) -> list[Any]:
         if self.total() < self.count_limit:
@@ -203,9 +222,10 @@ class _PostgresRanked(CappedResults):
             self.base.filter(condition)
             .annotate(in_head=self.search.in_head(), search_rank=self.search.rank(fuzzy=self.fuzzy))
             .order_by("-in_head", "-search_rank", "-enrollments_count", "-id")
-            .values_list("id", flat=True)
         )
-        return self._load(list(ranked[start:stop]))
+        if self.columns:
+            return list(ranked.values_list(*self.columns)[start:stop])
+        return self._load(list(ranked.values_list("id", flat=True)[start:stop]))
 
     def _load(self, ids: list[int]) -> list[Any]:
         courses = self.base.in_bulk(ids)
@@ -220,13 +240,16 @@ class _PostgresRanked(CappedResults):
             self.base.filter(self.search.in_head()).exclude(self.search.in_title()),
             self.base.filter(self.search.exact()).exclude(self.search.in_head()),
         ]
-        ids: list[int] = []
+        found: list[Any] = []
         for tier in tiers:
-            if len(ids) >= stop:
+            if len(found) >= stop:
                 break
-            found = tier.order_by("-enrollments_count", "-id").values_list("id", flat=True)
-            ids += list(found[: stop - len(ids)])
-        return self._load(ids[start:stop])
+            ordered = tier.order_by("-enrollments_count", "-id")
+            rows = ordered.values_list(*self.columns) if self.columns else ordered.values_list("id")
+            found += list(rows[: stop - len(found)])
+        if self.columns:
+            return found[start:stop]
+        return self._load([row[0] for row in found[start:stop]])
 
 
 @dataclass(frozen=True)
@@ -247,13 +270,18 @@ class SearchBackend:
             return queryset.filter(condition).annotate(search_rank=search.rank(fuzzy=fuzzy))
         return self._sqlite(queryset, terms)
 
-    def ranked(self, queryset: QuerySet[Course], query: str) -> CappedResults:
+    def ranked(
+        self, queryset: QuerySet[Course], query: str, *, columns: tuple[str, ...] = ()
+    ) -> CappedResults:
         """The courses that match `query` in relevance order, as capped results: the first
-        SEARCH_LIMIT of them, counted up to that many."""
+        SEARCH_LIMIT of them, counted up to that many. With `columns`, each result is a row
+        of those columns (`values_list`) instead of a course."""
         terms = terms_of(query)
         if self.vendor == "postgresql" and terms:
-            return _PostgresRanked(queryset, _PostgresSearch(terms))
+            return _PostgresRanked(queryset, _PostgresSearch(terms), columns)
         ordered = self.filter(queryset, query).order_by("-search_rank", "-enrollments_count", "-id")
+        if columns:
+            ordered = ordered.values_list(*columns)
         return CappedResults(ordered, count_limit=SEARCH_LIMIT, window=SEARCH_LIMIT)
 
     @staticmethod

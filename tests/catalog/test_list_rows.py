@@ -1,6 +1,6 @@
-"""An unsearched course list is built from rows (its first page from a prepared statement)
-and answers exactly what the schema over the ORM's courses answered, for every filter, sort
-and page."""
+"""The course list is built from rows (an unsearched first page from a prepared statement)
+and answers exactly what the schema over the ORM's courses answered, for every filter, sort,
+search and page."""
 
 import re
 from decimal import Decimal
@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agora.catalog import course_lists, totals
+from agora.catalog import search as search_module
 from agora.catalog.models import CatalogTotal, Course
 from agora.catalog.schemas import CourseListItemOut
 from tests.catalog.factories import (
@@ -31,8 +32,15 @@ def catalog() -> dict[str, Any]:
     child = CategoryFactory(slug="making-music", parent=parent)
     other = CategoryFactory(slug="other")
     levels = ["beginner", "advanced", "all"]
+    # Three courses in four have "painting" in their title, subtitle or description.
+    texts = [
+        {"title": "Painting with light"},
+        {"subtitle": "Painting for everyone"},
+        {"description": "Some painting, some drawing."},
+    ]
     for n in range(12):
         CourseFactory(
+            **(texts[n % 4] if n % 4 < 3 else {}),
             category=(parent, child, other)[n % 3],
             level=levels[n % 3],
             language=("en", "es")[n % 2],
@@ -71,6 +79,12 @@ SHAPES = [
     {"category": "making-music", "sort": "price_asc"},
     {"min_rating": Decimal("2.5")},
     {"instructor": "teacher"},
+    {"q": "painting"},
+    {"q": "paint", "sort": "newest"},
+    {"q": "painting", "sort": "price_asc", "price": "paid"},
+    {"q": "painting", "category": "making", "level": "beginner"},
+    {"q": "painting light"},
+    {"q": "nowhere"},
 ]
 
 
@@ -114,3 +128,33 @@ def test_on_postgresql_the_first_page_is_a_prepared_statement(
     ours = [sql for sql in statements if re.search(r'"catalog_course"."level" = \$\d', sql)]
     assert len(ours) == 1  # one statement for both levels
     assert ours[0].endswith("LIMIT 4")
+
+
+def test_a_search_past_its_limit_pages_through_the_tiers_as_rows(
+    api: Any, catalog: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More matches than the limit: on PostgreSQL, the tiers read in popularity order.
+    monkeypatch.setattr(search_module, "SEARCH_LIMIT", 4)
+    monkeypatch.setattr(course_lists, "SEARCH_LIMIT", 4)
+    for page in (1, 2, 3):
+        got = api.get(f"/courses?q=painting&page={page}&page_size=3").json()
+        items, count = _expected({"q": "painting"}, page=page, size=3)
+        assert got["items"] == items, page
+        assert got["count"] == count == 4
+        assert got["count_exact"] is False
+
+
+def test_a_search_reads_its_count_and_its_rows_and_nothing_else(
+    api: Any, catalog: dict[str, Any]
+) -> None:
+    for _ in range(search_module.FUZZY_BELOW):  # enough matches that no typo is looked for
+        CourseFactory(title="Painting again")
+    with CaptureQueriesContext(connection) as captured:
+        page = api.get("/courses?q=painting&page_size=2").json()
+
+    course_reads = [query["sql"] for query in captured if "catalog_course" in query["sql"]]
+    # The count (on PostgreSQL the title, subtitle and instructors' matches, then the whole
+    # document's, in one statement), then the page's rows; no course is loaded by id.
+    assert len(course_reads) == 2, course_reads
+    assert page["count"] == 9 + search_module.FUZZY_BELOW
+    assert len(page["items"]) == 2

@@ -1,7 +1,6 @@
 """Public catalog reads: categories, the course list and search, facets, a course."""
 
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -89,15 +88,9 @@ def list_courses(request: HttpRequest, params: Query[CourseQuery]) -> HttpRespon
     filters.validate()
 
     def build() -> dict[str, Any]:
-        item: Callable[[Any], dict[str, Any]]
-        if filters.q.strip():
-            results = course_lists.list_courses(filters, fields=answers.LIST_ITEM_FIELDS)
-            item = answers.list_item
-        else:
-            results = course_lists.list_course_rows(filters, answers.LIST_COLUMNS)
-            item = answers.list_row_item
+        results = course_lists.list_course_rows(filters, answers.LIST_COLUMNS)
         page = paginate_items(results, page=params.page, page_size=params.page_size)
-        page["items"] = [item(found) for found in page["items"]]
+        page["items"] = [answers.list_row_item(row) for row in page["items"]]
         page["count_exact"] = page["count"] < results.count_limit
         return page
 
