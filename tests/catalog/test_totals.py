@@ -2,6 +2,7 @@
 the unfiltered course list that shows it without counting."""
 
 import io
+import time
 from typing import Any
 
 import pytest
@@ -99,6 +100,28 @@ class TestTheCountFollowsEveryChange:
 
         assert inside == [before + 2]  # seen inside its own transaction
         assert totals.published_courses() == before
+
+
+# Real threads need committed rows: a real transaction, on whichever database the suite runs.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("kept")
+def test_publishes_and_withdrawals_at_once_are_each_counted() -> None:
+    from tests.concurrency import run_at_once
+
+    drafts = [DraftCourseFactory().pk for _ in range(6)]
+    published = [CourseFactory().pk for _ in range(3)]
+    before = totals.published_courses()
+
+    def change(pk: int, status: str) -> None:
+        with transaction.atomic():
+            Course.objects.filter(pk=pk).update(status=status)
+            time.sleep(0.02)  # the transactions overlap while each holds its change
+
+    calls = [lambda pk=pk: change(pk, CourseStatus.PUBLISHED) for pk in drafts]
+    calls += [lambda pk=pk: change(pk, CourseStatus.ARCHIVED) for pk in published]
+    assert [r for r in run_at_once(calls) if isinstance(r, Exception)] == []
+
+    assert totals.published_courses() == before + 6 - 3 == _published()
 
 
 class TestRepair:
