@@ -161,7 +161,8 @@ def list_course_rows(filters: CourseFilters, columns: tuple[str, ...]) -> Capped
     def rows() -> QuerySet[Any]:  # built only for the pages the prepared query is not for
         return courses().order_by(*ORDER[sort]).values_list(*columns)
 
-    known = None if filters.narrows() else totals.published_courses
+    whole_catalog = not filters.narrows()
+    known = totals.published_courses if whole_catalog else None
     first_page = None
     prepared = _first_pages(filters, sort, columns)
     if prepared is not None:
@@ -170,7 +171,7 @@ def list_course_rows(filters: CourseFilters, columns: tuple[str, ...]) -> Capped
 
         def first_page(limit: int) -> list[Any]:
             found = prepared.rows(*values, limit=limit)
-            if known is None:
+            if not whole_catalog:
                 return found
             # The whole catalog's first page: the kept total came as the rows' last column.
             read_total[:] = [found[0][-1]] if found else []
@@ -179,7 +180,7 @@ def list_course_rows(filters: CourseFilters, columns: tuple[str, ...]) -> Capped
         def known_total() -> int | None:
             return read_total[0] if read_total else totals.published_courses()
 
-        if known is not None:
+        if whole_catalog:
             known = known_total
 
     return CappedResults(
