@@ -6,8 +6,10 @@ speed drifts from minute to minute, runs taken in turn compare better than runs 
     .venv/bin/python bench/compare.py /tmp/before --rounds 3
 
 Each round starts one server of the other checkout, then one of this one, and runs wrk
-(`-t2 -c64`, `--seconds` per scenario, after a 3 s warm-up on `/healthz`). Prints every round
-and the median per version. The other checkout is run with its own code and this checkout's
+(`-t2 -c64`, `--seconds` per scenario, after a 3 s warm-up on `/healthz`); the catalog list
+and the search run on a second server with the cache off. `--only` picks the scenarios whose
+name has the given text (`/healthz` always runs). Prints every round and the median per
+version. The other checkout is run with its own code and this checkout's
 virtualenv; it must have `bench/speed.py` (any version since the speed work began).
 """
 
@@ -24,36 +26,50 @@ ROOT = Path(__file__).resolve().parent.parent
 MEASURE = """
 import json, sys, tempfile
 from pathlib import Path
-tree, database_url, redis_url, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+tree, database_url, redis_url, seconds, only = sys.argv[1:4] + [int(sys.argv[4]), sys.argv[5]]
 sys.path.insert(0, f"{tree}/bench")
 import speed
 from common import Server, ServerSpec
-env = speed.server_env(database_url, redis_url, Path(tempfile.mkdtemp()), cache=True)
-facts = speed.prepare(env, 50_000)
+facts = speed.prepare(
+    speed.server_env(database_url, redis_url, Path(tempfile.mkdtemp()), cache=True), 50_000
+)
 token, lesson = facts["token"], facts["lesson"]
 courses = [f"/api/v1/courses/{pk}" for pk in facts["courses"]]
-speed.flush(redis_url)
-with Server(ServerSpec.parse("granian-wsgi:2x8"), env) as server:
-    speed.wrk(server.port, ["/healthz"], seconds=3)
-    signed_in = {"token": token}
-    out = {
-        "/healthz": speed.wrk(server.port, ["/healthz"], seconds=seconds),
-        "course detail, cold": speed.wrk(server.port, courses, seconds=seconds),
-        "course detail, warm": (
-            speed.wrk(server.port, courses[:50], seconds=2),  # fills the cache
-            speed.wrk(server.port, courses[:50], seconds=seconds),
-        )[1],
-        "GET /lessons/{id}": speed.wrk(
-            server.port, [f"/api/v1/lessons/{lesson}"], seconds=seconds, **signed_in
-        ),
-        "GET /me/enrollments": speed.wrk(
-            server.port, ["/api/v1/me/enrollments"], seconds=seconds, **signed_in
-        ),
-        "PUT /lessons/{id}/position": speed.wrk(
-            server.port, [f"/api/v1/lessons/{lesson}/position"], seconds=seconds,
-            method="PUT", body=json.dumps({"seconds": 42}), **signed_in,
-        ),
-    }
+signed_in = {"token": token}
+cached = {
+    "/healthz": lambda port: speed.wrk(port, ["/healthz"], seconds=seconds),
+    "course detail, cold": lambda port: speed.wrk(port, courses, seconds=seconds),
+    "course detail, warm": lambda port: (
+        speed.wrk(port, courses[:50], seconds=2),  # fills the cache
+        speed.wrk(port, courses[:50], seconds=seconds),
+    )[1],
+    "GET /lessons/{id}": lambda port: speed.wrk(
+        port, [f"/api/v1/lessons/{lesson}"], seconds=seconds, **signed_in
+    ),
+    "GET /me/enrollments": lambda port: speed.wrk(
+        port, ["/api/v1/me/enrollments"], seconds=seconds, **signed_in
+    ),
+    "PUT /lessons/{id}/position": lambda port: speed.wrk(
+        port, [f"/api/v1/lessons/{lesson}/position"], seconds=seconds,
+        method="PUT", body=json.dumps({"seconds": 42}), **signed_in,
+    ),
+}
+uncached = {
+    "catalog list, cache off": lambda port: speed.wrk(port, ["/api/v1/courses"], seconds=seconds),
+    "search 'design', cache off": lambda port: speed.wrk(
+        port, ["/api/v1/courses?q=design"], seconds=seconds
+    ),
+}
+out = {}
+for cache, scenarios in ((True, cached), (False, uncached)):
+    chosen = {name: run for name, run in scenarios.items() if name == "/healthz" or only in name}
+    if set(chosen) <= {"/healthz"} and not cache:
+        continue
+    speed.flush(redis_url)
+    env = speed.server_env(database_url, redis_url, Path(tempfile.mkdtemp()), cache=cache)
+    with Server(ServerSpec.parse("granian-wsgi:2x8"), env) as server:
+        speed.wrk(server.port, ["/healthz"], seconds=3)
+        out.update({name: run(server.port) for name, run in chosen.items()})
 print("RESULT " + json.dumps(out))
 """
 
@@ -68,6 +84,7 @@ def measure(tree: Path, args: argparse.Namespace) -> dict[str, dict]:
             args.database_url,
             args.redis_url,
             str(args.seconds),
+            args.only,
         ],
         cwd=tree,
         capture_output=True,
@@ -85,6 +102,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/agora_speed")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--only", default="", help="the scenarios whose name has this")
     args = parser.parse_args()
     versions = {"before": args.other.resolve(), "after": ROOT}
     results: dict[str, list[dict[str, dict]]] = {name: [] for name in versions}

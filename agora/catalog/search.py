@@ -182,32 +182,32 @@ class _PostgresRanked(CappedResults):
     def _capped_count(self) -> int:
         # Every course that has the words in its title, subtitle or instructor names has
         # them in its document too, and the small vector's index answers a common word
-        # faster: the head is counted first, the document only when the head has fewer
-        # matches than the limit. Both in one statement: an uncorrelated subquery is an
-        # InitPlan, which PostgreSQL runs only when its value is first needed, so the ELSE
-        # branch costs nothing when not taken.
-        head, head_params = self._counting(self.search.in_head())
-        document, document_params = self._counting(self.search.exact())
+        # faster: the head is counted first, and when it has fewer matches than the limit,
+        # the document's other matches are counted on top, only as many as the limit still
+        # lacks. One statement; the subquery runs only when its branch of the CASE is taken.
+        head, head_params = self._selecting(self.base.filter(self.search.in_head()))
+        rest, rest_params = self._selecting(
+            self.base.filter(self.search.exact()).exclude(self.search.in_head())
+        )
+        limit = self.count_limit
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT CASE WHEN ({head}) >= %s THEN %s ELSE ({document}) END",
-                [*head_params, self.count_limit, self.count_limit, *document_params],
+                "SELECT CASE WHEN head.n >= %s THEN %s ELSE head.n + (SELECT count(*) FROM"
+                f" ({rest} LIMIT %s - head.n) AS rest) END"
+                f" FROM (SELECT count(*) AS n FROM ({head} LIMIT %s) AS found) AS head",
+                [limit, limit, *rest_params, limit, *head_params, limit],
             )
             count = int(cursor.fetchone()[0])
         if count < FUZZY_BELOW and self.search.can_be_fuzzy():
             # Too few: titles similar to the words join in (a rarer, costlier query).
             self.fuzzy = True
-            similar, params = self._counting(self.search.fuzzy())
-            with connection.cursor() as cursor:
-                cursor.execute(similar, params)
-                count = int(cursor.fetchone()[0])
+            return int(self.base.filter(self.search.fuzzy()).order_by()[:limit].count())
         return count
 
-    def _counting(self, condition: RawSQL) -> tuple[str, tuple[Any, ...]]:
-        """SQL counting the matches of `condition`, up to the limit."""
-        matches = self.base.filter(condition).order_by().values("pk")[: self.count_limit]
-        sql, params = matches.query.sql_with_params()
-        return f"SELECT count(*) FROM ({sql}) AS matches", params
+    @staticmethod
+    def _selecting(matches: QuerySet[Course]) -> tuple[str, tuple[Any, ...]]:
+        """The SQL selecting the ids of `matches`, unordered and unlimited."""
+        return matches.order_by().values("pk").query.sql_with_params()
 
     def _fetch(self, start: int, stop: int) -> list[Any]:
         if self.total() < self.count_limit:

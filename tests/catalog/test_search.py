@@ -334,6 +334,29 @@ class TestCountsAndLimits:
         assert len(body["items"]) == 1
         assert beyond["items"] == []
 
+    @pytest.mark.parametrize(
+        ("in_titles", "in_descriptions", "count"),
+        [(2, 1, 3), (2, 2, 4), (2, 5, 4), (0, 3, 3), (0, 6, 4), (4, 3, 4), (1, 0, 1)],
+    )
+    def test_title_and_description_matches_count_together_up_to_the_limit(
+        self, api: ApiClient, small_limits, monkeypatch, in_titles, in_descriptions, count
+    ):
+        # Counted as title matches, then description matches for what the limit still lacks
+        # (similar titles join in only when nothing matches).
+        monkeypatch.setattr(search_module, "FUZZY_BELOW", 1)
+        for _ in range(in_titles):
+            CourseFactory(title="Pottery wheel", **NEUTRAL)
+        for _ in range(in_descriptions):
+            CourseFactory(title="Clay", subtitle="Shaping", description="A pottery studio.")
+        CourseFactory(title="Other", **NEUTRAL)
+
+        body = page_of(api, q="pottery", page_size=1)  # a full page: the count is read
+        pages = [page_of(api, q="pottery", page_size=1, page=n)["items"] for n in range(1, 6)]
+
+        assert body["count"] == count
+        assert body["count_exact"] is (count < 4)
+        assert sum(len(items) for items in pages) == count
+
     @pytest.mark.parametrize("sort", ["newest", "price_asc"])
     def test_other_sorts_of_a_search_are_capped_too(self, api: ApiClient, small_limits, sort):
         for _ in range(6):
