@@ -35,7 +35,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from agora.catalog import course_lists, search
 from agora.catalog.models import Course
@@ -344,3 +345,26 @@ def test_search_counts_use_the_search_indexes(search_catalog, api, word):
 def test_search_facets_read_courses_through_indexes_only(search_catalog, api):
     path = f"/api/v1/courses/facets?q={search_catalog['common']}"
     assert search_plan_problems(executed_plans(api.client, path)) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the head and document vectors")
+@pytest.mark.parametrize(("word", "documents_read"), [("common", False), ("rare", True)])
+def test_a_search_count_reads_the_documents_only_for_what_the_heads_lack(
+    search_catalog, api, word, documents_read
+):
+    # One per page, so that the page is full and the count runs.
+    path = f"/api/v1/courses?q={search_catalog[word]}&page_size=1"
+    with CaptureQueriesContext(connection) as captured:
+        assert api.client.get(path).status_code == 200
+    [count] = [q["sql"] for q in captured if q["sql"].startswith("SELECT CASE WHEN head.n")]
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as the search runs it
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + count)
+        found = cursor.fetchone()[0]
+    plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
+    [documents] = [node for node, _ in _nodes(plan) if node.get("Subplan Name") == "SubPlan 1"]
+
+    # The common word fills the limit from the titles and subtitles alone: the documents'
+    # count never runs. The rare one has fewer than the limit there, so it does.
+    assert (documents["Actual Loops"] > 0) is documents_read, documents
