@@ -223,11 +223,17 @@ class _PostgresRanked(CappedResults):
             .annotate(in_head=self.search.in_head(), search_rank=self.search.rank(fuzzy=self.fuzzy))
             .order_by("-in_head", "-search_rank", "-enrollments_count", "-id")
         )
-        if self.columns:
-            return list(ranked.values_list(*self.columns)[start:stop])
-        return self._load(list(ranked.values_list("id", flat=True)[start:stop]))
+        return self._results(list(self._selected(ranked)[start:stop]))
 
-    def _load(self, ids: list[int]) -> list[Any]:
+    def _selected(self, matches: QuerySet[Course]) -> QuerySet[Any]:
+        """The rows read for the results: the columns asked for, or else the ids alone."""
+        return matches.values_list(*(self.columns or ("id",)))
+
+    def _results(self, rows: list[Any]) -> list[Any]:
+        """The rows themselves when columns were asked for; else their courses, in order."""
+        if self.columns:
+            return rows
+        ids = [row[0] for row in rows]
         courses = self.base.in_bulk(ids)
         return [courses[course_id] for course_id in ids if course_id in courses]
 
@@ -245,11 +251,8 @@ class _PostgresRanked(CappedResults):
             if len(found) >= stop:
                 break
             ordered = tier.order_by("-enrollments_count", "-id")
-            rows = ordered.values_list(*self.columns) if self.columns else ordered.values_list("id")
-            found += list(rows[: stop - len(found)])
-        if self.columns:
-            return found[start:stop]
-        return self._load([row[0] for row in found[start:stop]])
+            found += list(self._selected(ordered)[: stop - len(found)])
+        return self._results(found[start:stop])
 
 
 @dataclass(frozen=True)
