@@ -81,6 +81,20 @@ class TestWhileRedisIsDown:
         assert api.get("/courses/facets").status_code == 200
         assert api.get("/categories").status_code == 200
 
+    def test_a_search_answers_from_the_database(self, redis_server, api: ApiClient):
+        CourseFactory(title="Sourdough before")
+        assert titles(api.get("/courses?q=sourdough")) == ["Sourdough before"]
+
+        redis_server.stop()
+        CourseFactory(title="Sourdough during the outage")
+
+        assert titles(api.get("/courses?q=sourdough")) == [
+            "Sourdough before",
+            "Sourdough during the outage",
+        ]
+        one = api.get("/courses?q=sourdough&page_size=1")  # a full page: the count is read
+        assert one.json()["count"] == 2
+
     def test_lesson_reads_ask_the_database_for_the_rights_they_remembered(self, redis_server, user):
         from agora.learning.services import revoke_enrollment
         from tests.catalog.factories import api_for, course_with_curriculum, enroll
