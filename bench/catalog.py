@@ -98,13 +98,14 @@ def prepare(env: dict[str, str], *, courses: int, instructors: int) -> dict:
     return facts(env)
 
 
-def vacuum_analyze(url: str) -> None:
+def vacuum_analyze(url: str, table: str | None = "catalog_course") -> None:
     """Statistics and the visibility map as autovacuum would leave them on a live database
-    (index-only scans need the map; a migration that rewrites the table clears it)."""
+    (index-only scans need the map; a migration that rewrites the table clears it). `None`:
+    every table."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("VACUUM (ANALYZE) catalog_course")
+        conn.execute(f"VACUUM (ANALYZE) {table or ''}")
 
 
 def facts(env: dict[str, str]) -> dict:

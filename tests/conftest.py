@@ -45,6 +45,10 @@ def _fresh_cache() -> None:
         from agora.gamification import boards
 
         boards.clear()
+    # What a process remembers of a table: a rolled-back test's rows must not outlive it.
+    from agora.gamification.services import forget_rules
+
+    forget_rules()
 
 
 REDIS_SERVER = "/usr/bin/redis-server"

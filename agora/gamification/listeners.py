@@ -3,14 +3,14 @@
 from datetime import datetime
 from typing import Any
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from agora.accounts.models import User
 from agora.commerce import events as commerce_events
 from agora.community import events as community_events
 from agora.core.events import listen
 from agora.gamification import services
-from agora.gamification.models import Rule, XpAward
+from agora.gamification.models import Rule, XpAward, XpRule
 from agora.learning import events as learning_events
 
 PERFECT = 100
@@ -145,6 +145,10 @@ def person_saved(
 
 def connect() -> None:
     post_save.connect(person_saved, sender=User, dispatch_uid="gamification.person_saved")
+    post_save.connect(services.forget_rules, sender=XpRule, dispatch_uid="gamification.rule_saved")
+    post_delete.connect(
+        services.forget_rules, sender=XpRule, dispatch_uid="gamification.rule_deleted"
+    )
     listen(learning_events.LESSON_COMPLETED, lesson_completed)
     listen(learning_events.QUIZ_PASSED, quiz_passed)
     listen(learning_events.COURSE_COMPLETED, course_completed)

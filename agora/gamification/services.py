@@ -5,6 +5,7 @@ exact under concurrency; each cause pays once by the ledger's unique constraint.
 import functools
 import logging
 import operator
+import time
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from django.db.models.functions.datetime import TruncBase
 from django.utils import timezone
 
 from agora.accounts.models import User
+from agora.core.inserts import insert_new
 from agora.gamification import boards as redis_boards
 from agora.gamification import queries
 from agora.gamification.models import (
@@ -45,9 +47,29 @@ from agora.notifications.services import notify
 logger = logging.getLogger(__name__)
 
 
+# The admins' points, remembered by each process for this long (or until a change is saved
+# in it): an award reads no rule row, and a change reaches every process within a minute.
+RULES_MEMORY_SECONDS = 60.0
+_rules: tuple[float, dict[str, tuple[int, int | None]]] = (-RULES_MEMORY_SECONDS, {})
+
+
 def points_for(rule: str) -> tuple[int, int | None]:
-    row = XpRule.objects.filter(rule=rule).values_list("points", "daily_cap").first()
-    return row if row is not None else DEFAULT_POINTS[rule]
+    """(points, daily cap) that `rule` pays: the admins' row, else the default."""
+    global _rules
+    read_at, rows = _rules
+    if time.monotonic() - read_at >= RULES_MEMORY_SECONDS:
+        rows = {
+            name: (points, cap)
+            for name, points, cap in XpRule.objects.values_list("rule", "points", "daily_cap")
+        }
+        _rules = (time.monotonic(), rows)
+    return rows.get(rule) or DEFAULT_POINTS[rule]
+
+
+def forget_rules(**_: Any) -> None:
+    """An admin changed the points: this process reads them again at the next award."""
+    global _rules
+    _rules = (-RULES_MEMORY_SECONDS, {})
 
 
 def _wallet(user: User) -> LeaderboardScore:
@@ -128,8 +150,10 @@ def award(
     points, daily_cap = points_for(rule)
     if points <= 0:
         return None
-    with transaction.atomic():
-        _wallet(user)
+    # No savepoint of its own: an award is written in its cause's transaction, and an error
+    # fails the cause anyway (agora.core.events).
+    with transaction.atomic(savepoint=False):
+        wallet = _wallet(user)
         now = timezone.now()
         if daily_cap is not None:
             day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -138,23 +162,32 @@ def award(
             ).count()
             if today >= daily_cap:
                 return None
-        try:
-            with transaction.atomic():
-                row = XpAward.objects.create(
-                    user=user,
-                    rule=rule,
-                    object_type=object_type,
-                    object_id=str(object_id),
-                    points=points,
-                    course_id=course_id,
-                    created_at=now,
-                    counts_at=now,
-                )
-        except IntegrityError:
+        row = XpAward(
+            user=user,
+            rule=rule,
+            object_type=object_type,
+            object_id=str(object_id),
+            points=points,
+            course_id=course_id,
+            created_at=now,
+            counts_at=now,
+        )
+        row.pk = insert_new(
+            XpAward,
+            user=user,
+            rule=rule,
+            object_type=object_type,
+            object_id=str(object_id),
+            points=points,
+            course_id=course_id,
+            created_at=now,
+            counts_at=now,
+        )
+        if row.pk is None:
             return None  # this cause has paid already
         _add_to_boards(user, points, course_id=course_id, at=now)
-        _tell(user, points, Rule(rule).label)
-        check_badges(user)
+        _tell(user, points, Rule(rule).label, xp=wallet.xp + points)
+        check_badges(user, rule=rule)
     return row
 
 
@@ -205,9 +238,9 @@ def take_back_course(*, user: User, course_id: int) -> int:
     return taken
 
 
-def _tell(user: User, points: int, reason: str) -> None:
-    """A toast on the person's open pages, once the award commits."""
-    xp = queries.total_xp(user)
+def _tell(user: User, points: int, reason: str, *, xp: int) -> None:
+    """A toast on the person's open pages, once the award commits (`xp`: their total with
+    it)."""
     level = level_for(xp)
     send_to_user(
         user.pk,
@@ -226,10 +259,11 @@ def _tell(user: User, points: int, reason: str) -> None:
 # --- badges ----------------------------------------------------------------------------------
 
 
-def _standing_counts(user: User) -> dict[str, int]:
-    """How many awards of each rule the person holds (not taken back): one query."""
+def _standing_counts(user: User, rules: Collection[str]) -> dict[str, int]:
+    """How many awards of each of `rules` the person holds (not taken back): one query."""
     rows = (
-        XpAward.objects.filter(user=user, reverses__isnull=True, reversal__isnull=True)
+        XpAward.objects.filter(user=user, rule__in=rules, reverses__isnull=True)
+        .filter(reversal__isnull=True)
         .values("rule")
         .annotate(held=Count("id"))
         .values_list("rule", "held")
@@ -237,19 +271,23 @@ def _standing_counts(user: User) -> dict[str, int]:
     return dict(rows)
 
 
-def check_badges(user: User, *, extra: Collection[str] = ()) -> list[str]:
-    """Awards every badge whose criteria the person now meets (each once)."""
-    have = set(BadgeAward.objects.filter(user=user).values_list("code", flat=True))
+def check_badges(user: User, *, extra: Collection[str] = (), rule: str | None = None) -> list[str]:
+    """Awards every badge whose criteria the person now meets (each once). `rule`: an
+    award of that rule was just paid, so only the badges counting it can be new."""
+    counted = [badge for badge in COUNTED_BADGES if rule is None or badge[1] == rule]
+    if rule is not None and all(least == 1 for _, _, least in counted):
+        held = {rule: 1}  # the award just paid: no need to count
+    else:
+        held = _standing_counts(user, {badge_rule for _, badge_rule, _ in counted})
     earned = set(extra)
-    held = _standing_counts(user)
-    earned.update(code for code, rule, least in COUNTED_BADGES if held.get(rule, 0) >= least)
+    earned.update(code for code, of, least in counted if held.get(of, 0) >= least)
+    if not earned:
+        return []
+    have = set(BadgeAward.objects.filter(user=user, code__in=earned).values_list("code", flat=True))
     new = sorted(earned - have)
     for code in new:
-        try:
-            with transaction.atomic():
-                BadgeAward.objects.create(user=user, code=code)
-        except IntegrityError:
-            continue
+        if insert_new(BadgeAward, user=user, code=code) is None:
+            continue  # earned at the same moment elsewhere
         badge = BADGES[code]
         notify(
             user,
@@ -271,14 +309,9 @@ def record_learning(user: User, moment: datetime | None = None) -> None:
     if not user.is_active:
         return
     day = queries.local_day(user, moment)
-    if LearningDay.objects.filter(user=user, day=day).exists():
-        return
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                LearningDay.objects.create(user=user, day=day)
-        except IntegrityError:
-            return
+    with transaction.atomic(savepoint=False):
+        if insert_new(LearningDay, user=user, day=day) is None:
+            return  # counted already
         current = queries.streak_ending(user, day)
         if current >= 2:
             award(user=user, rule=Rule.STREAK_DAY, object_type="day", object_id=day.isoformat())

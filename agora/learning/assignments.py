@@ -19,8 +19,8 @@ from agora.catalog import access
 from agora.catalog.models import Lesson, LessonType
 from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.learning.errors import LearningError
-from agora.learning.models import Enrollment, Submission
-from agora.learning.services import _mark_complete, check_progress_rights
+from agora.learning.models import Submission
+from agora.learning.services import _mark_complete, check_progress_rights, locked_enrollment
 from agora.notifications.kinds import NotificationKind
 from agora.notifications.services import notify
 
@@ -101,7 +101,7 @@ def grade_submission(
             url=reverse("learn_lesson", kwargs={"slug": course.slug, "lesson_id": lesson.pk}),
         )
         if passed:
-            enrollment = Enrollment.objects.active().filter(learner=learner, course=course).first()
+            enrollment = locked_enrollment(learner, course)
             if enrollment is not None:
                 _mark_complete(user=learner, lesson=lesson, enrollment=enrollment)
     return locked

@@ -28,8 +28,8 @@ from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.core.jobs import enqueue
 from agora.learning import sandbox
 from agora.learning.errors import LearningError
-from agora.learning.models import CodeRun, CodeRunMode, CodeRunStatus, Enrollment
-from agora.learning.services import _mark_complete, check_progress_rights
+from agora.learning.models import CodeRun, CodeRunMode, CodeRunStatus
+from agora.learning.services import _mark_complete, check_progress_rights, locked_enrollment
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +186,6 @@ def execute_code_run(*, code_run_id: int, runner: sandbox.Runner | None = None) 
 
 def _complete(run: CodeRun, lesson: Lesson) -> None:
     user = User.objects.get(pk=run.user_id)
-    enrollment = (
-        Enrollment.objects.active().filter(learner=user, course=lesson.module.course).first()
+    _mark_complete(
+        user=user, lesson=lesson, enrollment=locked_enrollment(user, lesson.module.course)
     )
-    _mark_complete(user=user, lesson=lesson, enrollment=enrollment)

@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
-from django.db.models.functions import Least
+from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from agora.accounts.models import User
@@ -25,6 +25,7 @@ from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, Lesson, LessonType, QuestionKind, QuizQuestion
 from agora.core.errors import Conflict, InvalidInput, NotFound
 from agora.core.events import emit
+from agora.core.inserts import insert_new
 from agora.core.mail import queue_templated_email
 from agora.core.schemas import INT32_MAX
 from agora.learning import events, positions, queries
@@ -152,20 +153,36 @@ _ENROLL_TO_RECORD = "Enroll in this course to record your progress."
 def check_progress_rights(user: User, lesson: Lesson) -> None:
     """404 or 403 enrollment_required unless the user may record progress in the lesson, as
     its course's learner or as one of its instructors or an admin. Reads no enrollment row:
-    `require_progress_rights` is for the callers that need it."""
+    `lock_enrollment` is for the writes that need it."""
     progress_as_learner(user, lesson.module.course)
 
 
-def require_progress_rights(user: User, lesson: Lesson) -> Enrollment | None:
-    """The user's active enrollment in the lesson's course (None for its instructors and
-    admins, who may go through it too). Others get 404 or 403 enrollment_required, the
-    same answers as reading the lesson."""
+def lock_enrollment(user: User, lesson: Lesson) -> Enrollment | None:
+    """`locked_enrollment` in the lesson's course for a user who may record progress in it
+    (None for its instructors and admins, who may go through it too). Others get 404 or 403
+    enrollment_required, the same answers as reading the lesson."""
     course = lesson.module.course
     if not progress_as_learner(user, course):
         return None
-    enrollment = Enrollment.objects.active().filter(learner=user, course=course).first()
+    enrollment = locked_enrollment(user, course)
     if enrollment is None and not access.can_edit_course(user, course):
         raise EnrollmentRequired(_ENROLL_TO_RECORD)  # revoked a moment ago
+    return enrollment
+
+
+def locked_enrollment(learner: User, course: Course) -> Enrollment | None:
+    """The learner's active enrollment in the course (None without one), its row locked
+    until the transaction ends: every write to a learner's progress in a course takes this
+    lock first, so they queue."""
+    # Only the enrollment's row: the course's and the learner's stay free for other writers.
+    enrollment = (
+        Enrollment.objects.active()
+        .select_for_update(of=("self",))
+        .filter(learner=learner, course=course)
+        .first()
+    )
+    if enrollment is not None:
+        enrollment.learner, enrollment.course = learner, course
     return enrollment
 
 
@@ -183,22 +200,56 @@ def progress_as_learner(user: User, course: Course) -> bool:
     raise EnrollmentRequired(_ENROLL_TO_RECORD)
 
 
-def _progress_row(user: User, lesson: Lesson) -> LessonProgress:
-    course_id = lesson.module.course_id
-    row, _ = LessonProgress.objects.get_or_create(
-        user=user, lesson=lesson, defaults={"course_id": course_id, "started_at": timezone.now()}
+# The progress row gets its completion time unless it has one: the id comes back only
+# when this statement completed the lesson (inserted the row, or set the time).
+_FIRST_COMPLETION = (
+    "(user_id, lesson_id) DO UPDATE SET completed_at = excluded.completed_at"
+    " WHERE row.completed_at IS NULL"
+)
+
+
+def _complete_progress(user: User, lesson: Lesson) -> bool:
+    """Records the lesson done (its progress row created when missing) in one statement;
+    whether this call did (False: it was done before)."""
+    now = timezone.now()
+    completed = insert_new(
+        LessonProgress,
+        on_conflict=_FIRST_COMPLETION,
+        user=user,
+        lesson=lesson,
+        course_id=lesson.module.course_id,
+        completed_at=now,
+        started_at=now,
     )
-    return row
+    return completed is not None
+
+
+def _counted(rows: QuerySet[Any]) -> Coalesce:
+    """How many rows `rows` has, as a column of another query."""
+    return Coalesce(
+        Subquery(rows.order_by().annotate(n=Func("pk", function="COUNT")).values("n")), 0
+    )
 
 
 def course_percent(*, user: User, course: Course) -> tuple[int, int, int]:
-    """(percent, lessons done, lessons in the course), counted now. 100 only when every
-    lesson is done."""
-    total = Lesson.objects.filter(module__course=course).count()
+    """(percent, lessons done, lessons in the course), counted now (one query). 100 only
+    when every lesson is done."""
     done = LessonProgress.objects.filter(
-        user=user, course=course, completed_at__isnull=False, lesson__module__course=course
-    ).count()
-    return queries.percent_done(done, total), done, total
+        user=user,
+        course=OuterRef("pk"),
+        completed_at__isnull=False,
+        lesson__module__course=OuterRef("pk"),
+    )
+    done_count, total = (
+        Course.objects.filter(pk=course.pk)
+        .annotate(
+            done=_counted(done),
+            total=_counted(Lesson.objects.filter(module__course=OuterRef("pk"))),
+        )
+        .values_list("done", "total")
+        .get()
+    )
+    return queries.percent_done(done_count, total), done_count, total
 
 
 def _mark_studied(enrollments: QuerySet[Enrollment], lesson: Lesson) -> None:
@@ -228,35 +279,26 @@ def _refresh_enrollment(enrollment: Enrollment, *, lesson: Lesson) -> bool:
     return enrollment.completed_at is not None
 
 
-def _lock(enrollment: Enrollment | None) -> Enrollment | None:
-    if enrollment is None:
-        return None
-    return (
-        Enrollment.objects.select_for_update()
-        .select_related("learner", "course")
-        .get(pk=enrollment.pk)
-    )
-
-
 def complete_lesson(*, user: User, lesson: Lesson) -> CompletionResult:
     """Marks the lesson done (idempotent). A quiz lesson is done only once passed."""
-    enrollment = require_progress_rights(user, lesson)
-    if lesson.type == LessonType.QUIZ and not _has_passed(user, lesson):
-        raise Conflict(
-            "Pass the quiz to complete this lesson (POST .../quiz/attempts).",
-            code=LearningError.QUIZ_NOT_PASSED,
-        )
-    if lesson.type == LessonType.ASSIGNMENT and not _has_passed_assignment(user, lesson):
-        raise Conflict(
-            "This assignment is completed by a passing grade on a submission.",
-            code=LearningError.ASSIGNMENT_NOT_PASSED,
-        )
-    if lesson.is_runnable_exercise and not _has_passed_exercise(user, lesson):
-        raise Conflict(
-            "Submit code that passes every test to complete this lesson (POST .../code/runs).",
-            code=LearningError.EXERCISE_NOT_PASSED,
-        )
-    return _mark_complete(user=user, lesson=lesson, enrollment=enrollment)
+    with transaction.atomic():
+        enrollment = lock_enrollment(user, lesson)
+        if lesson.type == LessonType.QUIZ and not _has_passed(user, lesson):
+            raise Conflict(
+                "Pass the quiz to complete this lesson (POST .../quiz/attempts).",
+                code=LearningError.QUIZ_NOT_PASSED,
+            )
+        if lesson.type == LessonType.ASSIGNMENT and not _has_passed_assignment(user, lesson):
+            raise Conflict(
+                "This assignment is completed by a passing grade on a submission.",
+                code=LearningError.ASSIGNMENT_NOT_PASSED,
+            )
+        if lesson.is_runnable_exercise and not _has_passed_exercise(user, lesson):
+            raise Conflict(
+                "Submit code that passes every test to complete this lesson (POST .../code/runs).",
+                code=LearningError.EXERCISE_NOT_PASSED,
+            )
+        return _mark_complete(user=user, lesson=lesson, enrollment=enrollment)
 
 
 def _has_passed_assignment(user: User, lesson: Lesson) -> bool:
@@ -274,23 +316,18 @@ def _has_passed_exercise(user: User, lesson: Lesson) -> bool:
 def _mark_complete(
     *, user: User, lesson: Lesson, enrollment: Enrollment | None
 ) -> CompletionResult:
-    with transaction.atomic():
-        locked = _lock(enrollment)  # first: serialises this learner's writes to the course
-        row = _progress_row(user, lesson)
-        first_time = row.completed_at is None and bool(
-            LessonProgress.objects.filter(pk=row.pk, completed_at__isnull=True).update(
-                completed_at=timezone.now()
-            )
-        )
-        if first_time and locked is not None:
-            course_id = lesson.module.course_id
-            emit(events.LESSON_COMPLETED, user=user, lesson=lesson, course_id=course_id)
-            emit(events.LEARNED, user=user)
-        if locked is None:  # an instructor or admin going through the course
-            percent, done, total = course_percent(user=user, course=lesson.module.course)
-            return CompletionResult(percent, total > 0 and done >= total)
-        completed = _refresh_enrollment(locked, lesson=lesson)
-        return CompletionResult(locked.progress_percent, completed)
+    """Records the lesson done and the enrollment's new progress; `enrollment` is locked
+    (`lock_enrollment`) by the caller's transaction, or None for an instructor or admin."""
+    first_time = _complete_progress(user, lesson)
+    if first_time and enrollment is not None:
+        course_id = lesson.module.course_id
+        emit(events.LESSON_COMPLETED, user=user, lesson=lesson, course_id=course_id)
+        emit(events.LEARNED, user=user)
+    if enrollment is None:  # an instructor or admin going through the course
+        percent, done, total = course_percent(user=user, course=lesson.module.course)
+        return CompletionResult(percent, total > 0 and done >= total)
+    completed = _refresh_enrollment(enrollment, lesson=lesson)
+    return CompletionResult(enrollment.progress_percent, completed)
 
 
 @dataclass(frozen=True)
@@ -469,14 +506,13 @@ def submit_quiz(*, user: User, lesson: Lesson, answers: list[dict[str, Any]]) ->
     lesson. The attempt limit holds under concurrent submissions (the enrollment's lock)."""
     if lesson.type != LessonType.QUIZ:
         raise NotFound("This lesson has no quiz.", code=LearningError.QUIZ_NOT_FOUND)
-    enrollment = require_progress_rights(user, lesson)
-    questions = {q.pk: q for q in lesson.questions.all()}
-    if not questions:
-        raise Conflict("This quiz has no questions yet.", code=LearningError.QUIZ_EMPTY)
-    _check_answers(questions, answers)
-    by_question = {a["question_id"]: a for a in answers}
     with transaction.atomic():
-        locked = _lock(enrollment)
+        locked = lock_enrollment(user, lesson)
+        questions = {q.pk: q for q in lesson.questions.all()}
+        if not questions:
+            raise Conflict("This quiz has no questions yet.", code=LearningError.QUIZ_EMPTY)
+        _check_answers(questions, answers)
+        by_question = {a["question_id"]: a for a in answers}
         used = QuizAttempt.objects.filter(user=user, lesson=lesson).count()
         limited = lesson.max_attempts is not None and locked is not None
         if limited and used >= lesson.max_attempts:  # type: ignore[operator]

@@ -29,6 +29,7 @@ import catalog
 import positions
 import speed
 from common import ROOT, Server, ServerSpec
+from cpu_split import CpuSplit
 
 SEED = """
 import json, random
@@ -86,7 +87,7 @@ def main() -> None:
     prefix = results / f"{time.strftime('%Y%m%d-%H%M%S')}-locust-{args.users}"
     speed.flush(args.redis_url)
     with Server(ServerSpec.parse(args.server), env) as server:
-        subprocess.run(  # noqa: S603
+        generator = subprocess.Popen(  # noqa: S603
             [str(locust), "-f", str(ROOT / "bench" / "locust" / "locustfile.py"), "--headless",
              "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{int(args.minutes * 60)}s",
              "--host", f"http://127.0.0.1:{server.port}", "--csv", str(prefix),
@@ -97,15 +98,21 @@ def main() -> None:
                 "AGORA_LOCUST_USERS": users_file.name,
                 "AGORA_DEMO_WEBHOOK_SECRET": env["DEMO_WEBHOOK_SECRET"],
             },
-            check=False,
         )  # fmt: skip
+        # The CPU is counted once every user has started, the window --steady counts.
+        time.sleep(args.users / args.spawn_rate if args.steady else 0)
+        with CpuSplit() as split:
+            generator.wait()
     os.unlink(users_file.name)
-    print_table(Path(f"{prefix}_stats.csv"))
+    requests = print_table(Path(f"{prefix}_stats.csv"))
+    print(split.table(requests))
 
 
-def print_table(stats: Path) -> None:
+def print_table(stats: Path) -> int:
+    """Prints the per-type table; returns how many requests the run made."""
     print(f"\n{stats}")
     print(f"{'request':<44}{'count':>8}{'fail':>6}{'p50':>7}{'p95':>7}{'p99':>7}{'req/s':>8}")
+    total = 0
     with stats.open() as rows:
         for row in csv.DictReader(rows):
             name = f"{row['Type']} {row['Name']}".strip()
@@ -113,6 +120,9 @@ def print_table(stats: Path) -> None:
                 f"{name[:43]:<44}{row['Request Count']:>8}{row['Failure Count']:>6}"
                 f"{row['50%']:>7}{row['95%']:>7}{row['99%']:>7}{float(row['Requests/s']):>8.1f}"
             )
+            if row["Name"] == "Aggregated":
+                total = int(row["Request Count"])
+    return total
 
 
 if __name__ == "__main__":

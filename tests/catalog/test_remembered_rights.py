@@ -4,6 +4,7 @@ database nothing; every change to either is seen at once."""
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 
 from agora.catalog import access
 from agora.catalog.models import CourseInstructor
@@ -191,10 +192,11 @@ class TestProgressRights:
         assert (rights.course_id, rights.learner) == (course.pk, True)
 
     def test_an_instructor_goes_through_without_being_a_learner(self, instructor, lesson):
-        from agora.learning.services import progress_rights, require_progress_rights
+        from agora.learning.services import lock_enrollment, progress_rights
 
         assert progress_rights(instructor, lesson.pk).learner is False
-        assert require_progress_rights(instructor, lesson) is None
+        with transaction.atomic():
+            assert lock_enrollment(instructor, lesson) is None
 
     def test_a_learner_revoked_between_the_check_and_the_read_is_refused(
         self, learner, course, lesson
@@ -202,12 +204,12 @@ class TestProgressRights:
         from agora.catalog.errors import EnrollmentRequired
         from agora.learning.models import Enrollment
         from agora.learning.queries import active_enrollment_source
-        from agora.learning.services import require_progress_rights
+        from agora.learning.services import lock_enrollment
 
         enroll(learner, course)
         assert active_enrollment_source(learner.pk, course.pk) == "grant"  # remembered
         # Revoked by a writer whose forgetting has not reached this process yet.
         Enrollment.objects.filter(learner=learner).update(revoked_at="2026-01-01T00:00:00Z")
 
-        with pytest.raises(EnrollmentRequired):
-            require_progress_rights(learner, lesson)
+        with pytest.raises(EnrollmentRequired), transaction.atomic():
+            lock_enrollment(learner, lesson)

@@ -353,3 +353,67 @@ def test_an_award_adds_to_all_six_boards_in_one_update(course, lessons):
         LeaderboardScore.objects.filter(user=person).values_list("period", "course_id", "xp")
     ) == {(p, c, 2 * points) for p in Period.values for c in (0, course.pk)}
     assert xp(person) == 2 * points
+
+
+class TestRulesAndBadges:
+    def pay(self, person, rule=Rule.LESSON_COMPLETED, object_id=1):
+        return services.award(user=person, rule=rule, object_type="lesson", object_id=object_id)
+
+    def test_an_admins_change_to_the_points_applies_to_the_next_award(self, learner):
+        from agora.gamification.models import XpRule
+
+        assert self.pay(learner, object_id=1).points == 10  # the default, now remembered
+        rule = XpRule.objects.create(rule=Rule.LESSON_COMPLETED, points=40)
+        assert self.pay(learner, object_id=2).points == 40
+        rule.points = 0
+        rule.save()
+        assert self.pay(learner, object_id=3) is None  # pays nothing now
+        rule.delete()
+        assert self.pay(learner, object_id=4).points == 10
+
+    def test_a_change_saved_by_another_process_applies_within_a_minute(self, learner, monkeypatch):
+        from agora.gamification.models import XpRule
+
+        rule = XpRule.objects.create(rule=Rule.LESSON_COMPLETED, points=40)
+        assert self.pay(learner, object_id=1).points == 40
+        XpRule.objects.filter(pk=rule.pk).update(points=15)  # no signal in this process
+        assert self.pay(learner, object_id=2).points == 40
+
+        later = services.time.monotonic() + services.RULES_MEMORY_SECONDS
+        monkeypatch.setattr(services.time, "monotonic", lambda: later)
+
+        assert self.pay(learner, object_id=3).points == 15
+
+    def test_the_toast_carries_the_new_total_and_level(self, learner, monkeypatch):
+        told = []
+        monkeypatch.setattr(services, "send_to_user", lambda pk, message: told.append(message))
+        for lesson in range(10):
+            self.pay(learner, object_id=lesson)
+
+        toasts = [message for message in told if message["type"] == "xp"]
+        assert [toast["xp"] for toast in toasts] == list(range(10, 110, 10))
+        assert (toasts[-1]["level"], toasts[-1]["level_xp"], toasts[-1]["next_level_xp"]) == (
+            2,
+            100,
+            300,
+        )
+        assert [m["badge"]["code"] for m in told if m["type"] == "badge"] == ["first_lesson"]
+
+    def test_five_standing_courses_earn_their_badge(self, learner):
+        def courses_badges():
+            held = BadgeAward.objects.filter(
+                user=learner, code__in=["first_course", "five_courses"]
+            )
+            return set(held.values_list("code", flat=True))
+
+        for course in range(4):
+            self.pay(learner, Rule.COURSE_COMPLETED, object_id=course)
+        services.take_back(
+            user=learner, rule=Rule.COURSE_COMPLETED, object_type="lesson", object_id=0
+        )
+        self.pay(learner, Rule.COURSE_COMPLETED, object_id=4)
+        assert courses_badges() == {"first_course"}  # four standing: one was taken back
+
+        self.pay(learner, Rule.COURSE_COMPLETED, object_id=5)
+
+        assert courses_badges() == {"first_course", "five_courses"}
