@@ -14,6 +14,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 LEARNER_DOMAIN = "speed.bench.test"
 
@@ -79,29 +80,55 @@ def main() -> None:
     lesson = Lesson.objects.filter(module__course_id=enrollment.course_id).order_by("pk").first()
     courses = list(Course.objects.filter(status="published").values_list("pk", flat=True))
     rng = random.Random(7)
+    rights_key = f"learning:rights:{enrollment.learner_id}:{lesson.pk}"  # type: ignore[union-attr]
+    # name: (path, headers, method and body, what to forget before each request)
     scenarios = {
-        "GET /me/enrollments": (lambda: "/api/v1/me/enrollments", bearer, False),
-        "GET /lessons/{id}": (lambda: f"/api/v1/lessons/{lesson.pk}", bearer, False),  # type: ignore[union-attr]
-        "course detail, cold": (lambda: f"/api/v1/courses/{rng.choice(courses)}", {}, True),
-        "/healthz": (lambda: "/healthz", {}, False),
+        "GET /me/enrollments": (lambda: "/api/v1/me/enrollments", bearer, None, None),
+        "GET /lessons/{id}": (lambda: f"/api/v1/lessons/{lesson.pk}", bearer, None, None),  # type: ignore[union-attr]
+        "GET .../progress": (
+            lambda: f"/api/v1/courses/{enrollment.course_id}/progress",
+            bearer,
+            None,
+            None,
+        ),
+        "PUT position, first": (
+            lambda: f"/api/v1/lessons/{lesson.pk}/position",  # type: ignore[union-attr]
+            bearer,
+            ("put", '{"seconds": 30, "spent_seconds": 10}'),
+            lambda: cache.delete(rights_key),
+        ),
+        "course detail, cold": (
+            lambda: f"/api/v1/courses/{rng.choice(courses)}",
+            {},
+            None,
+            cache.clear,
+        ),
+        "/healthz": (lambda: "/healthz", {}, None, None),
     }
     client = Client()
     print(f"code: {args.root}")
-    for name, (path, headers, cold) in scenarios.items():
+    for name, (path, headers, write, forget) in scenarios.items():
+
+        def ask(target: str, headers: dict[str, str] = headers, write: Any = write) -> Any:
+            if write is None:
+                return client.get(target, **headers)
+            method, body = write
+            return getattr(client, method)(target, body, content_type="application/json", **headers)
+
         current[0] = "warm-up"
         for _ in range(5):
-            client.get(path(), **headers)
+            ask(path())
         cpu = 0.0
         for _ in range(args.requests):
-            if cold:
+            if forget is not None:
                 current[0] = "warm-up"
-                cache.clear()
+                forget()
             target = path()
             current[0] = name
             started = time.process_time()
-            answer = client.get(target, **headers)
+            answer = ask(target)
             cpu += time.process_time() - started
-            if answer.status_code != 200:
+            if answer.status_code not in (200, 204):
                 raise SystemExit(f"{name}: {target} answered {answer.status_code}")
         print(
             f"  {name:<22} {1000 * cpu / args.requests:6.2f} ms CPU per request"

@@ -51,15 +51,22 @@ def cpu_seconds() -> dict[str, float]:
 class CpuSplit:
     def __enter__(self) -> "CpuSplit":
         self.before = cpu_seconds()
+        self.kind = {pid: kind_of(pid) for pid in self.before}
+        self.final: dict[str, float] = {}
         self.started = _uptime()
         return self
 
+    def exited(self, pid: int, used: float) -> None:
+        """A process that ended inside the window, with the CPU seconds it used in all (from
+        `os.wait4`): /proc no longer knows it."""
+        self.final[str(pid)] = used
+
     def __exit__(self, *_: object) -> None:
-        self.after = cpu_seconds()
+        after = {**cpu_seconds(), **self.final}
         self.seconds = _uptime() - self.started
         self.kinds: dict[str, float] = {}
-        for pid, used in self.after.items():
-            kind = kind_of(pid)
+        for pid, used in after.items():
+            kind = self.kind.get(pid) or kind_of(pid)
             self.kinds[kind] = self.kinds.get(kind, 0.0) + used - self.before.get(pid, 0.0)
 
     def table(self, requests: int = 0) -> str:

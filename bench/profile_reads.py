@@ -115,6 +115,7 @@ def main() -> None:
         "course-detail-warm": lambda: (f"/api/v1/courses/{courses[0]}", {}),
         "me-enrollments": lambda: ("/api/v1/me/enrollments", bearer),
         "lesson": lambda: (f"/api/v1/lessons/{lesson.pk}", bearer),  # type: ignore[union-attr]
+        "course-progress": lambda: (f"/api/v1/courses/{enrollment.course_id}/progress", bearer),
         "catalog-list": lambda: ("/api/v1/courses", {}),
         "search-design": lambda: ("/api/v1/courses?q=design", {}),
     }

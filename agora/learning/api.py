@@ -78,39 +78,42 @@ def my_enrollments(request: HttpRequest) -> HttpResponse:
     response={200: CourseProgressOut, 401: E, 403: E, 404: E},
     summary="My progress in a course, per module and lesson, with where to continue",
 )
-def course_progress(request: HttpRequest, course_id: str) -> dict[str, Any]:
+def course_progress(request: HttpRequest, course_id: str) -> HttpResponse:
     user = current_user(request)
     course = queries.get_course_for_learning(user=user, key=course_id)
-    progress = queries.course_progress(user=user, course=course)
+    progress = queries.course_progress(user=user, course=course, outline=True)
     next_lesson = progress.next_lesson()
-    return {
-        "course": _course_ref(course),
-        "progress_percent": progress.percent,
-        "lessons_completed": progress.done,
-        "lessons_total": progress.total,
-        "completed_at": progress.completed_at,
-        "last_lesson_id": progress.enrollment.last_lesson_id if progress.enrollment else None,
-        "next_lesson_id": next_lesson.pk if next_lesson else None,
-        "modules": [
-            {
-                "id": state.module.pk,
-                "title": state.module.title,
-                "lessons_completed": state.done,
-                "lessons_total": state.total,
-                "lessons": [
-                    {
-                        "id": ls.lesson.pk,
-                        "title": ls.lesson.title,
-                        "type": ls.lesson.type,
-                        "completed": ls.completed,
-                        "position_seconds": ls.position_seconds,
-                    }
-                    for ls in state.lessons
-                ],
-            }
-            for state in progress.modules
-        ],
-    }
+    # Plain values written by the API's renderer: the bytes CourseProgressOut would give.
+    return json_answer(
+        {
+            "course": _course_ref(course),
+            "progress_percent": progress.percent,
+            "lessons_completed": progress.done,
+            "lessons_total": progress.total,
+            "completed_at": progress.completed_at,
+            "last_lesson_id": progress.enrollment.last_lesson_id if progress.enrollment else None,
+            "next_lesson_id": next_lesson.pk if next_lesson else None,
+            "modules": [
+                {
+                    "id": state.module.pk,
+                    "title": state.module.title,
+                    "lessons_completed": state.done,
+                    "lessons_total": state.total,
+                    "lessons": [
+                        {
+                            "id": ls.lesson.pk,
+                            "title": ls.lesson.title,
+                            "type": ls.lesson.type,
+                            "completed": ls.completed,
+                            "position_seconds": ls.position_seconds,
+                        }
+                        for ls in state.lessons
+                    ],
+                }
+                for state in progress.modules
+            ],
+        }
+    )
 
 
 # --- progress --------------------------------------------------------------------------------

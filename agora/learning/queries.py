@@ -12,7 +12,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 
 from agora.accounts.models import User
 from agora.accounts.types import Viewer
-from agora.catalog import access
+from agora.catalog import access, answers
 from agora.catalog import queries as catalog_queries
 from agora.catalog.errors import EnrollmentRequired
 from agora.catalog.models import Course, CourseStatus, Lesson, Module, QuizQuestion
@@ -117,10 +117,20 @@ def course_has_learners(course: Course) -> bool:
     return Enrollment.objects.filter(course=course).exists()
 
 
+_ACTIVE_ENROLLMENT = PreparedQuery(
+    lambda learner_id, course_id: Enrollment.objects.filter(
+        learner_id=learner_id, course_id=course_id, revoked_at__isnull=True
+    ),
+    int,
+    int,
+)
+
+
 def active_enrollment(user: Viewer, course: Course) -> Enrollment | None:
+    """The person's enrollment in the course, unless revoked (one at most)."""
     if not user.is_authenticated:
         return None
-    return Enrollment.objects.active().filter(learner=user, course=course).first()
+    return _ACTIVE_ENROLLMENT.first(user.pk, course.pk)
 
 
 def percent_done(done: int, total: int) -> int:
@@ -281,24 +291,37 @@ class CourseProgress:
         return previous, following
 
 
-def course_progress(*, user: User, course: Course) -> CourseProgress:
+_PROGRESS_ROWS = PreparedQuery(
+    lambda user_id, course_id: LessonProgress.objects.filter(
+        user_id=user_id, course_id=course_id
+    ).values_list("lesson_id", "completed_at", "position_seconds", "updated_at"),
+    int,
+    int,
+)
+
+
+def course_progress(*, user: User, course: Course, outline: bool = False) -> CourseProgress:
     """The curriculum with the user's ticks and resume positions: three queries. Positions
-    still waiting in the buffer (agora/learning/positions.py) win over older rows."""
-    modules = catalog_queries.curriculum(course)
-    rows = {
-        row.lesson_id: row
-        for row in LessonProgress.objects.filter(user=user, course=course).only(
-            "lesson_id", "completed_at", "position_seconds", "updated_at"
-        )
-    }
-    buffered = positions.latest_positions(user.pk) if user.is_authenticated else {}
+    still waiting in the buffer (agora/learning/positions.py) win over older rows.
+
+    `outline`: the lessons carry only what the API's answer shows (titles, types, positions),
+    read by the course detail's prepared query as rows; the pages get whole lessons."""
+    if outline:
+        modules = _outline(course)
+    else:
+        modules = [(m, list(m.lessons.all())) for m in catalog_queries.curriculum(course)]
+    rows = {}
+    buffered = {}
+    if user.is_authenticated:
+        rows = {row[0]: row[1:] for row in _PROGRESS_ROWS.rows(user.pk, course.pk)}
+        buffered = positions.latest_positions(user.pk)
 
     def position(lesson_id: int) -> int:
         row = rows.get(lesson_id)
         pending = buffered.get(lesson_id)
-        if pending is not None and (row is None or row.updated_at <= pending[1]):
+        if pending is not None and (row is None or row[2] <= pending[1]):
             return pending[0]
-        return row.position_seconds if row is not None else 0
+        return row[1] if row is not None else 0
 
     states = [
         ModuleState(
@@ -306,15 +329,26 @@ def course_progress(*, user: User, course: Course) -> CourseProgress:
             [
                 LessonState(
                     lesson,
-                    completed=lesson.pk in rows and rows[lesson.pk].completed_at is not None,
+                    completed=lesson.pk in rows and rows[lesson.pk][0] is not None,
                     position_seconds=position(lesson.pk),
                 )
-                for lesson in module.lessons.all()
+                for lesson in lessons
             ],
         )
-        for module in modules
+        for module, lessons in modules
     ]
     return CourseProgress(course, active_enrollment(user, course), states)
+
+
+def _outline(course: Course) -> list[tuple[Module, list[Lesson]]]:
+    """The course's modules and lessons in order, as unsaved instances holding only the
+    columns of `answers.curriculum_rows` (one prepared query, no model loading)."""
+    outline = []
+    for row in answers.curriculum_rows(course):
+        module = Module(pk=row["id"], course=course, title=row["title"], position=row["position"])
+        lessons = [Lesson(module=module, **lesson) for lesson in row["lessons"]]
+        outline.append((module, lessons))
+    return outline
 
 
 def get_course_for_learning(*, user: Viewer, key: str | int) -> Course:

@@ -102,7 +102,9 @@ def main() -> None:
         # The CPU is counted once every user has started, the window --steady counts.
         time.sleep(args.users / args.spawn_rate if args.steady else 0)
         with CpuSplit() as split:
-            generator.wait()
+            _, status, usage = os.wait4(generator.pid, 0)
+            generator.returncode = os.waitstatus_to_exitcode(status)
+            split.exited(generator.pid, usage.ru_utime + usage.ru_stime)
     os.unlink(users_file.name)
     requests = print_table(Path(f"{prefix}_stats.csv"))
     print(split.table(requests))
