@@ -162,29 +162,20 @@ def award(
             ).count()
             if today >= daily_cap:
                 return None
-        row = XpAward(
-            user=user,
-            rule=rule,
-            object_type=object_type,
-            object_id=str(object_id),
-            points=points,
-            course_id=course_id,
-            created_at=now,
-            counts_at=now,
-        )
-        row.pk = insert_new(
-            XpAward,
-            user=user,
-            rule=rule,
-            object_type=object_type,
-            object_id=str(object_id),
-            points=points,
-            course_id=course_id,
-            created_at=now,
-            counts_at=now,
-        )
-        if row.pk is None:
+        line: dict[str, Any] = {
+            "user": user,
+            "rule": rule,
+            "object_type": object_type,
+            "object_id": str(object_id),
+            "points": points,
+            "course_id": course_id,
+            "created_at": now,
+            "counts_at": now,
+        }
+        paid = insert_new(XpAward, **line)
+        if paid is None:
             return None  # this cause has paid already
+        row = XpAward(pk=paid, **line)
         _add_to_boards(user, points, course_id=course_id, at=now)
         _tell(user, points, Rule(rule).label, xp=wallet.xp + points)
         check_badges(user, rule=rule)
