@@ -20,6 +20,7 @@ from agora.core.pagination import PagePagination
 from agora.core.renderer import json_answer
 from agora.core.schemas import ErrorOut as E
 from agora.learning import assignments, exercises, queries, services
+from agora.learning import progress as learner_progress
 from agora.learning.errors import LearningError
 from agora.learning.models import Enrollment
 from agora.learning.schemas import (
@@ -81,7 +82,7 @@ def my_enrollments(request: HttpRequest) -> HttpResponse:
 def course_progress(request: HttpRequest, course_id: str) -> HttpResponse:
     user = current_user(request)
     course = queries.get_course_for_learning(user=user, key=course_id)
-    progress = queries.course_progress(user=user, course=course, outline=True)
+    progress = learner_progress.course_progress(user=user, course=course, outline=True)
     next_lesson = progress.next_lesson()
     # Plain values written by the API's renderer: the bytes CourseProgressOut would give.
     return json_answer(

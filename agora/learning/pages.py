@@ -21,7 +21,7 @@ from agora.core.htmx import is_htmx
 from agora.core.pagination import page_from_request
 from agora.learning import assignments, exercises, queries, services
 from agora.learning.models import CodeRun, CodeRunMode, CodeRunStatus
-from agora.learning.queries import CourseProgress
+from agora.learning.progress import CourseProgress, course_progress
 
 STUDENTS_PAGE_SIZE = 25
 
@@ -61,7 +61,7 @@ def learn_course(request: HttpRequest, slug: str) -> HttpResponse:
     course = _course_for_learning(request, slug)
     if isinstance(course, HttpResponse):
         return course
-    progress = queries.course_progress(user=_user(request), course=course)
+    progress = course_progress(user=_user(request), course=course)
     lesson = progress.next_lesson()
     if lesson is None:
         return render(request, "learning/pages/player_empty.html", {"course": course})
@@ -100,7 +100,7 @@ def learn_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpRespons
         return course
     if slug != course.slug:
         return redirect("learn_lesson", slug=course.slug, lesson_id=lesson_id)
-    progress = queries.course_progress(user=_user(request), course=course)
+    progress = course_progress(user=_user(request), course=course)
     lesson = _lesson_in(progress, lesson_id)
     services.record_visit(user=request.user, lesson=lesson)
     previous, following = progress.neighbours(lesson.pk)
@@ -148,7 +148,7 @@ def _progress_fragments(
 ) -> HttpResponse:
     """An htmx answer: the part that changed plus the sidebar and progress bar (swapped out of
     band), all from the progress as it is now."""
-    progress = queries.course_progress(user=_user(request), course=course)
+    progress = course_progress(user=_user(request), course=course)
     context = {
         **_player_context(request, course, progress),
         "lesson": lesson,
@@ -181,7 +181,7 @@ def complete_lesson(request: HttpRequest, slug: str, lesson_id: int) -> HttpResp
         )
     if result.course_completed:
         messages.success(request, "You completed the course. Well done!")
-    following = queries.course_progress(user=_user(request), course=course).neighbours(lesson.pk)[1]
+    following = course_progress(user=_user(request), course=course).neighbours(lesson.pk)[1]
     target = following or lesson
     return redirect("learn_lesson", slug=course.slug, lesson_id=target.pk)
 

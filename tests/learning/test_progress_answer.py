@@ -7,7 +7,7 @@ from pydantic import TypeAdapter
 
 from agora.catalog.models import Lesson, Module
 from agora.core.renderer import dumps
-from agora.learning import queries
+from agora.learning import progress
 from agora.learning.schemas import CourseProgressOut
 from agora.learning.services import complete_lesson, save_position
 from tests.accounts.factories import UserFactory
@@ -27,14 +27,14 @@ UNICODE = 'Ünïcødé — 日本語 😀 "q" \\ \n\t'
 
 def answer_from_whole_lessons(client, course, monkeypatch) -> bytes:
     """The same request, with the curriculum read as the pages read it."""
-    whole = queries.course_progress
+    whole = progress.course_progress
 
     def not_outlined(**kwargs):
         kwargs.pop("outline", None)
         return whole(**kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(queries, "course_progress", not_outlined)
+        patch.setattr(progress, "course_progress", not_outlined)
         return client.get(f"/courses/{course.pk}/progress").content
 
 
