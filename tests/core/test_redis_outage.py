@@ -113,6 +113,27 @@ class TestWhileRedisIsDown:
         revoke_enrollment(learner=user, course=course)  # its forgetting cannot reach Redis
         assert learner_api.get(f"/lessons/{lesson.pk}").status_code == 403
 
+    def test_completing_a_lesson_pays_and_its_progress_reads(self, redis_server, user):
+        """The award's live toast and board sync cannot reach Redis: the completion, its XP
+        and the progress answer come from the database all the same."""
+        from agora.gamification.queries import total_xp
+        from tests.catalog.factories import api_for, course_with_curriculum, enroll
+        from tests.learning.factories import lessons_of
+
+        course = course_with_curriculum(price=0, modules=1, lessons=2)
+        enroll(user, course)
+        first, second = lessons_of(course)
+        learner_api = api_for(user)
+        assert learner_api.post(f"/lessons/{first.pk}/complete").status_code == 200
+
+        redis_server.stop()
+
+        done = learner_api.post(f"/lessons/{second.pk}/complete")
+        assert done.json() == {"progress_percent": 100, "course_completed": True}
+        progress = learner_api.get(f"/courses/{course.pk}/progress").json()
+        assert (progress["lessons_completed"], progress["progress_percent"]) == (2, 100)
+        assert total_xp(user) == 10 + 10 + 100
+
     def test_pages_answer_from_the_database(self, redis_server, client):
         CourseFactory(title="On the home page")
         redis_server.stop()
