@@ -119,6 +119,10 @@ def request_json(port: int, method: str, path: str, body: dict | None = None) ->
 
 # --- servers ---------------------------------------------------------------------------------
 BACKPRESSURE = 4096  # connections a granian worker holds open (README, web processes)
+# How the README runs the web processes on this machine's two cores: granian WSGI, a worker a
+# core, two threads each. Eight threads a worker answered fewer requests, with longer tails
+# (bench/README.md, "Threads a worker").
+PRODUCTION_SERVER = "granian-wsgi:2x2"
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,7 @@ class ServerSpec:
         "uvicorn": (2, 1),
         "gunicorn-sync": (5, 1),
         "gunicorn-gthread": (2, 8),
-        "granian-wsgi": (2, 8),
+        "granian-wsgi": (2, 2),
         "granian-asgi": (2, 1),
     }
 

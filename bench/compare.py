@@ -20,13 +20,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from common import PRODUCTION_SERVER
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Run inside each checkout, with that checkout's own bench modules on the path.
 MEASURE = """
 import json, sys, tempfile
 from pathlib import Path
-tree, database_url, redis_url, seconds, only = sys.argv[1:6]
+tree, database_url, redis_url, seconds, only, server = sys.argv[1:7]
 seconds = int(seconds)
 sys.path.insert(0, f"{tree}/bench")
 import speed
@@ -68,7 +70,7 @@ for cache, scenarios in ((True, cached), (False, uncached)):
         continue
     speed.flush(redis_url)
     env = speed.server_env(database_url, redis_url, Path(tempfile.mkdtemp()), cache=cache)
-    with Server(ServerSpec.parse("granian-wsgi:2x8"), env) as server:
+    with Server(ServerSpec.parse(server), env) as server:
         speed.wrk(server.port, ["/healthz"], seconds=3)
         out.update({name: run(server.port) for name, run in chosen.items()})
 print("RESULT " + json.dumps(out))
@@ -86,6 +88,7 @@ def measure(tree: Path, args: argparse.Namespace) -> dict[str, dict]:
             args.redis_url,
             str(args.seconds),
             args.only,
+            args.server,
         ],
         cwd=tree,
         capture_output=True,
@@ -104,6 +107,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/agora_speed")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--only", default="", help="the scenarios whose name has this")
+    parser.add_argument("--server", default=PRODUCTION_SERVER, help="both run on this one")
     args = parser.parse_args()
     versions = {"before": args.other.resolve(), "after": ROOT}
     results: dict[str, list[dict[str, dict]]] = {name: [] for name in versions}

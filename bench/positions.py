@@ -20,7 +20,7 @@ from pathlib import Path
 
 import catalog
 import speed
-from common import ROOT, Server, ServerSpec, write_results
+from common import PRODUCTION_SERVER, ROOT, Server, ServerSpec, write_results
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/agora_bench_positions"
 SCRIPT = ROOT / "bench" / "wrk" / "positions.lua"
@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--reporters", type=int, default=1_000, help="learners sending reports")
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=10, help="seconds of reports first")
-    parser.add_argument("--server", default="granian-wsgi:2x8")
+    parser.add_argument("--server", default=PRODUCTION_SERVER)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")

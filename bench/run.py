@@ -17,7 +17,7 @@ normal per-process cache instead (REDIS_URL if set).
 
 Servers (2 cores here): uvicorn[:workers] (ASGI; default 2 workers), gunicorn-sync[:workers]
 (WSGI, default 5), gunicorn-gthread[:workersxthreads] (default 2x8), granian-wsgi[:workersx
-threads] (default 2x8) and granian-asgi[:workers] (default 2).
+threads] (default 2x2, as the README runs it) and granian-asgi[:workers] (default 2).
 """
 
 import argparse

@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import catalog
-from common import ROOT, Server, ServerSpec, write_results
+from common import PRODUCTION_SERVER, ROOT, Server, ServerSpec, write_results
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/agora_speed"
 LEARNER_DOMAIN = "speed.bench.test"
@@ -180,6 +180,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--only", default="", help="run the scenarios whose name has this")
+    parser.add_argument("--server", default=PRODUCTION_SERVER, help="see bench/common.py")
     args = parser.parse_args()  # fmt: skip
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -190,7 +191,7 @@ def main() -> None:
     )
     courses = [f"/api/v1/courses/{pk}" for pk in facts["courses"]]
     token, lesson = facts["token"], facts["lesson"]
-    spec = ServerSpec.parse("granian-wsgi:2x8")
+    spec = ServerSpec.parse(args.server)
     runs: dict[str, list[dict]] = {}
 
     def record(name: str, result: dict, healthz: dict) -> None:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import catalog
 import positions
 import speed
-from common import ROOT, Server, ServerSpec
+from common import PRODUCTION_SERVER, ROOT, Server, ServerSpec
 from cpu_split import CpuSplit
 
 SEED = """
@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--spawn-rate", type=float, default=20)
     parser.add_argument("--minutes", type=float, default=3)
-    parser.add_argument("--server", default="granian-wsgi:2x8")
+    parser.add_argument("--server", default=PRODUCTION_SERVER)
     parser.add_argument(
         "--steady",
         action="store_true",
