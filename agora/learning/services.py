@@ -314,15 +314,17 @@ def _has_passed_exercise(user: User, lesson: Lesson) -> bool:
 
 
 def _mark_complete(
-    *, user: User, lesson: Lesson, enrollment: Enrollment | None
+    *, user: User, lesson: Lesson, enrollment: Enrollment | None, learning_counted: bool = False
 ) -> CompletionResult:
     """Records the lesson done and the enrollment's new progress; `enrollment` is locked
-    (`lock_enrollment`) by the caller's transaction, or None for an instructor or admin."""
+    (`lock_enrollment`) by the caller's transaction, or None for an instructor or admin.
+    `learning_counted`: the caller has emitted LEARNED for this moment already."""
     first_time = _complete_progress(user, lesson)
     if first_time and enrollment is not None:
         course_id = lesson.module.course_id
         emit(events.LESSON_COMPLETED, user=user, lesson=lesson, course_id=course_id)
-        emit(events.LEARNED, user=user)
+        if not learning_counted:
+            emit(events.LEARNED, user=user)
     if enrollment is None:  # an instructor or admin going through the course
         percent, done, total = course_percent(user=user, course=lesson.module.course)
         return CompletionResult(percent, total > 0 and done >= total)
@@ -550,7 +552,9 @@ def submit_quiz(*, user: User, lesson: Lesson, answers: list[dict[str, Any]]) ->
                     score=score,
                 )
         if attempt.passed:
-            progress = _mark_complete(user=user, lesson=lesson, enrollment=locked)
+            progress = _mark_complete(
+                user=user, lesson=lesson, enrollment=locked, learning_counted=True
+            )
         elif locked is not None:
             _mark_studied(Enrollment.objects.filter(pk=locked.pk), lesson)
     if attempt.passed or attempts_left == 0 or locked is None:

@@ -5,13 +5,21 @@ import threading
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from agora.catalog.models import Course
-from agora.gamification.models import XpAward
+from agora.catalog.models import Course, LessonType, QuestionKind
+from agora.gamification import boards
+from agora.gamification.models import LearningDay, XpAward
 from agora.learning.models import Enrollment, LessonProgress
 from agora.learning.services import complete_lesson, lock_enrollment
 from tests.accounts.factories import UserFactory
-from tests.catalog.factories import api_for, course_with_curriculum, enroll
+from tests.catalog.factories import (
+    LessonFactory,
+    QuizQuestionFactory,
+    api_for,
+    course_with_curriculum,
+    enroll,
+)
 from tests.concurrency import run_at_once
 from tests.learning.factories import lessons_of
 
@@ -39,6 +47,41 @@ def test_a_completion_is_a_dozen_statements_with_its_xp_badge_and_learning_day(
 
     assert answer.json() == {"progress_percent": 50, "course_completed": False}
     assert XpAward.objects.filter(user=learner).count() == 2
+
+
+@pytest.mark.django_db
+def test_passing_a_quiz_counts_the_day_once_in_two_dozen_statements(
+    course, django_assert_max_num_queries
+):
+    """The attempt and its answers, its two awards, the lesson's completion with its award,
+    and the learning day once (the attempt and the completion each counted it: 24). With
+    the boards in Redis, each of the three awards also queues their sync job."""
+    learner = UserFactory()
+    enroll(learner, course)
+    client = api_for(learner)
+    quizzes = []
+    for _ in range(2):
+        quiz = LessonFactory(
+            module=course.modules.first(), type=LessonType.QUIZ, pass_percent=60, body=""
+        )
+        question = QuizQuestionFactory(
+            lesson=quiz, kind=QuestionKind.SINGLE, options=["a", "b"], correct=[1]
+        )
+        quizzes.append((quiz, {"answers": [{"question_id": question.pk, "selected": [1]}]}))
+    (first, first_answers), (quiz, answers) = quizzes
+    client.post(f"/lessons/{first.pk}/quiz/attempts", first_answers)  # boards, badges held
+
+    with CaptureQueriesContext(connection) as statements:
+        with django_assert_max_num_queries(23 + (3 if boards.enabled() else 0)):
+            answer = client.post(f"/lessons/{quiz.pk}/quiz/attempts", answers)
+
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["passed"] is True
+    days = [s for s in statements if 'INTO "gamification_learningday"' in s["sql"]]
+    assert len(days) == 1
+    assert LearningDay.objects.filter(user=learner).count() == 1
+    paid = set(XpAward.objects.filter(user=learner).values_list("rule", flat=True))
+    assert {"quiz_passed", "lesson_completed"} <= paid
 
 
 @pytest.mark.django_db
