@@ -85,6 +85,29 @@ def test_passing_a_quiz_counts_the_day_once_in_two_dozen_statements(
 
 
 @pytest.mark.django_db
+def test_passing_a_quiz_completed_on_an_earlier_day_counts_today(course):
+    """Only a first completion counts the day twice over: a quiz passed again, its lesson
+    done already, still counts the day through the attempt."""
+    learner = UserFactory()
+    enroll(learner, course)
+    quiz = LessonFactory(
+        module=course.modules.first(), type=LessonType.QUIZ, pass_percent=60, body=""
+    )
+    question = QuizQuestionFactory(
+        lesson=quiz, kind=QuestionKind.SINGLE, options=["a", "b"], correct=[1]
+    )
+    answers = {"answers": [{"question_id": question.pk, "selected": [1]}]}
+    client = api_for(learner)
+    assert client.post(f"/lessons/{quiz.pk}/quiz/attempts", answers).json()["passed"] is True
+    LearningDay.objects.filter(user=learner).delete()  # that pass was on another day
+
+    again = client.post(f"/lessons/{quiz.pk}/quiz/attempts", answers)
+
+    assert again.json()["passed"] is True
+    assert LearningDay.objects.filter(user=learner).count() == 1
+
+
+@pytest.mark.django_db
 def test_a_lesson_watched_before_keeps_its_row_and_gets_its_completion(course):
     learner = UserFactory()
     enroll(learner, course)
