@@ -51,4 +51,7 @@ def json_response(request: HttpRequest, body: bytes, etag: str | None = None) ->
     response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
     response["Vary"] = "Authorization, Accept-Encoding"
+    # As CommonMiddleware would add it: an answer can be returned before that middleware
+    # (agora/core/read_ahead.py).
+    response["Content-Length"] = str(len(response.content))
     return response

@@ -104,6 +104,10 @@ class ApiRateLimitMiddleware:
                 for name, value in exc.headers.items():
                     response[name] = value
                 return response
+            # A cached public answer read with the count is returned from here (read_ahead).
+            answered = read_ahead.answer(request)
+            if answered is not None:
+                return answered
         return self.get_response(request)
 
     def count(self, request: HttpRequest) -> None:

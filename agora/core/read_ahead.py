@@ -8,13 +8,20 @@ the count and keeps what came back on the request. The view asks for it with the
 would use itself (`take`), and makes its own round trip when they differ or nothing was
 read ahead: another cache than Redis, Redis unreachable, or a request the planner did not
 recognise. So a planner can only save a round trip, never change an answer.
+
+A planner may also say how to answer from what was read (`ReadAhead.answer`): where the
+read found the view's whole answer, such as a cached public answer, the middleware returns
+it without going further in (the session, CSRF, authentication and message middleware,
+the URL resolver and the API framework, none of which such an answer needs). The answer
+must be the one the view would give; where it cannot tell (nothing was read, or the read
+found no answer), it returns None and the request goes on to its view as usual.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 _KEPT = "_agora_read_ahead"
 
@@ -25,6 +32,9 @@ class ReadAhead:
     add_key: str | None = None
     add_value: Any = None
     add_seconds: int = 0
+    # The view's answer from what was found, or None to let the view answer. Not part of
+    # what was asked for: a view's own ReadAhead matches the planner's without it.
+    answer: "Answer | None" = field(default=None, compare=False, repr=False)
 
     @property
     def add(self) -> tuple[str, Any, int] | None:
@@ -39,6 +49,7 @@ class Found:
 
 
 Planner = Callable[[HttpRequest], ReadAhead | None]
+Answer = Callable[[HttpRequest, Found], HttpResponse | None]
 _planners: list[Planner] = []
 
 
@@ -67,3 +78,15 @@ def take(request: HttpRequest, ahead: ReadAhead) -> Found | None:
     delattr(request, _KEPT)
     found: Found = kept[1]
     return found
+
+
+def answer(request: HttpRequest) -> HttpResponse | None:
+    """The view's answer from what was read ahead, where the planner knows it (and what was
+    read is then taken); None when the request should go on to its view."""
+    kept = getattr(request, _KEPT, None)
+    if kept is None or kept[0].answer is None:
+        return None
+    response = kept[0].answer(request, kept[1])
+    if response is not None:
+        delattr(request, _KEPT)
+    return response

@@ -83,6 +83,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "agora.core.middleware.RequestContextMiddleware",
     "agora.core.middleware.DomainErrorPageMiddleware",
+    # Outside the rate limit, so that what it answers itself (429, and a cached public
+    # answer read with its count: agora/core/read_ahead.py) carries these headers too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "agora.core.csp.CSPMiddleware",
     "agora.accounts.middleware.ApiRateLimitMiddleware",
     # Sessions, CSRF, the cookie user and messages: Django's, skipped by a bearer-token API
     # call (agora/core/bearer_middleware.py); every other request runs them as before.
@@ -94,8 +98,6 @@ MIDDLEWARE = [
     "agora.accounts.middleware.AllauthCacheRequiredMiddleware",
     "agora.accounts.middleware.RequireAdminTwoFactorMiddleware",
     "agora.core.bearer_middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "agora.core.csp.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "agora.urls"

@@ -3,8 +3,10 @@ a plain learner and an admin, each with a signed-in API client."""
 
 import pytest
 
+from agora.catalog import view_counts
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import InstructorFactory, api_for
+from tests.conftest import PrivateRedis
 
 
 @pytest.fixture
@@ -45,3 +47,31 @@ def staff(db):
 @pytest.fixture
 def staff_api(staff):
     return api_for(staff)
+
+
+@pytest.fixture
+def buffer(private_redis: PrivateRedis, settings):
+    settings.VIEW_BUFFER_REDIS_URL = private_redis.url()
+    settings.VIEW_BUFFER_KEY_PREFIX = "views-test"
+    view_counts._client.cache_clear()
+    yield private_redis
+    view_counts._client.cache_clear()
+
+
+@pytest.fixture
+def redis_everything(buffer, settings):
+    """The default cache (answers, view marks, limits) on the same private Redis as the
+    view buffer, as in production."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "agora.core.cache.ResilientRedisCache",
+            "LOCATION": buffer.url(),
+            "KEY_PREFIX": "marks-test",
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "default"
+    yield buffer
+    caches["default"].clear()

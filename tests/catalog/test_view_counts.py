@@ -7,20 +7,11 @@ import pytest
 from agora.catalog import services, tasks, view_counts
 from agora.catalog.models import Course, CourseDailyStat, FoldedViewBatch
 from tests.catalog.factories import CourseFactory
-from tests.conftest import ApiClient, PrivateRedis
+from tests.conftest import ApiClient
 
 pytestmark = [pytest.mark.redis_server, pytest.mark.django_db]
 
 TODAY = date(2026, 3, 10)
-
-
-@pytest.fixture
-def buffer(private_redis: PrivateRedis, settings):
-    settings.VIEW_BUFFER_REDIS_URL = private_redis.url()
-    settings.VIEW_BUFFER_KEY_PREFIX = "views-test"
-    view_counts._client.cache_clear()
-    yield private_redis
-    view_counts._client.cache_clear()
 
 
 def figures(course: Course) -> tuple[int, int]:
@@ -150,25 +141,6 @@ def test_one_fold_at_a_time(buffer):
     lock.release()
     assert view_counts.fold() == 1
     assert figures(course) == (1, 1)
-
-
-@pytest.fixture
-def redis_everything(buffer, settings):
-    """The default cache (answers, view marks, limits) on the same private Redis as the
-    view buffer, as in production."""
-    from django.core.cache import caches
-
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "agora.core.cache.ResilientRedisCache",
-            "LOCATION": buffer.url(),
-            "KEY_PREFIX": "marks-test",
-        },
-    }
-    settings.RATELIMIT_USE_CACHE = "default"
-    yield buffer
-    caches["default"].clear()
 
 
 def _sent_commands(monkeypatch) -> list[int]:

@@ -1,6 +1,7 @@
 """Public catalog reads: categories, the course list and search, facets, a course."""
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -149,17 +150,30 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
             missed=bool(by_id),  # by id, the entry was just read
         )
     if isinstance(found, tuple):
-        cached_id, body, etag = found
-        services.record_view(course=cached_id, visitor=visitor, today=today, marked=marked)
-        return json_response(request, body, etag)
+        return _cached_answer(request, found, visitor=visitor, today=today, marked=marked)
     services.record_view(course=found.pk, visitor=visitor, today=today, marked=marked)
     return course_detail(found)  # a draft, for its instructors: never cached
 
 
-def _detail_read(course_id: int, mark: str) -> read_ahead.ReadAhead:
+def _cached_answer(
+    request: HttpRequest,
+    found: tuple[int, bytes, str],
+    *,
+    visitor: str,
+    today: date,
+    marked: bool | None,
+) -> HttpResponse:
+    course_id, body, etag = found
+    services.record_view(course=course_id, visitor=visitor, today=today, marked=marked)
+    return json_response(request, body, etag)
+
+
+def _detail_read(
+    course_id: int, mark: str, answer: read_ahead.Answer | None = None
+) -> read_ahead.ReadAhead:
     """The cached answer of a course by id, read while its visitor's view is marked."""
     return read_ahead.ReadAhead(
-        cache_keys.detail_key(course_id), mark, 1, services.VIEW_MARK_SECONDS
+        cache_keys.detail_key(course_id), mark, 1, services.VIEW_MARK_SECONDS, answer
     )
 
 
@@ -181,8 +195,20 @@ def plan_detail_read(request: HttpRequest) -> read_ahead.ReadAhead | None:
     if not course_id:
         return None
     visitor = _address_visitor(request)
-    mark = services.view_mark(course_id=course_id, visitor=visitor, today=timezone.localdate())
-    return _detail_read(course_id, mark)
+    today = timezone.localdate()
+    mark = services.view_mark(course_id=course_id, visitor=visitor, today=today)
+
+    def answer(request: HttpRequest, found: read_ahead.Found) -> HttpResponse | None:
+        """What `get_course` answers a visitor with neither token nor session, when the
+        course's public answer was cached: no need to go in as far as the view."""
+        cached, marked = cache_keys.cached_detail_marking_view(
+            course_id, mark, services.VIEW_MARK_SECONDS, found
+        )
+        if cached is None:
+            return None  # the view rebuilds it
+        return _cached_answer(request, cached, visitor=visitor, today=today, marked=marked)
+
+    return _detail_read(course_id, mark, answer)
 
 
 def _address_visitor(request: HttpRequest) -> str:

@@ -1,0 +1,129 @@
+"""A signed-out visitor's course, answered by the rate-limit middleware from what it read
+with the address's count (agora/core/read_ahead.py), exactly as the view would answer."""
+
+import pytest
+from django.core.handlers.base import BaseHandler
+
+from agora.catalog import view_counts
+from agora.core import read_ahead
+from tests.catalog.factories import CourseFactory
+from tests.conftest import ApiClient
+
+pytestmark = [pytest.mark.redis_server, pytest.mark.django_db]
+
+
+@pytest.fixture
+def resolved(monkeypatch) -> list[str]:
+    """The paths that went as far as URL resolution: one answered ahead never gets there."""
+    paths: list[str] = []
+    original = BaseHandler.resolve_request
+
+    def resolve_request(self, request):
+        paths.append(request.path_info)
+        return original(self, request)
+
+    monkeypatch.setattr(BaseHandler, "resolve_request", resolve_request)
+    return paths
+
+
+def _only_through_the_view(monkeypatch) -> None:
+    monkeypatch.setattr(read_ahead, "answer", lambda request: None)
+
+
+def _as_sent(response) -> tuple[int, bytes, dict[str, str]]:
+    headers = {k: v for k, v in response.headers.items() if k != "X-Request-ID"}
+    return response.status_code, response.content, headers
+
+
+def test_a_cached_course_is_answered_as_its_view_answers_it(
+    redis_everything, resolved, monkeypatch
+):
+    course = CourseFactory()
+    visitor = ApiClient(REMOTE_ADDR="10.3.3.3")
+    built = visitor.get(f"/courses/{course.pk}")  # a miss: the view builds and caches it
+    assert built.status_code == 200
+    assert len(resolved) == 1
+
+    ahead = visitor.get(f"/courses/{course.pk}")
+    assert len(resolved) == 1  # answered before the resolver
+    etag = ahead["ETag"]
+    not_modified = visitor.get(f"/courses/{course.pk}", headers={"If-None-Match": etag})
+    assert len(resolved) == 1
+
+    _only_through_the_view(monkeypatch)
+    viewed = visitor.get(f"/courses/{course.pk}")
+    viewed_not_modified = visitor.get(f"/courses/{course.pk}", headers={"If-None-Match": etag})
+    assert len(resolved) == 3
+
+    assert ahead.json()["id"] == course.pk
+    assert _as_sent(ahead) == _as_sent(viewed) == _as_sent(built)
+    assert _as_sent(not_modified) == _as_sent(viewed_not_modified)
+    assert not_modified.status_code == 304
+    headers = _as_sent(ahead)[2]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "default-src" in headers["Content-Security-Policy"]
+    assert headers["Content-Length"] == str(len(ahead.content))
+
+
+def test_views_answered_ahead_count_once_a_visitor_a_day(redis_everything, resolved):
+    course = CourseFactory()
+    assert ApiClient(REMOTE_ADDR="10.3.3.4").get(f"/courses/{course.pk}").status_code == 200
+    for address in ("10.3.3.5", "10.3.3.6", "10.3.3.5"):
+        assert ApiClient(REMOTE_ADDR=address).get(f"/courses/{course.pk}").status_code == 200
+    assert len(resolved) == 1  # only the first, which built the answer
+    view_counts.fold()
+    course.refresh_from_db()
+    assert course.views_count == 3
+
+
+def test_what_is_not_cached_goes_on_to_the_view(redis_everything, resolved):
+    draft = CourseFactory(status="draft", published_at=None)
+    visitor = ApiClient(REMOTE_ADDR="10.3.3.7")
+
+    answers = [visitor.get(f"/courses/{draft.pk}") for _ in range(2)]
+    missing = visitor.get("/courses/999999")
+
+    assert [a.status_code for a in answers] == [404, 404]  # a draft is never cached
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "course_not_found"
+    assert len(resolved) == 3
+
+
+def test_signed_in_or_cookied_visitors_are_answered_by_the_view(redis_everything, resolved):
+    from tests.accounts.factories import UserFactory
+    from tests.catalog.factories import api_for
+
+    course = CourseFactory()
+    assert ApiClient().get(f"/courses/{course.pk}").status_code == 200
+    learner = api_for(UserFactory())
+    cookied = ApiClient(HTTP_COOKIE="sessionid=not-a-session")
+
+    for client in (learner, cookied):
+        assert client.get(f"/courses/{course.pk}").json()["id"] == course.pk
+    assert len(resolved) == 3
+
+
+def test_a_refused_call_carries_the_same_headers(redis_everything, settings):
+    settings.API_RATE_LIMIT_PER_ADDRESS = "1/m"
+    course = CourseFactory()
+    visitor = ApiClient(REMOTE_ADDR="10.3.3.8")
+    assert visitor.get(f"/courses/{course.pk}").status_code == 200
+
+    refused = visitor.get(f"/courses/{course.pk}")
+
+    assert refused.status_code == 429
+    assert refused["X-Frame-Options"] == "DENY"
+    assert "default-src" in refused["Content-Security-Policy"]
+
+
+def test_with_redis_away_the_view_answers_from_the_database(redis_everything, resolved):
+    course = CourseFactory()
+    visitor = ApiClient(REMOTE_ADDR="10.3.3.9")
+    assert visitor.get(f"/courses/{course.pk}").status_code == 200
+    redis_everything.stop()
+
+    answer = visitor.get(f"/courses/{course.pk}")
+
+    assert answer.status_code == 200
+    assert answer.json()["id"] == course.pk
+    assert len(resolved) == 2
