@@ -8,6 +8,7 @@ course's old slug never answers).
 
 import hashlib
 import uuid
+from typing import Any
 
 from django.core.cache import cache
 
@@ -79,12 +80,10 @@ def cached_detail_marking_view(
     return (None if entry is None else (course_id, entry[0], entry[1])), marked
 
 
-def store_detail(*, course_id: int, slug: str, body: bytes, etag: str) -> None:
-    """Keeps a published course's public JSON (never a draft's: drafts are not cached)."""
-    cache.set_many(
-        {detail_key(course_id): (body, etag, slug), _slug_key(slug): course_id},
-        timeout=TTL_SECONDS,
-    )
+def detail_entries(*, course_id: int, slug: str, body: bytes, etag: str) -> dict[str, Any]:
+    """What keeps a published course's public JSON (never a draft's: drafts are not cached),
+    for TTL_SECONDS."""
+    return {detail_key(course_id): (body, etag, slug), _slug_key(slug): course_id}
 
 
 def invalidate_lists() -> None:

@@ -298,6 +298,32 @@ class ResilientRedisCache(RedisCache):
             functools.partial(super().set_many, data, timeout, version), list(data)
         )
 
+    def set_many_and_delete(
+        self,
+        data: dict[Any, Any],
+        timeout: float | None,
+        delete: Sequence[Any],
+        version: int | None = None,
+    ) -> None:
+        """`set_many(data, timeout)` and `delete_many(delete)` in one round trip: a rebuilt
+        entry is stored as its rebuild's lock is released (single_flight)."""
+        names = {self.make_and_validate_key(k, version=version): v for k, v in data.items()}
+        doomed = [self.make_and_validate_key(key, version=version) for key in delete]
+        backend_seconds = self.get_backend_timeout(timeout)
+        seconds = None if backend_seconds is None else int(backend_seconds)
+
+        def store_and_delete() -> None:
+            serializer = cast(Any, self._cache)._serializer  # Django's, as `set` uses it
+            route = next(iter(names), None) or doomed[0]
+            pipe = self._cache.get_client(route, write=True).pipeline(transaction=False)
+            for name, value in names.items():
+                pipe.set(name, serializer.dumps(value), ex=seconds)
+            if doomed:
+                pipe.delete(*doomed)
+            pipe.execute()
+
+        self._guarded(store_and_delete, None)
+
     def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
         self._guarded(functools.partial(super().delete_many, keys, version), None)
 

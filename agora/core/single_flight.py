@@ -7,15 +7,29 @@ wait for the entry to appear and answer from it. Nobody waits forever: once the 
 gone (released, or expired because its holder died) or the wait is over, a caller that
 still finds nothing builds the answer itself. Without a working cache (an outage: `add`
 answers False and `get` misses) everyone builds, as with no cache at all.
+
+A build may return what it made wrapped in `Keep`, with the cache entries to store: they are
+then stored in the round trip that releases the lock (on Redis), instead of one each.
 """
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.core.cache import cache
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Keep(Generic[T]):
+    """A build's answer, and the entries to store for it (for `seconds`)."""
+
+    value: T
+    entries: dict[str, Any]
+    seconds: int
+
 
 LOCK_SECONDS = 10  # longer than any rebuild; a crashed holder's lock expires by itself
 WAIT_SECONDS = 2.0
@@ -26,7 +40,7 @@ def single_flight(
     key: str,
     *,
     load: Callable[[], T | None],
-    build: Callable[[], T],
+    build: Callable[[], T | Keep[T]],
     wait_seconds: float = WAIT_SECONDS,
     missed: bool = False,
 ) -> T:
@@ -39,10 +53,14 @@ def single_flight(
         return found
     lock = f"single-flight:{key}"
     if cache.add(lock, 1, timeout=LOCK_SECONDS):
+        kept: Keep[T] | None = None
         try:
-            return build()
+            built = build()
+            if isinstance(built, Keep):
+                kept, built = built, built.value
+            return built
         finally:
-            cache.delete(lock)
+            _store_and_release(kept, lock)
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
@@ -51,4 +69,20 @@ def single_flight(
             return found
         if cache.get(lock) is None:  # the builder is done and stored nothing for us
             break
-    return load() or build()
+    found = load()
+    if found is not None:
+        return found
+    built = build()
+    if isinstance(built, Keep):
+        cache.set_many(built.entries, timeout=built.seconds)
+        return built.value
+    return built
+
+
+def _store_and_release(kept: Keep[Any] | None, lock: str) -> None:
+    if kept is not None and hasattr(cache, "set_many_and_delete"):
+        cache.set_many_and_delete(kept.entries, kept.seconds, [lock])  # one round trip
+        return
+    if kept is not None:
+        cache.set_many(kept.entries, timeout=kept.seconds)
+    cache.delete(lock)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.cache import cache
 
-from agora.core.single_flight import single_flight
+from agora.core.single_flight import Keep, single_flight
 
 CALLERS = 8
 
@@ -108,3 +108,63 @@ def test_a_caller_that_just_missed_does_not_look_again_before_building(key):
     assert looks == []
     assert single_flight(key, load=load, build=build) == "fresh"  # a hit, looked up once
     assert looks == [1]
+
+
+def test_what_a_build_keeps_is_stored_as_its_lock_is_released(key):
+    answers = all_at_once(
+        lambda: single_flight(
+            key,
+            load=lambda: cache.get(key),
+            build=lambda: Keep("built", {key: "stored", f"{key}-also": 7}, 60),
+        )
+    )
+
+    assert set(answers) <= {"built", "stored"}
+    assert answers.count("built") == 1  # one build; the others read what it stored
+    assert cache.get_many([key, f"{key}-also"]) == {key: "stored", f"{key}-also": 7}
+    assert cache.get(f"single-flight:{key}") is None
+
+
+def test_a_caller_that_waited_in_vain_stores_what_it_builds(key):
+    cache.add(f"single-flight:{key}", 1, 60)  # a holder that never finishes
+
+    answer = single_flight(
+        key, load=lambda: cache.get(key), build=lambda: Keep("mine", {key: "kept"}, 60),
+        wait_seconds=0.05,
+    )  # fmt: skip
+
+    assert answer == "mine"
+    assert cache.get(key) == "kept"
+
+
+@pytest.mark.redis_server
+def test_on_redis_the_entries_and_the_release_take_one_round_trip(key, private_redis, settings):
+    import redis
+    from redis.connection import Connection
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "agora.core.cache.ResilientRedisCache",
+                    "LOCATION": private_redis.url(), "KEY_PREFIX": "flight-test"},
+    }  # fmt: skip
+    cache.get(key)  # the connection is made (and introduces itself) before counting
+    sent: list[bytes] = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(b"".join(command) if isinstance(command, list) else command)
+        original(self, command, check_health)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Connection, "send_packed_command", counting)
+        answer = single_flight(
+            key, load=lambda: None, build=lambda: Keep("built", {key: b"x" * 10}, 60), missed=True
+        )
+
+    assert answer == "built"
+    assert len(sent) == 2  # the lock taken; then the entry stored and the lock released
+    assert b"DEL" in sent[1]
+    assert b"SET" in sent[1]
+    assert cache.get(key) == b"x" * 10
+    assert 55 <= redis.Redis.from_url(private_redis.url()).ttl(f"flight-test:1:{key}") <= 60
+    assert cache.get(f"single-flight:{key}") is None

@@ -3,7 +3,7 @@
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -28,7 +28,9 @@ from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from agora.core.pagination import paginate as paginate_items
 from agora.core.schemas import ErrorOut as E
 from agora.core.schemas import Id
-from agora.core.single_flight import single_flight
+from agora.core.single_flight import Keep, single_flight
+
+_Detail = tuple[int, bytes, str] | Course  # a published course's cached answer, or a draft
 
 
 class CourseQuery(Schema):
@@ -131,7 +133,7 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
     # in one round trip (the view is counted in Redis, see catalog/view_counts.py).
     # On a miss one request rebuilds it; others asking for it meanwhile wait for that one.
     # An anonymous visitor's read and mark went with the address's count (plan_detail_read).
-    found: tuple[int, bytes, str] | Course | None = None
+    found: _Detail | None = None
     marked: bool | None = None
     by_id = queries.course_id_in(course_id)
     if by_id:
@@ -143,11 +145,14 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
             read_ahead.take(request, _detail_read(by_id, mark)),
         )
     if found is None:
-        found = single_flight(
-            cache_keys.detail_flight_key(course_id),
-            load=lambda: cache_keys.cached_detail(course_id),
-            build=lambda: _build_course_detail(user, course_id),
-            missed=bool(by_id),  # by id, the entry was just read
+        found = cast(  # mypy cannot solve single_flight's T through `T | Keep[T]`
+            _Detail,
+            single_flight(
+                cache_keys.detail_flight_key(course_id),
+                load=lambda: cache_keys.cached_detail(course_id),
+                build=lambda: _build_course_detail(user, course_id),
+                missed=bool(by_id),  # by id, the entry was just read
+            ),
         )
     if isinstance(found, tuple):
         return _cached_answer(request, found, visitor=visitor, today=today, marked=marked)
@@ -216,12 +221,12 @@ def _address_visitor(request: HttpRequest) -> str:
     return f"ip:{request.client_ip}"  # type: ignore[attr-defined]
 
 
-def _build_course_detail(user: Viewer, key: str) -> tuple[int, bytes, str] | Course:
-    """A published course's public answer, cached; a draft as itself (not cached)."""
+def _build_course_detail(user: Viewer, key: str) -> Keep[tuple[int, bytes, str] | Course] | Course:
+    """A published course's public answer, to be cached; a draft as itself (not cached)."""
     course = queries.get_course_for_viewer(user=user, key=key)
     if not course.is_published:
         return course
     body = answers.course_detail_json(course)  # as CourseDetailOut writes it, without resolvers
     etag = etag_of(body)
-    cache_keys.store_detail(course_id=course.pk, slug=course.slug, body=body, etag=etag)
-    return course.pk, body, etag
+    entries = cache_keys.detail_entries(course_id=course.pk, slug=course.slug, body=body, etag=etag)
+    return Keep((course.pk, body, etag), entries, cache_keys.TTL_SECONDS)
