@@ -111,13 +111,11 @@ def test_a_caller_that_just_missed_does_not_look_again_before_building(key):
 
 
 def test_what_a_build_keeps_is_stored_as_its_lock_is_released(key):
-    answers = all_at_once(
-        lambda: single_flight(
-            key,
-            load=lambda: cache.get(key),
-            build=lambda: Keep("built", {key: "stored", f"{key}-also": 7}, 60),
-        )
-    )
+    def build() -> Keep[str]:
+        time.sleep(0.2)  # a slow rebuild: everyone else arrives meanwhile
+        return Keep("built", {key: "stored", f"{key}-also": 7}, 60)
+
+    answers = all_at_once(lambda: single_flight(key, load=lambda: cache.get(key), build=build))
 
     assert set(answers) <= {"built", "stored"}
     assert answers.count("built") == 1  # one build; the others read what it stored
