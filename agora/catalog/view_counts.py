@@ -50,6 +50,18 @@ def _batch_pattern() -> str:
     return f"{settings.VIEW_BUFFER_KEY_PREFIX}:batch:*"
 
 
+def counted_with_cache(course_id: int, day: date) -> tuple[str, str] | None:
+    """Where a view of the course on `day` is counted (the pending hash and its field) when
+    the buffer is the default cache's Redis, so that a first view can be counted in the
+    round trip that marks it (read_ahead.ReadAhead.count_added); None otherwise."""
+    default = settings.CACHES["default"]
+    if not buffered() or default.get("LOCATION") != settings.VIEW_BUFFER_REDIS_URL:
+        return None
+    if default.get("BACKEND") != "agora.core.cache.ResilientRedisCache":
+        return None
+    return pending_key(), f"{course_id}:{day.isoformat()}"
+
+
 def add_view(course_id: int, day: date) -> None:
     """One counted view of the course on `day`: buffered in Redis, or written at once."""
     if buffered():

@@ -109,6 +109,40 @@ def breaker_for(location: str, open_seconds: float) -> CircuitBreaker:
         return breaker
 
 
+# An API call's trip (ResilientRedisCache.count_hits_get_and_add). KEYS: the n counters, the
+# m keys to read, then the key to add and the hash to count it in, when asked for. ARGV: n,
+# m, each counter's seconds and limit, then the value to add, its seconds and the hash's
+# field. Answers each counter's hits, each value read (nil when missing), and 1 when the key
+# was added. Nothing is added once a counter is over its limit: a refused call marks nothing.
+# The add is counted only when the last key read was found (a course's view, when its public
+# answer is cached: a published course, which a draft or a missing course is not).
+CALL_SCRIPT = """
+local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
+local replies, within = {}, true
+for i = 1, n do
+    local hits = redis.call('INCR', KEYS[i])
+    redis.call('EXPIRE', KEYS[i], ARGV[1 + 2 * i], 'NX')
+    if hits > tonumber(ARGV[2 + 2 * i]) then within = false end
+    replies[i] = hits
+end
+for j = 1, m do
+    replies[n + j] = redis.call('GET', KEYS[n + j])
+end
+local added, add_key = 0, KEYS[n + m + 1]
+if add_key and within then
+    local base = 2 + 2 * n
+    if redis.call('SET', add_key, ARGV[base + 1], 'EX', ARGV[base + 2], 'NX') then
+        added = 1
+        if KEYS[n + m + 2] and m > 0 and replies[n + m] then
+            redis.call('HINCRBY', KEYS[n + m + 2], ARGV[base + 3], 1)
+        end
+    end
+end
+replies[n + m + 1] = added
+return replies
+"""
+
+
 class ReusingRedisCacheClient(RedisCacheClient):
     """Django's Redis cache client makes a new redis-py client object for every cache call,
     and redis-py copies its table of ~160 response callbacks each time: about a fifth of a
@@ -118,6 +152,15 @@ class ReusingRedisCacheClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
+        self._scripts: dict[int, Any] = {}
+
+    def call_script(self, client: Any, keys: list[Any], args: list[Any]) -> list[Any]:
+        """CALL_SCRIPT on `client`: by its digest (EVALSHA), loaded again when Redis has
+        forgotten it (redis-py's Script does that)."""
+        script = self._scripts.get(id(client))
+        if script is None:
+            script = self._scripts[id(client)] = client.register_script(CALL_SCRIPT)
+        return cast(list[Any], script(keys=keys, args=args))
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
@@ -201,38 +244,43 @@ class ResilientRedisCache(RedisCache):
 
     def count_hits_get_and_add(
         self,
-        counters: Sequence[tuple[Any, int]],
+        counters: Sequence[tuple[Any, int, int]],
         read_keys: Sequence[Any],
         add: tuple[Any, Any, int] | None = None,
+        count_added: tuple[str, str] | None = None,
         version: int | None = None,
     ) -> tuple[list[int] | None, list[Any] | None, bool | None]:
-        """`count_hit` on each (key, timeout) of `counters`, the values at `read_keys` (None
-        for those missing) and, with `add` (key, value, timeout), that key set when it is
-        missing (SET NX), all in one round trip: an API call counts against its address's
-        (and its person's) limits while its person's cached row and what its view needs are
-        read, and an anonymous visitor's view is marked (read_ahead). The last item says
-        whether the add was made (None without `add`). (None, None, None) when Redis cannot
-        be reached."""
-        names = [(self.make_and_validate_key(key, version=version), t) for key, t in counters]
+        """One API call's round trip (a Lua script, `CALL_SCRIPT`): `count_hit` on each
+        (key, timeout, limit) of `counters`, the values at `read_keys` (None for those
+        missing) and, with `add` (key, value, timeout), that key set when it is missing (SET
+        NX), unless a counter went over its limit. With `count_added` (a hash and a field,
+        named as they are, outside this cache's keys), the add is also counted there (HINCRBY)
+        when made and the last read key was found: an anonymous visitor's first view of a
+        cached course is marked and counted in the trip that counts the call (read_ahead,
+        view_counts). The last item says whether the add was made (None without `add`).
+        (None, None, None) when Redis cannot be reached."""
+        names = [(self.make_and_validate_key(key, version=version), t, n) for key, t, n in counters]
         read_names = [self.make_and_validate_key(key, version=version) for key in read_keys]
-        add_name = None if add is None else self.make_and_validate_key(add[0], version=version)
+        keys = [name for name, _, _ in names] + read_names
+        args: list[Any] = [len(names), len(read_names)]
+        for _, timeout, limit in names:
+            args += [timeout, limit]
+        if add is not None:
+            serializer = cast(Any, self._cache)._serializer  # Django's, as `get`/`add` use it
+            keys.append(self.make_and_validate_key(add[0], version=version))
+            args += [serializer.dumps(add[1]), add[2]]
+            if count_added is not None:
+                keys.append(count_added[0])
+                args.append(count_added[1])
 
         def count_and_read() -> tuple[list[int] | None, list[Any] | None, bool | None]:
-            serializer = cast(Any, self._cache)._serializer  # Django's, as `get`/`add` use it
-            route = (read_names or [name for name, _ in names])[0]
-            pipe = self._cache.get_client(route, write=True).pipeline(transaction=False)
-            for name, timeout in names:
-                pipe.incr(name)
-                pipe.expire(name, timeout, nx=True)
-            for name in read_names:
-                pipe.get(name)
-            if add is not None and add_name is not None:
-                pipe.set(add_name, serializer.dumps(add[1]), ex=add[2], nx=True)
-            replies = pipe.execute()
-            counted = 2 * len(names)
+            serializer = cast(Any, self._cache)._serializer
+            client = self._cache.get_client(keys[0], write=True)
+            replies = cast(ReusingRedisCacheClient, self._cache).call_script(client, keys, args)
+            counted = len(names)
             raws = replies[counted : counted + len(read_names)]
             return (
-                [int(hits) for hits in replies[:counted:2]],
+                [int(hits) for hits in replies[:counted]],
                 [None if raw is None else serializer.loads(raw) for raw in raws],
                 None if add is None else bool(replies[-1]),
             )

@@ -146,21 +146,15 @@ def hit_per_address_reading_ahead(
     """`hit_per_address`, with `ahead` read (and added) in the same round trip and kept on
     the request for its view (`read_ahead.take`). False, having done nothing, where one
     round trip cannot do both: the limits live elsewhere than the default cache, or it is
-    not Redis; the caller counts as usual then. Fails open like `hit`. A request refused
-    over the limit takes back the key it added (its view is not counted, nor marked)."""
+    not Redis; the caller counts as usual then. Fails open like `hit`. A request over the
+    limit adds nothing (its view is neither marked nor counted) and is refused."""
     store = _one_trip_store()
     if store is None:
         return False
     (current,), _ = _count_and_read(
         request, store, [(group, address_key(request), rate)], [], ahead
     )
-    try:
-        refuse_over_limit(current)
-    except RateLimited:
-        found = read_ahead.take(request, ahead)
-        if found is not None and found.added and ahead.add_key is not None:
-            store.delete(ahead.add_key)  # a refused request leaves no mark behind
-        raise
+    refuse_over_limit(current)
     return True
 
 
@@ -190,15 +184,17 @@ def _count_and_read(
     counters = [_counter(group, key, rate) for group, key, rate in limits]
     keys = [*read_keys, ahead.read_key] if ahead else read_keys
     counts, values, added = store.count_hits_get_and_add(
-        [(counter, period + EXPIRATION_FUDGE) for _, period, _, counter in counters],
+        [(counter, period + EXPIRATION_FUDGE, limit) for limit, period, _, counter in counters],
         keys,
         ahead.add if ahead else None,
+        ahead.count_added if ahead else None,
     )
     if counts is None or values is None:
         _cache_unavailable(limits[0][0], False, None)
         return [None for _ in limits], None
     if ahead is not None:
-        read_ahead.keep(request, ahead, read_ahead.Found(values[-1], added))
+        counted = bool(added and ahead.count_added and values[-1] is not None)
+        read_ahead.keep(request, ahead, read_ahead.Found(values[-1], added, counted))
     return [
         _usage(count, limit, window)
         for count, (limit, _, window, _) in zip(counts, counters, strict=True)

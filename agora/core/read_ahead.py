@@ -32,6 +32,10 @@ class ReadAhead:
     add_key: str | None = None
     add_value: Any = None
     add_seconds: int = 0
+    # A hash and its field to add one to when the add is made and the read key was found,
+    # on the same Redis (named as they are, outside the cache's keys): a first view of a
+    # cached course counted as it is marked.
+    count_added: tuple[str, str] | None = None
     # The view's answer from what was found, or None to let the view answer. Not part of
     # what was asked for: a view's own ReadAhead matches the planner's without it.
     answer: "Answer | None" = field(default=None, compare=False, repr=False)
@@ -46,6 +50,7 @@ class ReadAhead:
 class Found:
     value: Any  # None: the read key is missing
     added: bool | None  # whether the add key was missing (and is now set); None: no add
+    counted: bool = False  # whether the add was counted too (ReadAhead.count_added)
 
 
 Planner = Callable[[HttpRequest], ReadAhead | None]

@@ -127,3 +127,25 @@ def test_with_redis_away_the_view_answers_from_the_database(redis_everything, re
     assert answer.status_code == 200
     assert answer.json()["id"] == course.pk
     assert len(resolved) == 2
+
+
+def test_a_new_visitor_of_a_cached_course_costs_one_round_trip(redis_everything, monkeypatch):
+    from redis.connection import Connection
+
+    course = CourseFactory()
+    assert ApiClient(REMOTE_ADDR="10.3.4.1").get(f"/courses/{course.pk}").status_code == 200
+    sent: list[int] = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(1)
+        original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    for address in ("10.3.4.2", "10.3.4.3", "10.3.4.4"):
+        assert ApiClient(REMOTE_ADDR=address).get(f"/courses/{course.pk}").status_code == 200
+
+    assert len(sent) == 3  # each: its count, the answer, its view marked and counted
+    view_counts.fold()
+    course.refresh_from_db()
+    assert course.views_count == 4

@@ -168,7 +168,8 @@ def test_a_hit_and_a_read_share_one_round_trip(
     redis_default: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     redis_default.set("row", {"name": "Ada"})
-    ratelimit.hit(request, group="warm-up", key="k", rate="10/m")  # opens the connection
+    # Opens the connection and loads the script (EVALSHA, refused; SCRIPT LOAD; EVALSHA).
+    ratelimit.hit_and_read(request, group="warm-up", key="k", rate="10/m", read_key="row")
     sent = _sends(monkeypatch)
 
     first, value = ratelimit.hit_and_read(
@@ -188,6 +189,12 @@ def test_a_hit_and_a_read_share_one_round_trip(
         ratelimit.refuse_over_limit(third)
     # The same counter `hit` and django-ratelimit use.
     assert ratelimit.usage(request, group="both", key="k", rate="2/m", increment=False).count == 3
+    # A Redis that forgot the script (restarted, or flushed) is sent it again.
+    redis_default._cache.get_client(write=True).script_flush()
+    fourth, again = ratelimit.hit_and_read(
+        request, group="both", key="k", rate="2/m", read_key="row"
+    )
+    assert (fourth.count if fourth else None, again) == (4, {"name": "Ada"})
 
 
 def test_hit_and_read_on_two_caches_makes_two_calls(memory_cache: Any) -> None:
@@ -291,7 +298,8 @@ def test_a_hit_reads_ahead_and_marks_in_one_round_trip(
     redis_default: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     redis_default.set("answer", b"body")
-    ratelimit.hit(request, group="warm-up", key="k", rate="10/m")  # opens the connection
+    # Opens the connection and loads the script.
+    ratelimit.hit_and_read(request, group="warm-up", key="k", rate="10/m", read_key="answer")
     sent = _sends(monkeypatch)
     first, second = RequestFactory().get("/x"), RequestFactory().get("/x")
 
@@ -308,6 +316,33 @@ def test_a_hit_reads_ahead_and_marks_in_one_round_trip(
     counted = ratelimit.usage(request, group="ahead", key="127.0.0.1", rate="1/m", increment=False)
     assert counted is not None
     assert counted.count == 2  # the counter `hit` and django-ratelimit read
+
+
+def test_a_first_view_is_counted_with_its_mark_only_when_its_answer_is_there(
+    redis_default: Any,
+) -> None:
+    hits = redis_default._cache.get_client(write=True)
+    hits.delete("views-pending")
+    redis_default.set("present", b"body")
+
+    def ask(read_key: str, mark: str) -> read_ahead.Found | None:
+        ahead = read_ahead.ReadAhead(
+            read_key, mark, 1, 60, count_added=("views-pending", f"{read_key}:day")
+        )
+        asked = RequestFactory().get("/x", REMOTE_ADDR="10.1.1.1")
+        try:
+            ratelimit.hit_per_address_reading_ahead(asked, group="views", rate="3/m", ahead=ahead)
+        except RateLimited:
+            return None
+        return read_ahead.take(asked, ahead)
+
+    assert ask("present", "mark-a") == read_ahead.Found(b"body", added=True, counted=True)
+    assert ask("present", "mark-a") == read_ahead.Found(b"body", added=False, counted=False)
+    assert ask("absent", "mark-b") == read_ahead.Found(None, added=True, counted=False)
+    assert ask("present", "mark-c") is None  # the fourth call: over the limit of three
+
+    assert hits.hgetall("views-pending") == {b"present:day": b"1"}
+    assert redis_default.get("mark-c") is None  # a refused call marks nothing either
 
 
 def test_what_was_read_ahead_is_only_for_the_same_keys(redis_default: Any) -> None:

@@ -12,7 +12,7 @@ from ninja import Field, Query, Schema
 
 from agora.accounts.auth import viewer
 from agora.accounts.types import Viewer
-from agora.catalog import answers, cache_keys, course_lists, queries, services
+from agora.catalog import answers, cache_keys, course_lists, queries, services, view_counts
 from agora.catalog.api.common import course_detail, router
 from agora.catalog.models import Course
 from agora.catalog.results import LIST_COUNT_LIMIT, SEARCH_LIMIT
@@ -135,15 +135,15 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
     # An anonymous visitor's read and mark went with the address's count (plan_detail_read).
     found: _Detail | None = None
     marked: bool | None = None
+    counted = False
     by_id = queries.course_id_in(course_id)
     if by_id:
         mark = services.view_mark(course_id=by_id, visitor=visitor, today=today)
+        ahead = read_ahead.take(request, _detail_read(by_id, mark, today))
         found, marked = cache_keys.cached_detail_marking_view(
-            by_id,
-            mark,
-            services.VIEW_MARK_SECONDS,
-            read_ahead.take(request, _detail_read(by_id, mark)),
+            by_id, mark, services.VIEW_MARK_SECONDS, ahead
         )
+        counted = bool(ahead and ahead.counted)
     if found is None:
         found = cast(  # mypy cannot solve single_flight's T through `T | Keep[T]`
             _Detail,
@@ -154,31 +154,28 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
                 missed=bool(by_id),  # by id, the entry was just read
             ),
         )
-    if isinstance(found, tuple):
-        return _cached_answer(request, found, visitor=visitor, today=today, marked=marked)
-    services.record_view(course=found.pk, visitor=visitor, today=today, marked=marked)
-    return course_detail(found)  # a draft, for its instructors: never cached
-
-
-def _cached_answer(
-    request: HttpRequest,
-    found: tuple[int, bytes, str],
-    *,
-    visitor: str,
-    today: date,
-    marked: bool | None,
-) -> HttpResponse:
-    course_id, body, etag = found
-    services.record_view(course=course_id, visitor=visitor, today=today, marked=marked)
+    if not isinstance(found, tuple):  # a draft, for its instructors: never cached
+        services.record_view(course=found.pk, visitor=visitor, today=today, marked=marked)
+        return course_detail(found)
+    cached_id, body, etag = found
+    services.record_view(
+        course=cached_id, visitor=visitor, today=today, marked=marked, counted=counted
+    )
     return json_response(request, body, etag)
 
 
 def _detail_read(
-    course_id: int, mark: str, answer: read_ahead.Answer | None = None
+    course_id: int, mark: str, today: date, answer: read_ahead.Answer | None = None
 ) -> read_ahead.ReadAhead:
-    """The cached answer of a course by id, read while its visitor's view is marked."""
+    """The cached answer of a course by id, read while its visitor's view is marked (and,
+    where the view buffer is the cache's Redis, counted if the answer was there)."""
     return read_ahead.ReadAhead(
-        cache_keys.detail_key(course_id), mark, 1, services.VIEW_MARK_SECONDS, answer
+        cache_keys.detail_key(course_id),
+        mark,
+        1,
+        services.VIEW_MARK_SECONDS,
+        count_added=view_counts.counted_with_cache(course_id, today),
+        answer=answer,
     )
 
 
@@ -211,9 +208,12 @@ def plan_detail_read(request: HttpRequest) -> read_ahead.ReadAhead | None:
         )
         if cached is None:
             return None  # the view rebuilds it
-        return _cached_answer(request, cached, visitor=visitor, today=today, marked=marked)
+        services.record_view(
+            course=course_id, visitor=visitor, today=today, marked=marked, counted=found.counted
+        )
+        return json_response(request, cached[1], cached[2])
 
-    return _detail_read(course_id, mark, answer)
+    return _detail_read(course_id, mark, today, answer)
 
 
 def _address_visitor(request: HttpRequest) -> str:

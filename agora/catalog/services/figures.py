@@ -42,10 +42,14 @@ def record_view(
     visitor: str,
     today: date | None = None,
     marked: bool | None = None,
+    counted: bool = False,
 ) -> bool:
     """Counts a view once per visitor per day (buffered in Redis where there is one, see
     view_counts). Returns whether this one counted. `marked`: whether the caller already
-    set the visitor's `view_mark` (True), found it set (False), or did not try (None)."""
+    set the visitor's `view_mark` (True), found it set (False), or did not try (None).
+    `counted`: the caller's mark counted the view too (view_counts.counted_with_cache)."""
+    if counted:
+        return True
     course_id = course if isinstance(course, int) else course.pk
     today = today or timezone.localdate()
     if marked is None:
