@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Schema
@@ -23,6 +24,7 @@ from agora.catalog.schemas import (
     FacetsOut,
 )
 from agora.core import read_ahead
+from agora.core.errors import DATABASE_UNAVAILABLE_ERRORS, NotFound
 from agora.core.http_cache import cached_json, etag_of, json_response
 from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from agora.core.pagination import paginate as paginate_items
@@ -145,15 +147,7 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
         )
         counted = bool(ahead and ahead.counted)
     if found is None:
-        found = cast(  # mypy cannot solve single_flight's T through `T | Keep[T]`
-            _Detail,
-            single_flight(
-                cache_keys.detail_flight_key(course_id),
-                load=lambda: cache_keys.cached_detail(course_id),
-                build=lambda: _build_course_detail(user, course_id),
-                missed=bool(by_id),  # by id, the entry was just read
-            ),
-        )
+        found = _rebuilt(user, course_id, missed=bool(by_id))  # by id, the entry was just read
     if not isinstance(found, tuple):  # a draft, for its instructors: never cached
         services.record_view(course=found.pk, visitor=visitor, today=today, marked=marked)
         return course_detail(found)
@@ -162,6 +156,20 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
         course=cached_id, visitor=visitor, today=today, marked=marked, counted=counted
     )
     return json_response(request, body, etag)
+
+
+def _rebuilt(user: Viewer, key: str, *, missed: bool) -> _Detail:
+    """The course's answer built anew, or read once another request has built it (one
+    rebuild at a time): a published course's cached answer, or a draft."""
+    return cast(  # mypy cannot solve single_flight's T through `T | Keep[T]`
+        _Detail,
+        single_flight(
+            cache_keys.detail_flight_key(key),
+            load=lambda: cache_keys.cached_detail(key),
+            build=lambda: _build_course_detail(user, key),
+            missed=missed,
+        ),
+    )
 
 
 def _detail_read(
@@ -178,6 +186,9 @@ def _detail_read(
         answer=answer,
     )
 
+
+# A course the middleware does not answer: none to show (404), or no database (503).
+_LEFT_TO_THE_VIEW: tuple[type[Exception], ...] = (NotFound, *DATABASE_UNAVAILABLE_ERRORS)
 
 # Where `get_course` answers, under the API's mount (agora/urls.py); a test reads through it.
 _DETAIL_PATH = re.compile(r"/api/v1/courses/([0-9]+)")
@@ -201,13 +212,21 @@ def plan_detail_read(request: HttpRequest) -> read_ahead.ReadAhead | None:
     mark = services.view_mark(course_id=course_id, visitor=visitor, today=today)
 
     def answer(request: HttpRequest, found: read_ahead.Found) -> HttpResponse | None:
-        """What `get_course` answers a visitor with neither token nor session, when the
-        course's public answer was cached: no need to go in as far as the view."""
+        """What `get_course` answers a visitor with neither token nor session: the course's
+        public answer, from the cache or built as the view builds it (no need to go in as
+        far as the view). None, for the view to answer, when there is no published course
+        by this id (404) or the database cannot be reached (503)."""
         cached, marked = cache_keys.cached_detail_marking_view(
             course_id, mark, services.VIEW_MARK_SECONDS, found
         )
         if cached is None:
-            return None  # the view rebuilds it
+            try:
+                built = _rebuilt(AnonymousUser(), str(course_id), missed=True)
+            except _LEFT_TO_THE_VIEW:
+                return None
+            if not isinstance(built, tuple):
+                return None  # not for a visitor: never happens to an anonymous one
+            cached = built
         services.record_view(
             course=course_id, visitor=visitor, today=today, marked=marked, counted=found.counted
         )
