@@ -110,12 +110,15 @@ def breaker_for(location: str, open_seconds: float) -> CircuitBreaker:
 
 
 # An API call's trip (ResilientRedisCache.count_hits_get_and_add). KEYS: the n counters, the
-# m keys to read, then the key to add and the hash to count it in, when asked for. ARGV: n,
-# m, each counter's seconds and limit, then the value to add, its seconds and the hash's
-# field. Answers each counter's hits, each value read (nil when missing), and 1 when the key
-# was added. Nothing is added once a counter is over its limit: a refused call marks nothing.
-# The add is counted only when the last key read was found (a course's view, when its public
-# answer is cached: a published course, which a draft or a missing course is not).
+# m keys to read, then three more, '' when not asked for: the key to add, the hash to count
+# the add in, and the lock to take when the last key read is missing. ARGV: n, m, each
+# counter's seconds and limit, then the value to add, its seconds, the hash's field and the
+# lock's seconds. Answers each counter's hits, each value read (nil when missing), 1 when the
+# key was added and 1 when the lock was taken. Nothing is added or taken once a counter is
+# over its limit: a refused call marks nothing. The add is counted only when the last key
+# read was found (a course's view, when its public answer is cached: a published course,
+# which a draft or a missing course is not); the lock is taken only when it was not (the
+# answer is to be rebuilt: single_flight).
 CALL_SCRIPT = """
 local n, m = tonumber(ARGV[1]), tonumber(ARGV[2])
 local replies, within = {}, true
@@ -128,17 +131,25 @@ end
 for j = 1, m do
     replies[n + j] = redis.call('GET', KEYS[n + j])
 end
-local added, add_key = 0, KEYS[n + m + 1]
-if add_key and within then
-    local base = 2 + 2 * n
+local add_key, hash, lock = KEYS[n + m + 1], KEYS[n + m + 2], KEYS[n + m + 3]
+local base = 2 + 2 * n
+local found = m > 0 and replies[n + m]
+local added, locked = 0, 0
+if add_key ~= '' and within then
     if redis.call('SET', add_key, ARGV[base + 1], 'EX', ARGV[base + 2], 'NX') then
         added = 1
-        if KEYS[n + m + 2] and m > 0 and replies[n + m] then
-            redis.call('HINCRBY', KEYS[n + m + 2], ARGV[base + 3], 1)
+        if hash ~= '' and found then
+            redis.call('HINCRBY', hash, ARGV[base + 3], 1)
         end
     end
 end
+if lock ~= '' and within and not found then
+    if redis.call('SET', lock, '1', 'EX', ARGV[base + 4], 'NX') then
+        locked = 1
+    end
+end
 replies[n + m + 1] = added
+replies[n + m + 2] = locked
 return replies
 """
 
@@ -248,8 +259,9 @@ class ResilientRedisCache(RedisCache):
         read_keys: Sequence[Any],
         add: tuple[Any, Any, int] | None = None,
         count_added: tuple[str, str] | None = None,
+        lock_missing: tuple[Any, int] | None = None,
         version: int | None = None,
-    ) -> tuple[list[int] | None, list[Any] | None, bool | None]:
+    ) -> tuple[list[int] | None, list[Any] | None, bool | None, bool]:
         """One API call's round trip (a Lua script, `CALL_SCRIPT`): `count_hit` on each
         (key, timeout, limit) of `counters`, the values at `read_keys` (None for those
         missing) and, with `add` (key, value, timeout), that key set when it is missing (SET
@@ -257,24 +269,33 @@ class ResilientRedisCache(RedisCache):
         named as they are, outside this cache's keys), the add is also counted there (HINCRBY)
         when made and the last read key was found: an anonymous visitor's first view of a
         cached course is marked and counted in the trip that counts the call (read_ahead,
-        view_counts). The last item says whether the add was made (None without `add`).
-        (None, None, None) when Redis cannot be reached."""
+        view_counts). With `lock_missing` (key, timeout), that key is set as `add` would set
+        it when the last read key was missing: the rebuild's lock (single_flight).
+
+        Answers the counts, the values, whether the add was made (None without `add`) and
+        whether the lock was taken. (None, None, None, False) when Redis cannot be reached."""
         names = [(self.make_and_validate_key(key, version=version), t, n) for key, t, n in counters]
         read_names = [self.make_and_validate_key(key, version=version) for key in read_keys]
+        serializer = cast(Any, self._cache)._serializer  # Django's, as `get`/`add` use it
         keys = [name for name, _, _ in names] + read_names
         args: list[Any] = [len(names), len(read_names)]
         for _, timeout, limit in names:
             args += [timeout, limit]
-        if add is not None:
-            serializer = cast(Any, self._cache)._serializer  # Django's, as `get`/`add` use it
+        if add is None:
+            keys += ["", ""]
+            args += ["", 0, ""]
+        else:
             keys.append(self.make_and_validate_key(add[0], version=version))
-            args += [serializer.dumps(add[1]), add[2]]
-            if count_added is not None:
-                keys.append(count_added[0])
-                args.append(count_added[1])
+            keys.append(count_added[0] if count_added else "")
+            args += [serializer.dumps(add[1]), add[2], count_added[1] if count_added else ""]
+        if lock_missing is None:
+            keys.append("")
+            args.append(0)
+        else:
+            keys.append(self.make_and_validate_key(lock_missing[0], version=version))
+            args.append(lock_missing[1])
 
-        def count_and_read() -> tuple[list[int] | None, list[Any] | None, bool | None]:
-            serializer = cast(Any, self._cache)._serializer
+        def count_and_read() -> tuple[list[int] | None, list[Any] | None, bool | None, bool]:
             client = self._cache.get_client(keys[0], write=True)
             replies = cast(ReusingRedisCacheClient, self._cache).call_script(client, keys, args)
             counted = len(names)
@@ -282,10 +303,16 @@ class ResilientRedisCache(RedisCache):
             return (
                 [int(hits) for hits in replies[:counted]],
                 [None if raw is None else serializer.loads(raw) for raw in raws],
-                None if add is None else bool(replies[-1]),
+                None if add is None else bool(replies[-2]),
+                bool(replies[-1]),
             )
 
-        unreachable: tuple[list[int] | None, list[Any] | None, bool | None] = (None, None, None)
+        unreachable: tuple[list[int] | None, list[Any] | None, bool | None, bool] = (
+            None,
+            None,
+            None,
+            False,
+        )
         return self._guarded(count_and_read, unreachable)
 
     def get_and_add(

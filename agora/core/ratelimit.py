@@ -183,18 +183,19 @@ def _count_and_read(
     `ahead` asks for (kept on the request)."""
     counters = [_counter(group, key, rate) for group, key, rate in limits]
     keys = [*read_keys, ahead.read_key] if ahead else read_keys
-    counts, values, added = store.count_hits_get_and_add(
+    counts, values, added, locked = store.count_hits_get_and_add(
         [(counter, period + EXPIRATION_FUDGE, limit) for limit, period, _, counter in counters],
         keys,
         ahead.add if ahead else None,
         ahead.count_added if ahead else None,
+        ahead.lock_missing if ahead else None,
     )
     if counts is None or values is None:
         _cache_unavailable(limits[0][0], False, None)
         return [None for _ in limits], None
     if ahead is not None:
         counted = bool(added and ahead.count_added and values[-1] is not None)
-        read_ahead.keep(request, ahead, read_ahead.Found(values[-1], added, counted))
+        read_ahead.keep(request, ahead, read_ahead.Found(values[-1], added, counted, locked))
     return [
         _usage(count, limit, window)
         for count, (limit, _, window, _) in zip(counts, counters, strict=True)

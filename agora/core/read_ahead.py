@@ -18,7 +18,7 @@ found no answer), it returns None and the request goes on to its view as usual.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -36,9 +36,17 @@ class ReadAhead:
     # on the same Redis (named as they are, outside the cache's keys): a first view of a
     # cached course counted as it is marked.
     count_added: tuple[str, str] | None = None
+    # A lock to take (key, seconds) when the read key is missing: the rebuild's, for the
+    # planner's answer to rebuild under (single_flight's `locked`). Only with `answer`,
+    # which takes it over whatever it answers.
+    lock_missing: tuple[str, int] | None = field(default=None, compare=False)
     # The view's answer from what was found, or None to let the view answer. Not part of
     # what was asked for: a view's own ReadAhead matches the planner's without it.
     answer: "Answer | None" = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.lock_missing is not None and self.answer is None:
+            raise ValueError("a lock is taken ahead only for an answer that rebuilds under it")
 
     @property
     def add(self) -> tuple[str, Any, int] | None:
@@ -51,6 +59,7 @@ class Found:
     value: Any  # None: the read key is missing
     added: bool | None  # whether the add key was missing (and is now set); None: no add
     counted: bool = False  # whether the add was counted too (ReadAhead.count_added)
+    locked: bool = False  # whether the lock was taken (ReadAhead.lock_missing)
 
 
 Planner = Callable[[HttpRequest], ReadAhead | None]
@@ -91,7 +100,10 @@ def answer(request: HttpRequest) -> HttpResponse | None:
     kept = getattr(request, _KEPT, None)
     if kept is None or kept[0].answer is None:
         return None
-    response = kept[0].answer(request, kept[1])
+    ahead, found = kept
+    response = ahead.answer(request, found)
     if response is not None:
         delattr(request, _KEPT)
+    elif found.locked:  # the answer had the lock, and let it go: the view takes its own
+        keep(request, ahead, replace(found, locked=False))
     return response

@@ -43,16 +43,18 @@ def single_flight(
     build: Callable[[], T | Keep[T]],
     wait_seconds: float = WAIT_SECONDS,
     missed: bool = False,
+    locked: bool = False,
 ) -> T:
     """`load()`'s value, or else `build()`'s; `build` stores what it makes (`load` finds it
     then) and may also return an answer that is never stored (a draft), which the waiting
     callers then build for themselves. `missed`: the caller has just looked and found
-    nothing, so the first look is skipped (a round trip fewer)."""
-    found = None if missed else load()
+    nothing, so the first look is skipped (a round trip fewer). `locked`: the caller took
+    the lock (`lock_key(key)`, for LOCK_SECONDS) as it looked, and it is released here."""
+    found = None if missed or locked else load()
     if found is not None:
         return found
-    lock = f"single-flight:{key}"
-    if cache.add(lock, 1, timeout=LOCK_SECONDS):
+    lock = lock_key(key)
+    if locked or cache.add(lock, 1, timeout=LOCK_SECONDS):
         kept: Keep[T] | None = None
         try:
             built = build()
@@ -77,6 +79,11 @@ def single_flight(
         cache.set_many(built.entries, timeout=built.seconds)
         return built.value
     return built
+
+
+def lock_key(key: str) -> str:
+    """The cache key of the lock held while `key`'s entry is rebuilt."""
+    return f"single-flight:{key}"
 
 
 def _store_and_release(kept: Keep[Any] | None, lock: str) -> None:

@@ -168,3 +168,82 @@ def test_a_new_visitor_of_a_cached_course_costs_one_round_trip(redis_everything,
     view_counts.fold()
     course.refresh_from_db()
     assert course.views_count == 4
+
+
+def _count_sends(monkeypatch) -> list[int]:
+    from redis.connection import Connection
+
+    sent: list[int] = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(1)
+        original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    return sent
+
+
+def _lock_of(course) -> str:
+    from agora.core.single_flight import lock_key
+
+    return lock_key(cache_keys.detail_flight_key(str(course.pk)))
+
+
+def test_a_missing_course_is_rebuilt_under_the_lock_taken_in_the_calls_trip(
+    redis_everything, monkeypatch
+):
+    warm, course = CourseFactory(), CourseFactory()
+    assert ApiClient(REMOTE_ADDR="10.3.5.1").get(f"/courses/{warm.pk}").status_code == 200
+    sent = _count_sends(monkeypatch)
+
+    answer = ApiClient(REMOTE_ADDR="10.3.5.1").get(f"/courses/{course.pk}")
+
+    assert answer.status_code == 200
+    # The call's trip (counted, read, marked, locked), the answer stored as the lock is
+    # released, and the view counted (a missing answer's view is not counted in the trip).
+    assert len(sent) == 3
+    assert cache.get(_lock_of(course)) is None
+    assert cache.get(cache_keys.detail_key(course.pk)) is not None
+
+
+@pytest.mark.django_db(transaction=True)  # the threads read the course from the database
+def test_visitors_missing_a_course_together_build_it_once(redis_everything, monkeypatch):
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from agora.catalog import answers
+
+    course = CourseFactory()
+    builds: list[int] = []
+    original = answers.course_detail_json
+
+    def slow_build(built):
+        builds.append(1)
+        time.sleep(0.3)  # everyone else arrives meanwhile
+        return original(built)
+
+    monkeypatch.setattr(answers, "course_detail_json", slow_build)
+    start = Barrier(6)
+
+    def visit(n: int):
+        start.wait()
+        return ApiClient(REMOTE_ADDR=f"10.3.6.{n}").get(f"/courses/{course.pk}")
+
+    with ThreadPoolExecutor(6) as pool:
+        got = list(pool.map(visit, range(6)))
+
+    assert [a.status_code for a in got] == [200] * 6
+    assert len({a.content for a in got}) == 1
+    assert builds == [1]
+    assert cache.get(_lock_of(course)) is None
+
+
+def test_a_draft_gives_back_the_lock_its_trip_took(redis_everything, resolved):
+    draft = CourseFactory(status="draft", published_at=None)
+
+    assert ApiClient(REMOTE_ADDR="10.3.5.2").get(f"/courses/{draft.pk}").status_code == 404
+
+    assert cache.get(_lock_of(draft)) is None
+    assert len(resolved) == 1  # the view answered the 404

@@ -397,3 +397,33 @@ def test_a_lesson_read_is_one_round_trip_signed_in_or_not(
     # Each: its limits (and person) with the lesson and its team, at once. The learner's read
     # of a locked lesson then asks for the enrollment: the one key not known beforehand.
     assert len(sent) == 2 + 1 + 1
+
+
+def test_the_rebuilds_lock_is_taken_with_the_count_only_for_a_missing_answer(
+    redis_default: Any,
+) -> None:
+    redis_default.set("cached", b"body")
+
+    def ask(read_key: str, mark: str) -> read_ahead.Found | None:
+        ahead = read_ahead.ReadAhead(
+            read_key, mark, 1, 60, lock_missing=(f"lock-{read_key}", 10), answer=lambda r, f: None
+        )
+        asked = RequestFactory().get("/x", REMOTE_ADDR="10.1.1.2")
+        try:
+            ratelimit.hit_per_address_reading_ahead(asked, group="locks", rate="3/m", ahead=ahead)
+        except RateLimited:
+            return None
+        return read_ahead.take(asked, ahead)
+
+    assert ask("cached", "m1") == read_ahead.Found(b"body", added=True, locked=False)
+    assert ask("missing", "m2") == read_ahead.Found(None, added=True, locked=True)
+    assert ask("missing", "m3") == read_ahead.Found(None, added=True, locked=False)  # held
+    redis_default.delete("lock-missing")
+    assert ask("missing", "m4") is None  # over the limit of three: refused, nothing taken
+    assert redis_default.get("lock-missing") is None
+    assert redis_default.get("lock-cached") is None
+
+
+def test_a_lock_is_taken_ahead_only_for_an_answer_that_rebuilds() -> None:
+    with pytest.raises(ValueError, match="only for an answer"):
+        read_ahead.ReadAhead("k", "m", 1, 60, lock_missing=("lock", 10))

@@ -30,7 +30,7 @@ from agora.core.pagination import DEFAULT_PAGE_SIZE, PageNumber, PageSize
 from agora.core.pagination import paginate as paginate_items
 from agora.core.schemas import ErrorOut as E
 from agora.core.schemas import Id
-from agora.core.single_flight import Keep, single_flight
+from agora.core.single_flight import LOCK_SECONDS, Keep, lock_key, single_flight
 
 _Detail = tuple[int, bytes, str] | Course  # a published course's cached answer, or a draft
 
@@ -158,9 +158,10 @@ def get_course(request: HttpRequest, course_id: str) -> Any:
     return json_response(request, body, etag)
 
 
-def _rebuilt(user: Viewer, key: str, *, missed: bool) -> _Detail:
+def _rebuilt(user: Viewer, key: str, *, missed: bool, locked: bool = False) -> _Detail:
     """The course's answer built anew, or read once another request has built it (one
-    rebuild at a time): a published course's cached answer, or a draft."""
+    rebuild at a time): a published course's cached answer, or a draft. `locked`: the
+    caller holds the rebuild's lock (taken while the answer was found missing)."""
     return cast(  # mypy cannot solve single_flight's T through `T | Keep[T]`
         _Detail,
         single_flight(
@@ -168,6 +169,7 @@ def _rebuilt(user: Viewer, key: str, *, missed: bool) -> _Detail:
             load=lambda: cache_keys.cached_detail(key),
             build=lambda: _build_course_detail(user, key),
             missed=missed,
+            locked=locked,
         ),
     )
 
@@ -183,6 +185,12 @@ def _detail_read(
         1,
         services.VIEW_MARK_SECONDS,
         count_added=view_counts.counted_with_cache(course_id, today),
+        # The answer rebuilds a missing course under this lock (`_rebuilt`).
+        lock_missing=(
+            None
+            if answer is None
+            else (lock_key(cache_keys.detail_flight_key(str(course_id))), LOCK_SECONDS)
+        ),
         answer=answer,
     )
 
@@ -221,7 +229,7 @@ def plan_detail_read(request: HttpRequest) -> read_ahead.ReadAhead | None:
         )
         if cached is None:
             try:
-                built = _rebuilt(AnonymousUser(), str(course_id), missed=True)
+                built = _rebuilt(AnonymousUser(), str(course_id), missed=True, locked=found.locked)
             except _LEFT_TO_THE_VIEW:
                 return None
             if not isinstance(built, tuple):
