@@ -104,7 +104,7 @@ class ApiRateLimitMiddleware:
                 for name, value in exc.headers.items():
                     response[name] = value
                 return response
-            # A cached public answer read with the count is returned from here (read_ahead).
+            # A public answer to what was read with the count is returned from here.
             answered = read_ahead.answer(request)
             if answered is not None:
                 return answered

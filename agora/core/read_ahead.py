@@ -9,12 +9,12 @@ would use itself (`take`), and makes its own round trip when they differ or noth
 read ahead: another cache than Redis, Redis unreachable, or a request the planner did not
 recognise. So a planner can only save a round trip, never change an answer.
 
-A planner may also say how to answer from what was read (`ReadAhead.answer`): where the
-read found the view's whole answer, such as a cached public answer, the middleware returns
-it without going further in (the session, CSRF, authentication and message middleware,
-the URL resolver and the API framework, none of which such an answer needs). The answer
-must be the one the view would give; where it cannot tell (nothing was read, or the read
-found no answer), it returns None and the request goes on to its view as usual.
+A planner may also say how to answer from what was read (`ReadAhead.answer`), for a request
+whose answer needs nothing of the middleware further in (sessions, CSRF, authentication,
+messages), nor the URL resolver and the API framework: a signed-out visitor's public course,
+cached or rebuilt. The middleware then returns it from there. The answer must be the one the
+view would give; where it cannot give that one (no such course to show, no database), it
+returns None and the request goes on to its view as usual.
 """
 
 from collections.abc import Callable

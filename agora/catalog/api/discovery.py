@@ -248,7 +248,7 @@ def _address_visitor(request: HttpRequest) -> str:
     return f"ip:{request.client_ip}"  # type: ignore[attr-defined]
 
 
-def _build_course_detail(user: Viewer, key: str) -> Keep[tuple[int, bytes, str] | Course] | Course:
+def _build_course_detail(user: Viewer, key: str) -> Keep[_Detail] | _Detail:
     """A published course's public answer, to be cached; a draft as itself (not cached)."""
     course = queries.get_course_for_viewer(user=user, key=key)
     if not course.is_published:
