@@ -148,19 +148,10 @@ def test_with_the_database_away_a_missing_course_is_503_not_500(
     assert ApiClient(REMOTE_ADDR="10.3.3.10").get(f"/courses/{course.pk}").status_code == 200
 
 
-def test_a_new_visitor_of_a_cached_course_costs_one_round_trip(redis_everything, monkeypatch):
-    from redis.connection import Connection
-
+def test_a_new_visitor_of_a_cached_course_costs_one_round_trip(redis_everything, redis_sends):
     course = CourseFactory()
     assert ApiClient(REMOTE_ADDR="10.3.4.1").get(f"/courses/{course.pk}").status_code == 200
-    sent: list[int] = []
-    original = Connection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(1)
-        original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    sent = redis_sends()
     for address in ("10.3.4.2", "10.3.4.3", "10.3.4.4"):
         assert ApiClient(REMOTE_ADDR=address).get(f"/courses/{course.pk}").status_code == 200
 
@@ -170,20 +161,6 @@ def test_a_new_visitor_of_a_cached_course_costs_one_round_trip(redis_everything,
     assert course.views_count == 4
 
 
-def _count_sends(monkeypatch) -> list[int]:
-    from redis.connection import Connection
-
-    sent: list[int] = []
-    original = Connection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(1)
-        original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
-    return sent
-
-
 def _lock_of(course) -> str:
     from agora.core.single_flight import lock_key
 
@@ -191,11 +168,11 @@ def _lock_of(course) -> str:
 
 
 def test_a_missing_course_is_rebuilt_under_the_lock_taken_in_the_calls_trip(
-    redis_everything, monkeypatch
+    redis_everything, redis_sends
 ):
     warm, course = CourseFactory(), CourseFactory()
     assert ApiClient(REMOTE_ADDR="10.3.5.1").get(f"/courses/{warm.pk}").status_code == 200
-    sent = _count_sends(monkeypatch)
+    sent = redis_sends()
 
     answer = ApiClient(REMOTE_ADDR="10.3.5.1").get(f"/courses/{course.pk}")
 

@@ -143,27 +143,13 @@ def test_one_fold_at_a_time(buffer):
     assert figures(course) == (1, 1)
 
 
-def _sent_commands(monkeypatch) -> list[int]:
-    from redis.connection import Connection
-
-    sent: list[int] = []
-    original = Connection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(1)
-        original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
-    return sent
-
-
 def test_a_cached_course_is_read_while_its_view_is_marked_in_one_round_trip(
-    redis_everything, monkeypatch
+    redis_everything, redis_sends
 ):
     course = CourseFactory()
     visitor = ApiClient()
     assert visitor.get(f"/courses/{course.pk}").status_code == 200  # a miss: built, counted
-    sent = _sent_commands(monkeypatch)
+    sent = redis_sends()
 
     again = visitor.get(f"/courses/{course.pk}")
 
@@ -187,7 +173,7 @@ def test_a_draft_seen_by_its_instructor_counts_once_a_day(redis_everything):
 
 
 def test_a_signed_in_or_cookied_visitor_reads_in_a_round_trip_of_its_own(
-    redis_everything, monkeypatch
+    redis_everything, redis_sends
 ):
     from tests.accounts.factories import UserFactory
     from tests.catalog.factories import api_for
@@ -197,7 +183,7 @@ def test_a_signed_in_or_cookied_visitor_reads_in_a_round_trip_of_its_own(
     cookied = ApiClient(HTTP_COOKIE="sessionid=not-a-session")
     for client in (learner, cookied):
         assert client.get(f"/courses/{course.pk}").status_code == 200
-    sent = _sent_commands(monkeypatch)
+    sent = redis_sends()
 
     for client in (learner, cookied):
         assert client.get(f"/courses/{course.pk}").json()["id"] == course.pk

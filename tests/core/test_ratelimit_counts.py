@@ -318,6 +318,20 @@ def test_a_hit_reads_ahead_and_marks_in_one_round_trip(
     assert counted.count == 2  # the counter `hit` and django-ratelimit read
 
 
+def _read_ahead_within_three(
+    group: str, read_key: str, mark: str, **options: Any
+) -> read_ahead.Found | None:
+    """What one call from 10.1.1.1 read ahead (`options` for its ReadAhead), under a limit of
+    three calls a minute in `group`; None when it was refused."""
+    ahead = read_ahead.ReadAhead(read_key, mark, 1, 60, **options)
+    asked = RequestFactory().get("/x", REMOTE_ADDR="10.1.1.1")
+    try:
+        ratelimit.hit_per_address_reading_ahead(asked, group=group, rate="3/m", ahead=ahead)
+    except RateLimited:
+        return None
+    return read_ahead.take(asked, ahead)
+
+
 def test_a_first_view_is_counted_with_its_mark_only_when_its_answer_is_there(
     redis_default: Any,
 ) -> None:
@@ -326,15 +340,9 @@ def test_a_first_view_is_counted_with_its_mark_only_when_its_answer_is_there(
     redis_default.set("present", b"body")
 
     def ask(read_key: str, mark: str) -> read_ahead.Found | None:
-        ahead = read_ahead.ReadAhead(
-            read_key, mark, 1, 60, count_added=("views-pending", f"{read_key}:day")
+        return _read_ahead_within_three(
+            "views", read_key, mark, count_added=("views-pending", f"{read_key}:day")
         )
-        asked = RequestFactory().get("/x", REMOTE_ADDR="10.1.1.1")
-        try:
-            ratelimit.hit_per_address_reading_ahead(asked, group="views", rate="3/m", ahead=ahead)
-        except RateLimited:
-            return None
-        return read_ahead.take(asked, ahead)
 
     assert ask("present", "mark-a") == read_ahead.Found(b"body", added=True, counted=True)
     assert ask("present", "mark-a") == read_ahead.Found(b"body", added=False, counted=False)
@@ -405,15 +413,9 @@ def test_the_rebuilds_lock_is_taken_with_the_count_only_for_a_missing_answer(
     redis_default.set("cached", b"body")
 
     def ask(read_key: str, mark: str) -> read_ahead.Found | None:
-        ahead = read_ahead.ReadAhead(
-            read_key, mark, 1, 60, lock_missing=(f"lock-{read_key}", 10), answer=lambda r, f: None
+        return _read_ahead_within_three(
+            "locks", read_key, mark, lock_missing=(f"lock-{read_key}", 10), answer=lambda r, f: None
         )
-        asked = RequestFactory().get("/x", REMOTE_ADDR="10.1.1.2")
-        try:
-            ratelimit.hit_per_address_reading_ahead(asked, group="locks", rate="3/m", ahead=ahead)
-        except RateLimited:
-            return None
-        return read_ahead.take(asked, ahead)
 
     assert ask("cached", "m1") == read_ahead.Found(b"body", added=True, locked=False)
     assert ask("missing", "m2") == read_ahead.Found(None, added=True, locked=True)
