@@ -12,9 +12,10 @@ The schemas stay the documented response types in the OpenAPI schema.
 the API renderer, as Ninja's were: tests/catalog/test_lesson_answer.py compares the bytes).
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db.models import IntegerField, QuerySet, Value
 from django.urls import reverse
 from pydantic_core import to_json, to_jsonable_python
 
@@ -122,31 +123,60 @@ def list_item(course: Course) -> dict[str, Any]:
     )
 
 
-# The detail's two reads besides the course itself, compiled to SQL once (building and
-# compiling them cost more than running them: bench/README.md).
+# The curriculum, compiled to SQL once (building and compiling it cost more than running it:
+# bench/README.md): the modules joined to their lessons.
 _CURRICULUM = PreparedQuery(
-    lambda course_id: (
-        Module.objects.filter(course_id=course_id)
-        .order_by("position", "id", "lessons__position", "lessons__id")
-        .values_list("id", "title", "position", *(f"lessons__{f}" for f in LESSON_FIELDS))
+    lambda course_id: _modules_with_lessons(course_id).order_by(
+        "position", "id", "lessons__position", "lessons__id"
     ),
     int,
 )
-_CO_INSTRUCTORS = PreparedQuery(
+# The detail's read besides the course itself: the curriculum's rows (kind 0), then the
+# co-instructors' (kind 1: user id, name and the row's id in the module's id, title and
+# position columns), in one statement.
+_MODULE, _CO_INSTRUCTOR = 0, 1
+_CURRICULUM_AND_CO_INSTRUCTORS = PreparedQuery(
     lambda course_id: (
+        _modules_with_lessons(course_id, kind=_MODULE)
+        .union(_co_instructors(course_id), all=True)
+        .order_by("kind", "position", "id", "lessons__position", "lessons__id")
+    ),
+    int,
+)
+
+
+def _kind(kind: int) -> Value:
+    return Value(kind, output_field=IntegerField())
+
+
+def _modules_with_lessons(course_id: int, kind: int | None = None) -> QuerySet[Any]:
+    modules = Module.objects.filter(course_id=course_id).order_by()
+    lessons = [f"lessons__{field}" for field in LESSON_FIELDS]
+    if kind is None:
+        return modules.values_list("id", "title", "position", *lessons)
+    return modules.annotate(kind=_kind(kind)).values_list(
+        "kind", "id", "title", "position", *lessons
+    )
+
+
+def _co_instructors(course_id: int) -> QuerySet[Any]:
+    no_lesson = {f"no_{field}": Value(None, output_field=IntegerField()) for field in LESSON_FIELDS}
+    return (
         CourseInstructor.objects.filter(course_id=course_id)
-        .order_by("id")
-        .values_list("user_id", "user__name")
-    ),
-    int,
-)
+        .order_by()
+        .annotate(kind=_kind(_CO_INSTRUCTOR), **no_lesson)
+        .values_list("kind", "user_id", "user__name", "id", *no_lesson)
+    )
 
 
 def curriculum_rows(course: Course) -> list[dict[str, Any]]:
     """Modules with their lessons, in order, as `ModuleOut` values: one narrow query (the
     modules joined to their lessons; a module without lessons comes once, with none)."""
+    return _modules(_CURRICULUM.rows(course.pk))
+
+
+def _modules(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     modules: dict[int, dict[str, Any]] = {}
-    rows = _CURRICULUM.rows(course.pk)
     for module_id, title, position, *lesson in rows:
         module = modules.get(module_id)
         if module is None:
@@ -163,12 +193,11 @@ def curriculum_rows(course: Course) -> list[dict[str, Any]]:
 
 def course_detail_json(course: Course) -> bytes:
     """`CourseDetailOut` of a course (owner and category loaded) as JSON bytes."""
-    modules = curriculum_rows(course)
+    rows = _CURRICULUM_AND_CO_INSTRUCTORS.rows(course.pk)
+    modules = _modules(row[1:] for row in rows if row[0] == _MODULE)
     lessons = [lesson for module in modules for lesson in module["lessons"]]
     instructors = [{"id": course.owner_id, "name": course.owner.name}]
-    instructors += [
-        {"id": user_id, "name": name} for user_id, name in _CO_INSTRUCTORS.rows(course.pk)
-    ]
+    instructors += [{"id": row[1], "name": row[2]} for row in rows if row[0] == _CO_INSTRUCTOR]
     answer = list_item(course)
     answer["published_at"] = course.published_at
     answer.update(
