@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agora.catalog.models import Course, CourseDailyStat, FoldedViewBatch
-from agora.core.cache import UNREACHABLE, breaker_for
+from agora.core.cache import UNREACHABLE, CircuitBreaker, breaker_for
 from agora.core.cache import redis_client as _client
 
 logger = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def counted_with_cache(course_id: int, day: date) -> tuple[str, str] | None:
 def add_view(course_id: int, day: date) -> None:
     """One counted view of the course on `day`: buffered in Redis, or written at once."""
     if buffered():
-        breaker = breaker_for(f"{settings.VIEW_BUFFER_REDIS_URL}#views", BREAKER_SECONDS)
+        breaker = _breaker()
         if breaker.allows_call():
             try:
                 client().hincrby(pending_key(), f"{course_id}:{day.isoformat()}", 1)
@@ -76,6 +76,29 @@ def add_view(course_id: int, day: date) -> None:
                 breaker.record_success()
                 return
     write_views({(course_id, day): 1})
+
+
+def take_back(course_id: int, day: date) -> None:
+    """Takes back a view counted in the buffer before its course was known to be there to
+    show (`counted_with_cache`, with a rebuild's lock). Redis alone holds that count: while
+    it cannot be reached, the view stays counted, and a warning says so."""
+    breaker = _breaker()
+    if not breaker.allows_call():
+        logger.warning("view buffer unreachable; a view of course %s stays counted", course_id)
+        return
+    try:
+        client().hincrby(pending_key(), f"{course_id}:{day.isoformat()}", -1)
+    except UNREACHABLE as exc:
+        breaker.record_failure()
+        logger.warning(
+            "view buffer unreachable (%s); a view of course %s stays counted", exc, course_id
+        )
+    else:
+        breaker.record_success()
+
+
+def _breaker() -> CircuitBreaker:
+    return breaker_for(f"{settings.VIEW_BUFFER_REDIS_URL}#views", BREAKER_SECONDS)
 
 
 def write_views(counts: dict[tuple[int, date], int]) -> None:
@@ -145,7 +168,8 @@ def _fold(redis_client: redis.Redis) -> int:
                         "pk", flat=True
                     )
                 )
-                write_views({k: v for k, v in counts.items() if k[0] in existing})
+                # A view counted and taken back leaves a zero (take_back).
+                write_views({k: v for k, v in counts.items() if k[0] in existing and v})
                 folded += sum(counts.values())
         redis_client.delete(name)
     FoldedViewBatch.objects.filter(

@@ -135,17 +135,17 @@ local add_key, hash, lock = KEYS[n + m + 1], KEYS[n + m + 2], KEYS[n + m + 3]
 local base = 2 + 2 * n
 local found = m > 0 and replies[n + m]
 local added, locked = 0, 0
-if add_key ~= '' and within then
-    if redis.call('SET', add_key, ARGV[base + 1], 'EX', ARGV[base + 2], 'NX') then
-        added = 1
-        if hash ~= '' and found then
-            redis.call('HINCRBY', hash, ARGV[base + 3], 1)
-        end
-    end
-end
 if lock ~= '' and within and not found then
     if redis.call('SET', lock, '1', 'EX', ARGV[base + 4], 'NX') then
         locked = 1
+    end
+end
+if add_key ~= '' and within then
+    if redis.call('SET', add_key, ARGV[base + 1], 'EX', ARGV[base + 2], 'NX') then
+        added = 1
+        if hash ~= '' and (found or locked == 1) then
+            redis.call('HINCRBY', hash, ARGV[base + 3], 1)
+        end
     end
 end
 replies[n + m + 1] = added
@@ -270,7 +270,9 @@ class ResilientRedisCache(RedisCache):
         when made and the last read key was found: an anonymous visitor's first view of a
         cached course is marked and counted in the trip that counts the call (read_ahead,
         view_counts). With `lock_missing` (key, timeout), that key is set as `add` would set
-        it when the last read key was missing: the rebuild's lock (single_flight).
+        it when the last read key was missing: the rebuild's lock (single_flight). The add
+        is counted when that lock is taken too: its holder rebuilds the answer, and takes
+        the count back if there turns out to be none.
 
         Answers the counts, the values, whether the add was made (None without `add`) and
         whether the lock was taken. (None, None, None, False) when Redis cannot be reached."""

@@ -194,7 +194,7 @@ def _count_and_read(
         _cache_unavailable(limits[0][0], False, None)
         return [None for _ in limits], None
     if ahead is not None:
-        counted = bool(added and ahead.count_added and values[-1] is not None)
+        counted = bool(added and ahead.count_added and (values[-1] is not None or locked))
         read_ahead.keep(request, ahead, read_ahead.Found(values[-1], added, counted, locked))
     return [
         _usage(count, limit, window)

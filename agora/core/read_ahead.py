@@ -32,13 +32,14 @@ class ReadAhead:
     add_key: str | None = None
     add_value: Any = None
     add_seconds: int = 0
-    # A hash and its field to add one to when the add is made and the read key was found,
-    # on the same Redis (named as they are, outside the cache's keys): a first view of a
-    # cached course counted as it is marked.
+    # A hash and its field to add one to when the add is made and the read key was found
+    # or the lock below taken, on the same Redis (named as they are, outside the cache's
+    # keys): a first view of a cached course counted as it is marked.
     count_added: tuple[str, str] | None = None
     # A lock to take (key, seconds) when the read key is missing: the rebuild's, for the
     # planner's answer to rebuild under (single_flight's `locked`). Only with `answer`,
-    # which takes it over whatever it answers.
+    # which takes it over whatever it answers, and takes the count back when it answers
+    # None (there was nothing to rebuild).
     lock_missing: tuple[str, int] | None = field(default=None, compare=False)
     # The view's answer from what was found, or None to let the view answer. Not part of
     # what was asked for: a view's own ReadAhead matches the planner's without it.
@@ -104,6 +105,8 @@ def answer(request: HttpRequest) -> HttpResponse | None:
     response = ahead.answer(request, found)
     if response is not None:
         delattr(request, _KEPT)
-    elif found.locked:  # the answer had the lock, and let it go: the view takes its own
-        keep(request, ahead, replace(found, locked=False))
+    elif found.locked:
+        # The answer had the lock and let it go, with the count made with it: the view takes
+        # its own.
+        keep(request, ahead, replace(found, locked=False, counted=False))
     return response

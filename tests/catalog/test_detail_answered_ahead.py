@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.core.handlers.base import BaseHandler
 
 from agora.catalog import cache_keys, view_counts
+from agora.catalog.models import CourseDailyStat
 from agora.core import read_ahead
 from tests.catalog.factories import CourseFactory
 from tests.conftest import ApiClient
@@ -177,11 +178,15 @@ def test_a_missing_course_is_rebuilt_under_the_lock_taken_in_the_calls_trip(
     answer = ApiClient(REMOTE_ADDR="10.3.5.1").get(f"/courses/{course.pk}")
 
     assert answer.status_code == 200
-    # The call's trip (counted, read, marked, locked), the answer stored as the lock is
-    # released, and the view counted (a missing answer's view is not counted in the trip).
-    assert len(sent) == 3
+    # The call's trip (counted, read, marked, locked, and the view counted with the lock),
+    # then the answer stored as the lock is released.
+    assert len(sent) == 2
     assert cache.get(_lock_of(course)) is None
     assert cache.get(cache_keys.detail_key(course.pk)) is not None
+    view_counts.fold()
+    course.refresh_from_db()
+    warm.refresh_from_db()
+    assert (course.views_count, warm.views_count) == (1, 1)
 
 
 @pytest.mark.django_db(transaction=True)  # the threads read the course from the database
@@ -215,6 +220,9 @@ def test_visitors_missing_a_course_together_build_it_once(redis_everything, monk
     assert len({a.content for a in got}) == 1
     assert builds == [1]
     assert cache.get(_lock_of(course)) is None
+    view_counts.fold()  # the builder's view counted in its trip, the others' after waiting
+    course.refresh_from_db()
+    assert course.views_count == 6
 
 
 def test_a_draft_gives_back_the_lock_its_trip_took(redis_everything, resolved):
@@ -224,3 +232,29 @@ def test_a_draft_gives_back_the_lock_its_trip_took(redis_everything, resolved):
 
     assert cache.get(_lock_of(draft)) is None
     assert len(resolved) == 1  # the view answered the 404
+    # Its view was counted with the lock, then taken back: nothing reaches the database.
+    assert view_counts.fold() == 0
+    draft.refresh_from_db()
+    assert draft.views_count == 0
+    assert not CourseDailyStat.objects.filter(course=draft).exists()
+
+
+def test_a_view_counted_with_the_lock_is_taken_back_when_the_database_is_away(
+    redis_everything, monkeypatch
+):
+    from django.db import OperationalError
+
+    from agora.catalog import queries
+
+    course = CourseFactory()
+
+    def away(**kwargs):
+        raise OperationalError("the server closed the connection unexpectedly")
+
+    monkeypatch.setattr(queries, "get_course_for_viewer", away)
+    assert ApiClient(REMOTE_ADDR="10.3.5.3").get(f"/courses/{course.pk}").status_code == 503
+    assert view_counts.fold() == 0  # the 503 counted no view
+    monkeypatch.undo()
+
+    assert ApiClient(REMOTE_ADDR="10.3.5.4").get(f"/courses/{course.pk}").status_code == 200
+    assert view_counts.fold() == 1  # an answered view is counted

@@ -130,6 +130,22 @@ def test_with_redis_away_views_are_written_at_once(buffer):
     assert figures(course) == (1, 1)
 
 
+def test_a_view_taken_back_is_not_folded(buffer, caplog):
+    course, other = CourseFactory(), CourseFactory()
+    view(course, "ip:10.0.0.1")
+    view(other, "ip:10.0.0.1")
+    view_counts.take_back(course.pk, TODAY)
+
+    assert view_counts.fold() == 1
+    assert figures(course) == (0, 0)
+    assert not CourseDailyStat.objects.filter(course=course).exists()  # no row of zero views
+    assert figures(other) == (1, 1)
+
+    buffer.stop()
+    view_counts.take_back(course.pk, TODAY)  # nothing to take it back from: said, not raised
+    assert "stays counted" in caplog.text
+
+
 def test_one_fold_at_a_time(buffer):
     course = CourseFactory()
     view(course, "ip:10.0.0.1")

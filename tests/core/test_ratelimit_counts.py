@@ -410,20 +410,30 @@ def test_a_lesson_read_is_one_round_trip_signed_in_or_not(
 def test_the_rebuilds_lock_is_taken_with_the_count_only_for_a_missing_answer(
     redis_default: Any,
 ) -> None:
+    hits = redis_default._cache.get_client(write=True)
+    hits.delete("locks-pending")
     redis_default.set("cached", b"body")
 
     def ask(read_key: str, mark: str) -> read_ahead.Found | None:
         return _read_ahead_within_three(
-            "locks", read_key, mark, lock_missing=(f"lock-{read_key}", 10), answer=lambda r, f: None
+            "locks",
+            read_key,
+            mark,
+            count_added=("locks-pending", read_key),
+            lock_missing=(f"lock-{read_key}", 10),
+            answer=lambda r, f: None,
         )
 
-    assert ask("cached", "m1") == read_ahead.Found(b"body", added=True, locked=False)
-    assert ask("missing", "m2") == read_ahead.Found(None, added=True, locked=True)
-    assert ask("missing", "m3") == read_ahead.Found(None, added=True, locked=False)  # held
+    assert ask("cached", "m1") == read_ahead.Found(b"body", True, counted=True, locked=False)
+    # The lock's holder rebuilds the answer: its visitor's view is counted with the lock.
+    assert ask("missing", "m2") == read_ahead.Found(None, True, counted=True, locked=True)
+    # Held by another: nothing to count it against yet.
+    assert ask("missing", "m3") == read_ahead.Found(None, True, counted=False, locked=False)
     redis_default.delete("lock-missing")
     assert ask("missing", "m4") is None  # over the limit of three: refused, nothing taken
     assert redis_default.get("lock-missing") is None
     assert redis_default.get("lock-cached") is None
+    assert hits.hgetall("locks-pending") == {b"cached": b"1", b"missing": b"1"}
 
 
 def test_a_lock_is_taken_ahead_only_for_an_answer_that_rebuilds() -> None:

@@ -231,9 +231,11 @@ def plan_detail_read(request: HttpRequest) -> read_ahead.ReadAhead | None:
             try:
                 built = _rebuilt(AnonymousUser(), str(course_id), missed=True, locked=found.locked)
             except _LEFT_TO_THE_VIEW:
+                built = None
+            if not isinstance(built, tuple):  # nothing to show (404), or no database (503)
+                if found.counted and found.locked:  # counted for a course not there to show
+                    view_counts.take_back(course_id, today)
                 return None
-            if not isinstance(built, tuple):
-                return None  # not for a visitor: never happens to an anonymous one
             cached = built
         services.record_view(
             course=course_id, visitor=visitor, today=today, marked=marked, counted=found.counted
