@@ -98,10 +98,10 @@ def prepare(env: dict[str, str], *, courses: int, instructors: int) -> dict:
     return facts(env)
 
 
-def vacuum_analyze(url: str, table: str | None = "catalog_course") -> None:
+def vacuum_analyze(url: str, table: str | None = "catalog_course, catalog_courseword") -> None:
     """Statistics and the visibility map as autovacuum would leave them on a live database
-    (index-only scans need the map; a migration that rewrites the table clears it). `None`:
-    every table."""
+    (index-only scans need the map; a migration that rewrites or fills a table leaves it
+    empty): by default the courses and their search words. `None`: every table."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:

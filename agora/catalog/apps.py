@@ -12,6 +12,14 @@ def _ensure_search_schema(using: str, **kwargs: Any) -> None:
     ensure_search_schema(connections[using])
 
 
+def _ensure_course_words(using: str, **kwargs: Any) -> None:
+    from django.db import connections
+
+    from agora.catalog.search_words import ensure_course_words
+
+    ensure_course_words(connections[using])
+
+
 def _ensure_totals(using: str, **kwargs: Any) -> None:
     from django.db import connections
 
@@ -32,9 +40,10 @@ class CatalogConfig(AppConfig):
         from agora.catalog.services.files import video_ready
         from agora.media.processing import register_ready_listener
 
-        # Infrastructure, not domain flow: keep the search index's and the totals' triggers
-        # in place.
+        # Infrastructure, not domain flow: keep the search index's, the course words' and the
+        # totals' triggers in place.
         post_migrate.connect(_ensure_search_schema, sender=self)
+        post_migrate.connect(_ensure_course_words, sender=self)
         post_migrate.connect(_ensure_totals, sender=self)
         register_rename_listener(instructor_renamed)
         lesson_media.register()

@@ -56,9 +56,13 @@ class CourseFilters:
 
     def narrows(self) -> bool:
         """Whether these filters leave out any published course (a sort does not)."""
-        return bool(
-            self.q.strip() or self.category or self.price or self.level or self.language
-        ) or (self.min_rating is not None or self.instructor is not None)
+        return bool(self.q.strip()) or self.narrows_besides_q()
+
+    def narrows_besides_q(self) -> bool:
+        """Whether any filter other than the text search leaves out a published course."""
+        return bool(self.category or self.price or self.level or self.language) or (
+            self.min_rating is not None or self.instructor is not None
+        )
 
 
 def categories() -> QuerySet[Category]:
@@ -130,7 +134,10 @@ def _searched(
 ) -> CappedResults:
     """The courses matching the text search `filters.q`, sorted; rows of `columns` if given."""
     if sort == "relevance":
-        return search.backend().ranked(courses, filters.q, columns=columns)
+        whole_catalog = not filters.narrows_besides_q()
+        return search.backend().ranked(
+            courses, filters.q, columns=columns, whole_catalog=whole_catalog
+        )
     matches = search.backend().filter(courses, filters.q).order_by(*ORDER[sort])
     return CappedResults(
         matches.values_list(*columns) if columns else matches,

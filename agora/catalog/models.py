@@ -427,6 +427,21 @@ class CourseDailyStat(models.Model):
         return f"{self.course_id} on {self.day}"
 
 
+class CourseWord(models.Model):
+    """A word of a published course's search document, with how prominent it is there and the
+    course's popularity, kept by triggers on catalog_course (PostgreSQL; search_words.py): a
+    common word's matches are counted and ordered from an index of these rows."""
+
+    pk = models.CompositePrimaryKey("course_id", "word")
+    course_id = models.BigIntegerField()
+    word = models.TextField()
+    tier = models.SmallIntegerField()  # 1: in the title; 2: subtitle or instructors; 3: elsewhere
+    popularity = models.IntegerField()  # the course's enrollments_count
+
+    def __str__(self) -> str:
+        return f"{self.word} in course {self.course_id}"
+
+
 class CatalogTotal(models.Model):
     """A count the catalog keeps exact in the database itself (agora/catalog/totals.py):
     triggers on catalog_course add and take away as rows change, whatever changes them."""

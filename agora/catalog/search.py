@@ -24,18 +24,21 @@ very long input and emoji can never break a query; every word travels as a bound
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, FloatField, QuerySet, Value
+from django.db.models import BooleanField, FloatField, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
+from agora.catalog import search_words
 from agora.catalog.models import Course
 from agora.catalog.results import SEARCH_LIMIT, CappedResults
+from agora.core.prepared import PreparedQuery
 
 MAX_TERMS = 8
+PAGE_SIZE = 20  # the ids read with a count of the course words: the first page of a search
 MAX_TERM_LENGTH = 40
 MAX_QUERY_LENGTH = 500
 FUZZY_MIN_LENGTH = 4
@@ -255,6 +258,71 @@ class _PostgresRanked(CappedResults):
         return self._results(found[start:stop])
 
 
+class _WordsRanked(_PostgresRanked):
+    """Relevance order on PostgreSQL for a search of every published course by plain words:
+    counted from the course words and, when the matches reach the result limit, ordered from
+    them too (search_words.py), with no planner setting to change. Fewer matches are ranked
+    as `_PostgresRanked` ranks them; too few bring in the titles similar to the words."""
+
+    def __init__(
+        self, queryset: QuerySet[Course], search: _PostgresSearch, columns: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(queryset, search, columns)
+        self.guard = nullcontext
+        self._wanted = PAGE_SIZE  # how many ids to read with the count
+        self._first_ids: list[int] = []
+
+    def _capped_count(self) -> int:
+        count, self._first_ids = search_words.first_matches(self.search.terms, self._wanted)
+        if count < FUZZY_BELOW and self.search.can_be_fuzzy():
+            with prefer_indexes():
+                return super()._capped_count()
+        return min(count, self.count_limit)
+
+    def _fetch(self, start: int, stop: int) -> list[Any]:
+        self._wanted = max(self._wanted, stop)
+        if self.total() < self.count_limit:
+            with prefer_indexes():
+                return self._ranked(start, stop)
+        return self._by_tier(start, stop)
+
+    def _by_tier(self, start: int, stop: int) -> list[Any]:
+        ids = self._first_ids
+        if len(ids) < stop:
+            ids = search_words.first_matches(self.search.terms, stop)[1]
+        ids = ids[start:stop]
+        if not self.columns:
+            courses = self.base.in_bulk(ids)
+            return [courses[course_id] for course_id in ids if course_id in courses]
+        return list(_page_rows(self.columns).rows("{" + ",".join(map(str, ids)) + "}"))
+
+
+_PAGES: dict[tuple[str, ...], PreparedQuery] = {}
+
+
+def _page_rows(columns: tuple[str, ...]) -> PreparedQuery:
+    """The published courses of an array of ids (PostgreSQL's text form, `{3,1,2}`), as rows
+    of `columns` in the array's order: one prepared statement whatever the ids."""
+    prepared = _PAGES.get(columns)
+    if prepared is None:
+
+        def build(ids: str) -> QuerySet[Any]:
+            listed = RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+            order = RawSQL(
+                "array_position(%s::bigint[], catalog_course.id)", (ids,), IntegerField()
+            )
+            return (
+                Course.objects.published()
+                .filter(pk__in=listed)
+                .annotate(listed_at=order)
+                .order_by("listed_at")
+                .values_list(*columns)
+            )
+
+        prepared = _PAGES[columns] = PreparedQuery(build, str)
+    return prepared
+
+
 @dataclass(frozen=True)
 class SearchBackend:
     vendor: str
@@ -274,13 +342,21 @@ class SearchBackend:
         return self._sqlite(queryset, terms)
 
     def ranked(
-        self, queryset: QuerySet[Course], query: str, *, columns: tuple[str, ...] = ()
+        self,
+        queryset: QuerySet[Course],
+        query: str,
+        *,
+        columns: tuple[str, ...] = (),
+        whole_catalog: bool = False,
     ) -> CappedResults:
         """The courses that match `query` in relevance order, as capped results: the first
         SEARCH_LIMIT of them, counted up to that many. With `columns`, each result is a row
-        of those columns (`values_list`) instead of a course."""
+        of those columns (`values_list`) instead of a course. `whole_catalog`: `queryset` is
+        every published course (no other filter), which the course words can answer for."""
         terms = terms_of(query)
         if self.vendor == "postgresql" and terms:
+            if whole_catalog and search_words.usable(terms):
+                return _WordsRanked(queryset, _PostgresSearch(terms), columns)
             return _PostgresRanked(queryset, _PostgresSearch(terms), columns)
         ordered = self.filter(queryset, query).order_by("-search_rank", "-enrollments_count", "-id")
         if columns:

@@ -130,6 +130,15 @@ class PreparedQuery:
         return plan
 
 
+def fetch_all(sql: str, params: list[Any], using: str = "default") -> list[tuple[Any, ...]]:
+    """The rows of constant SQL (its values bound), run as a server-side prepared statement
+    where PostgreSQL and the settings allow it (planned once per connection), else as any
+    other query."""
+    with _cursor(connections[using]) as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
 class _Preparing(psycopg.Cursor[Any]):
     """A cursor that binds on the server and runs every query as a prepared statement:
     PostgreSQL parses and plans it once per connection (psycopg keeps the names)."""

@@ -1,0 +1,201 @@
+"""A published course's words as rows, so that a common word is counted and ordered from an
+index of a few pages (PostgreSQL).
+
+A search for a common word (`design`: 1,679 of 9,570 courses) counts its matches up to the
+result limit and shows the first page in tiers: title matches, then subtitle or instructor
+matches, then the rest, each most popular first (search.py). The GIN indexes over the search
+vectors find the matches, but each one is then a visit to its course's row (about 2 KB, three
+to a page), for its status and visibility: a thousand page visits a request. Here every word
+of a published course's `search_document` is a row of `CourseWord` with its tier and the
+course's enrollments, and one index holds them all in word order (`word`, `tier`,
+`popularity`, `course_id`): a word's matches are read from the index alone (a prefix of it is
+a range), grouped by course, counted and ordered in one statement.
+
+Triggers on catalog_course keep the rows in the same transaction as the change, whatever
+makes it: a course becoming published gets its words, one stopping being published (or
+deleted) loses them, an edit of what is searched (title, subtitle, description, instructor
+names) rewrites them, and a change of its enrollments moves its popularity. Put in place by
+migration 0014 and re-checked after every migrate (CatalogConfig); `manage.py
+recount_catalog` writes them afresh after data loaded with triggers off.
+
+Only for words the two sides read alike: ASCII letters and digits (`usable`). PostgreSQL's
+parser would split or fold other terms differently from a plain prefix of a stored word,
+so those go to the vectors' indexes as before.
+"""
+
+from typing import Any
+
+from django.db import connection as default_connection
+from django.db import transaction
+
+from agora.core import prepared
+
+_TABLE = "catalog_courseword"  # CourseWord's table, spelt out in the SQL below
+_FUNCTION = "catalog_course_words"
+_POPULARITY_FUNCTION = "catalog_course_word_popularity"
+_INDEX = "catalog_courseword_search"
+_TRIGGERS = {
+    "catalog_course_words_insert": (
+        _FUNCTION,
+        "AFTER INSERT ON catalog_course FOR EACH ROW WHEN (NEW.status = 'published')",
+    ),
+    "catalog_course_words_delete": (
+        _FUNCTION,
+        "AFTER DELETE ON catalog_course FOR EACH ROW WHEN (OLD.status = 'published')",
+    ),
+    # Generated columns are never among an UPDATE's targets: the columns they are made of are.
+    "catalog_course_words_update": (
+        _FUNCTION,
+        "AFTER UPDATE OF status, title, subtitle, description, instructor_names"
+        " ON catalog_course FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status"
+        " OR (NEW.status = 'published' AND (OLD.search_document IS DISTINCT FROM"
+        " NEW.search_document OR OLD.search_head IS DISTINCT FROM NEW.search_head)))",
+    ),
+    "catalog_course_words_popularity": (
+        _POPULARITY_FUNCTION,
+        "AFTER UPDATE OF enrollments_count ON catalog_course FOR EACH ROW"
+        " WHEN (NEW.status = 'published'"
+        " AND OLD.enrollments_count IS DISTINCT FROM NEW.enrollments_count)",
+    ),
+}
+# A course's words: each lexeme of its document, tier 1 when its head holds it with the
+# title's weight (A), 2 when the head holds it otherwise, 3 when only the rest does.
+_WORDS_OF = """
+INSERT INTO catalog_courseword (course_id, word, tier, popularity)
+SELECT {course}.id, document.lexeme,
+       CASE WHEN head.weights IS NULL THEN 3 WHEN 'A' = ANY (head.weights) THEN 1 ELSE 2 END,
+       {course}.enrollments_count
+  FROM {source}
+ CROSS JOIN LATERAL unnest({course}.search_document) AS document
+  LEFT JOIN LATERAL unnest({course}.search_head) AS head ON head.lexeme = document.lexeme
+"""
+_POSTGRES_FUNCTIONS = [
+    """
+CREATE OR REPLACE FUNCTION catalog_course_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    DELETE FROM catalog_courseword WHERE course_id = OLD.id;
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW.status = 'published' THEN
+    {words_of_new};
+  END IF;
+  RETURN NULL;
+END
+$$""".replace("{words_of_new}", _WORDS_OF.format(course="NEW", source="(SELECT 1) AS one")),
+    """
+CREATE OR REPLACE FUNCTION catalog_course_word_popularity() RETURNS trigger LANGUAGE plpgsql
+AS $$
+BEGIN
+  UPDATE catalog_courseword SET popularity = NEW.enrollments_count WHERE course_id = NEW.id;
+  RETURN NULL;
+END
+$$""",
+]
+# The search reads a word's matches from this index alone (an index-only scan); with
+# text_pattern_ops a prefix is a range of it, whatever the database's collation.
+_POSTGRES_INDEX = (
+    "CREATE INDEX IF NOT EXISTS catalog_courseword_search ON catalog_courseword"
+    " (word text_pattern_ops, tier, popularity, course_id)"
+)
+_REWRITE = [
+    "DELETE FROM catalog_courseword",
+    _WORDS_OF.format(course="course", source="catalog_course AS course")
+    + " WHERE course.status = 'published'",
+]
+
+
+# Constant SQL: only these fragments are joined; every term travels as a bound parameter.
+# A prefix is a range of the index (text_pattern_ops compares bytes: `~>=~`, `~<~`), written
+# out so that a prepared statement's plan holds for every prefix.
+_TERM = (
+    "SELECT course_id, min(tier) AS tier, max(popularity) AS popularity"
+    " FROM catalog_courseword WHERE word ~>=~ %s AND word ~<~ %s GROUP BY course_id"
+)
+_MATCHES = (
+    "SELECT course_id, max(tier) AS tier, max(popularity) AS popularity"
+    " FROM ({per_term}) AS per_term GROUP BY course_id HAVING count(*) = %s"
+)
+_FIRST = (
+    "SELECT course_id, count(*) OVER () FROM ({matches}) AS matches"
+    " ORDER BY tier, popularity DESC, course_id DESC LIMIT %s"
+)
+
+
+def usable(terms: list[str]) -> bool:
+    """Whether a search for `terms` can be answered from the words: each is ASCII letters and
+    digits, which PostgreSQL's parser keeps whole and lowercase as Python does."""
+    return bool(terms) and all(term.isascii() and term.isalnum() for term in terms)
+
+
+def matches_sql(terms: list[str]) -> tuple[str, list[Any]]:
+    """The courses with every term as a prefix of one of their words, as (course_id, tier,
+    popularity) rows: tier is the course's worst over the terms of its best for each."""
+    # Every word from `term` up to the next string of its length: for ASCII letters and
+    # digits, the last one's successor is another ASCII character.
+    prefixes = [bound for term in terms for bound in (term, term[:-1] + chr(ord(term[-1]) + 1))]
+    if len(terms) == 1:
+        return _TERM, prefixes
+    per_term = " UNION ALL ".join([_TERM] * len(terms))
+    return _MATCHES.replace("{per_term}", per_term), [*prefixes, len(terms)]
+
+
+def first_matches(terms: list[str], limit: int) -> tuple[int, list[int]]:
+    """How many courses match every term, and the ids of the first `limit` of them in the
+    search's tier order (tier, then most popular, then newest id), in one statement."""
+    matches, params = matches_sql(terms)
+    # Prepared: one statement per number of terms, planned once per connection.
+    rows = prepared.fetch_all(_FIRST.replace("{matches}", matches), [*params, limit])
+    return (int(rows[0][1]) if rows else 0), [int(row[0]) for row in rows]
+
+
+def ensure_course_words(db_connection: Any = None) -> None:
+    """Creates the functions, triggers and index where missing and, when a trigger was
+    missing, writes every published course's words afresh. Idempotent; PostgreSQL only."""
+    conn = db_connection or default_connection
+    if conn.vendor != "postgresql" or _TABLE not in conn.introspection.table_names():
+        return
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid = 'catalog_course'::regclass")
+        existing = {row[0] for row in cursor.fetchall()}
+        missing = [name for name in _TRIGGERS if name not in existing]
+        cursor.execute(_POSTGRES_INDEX)
+        if not missing:
+            return
+        for function in _POSTGRES_FUNCTIONS:
+            cursor.execute(function)
+        for name in missing:
+            function, when = _TRIGGERS[name]
+            cursor.execute(f"CREATE TRIGGER {name} {when} EXECUTE FUNCTION {function}()")
+        _rewrite(cursor)
+
+
+def rewrite(db_connection: Any = None) -> int:
+    """Writes every published course's words afresh (after data loaded with triggers off);
+    returns how many rows there are. PostgreSQL only: 0 elsewhere."""
+    conn = db_connection or default_connection
+    if conn.vendor != "postgresql":
+        return 0
+    ensure_course_words(conn)
+    with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+        _rewrite(cursor)
+        cursor.execute("SELECT count(*) FROM catalog_courseword")
+        return int(cursor.fetchone()[0])
+
+
+def _rewrite(cursor: Any) -> None:
+    # Writers wait until the words commit: no course's change is lost between the two.
+    cursor.execute("LOCK TABLE catalog_course IN SHARE MODE")
+    for statement in _REWRITE:
+        cursor.execute(statement)
+
+
+def drop_course_words(db_connection: Any = None) -> None:
+    conn = db_connection or default_connection
+    if conn.vendor != "postgresql":
+        return
+    with conn.cursor() as cursor:
+        for name in _TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON catalog_course")
+        cursor.execute(f"DROP FUNCTION IF EXISTS {_FUNCTION}()")
+        cursor.execute(f"DROP FUNCTION IF EXISTS {_POPULARITY_FUNCTION}()")
+        cursor.execute(f"DROP INDEX IF EXISTS {_INDEX}")

@@ -1,0 +1,194 @@
+"""A published course's words as rows (agora/catalog/search_words.py): kept by the database
+whatever changes a course, and answering a whole-catalog search exactly as the search
+vectors do, from one index."""
+
+import json
+from collections import Counter
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from agora.catalog import search, search_words
+from agora.catalog.models import Course, CourseWord
+from bench.generator.catalog import generate_catalog
+from tests.catalog.factories import CourseFactory, DraftCourseFactory
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's course words"),
+]
+
+
+def words_of(course: Course) -> dict[str, tuple[int, int]]:
+    return {
+        word: (tier, popularity)
+        for word, tier, popularity in CourseWord.objects.filter(course_id=course.pk).values_list(
+            "word", "tier", "popularity"
+        )
+    }
+
+
+class TestKeptByTheDatabase:
+    def test_a_published_course_has_its_words_with_their_tiers(self) -> None:
+        course = CourseFactory(
+            title="Watercolour basics",
+            subtitle="Paint loose skies",
+            description="Brushes and paper for watercolour washes.",
+            instructor_names="Ada Brushwood",
+            enrollments_count=42,
+        )
+
+        words = words_of(course)
+
+        assert words["watercolour"] == (1, 42)  # in the title (and the description)
+        assert words["skies"] == (2, 42)  # the subtitle
+        assert words["brushwood"] == (2, 42)  # an instructor's name
+        assert words["washes"] == (3, 42)  # the description only
+        assert set(words) == {
+            word
+            for text in (course.title, course.subtitle, course.description, "Ada Brushwood")
+            for word in search.terms_of(text)
+        }
+
+    def test_only_published_courses_have_words(self) -> None:
+        draft = DraftCourseFactory(title="Unseen draft")
+        assert words_of(draft) == {}
+
+        draft.status = "published"
+        draft.save()
+        assert "unseen" in words_of(draft)
+
+        Course.objects.filter(pk=draft.pk).update(status="archived")  # however it changes
+        assert words_of(draft) == {}
+
+    def test_an_edit_rewrites_the_words_and_a_deletion_removes_them(self) -> None:
+        course = CourseFactory(title="Pottery wheel", instructor_names="Old Name")
+        course.title = "Ceramic glazes"
+        course.instructor_names = "New Name"
+        course.save()
+
+        words = words_of(course)
+        assert "pottery" not in words
+        assert "old" not in words
+        assert words["ceramic"][0] == 1
+        assert words["new"][0] == 2
+
+        course.delete()
+        assert not CourseWord.objects.filter(course_id=course.pk).exists()
+
+    def test_enrollments_move_the_popularity(self) -> None:
+        course = CourseFactory(title="Knots")
+        Course.objects.filter(pk=course.pk).update(enrollments_count=7)
+
+        assert {popularity for _, popularity in words_of(course).values()} == {7}
+
+    def test_the_recount_command_writes_them_afresh(self) -> None:
+        course = CourseFactory(title="Bookbinding")
+        CourseWord.objects.all().delete()  # as after a restore with triggers off
+
+        call_command("recount_catalog", stdout=None)
+
+        assert "bookbinding" in words_of(course)
+
+
+# --- the same answers as the search vectors' ---------------------------------------------------
+@pytest.fixture
+def generated(db):
+    """The generated catalog, and its most common title word (more than a page of matches)."""
+    generate_catalog(courses=240, instructors=6, seed=11, batch_size=240)
+    published = Course.objects.published()
+    titles = published.values_list("title", flat=True)
+    counts = Counter(word for title in titles for word in set(search.terms_of(title)))
+    return published, next(word for word, _ in counts.most_common() if len(word) >= 4)
+
+
+def both(published, query: str, limit: int):
+    """The words' answer and the vectors' to `query`, as (count, ids of every result)."""
+    terms = search.terms_of(query)
+    answers = []
+    for kind in (search._WordsRanked, search._PostgresRanked):
+        results = kind(published, search._PostgresSearch(terms), ("id",))
+        results.count_limit = results.window = limit
+        answers.append((results.total(), [row[0] for row in results[0:limit]]))
+    return answers
+
+
+@pytest.mark.parametrize("limit", [5, 40, 1000])
+def test_the_words_answer_as_the_vectors_do(generated, limit: int) -> None:
+    published, common = generated
+    queries = [common, common[:3], f"{common} {common[:2]}", "python", "pyth data", "zzzqx", "a"]
+    for query in queries:
+        words, vectors = both(published, query, limit)
+        assert words == vectors, query
+
+
+def test_a_page_past_the_first_is_read_in_the_same_order(generated) -> None:
+    published, common = generated
+    terms = search.terms_of(common)
+    results = search._WordsRanked(published, search._PostgresSearch(terms), ("id",))
+    results.count_limit = results.window = 10
+    first, second = results[0:5], results[5:10]
+    again = search._WordsRanked(published, search._PostgresSearch(terms), ("id",))
+    again.count_limit = again.window = 10
+
+    assert first + second == again[0:10]
+
+
+def test_only_plain_ascii_words_are_read_from_the_words() -> None:
+    assert search_words.usable(["design", "2024", "web3"])
+    assert not search_words.usable([])
+    assert not search_words.usable(["café"])  # folded by the database's own rules
+    assert not search_words.usable(["foo_bar"])  # split by PostgreSQL's parser
+
+
+def test_a_whole_catalog_search_is_two_statements_and_one_index(
+    generated, api, monkeypatch
+) -> None:
+    from agora.catalog import course_lists
+
+    published, common = generated
+    monkeypatch.setattr(search, "SEARCH_LIMIT", 5)
+    monkeypatch.setattr(course_lists, "SEARCH_LIMIT", 5)
+    with CaptureQueriesContext(connection) as captured:
+        answer = api.get(f"/courses?q={common}&page_size=3")
+
+    assert answer.status_code == 200
+    assert answer.json()["count"] == 5
+    assert [item["id"] for item in answer.json()["items"]] == both(published, common, 5)[1][1][:3]
+    statements = [q["sql"] for q in captured]
+    # The count with the first page's ids, then those courses' columns: no transaction, no
+    # planner setting, no count over the vectors.
+    assert len(statements) == 2, statements
+    assert "catalog_courseword" in statements[0]
+
+    # The index holds every column the count and the order read: no row is visited.
+    sql, params = search_words.matches_sql([common])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        found = cursor.fetchone()[0]
+    plan = json.dumps(json.loads(found) if isinstance(found, str) else found)
+    assert '"Index Only Scan"' in plan, plan
+    assert "catalog_courseword_search" in plan, plan
+
+
+@pytest.mark.parametrize("page", [1, 2, 3])
+def test_the_api_answers_the_same_bytes_either_way(generated, api, monkeypatch, page) -> None:
+    from agora.catalog import course_lists
+
+    _, common = generated
+    monkeypatch.setattr(search, "SEARCH_LIMIT", 12)
+    monkeypatch.setattr(course_lists, "SEARCH_LIMIT", 12)
+    path = f"/courses?q={common}&page={page}&page_size=5"
+    from_words = api.get(path)
+    monkeypatch.setattr(search_words, "usable", lambda terms: False)
+    cache.clear()  # the list's cached answer
+    from_vectors = api.get(path)
+
+    assert from_words.status_code == from_vectors.status_code == 200
+    assert from_words.json()["count"] == 12
+    assert from_words.content == from_vectors.content
