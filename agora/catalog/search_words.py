@@ -119,6 +119,14 @@ _FIRST = (
     "SELECT course_id, count(*) OVER () FROM ({matches}) AS matches"
     " ORDER BY tier, popularity DESC, course_id DESC LIMIT %s"
 )
+# One word needs no grouping: its rows in the tier order put each course's best first (its
+# other matching words come later, with a worse or equal tier), so the first occurrences
+# are the courses in order. The distinct count comes with them.
+_FIRST_OF_ONE = (
+    "SELECT course_id, (SELECT count(DISTINCT course_id) FROM catalog_courseword"
+    " WHERE word ~>=~ %s AND word ~<~ %s) FROM catalog_courseword"
+    " WHERE word ~>=~ %s AND word ~<~ %s ORDER BY tier, popularity DESC, course_id DESC LIMIT %s"
+)
 
 
 def usable(terms: list[str]) -> bool:
@@ -127,12 +135,16 @@ def usable(terms: list[str]) -> bool:
     return bool(terms) and all(term.isascii() and term.isalnum() for term in terms)
 
 
+def _bounds(terms: list[str]) -> list[str]:
+    """Each term's range of words: from the term up to the next string of its length (for
+    ASCII letters and digits, the last one's successor is another ASCII character)."""
+    return [bound for term in terms for bound in (term, term[:-1] + chr(ord(term[-1]) + 1))]
+
+
 def matches_sql(terms: list[str]) -> tuple[str, list[Any]]:
     """The courses with every term as a prefix of one of their words, as (course_id, tier,
     popularity) rows: tier is the course's worst over the terms of its best for each."""
-    # Every word from `term` up to the next string of its length: for ASCII letters and
-    # digits, the last one's successor is another ASCII character.
-    prefixes = [bound for term in terms for bound in (term, term[:-1] + chr(ord(term[-1]) + 1))]
+    prefixes = _bounds(terms)
     if len(terms) == 1:
         return _TERM, prefixes
     per_term = " UNION ALL ".join([_TERM] * len(terms))
@@ -142,10 +154,22 @@ def matches_sql(terms: list[str]) -> tuple[str, list[Any]]:
 def first_matches(terms: list[str], limit: int) -> tuple[int, list[int]]:
     """How many courses match every term, and the ids of the first `limit` of them in the
     search's tier order (tier, then most popular, then newest id), in one statement."""
-    matches, params = matches_sql(terms)
     # Prepared: one statement per number of terms, planned once per connection.
+    if len(terms) == 1:
+        return _first_of_one(_bounds(terms), limit)
+    matches, params = matches_sql(terms)
     rows = prepared.fetch_all(_FIRST.replace("{matches}", matches), [*params, limit])
     return (int(rows[0][1]) if rows else 0), [int(row[0]) for row in rows]
+
+
+def _first_of_one(bounds: list[str], limit: int) -> tuple[int, list[int]]:
+    rows_read = limit + 10  # a few more: a course may have several words with the prefix
+    while True:
+        rows = prepared.fetch_all(_FIRST_OF_ONE, [*bounds, *bounds, rows_read])
+        ids = list(dict.fromkeys(int(row[0]) for row in rows))  # first occurrences, in order
+        if len(ids) >= limit or len(rows) < rows_read:  # enough courses, or every row read
+            return (int(rows[0][1]) if rows else 0), ids[:limit]
+        rows_read *= 2
 
 
 def ensure_course_words(db_connection: Any = None) -> None:

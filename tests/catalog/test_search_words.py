@@ -192,3 +192,16 @@ def test_the_api_answers_the_same_bytes_either_way(generated, api, monkeypatch, 
     assert from_words.status_code == from_vectors.status_code == 200
     assert from_words.json()["count"] == 12
     assert from_words.content == from_vectors.content
+
+
+def test_a_prefix_of_many_words_in_one_course_still_fills_the_page() -> None:
+    # Each course has a dozen words starting "alph": its rows crowd the first ones read.
+    words = " ".join(f"alph{letter}" for letter in "abcdefghijkl")
+    courses = [CourseFactory(title=f"{words} {n}", enrollments_count=100 - n) for n in range(4)]
+    CourseFactory(title="Nothing alike")
+
+    count, ids = search_words.first_matches(["alph"], 3)
+
+    assert count == 4
+    assert ids == [course.pk for course in courses[:3]]  # most popular first, once each
+    assert search_words.first_matches(["alph"], 10) == (4, [c.pk for c in courses])
