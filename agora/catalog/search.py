@@ -15,6 +15,11 @@ tells: the order is then title matches, then subtitle or instructor matches, the
 description matches, each most popular first, read in index order. Typo tolerance
 (`title %> word`) joins in when the words themselves find fewer than FUZZY_BELOW courses.
 
+A search of the whole published catalog (no other filter) by ASCII words is counted, and
+past the result limit ordered, from the course words (search_words.py): rows of (word,
+course, tier, popularity) kept by triggers, read from one index without visiting a course
+row. The order is the same as the tiers above; the tests compare the two paths.
+
 SQLite: an FTS5 table kept in sync by triggers, ranked by bm25 with the same weights.
 
 Both schemas are created by migrations 0002 and 0006 and re-checked after every migrate.
