@@ -40,10 +40,10 @@ from django.db.models.expressions import RawSQL
 from agora.catalog import search_words
 from agora.catalog.models import Course
 from agora.catalog.results import SEARCH_LIMIT, CappedResults
+from agora.core.pagination import DEFAULT_PAGE_SIZE
 from agora.core.prepared import PreparedQuery
 
 MAX_TERMS = 8
-PAGE_SIZE = 20  # the ids read with a count of the course words: the first page of a search
 MAX_TERM_LENGTH = 40
 MAX_QUERY_LENGTH = 500
 FUZZY_MIN_LENGTH = 4
@@ -274,7 +274,7 @@ class _WordsRanked(_PostgresRanked):
     ) -> None:
         super().__init__(queryset, search, columns)
         self.guard = nullcontext
-        self._wanted = PAGE_SIZE  # how many ids to read with the count
+        self._wanted = DEFAULT_PAGE_SIZE  # how many ids to read with the count: a first page
         self._first_ids: list[int] = []
 
     def _capped_count(self) -> int:
@@ -297,8 +297,7 @@ class _WordsRanked(_PostgresRanked):
             ids = search_words.first_matches(self.search.terms, stop)[1]
         ids = ids[start:stop]
         if not self.columns:
-            courses = self.base.in_bulk(ids)
-            return [courses[course_id] for course_id in ids if course_id in courses]
+            return self._results([(course_id,) for course_id in ids])
         return list(_page_rows(self.columns).rows("{" + ",".join(map(str, ids)) + "}"))
 
 
