@@ -278,7 +278,9 @@ class _WordsRanked(_PostgresRanked):
         self._first_ids: list[int] = []
 
     def _capped_count(self) -> int:
-        count, self._first_ids = search_words.first_matches(self.search.terms, self._wanted)
+        # Counted exactly up to the limit, and far enough to tell whether to be fuzzy.
+        cap = max(self.count_limit, FUZZY_BELOW)
+        count, self._first_ids = search_words.first_matches(self.search.terms, self._wanted, cap)
         if count < FUZZY_BELOW and self.search.can_be_fuzzy():
             with prefer_indexes():
                 return super()._capped_count()
@@ -294,7 +296,7 @@ class _WordsRanked(_PostgresRanked):
     def _by_tier(self, start: int, stop: int) -> list[Any]:
         ids = self._first_ids
         if len(ids) < stop:
-            ids = search_words.first_matches(self.search.terms, stop)[1]
+            ids = search_words.first_matches(self.search.terms, stop, self.count_limit)[1]
         ids = ids[start:stop]
         if not self.columns:
             return self._results([(course_id,) for course_id in ids])

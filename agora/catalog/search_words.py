@@ -8,8 +8,16 @@ vectors find the matches, but each one is then a visit to its course's row (abou
 to a page), for its status and visibility: a thousand page visits a request. Here every word
 of a published course's `search_document` is a row of `CourseWord` with its tier and the
 course's enrollments, and one index holds them all in word order (`word`, `tier`,
-`popularity`, `course_id`): a word's matches are read from the index alone (a prefix of it is
-a range), grouped by course, counted and ordered in one statement.
+`popularity` descending, `course_id` descending): a word's matches are read from the index
+alone (a prefix of it is a range), counted and ordered in one statement.
+
+A one-word search reads the word itself apart from the longer words it begins: the word's
+rows are already in the search's order in the index, so its first page is the first rows
+read, and the longer words (`designers` for `design`) are few enough to sort. Its count stops
+at the result limit when the word alone reaches it (each course has a word once), and only
+below that counts the courses of the whole prefix. This runs as a function
+(`catalog_word_matches`) planned once per connection: PostgreSQL would otherwise plan the
+statement afresh on every run, which took longer than running it.
 
 Triggers on catalog_course keep the rows in the same transaction as the change, whatever
 makes it: a course becoming published gets its words, one stopping being published (or
@@ -33,7 +41,8 @@ from agora.core import prepared
 _TABLE = "catalog_courseword"  # CourseWord's table, spelt out in the SQL below
 _FUNCTION = "catalog_course_words"
 _POPULARITY_FUNCTION = "catalog_course_word_popularity"
-_INDEX = "catalog_courseword_search"
+_INDEX = "catalog_courseword_ranked"
+_MATCHES_FUNCTION = "catalog_word_matches(text, text, integer, integer)"
 _TRIGGERS = {
     "catalog_course_words_insert": (
         _FUNCTION,
@@ -92,11 +101,41 @@ END
 $$""",
 ]
 # The search reads a word's matches from this index alone (an index-only scan); with
-# text_pattern_ops a prefix is a range of it, whatever the database's collation.
+# text_pattern_ops a prefix is a range of it, whatever the database's collation. One word's
+# rows are in the search's order: best tier first, then most popular, then newest.
 _POSTGRES_INDEX = (
-    "CREATE INDEX IF NOT EXISTS catalog_courseword_search ON catalog_courseword"
-    " (word text_pattern_ops, tier, popularity, course_id)"
+    "CREATE INDEX IF NOT EXISTS catalog_courseword_ranked ON catalog_courseword"
+    " (word text_pattern_ops, tier, popularity DESC, course_id DESC)"
 )
+# One word's first matches in the search's order (a course twice when two of its words begin
+# with it; the caller keeps its first) with the number of courses matching: exact below
+# `cap`, at least `cap` otherwise. Generic plans: the statement is planned once per
+# connection (custom plans would plan it on every run, for the same plan).
+_MATCHES_OF_ONE = """
+CREATE OR REPLACE FUNCTION catalog_word_matches(low text, high text, wanted integer, cap integer)
+RETURNS TABLE (course_id bigint, matched bigint) LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  RETURN QUERY
+  SELECT first.course_id,
+         (SELECT CASE WHEN exact.found >= cap THEN exact.found
+                 ELSE (SELECT count(DISTINCT every.course_id) FROM catalog_courseword AS every
+                        WHERE every.word ~>=~ low AND every.word ~<~ high) END
+            FROM (SELECT count(*) AS found FROM (SELECT FROM catalog_courseword AS word_itself
+                   WHERE word_itself.word = low LIMIT cap) AS capped) AS exact)
+    FROM ((SELECT word_itself.course_id, word_itself.tier, word_itself.popularity
+             FROM catalog_courseword AS word_itself WHERE word_itself.word = low
+            ORDER BY word_itself.tier, word_itself.popularity DESC, word_itself.course_id DESC
+            LIMIT wanted)
+          UNION ALL
+          (SELECT longer.course_id, longer.tier, longer.popularity
+             FROM catalog_courseword AS longer WHERE longer.word ~>~ low AND longer.word ~<~ high
+            ORDER BY longer.tier, longer.popularity DESC, longer.course_id DESC LIMIT wanted)
+         ) AS first
+   ORDER BY first.tier, first.popularity DESC, first.course_id DESC
+   LIMIT wanted;
+END
+$$"""
 _REWRITE = [
     "DELETE FROM catalog_courseword",
     _WORDS_OF.format(course="course", source="catalog_course AS course")
@@ -121,12 +160,8 @@ _FIRST = (
 )
 # One word needs no grouping: its rows in the tier order put each course's best first (its
 # other matching words come later, with a worse or equal tier), so the first occurrences
-# are the courses in order. The distinct count comes with them.
-_FIRST_OF_ONE = (
-    "SELECT course_id, (SELECT count(DISTINCT course_id) FROM catalog_courseword"
-    " WHERE word ~>=~ %s AND word ~<~ %s) FROM catalog_courseword"
-    " WHERE word ~>=~ %s AND word ~<~ %s ORDER BY tier, popularity DESC, course_id DESC LIMIT %s"
-)
+# are the courses in order. The count comes with them.
+_FIRST_OF_ONE = "SELECT course_id, matched FROM catalog_word_matches(%s, %s, %s, %s)"
 
 
 def usable(terms: list[str]) -> bool:
@@ -151,21 +186,22 @@ def matches_sql(terms: list[str]) -> tuple[str, list[Any]]:
     return _MATCHES.replace("{per_term}", per_term), [*prefixes, len(terms)]
 
 
-def first_matches(terms: list[str], limit: int) -> tuple[int, list[int]]:
-    """How many courses match every term, and the ids of the first `limit` of them in the
-    search's tier order (tier, then most popular, then newest id), in one statement."""
-    # Prepared: one statement per number of terms, planned once per connection.
+def first_matches(terms: list[str], limit: int, cap: int) -> tuple[int, list[int]]:
+    """How many courses match every term (exactly below `cap`; `cap` or more otherwise), and
+    the ids of the first `limit` of them in the search's tier order (tier, then most popular,
+    then newest id), in one statement."""
+    # Prepared: one statement per number of terms.
     if len(terms) == 1:
-        return _first_of_one(_bounds(terms), limit)
+        return _first_of_one(_bounds(terms), limit, cap)
     matches, params = matches_sql(terms)
     rows = prepared.fetch_all(_FIRST.replace("{matches}", matches), [*params, limit])
     return (int(rows[0][1]) if rows else 0), [int(row[0]) for row in rows]
 
 
-def _first_of_one(bounds: list[str], limit: int) -> tuple[int, list[int]]:
+def _first_of_one(bounds: list[str], limit: int, cap: int) -> tuple[int, list[int]]:
     rows_read = limit + 10  # a few more: a course may have several words with the prefix
     while True:
-        rows = prepared.fetch_all(_FIRST_OF_ONE, [*bounds, *bounds, rows_read])
+        rows = prepared.fetch_all(_FIRST_OF_ONE, [*bounds, rows_read, cap])
         ids = list(dict.fromkeys(int(row[0]) for row in rows))  # first occurrences, in order
         if len(ids) >= limit or len(rows) < rows_read:  # enough courses, or every row read
             return (int(rows[0][1]) if rows else 0), ids[:limit]
@@ -173,8 +209,9 @@ def _first_of_one(bounds: list[str], limit: int) -> tuple[int, list[int]]:
 
 
 def ensure_course_words(db_connection: Any = None) -> None:
-    """Creates the functions, triggers and index where missing and, when a trigger was
-    missing, writes every published course's words afresh. Idempotent; PostgreSQL only."""
+    """Creates the index and the search's function (replaced by this code's own), the triggers
+    where missing and, when a trigger was missing, writes every published course's words
+    afresh. Idempotent; PostgreSQL only."""
     conn = db_connection or default_connection
     if conn.vendor != "postgresql" or _TABLE not in conn.introspection.table_names():
         return
@@ -183,6 +220,7 @@ def ensure_course_words(db_connection: Any = None) -> None:
         existing = {row[0] for row in cursor.fetchall()}
         missing = [name for name in _TRIGGERS if name not in existing]
         cursor.execute(_POSTGRES_INDEX)
+        cursor.execute(_MATCHES_OF_ONE)
         if not missing:
             return
         for function in _POSTGRES_FUNCTIONS:
@@ -222,4 +260,5 @@ def drop_course_words(db_connection: Any = None) -> None:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON catalog_course")
         cursor.execute(f"DROP FUNCTION IF EXISTS {_FUNCTION}()")
         cursor.execute(f"DROP FUNCTION IF EXISTS {_POPULARITY_FUNCTION}()")
+        cursor.execute(f"DROP FUNCTION IF EXISTS {_MATCHES_FUNCTION}")
         cursor.execute(f"DROP INDEX IF EXISTS {_INDEX}")

@@ -3,6 +3,7 @@ whatever changes a course, and answering a whole-catalog search exactly as the s
 vectors do, from one index."""
 
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -162,18 +163,62 @@ def test_a_whole_catalog_search_is_two_statements_and_one_index(
     # The count with the first page's ids, then those courses' columns: no transaction, no
     # planner setting, no count over the vectors.
     assert len(statements) == 2, statements
-    assert "catalog_courseword" in statements[0]
+    assert "catalog_word_matches" in statements[0]
 
     # The index holds every column the count and the order read: no row is visited.
-    sql, params = search_words.matches_sql([common])
+    sql, params = search_words.matches_sql([common, common[:2]])
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few hundred courses: tiny tables
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
         found = cursor.fetchone()[0]
     plan = json.dumps(json.loads(found) if isinstance(found, str) else found)
     assert '"Index Only Scan"' in plan, plan
-    assert "catalog_courseword_search" in plan, plan
+    assert "catalog_courseword_ranked" in plan, plan
+
+
+def test_one_word_is_read_in_order_from_the_index_by_a_plan_made_once(generated) -> None:
+    _, common = generated
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a few hundred courses: tiny tables
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("DISCARD PLANS")  # the function's plan is made again, with these
+        search_words.first_matches([common], 5, 1000)
+        plan = _nested_plan(cursor, lambda: search_words.first_matches([common], 5, 1000))
+
+    # The word's own rows come from the index in the search's order, no sort, then merge
+    # with the longer words' (sorted); nothing is read from the table.
+    assert "Seq Scan" not in plan, plan
+    assert "Bitmap" not in plan, plan
+    assert re.search(
+        r"Merge Append.*\n.*Sort Key: word_itself.tier, word_itself.popularity DESC, "
+        r"word_itself.course_id DESC\n.*-> +Limit.*\n.*-> +Index Only Scan using "
+        r"catalog_courseword_ranked on catalog_courseword word_itself",
+        plan,
+    ), plan
+    # A generic plan, kept for the connection: the words are parameters in it.
+    assert "(word = $1)" in plan, plan
+
+
+def _nested_plan(cursor, run) -> str:
+    """The plan of the statement a function runs, from auto_explain, as `run` calls it."""
+    notices: list[str] = []
+    raw = connection.connection
+
+    def keep(diagnostic) -> None:
+        notices.append(diagnostic.message_primary or "")
+
+    cursor.execute("LOAD 'auto_explain'")
+    cursor.execute("SET LOCAL auto_explain.log_min_duration = 0")
+    cursor.execute("SET LOCAL auto_explain.log_nested_statements = on")
+    cursor.execute("SET LOCAL auto_explain.log_level = notice")
+    raw.add_notice_handler(keep)
+    try:
+        run()
+    finally:
+        raw.remove_notice_handler(keep)
+        cursor.execute("SET LOCAL auto_explain.log_min_duration = -1")
+    return next(notice for notice in notices if "catalog_courseword" in notice)
 
 
 @pytest.mark.parametrize("page", [1, 2, 3])
@@ -200,8 +245,8 @@ def test_a_prefix_of_many_words_in_one_course_still_fills_the_page() -> None:
     courses = [CourseFactory(title=f"{words} {n}", enrollments_count=100 - n) for n in range(4)]
     CourseFactory(title="Nothing alike")
 
-    count, ids = search_words.first_matches(["alph"], 3)
+    count, ids = search_words.first_matches(["alph"], 3, 1000)
 
     assert count == 4
     assert ids == [course.pk for course in courses[:3]]  # most popular first, once each
-    assert search_words.first_matches(["alph"], 10) == (4, [c.pk for c in courses])
+    assert search_words.first_matches(["alph"], 10, 1000) == (4, [c.pk for c in courses])
