@@ -199,3 +199,38 @@ def test_without_prepared_statements_it_binds_on_the_client(monkeypatch: Any) ->
 
     assert by_title.rows(course.title) == [(course.pk,)]
     assert not [sql for sql in _prepared_statements() if '"catalog_course"."title" = ' in sql]
+
+
+@postgres_only
+def test_on_postgresql_constants_are_written_in_and_the_plan_made_once() -> None:
+    first, second, _ = _courses()
+    published = PreparedQuery(
+        lambda: (
+            Course.objects.filter(status="published", title__contains="%")
+            .exclude(currency="o'k")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    )
+    by_owner = PreparedQuery(
+        lambda owner_id: Course.objects.published().filter(owner_id=owner_id).values_list("pk"),
+        int,
+    )
+
+    for _ in range(8):  # PostgreSQL makes a custom plan for a run's first five at least
+        assert published.rows() == [second.pk]  # the one title with a '%'
+        assert by_owner.rows(first.owner_id) == [(first.pk,)]
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE '%%catalog_course%%'"
+        )
+        plans = {statement: (generic, custom) for statement, generic, custom in cursor.fetchall()}
+    without_values = next(sql for sql in plans if "LIKE" in sql)
+    assert "\"status\" = 'published'" in without_values
+    assert "'o''k'" in without_values  # quoted as a literal
+    assert "$1" not in without_values
+    assert plans[without_values] == (8, 0)  # one generic plan, made once
+    with_a_value = next(sql for sql in plans if '"owner_id" = $1' in sql)
+    assert "'published'" in with_a_value  # the status is written in; the owner stays a value
