@@ -130,14 +130,17 @@ def list_courses(filters: CourseFilters) -> CappedResults:
 
 
 def _searched(
-    courses: QuerySet[Course], filters: CourseFilters, sort: str, columns: tuple[str, ...] = ()
+    courses: search.Courses, filters: CourseFilters, sort: str, columns: tuple[str, ...] = ()
 ) -> CappedResults:
-    """The courses matching the text search `filters.q`, sorted; rows of `columns` if given."""
+    """The courses matching the text search `filters.q`, sorted; rows of `columns` if given.
+    `courses` may be a function building them, called only if needed."""
     if sort == "relevance":
         whole_catalog = not filters.narrows_besides_q()
         return search.backend().ranked(
             courses, filters.q, columns=columns, whole_catalog=whole_catalog
         )
+    if not isinstance(courses, QuerySet):
+        courses = courses()
     matches = search.backend().filter(courses, filters.q).order_by(*ORDER[sort])
     return CappedResults(
         matches.values_list(*columns) if columns else matches,
@@ -157,7 +160,10 @@ def list_course_rows(filters: CourseFilters, columns: tuple[str, ...]) -> Capped
     """
     filters.validate()
     if filters.q.strip():
-        matching = _apply_filters(Course.objects.published(), filters)
+
+        def matching() -> QuerySet[Course]:  # built only if the search needs it
+            return _apply_filters(Course.objects.published(), filters)
+
         return _searched(matching, filters, filters.sort or "relevance", columns)
     sort = filters.sort if filters.sort in ORDER else "popular"
 

@@ -28,7 +28,7 @@ very long input and emoji can never break a query; every word travels as a bound
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -173,16 +173,19 @@ class _PostgresSearch:
         return _raw(sql, params, FloatField())
 
 
+Courses = QuerySet[Course] | Callable[[], QuerySet[Course]]
+
+
 class _PostgresRanked(CappedResults):
-    """Relevance order on PostgreSQL (see the module's docstring)."""
+    """Relevance order on PostgreSQL (see the module's docstring). The courses searched
+    (`queryset`, or a function building it) are `self.queryset`, built when first needed."""
 
     def __init__(
-        self, queryset: QuerySet[Course], search: _PostgresSearch, columns: tuple[str, ...] = ()
+        self, queryset: Courses, search: _PostgresSearch, columns: tuple[str, ...] = ()
     ) -> None:
         super().__init__(
             queryset, count_limit=SEARCH_LIMIT, window=SEARCH_LIMIT, guard=prefer_indexes
         )
-        self.base = queryset
         self.search = search
         self.columns = columns
         self.fuzzy = False
@@ -193,9 +196,9 @@ class _PostgresRanked(CappedResults):
         # faster: the head is counted first, and when it has fewer matches than the limit,
         # the document's other matches are counted on top, only as many as the limit still
         # lacks. One statement; the subquery runs only when its branch of the CASE is taken.
-        head, head_params = self._selecting(self.base.filter(self.search.in_head()))
+        head, head_params = self._selecting(self.queryset.filter(self.search.in_head()))
         rest, rest_params = self._selecting(
-            self.base.filter(self.search.exact()).exclude(self.search.in_head())
+            self.queryset.filter(self.search.exact()).exclude(self.search.in_head())
         )
         limit = self.count_limit
         with connection.cursor() as cursor:
@@ -209,7 +212,7 @@ class _PostgresRanked(CappedResults):
         if count < FUZZY_BELOW and self.search.can_be_fuzzy():
             # Too few: titles similar to the words join in (a rarer, costlier query).
             self.fuzzy = True
-            return int(self.base.filter(self.search.fuzzy()).order_by()[:limit].count())
+            return int(self.queryset.filter(self.search.fuzzy()).order_by()[:limit].count())
         return count
 
     @staticmethod
@@ -227,7 +230,7 @@ class _PostgresRanked(CappedResults):
         # page's courses with their instructor and category.
         condition = self.search.fuzzy() if self.fuzzy else self.search.exact()
         ranked = (
-            self.base.filter(condition)
+            self.queryset.filter(condition)
             .annotate(in_head=self.search.in_head(), search_rank=self.search.rank(fuzzy=self.fuzzy))
             .order_by("-in_head", "-search_rank", "-enrollments_count", "-id")
         )
@@ -242,7 +245,7 @@ class _PostgresRanked(CappedResults):
         if self.columns:
             return rows
         ids = [row[0] for row in rows]
-        courses = self.base.in_bulk(ids)
+        courses = self.queryset.in_bulk(ids)
         return [courses[course_id] for course_id in ids if course_id in courses]
 
     def _by_tier(self, start: int, stop: int) -> list[Any]:
@@ -250,9 +253,9 @@ class _PostgresRanked(CappedResults):
         # description matches, each most popular first. Each tier is read in the order of
         # a popularity index and stops as soon as the page is full.
         tiers = [
-            self.base.filter(self.search.in_title()),
-            self.base.filter(self.search.in_head()).exclude(self.search.in_title()),
-            self.base.filter(self.search.exact()).exclude(self.search.in_head()),
+            self.queryset.filter(self.search.in_title()),
+            self.queryset.filter(self.search.in_head()).exclude(self.search.in_title()),
+            self.queryset.filter(self.search.exact()).exclude(self.search.in_head()),
         ]
         found: list[Any] = []
         for tier in tiers:
@@ -270,7 +273,7 @@ class _WordsRanked(_PostgresRanked):
     as `_PostgresRanked` ranks them; too few bring in the titles similar to the words."""
 
     def __init__(
-        self, queryset: QuerySet[Course], search: _PostgresSearch, columns: tuple[str, ...] = ()
+        self, queryset: Courses, search: _PostgresSearch, columns: tuple[str, ...] = ()
     ) -> None:
         super().__init__(queryset, search, columns)
         self.guard = nullcontext
@@ -349,7 +352,7 @@ class SearchBackend:
 
     def ranked(
         self,
-        queryset: QuerySet[Course],
+        queryset: Courses,
         query: str,
         *,
         columns: tuple[str, ...] = (),
@@ -358,12 +361,15 @@ class SearchBackend:
         """The courses that match `query` in relevance order, as capped results: the first
         SEARCH_LIMIT of them, counted up to that many. With `columns`, each result is a row
         of those columns (`values_list`) instead of a course. `whole_catalog`: `queryset` is
-        every published course (no other filter), which the course words can answer for."""
+        every published course (no other filter), which the course words can answer for.
+        `queryset` may be a function building it: the course words' answer may not need it."""
         terms = terms_of(query)
         if self.vendor == "postgresql" and terms:
             if whole_catalog and search_words.usable(terms):
                 return _WordsRanked(queryset, _PostgresSearch(terms), columns)
             return _PostgresRanked(queryset, _PostgresSearch(terms), columns)
+        if not isinstance(queryset, QuerySet):
+            queryset = queryset()
         ordered = self.filter(queryset, query).order_by("-search_rank", "-enrollments_count", "-id")
         if columns:
             ordered = ordered.values_list(*columns)
