@@ -279,15 +279,44 @@ class _WordsRanked(_PostgresRanked):
         self.guard = nullcontext
         self._wanted = DEFAULT_PAGE_SIZE  # how many ids to read with the count: a first page
         self._first_ids: list[int] = []
+        if columns and len(search.terms) == 1:
+            self.first_page = self._first_page
 
     def _capped_count(self) -> int:
-        # Counted exactly up to the limit, and far enough to tell whether to be fuzzy.
-        cap = max(self.count_limit, FUZZY_BELOW)
-        count, self._first_ids = search_words.first_matches(self.search.terms, self._wanted, cap)
+        count, self._first_ids = search_words.first_matches(
+            self.search.terms, self._wanted, self._cap()
+        )
+        return self._capped_to_limit(count)
+
+    def _cap(self) -> int:
+        """Counted exactly up to the limit, and far enough to tell whether to be fuzzy."""
+        return max(self.count_limit, FUZZY_BELOW)
+
+    def _capped_to_limit(self, count: int) -> int:
         if count < FUZZY_BELOW and self.search.can_be_fuzzy():
             with prefer_indexes():
                 return super()._capped_count()
         return min(count, self.count_limit)
+
+    def _first_page(self, stop: int) -> list[Any]:
+        """A one-word search's first `stop` rows, with its count, in one statement when the
+        word reaches the result limit (the usual case for a page of a common word)."""
+        if self._count is not None:
+            return self._fetch(0, stop)
+        low, high = search_words.bounds(self.search.terms)
+        wanted = stop + 10  # a few more: a course may have several words with the prefix
+        while True:
+            rows = _first_page_rows(self.columns).rows(low, high, wanted, self._cap())
+            matched = int(rows[0][-1]) if rows else 0
+            # Short of the page while more courses match: one course's words crowded the
+            # rows read (the rows are the courses among the first `wanted` matches).
+            if len(rows) >= min(stop, matched):
+                break
+            wanted *= 2
+        self._count = self._capped_to_limit(matched)
+        if self._count < self.count_limit:  # ranked by relevance instead
+            return self._fetch(0, stop)
+        return [row[:-1] for row in rows[:stop]]
 
     def _fetch(self, start: int, stop: int) -> list[Any]:
         self._wanted = max(self._wanted, stop)
@@ -307,6 +336,34 @@ class _WordsRanked(_PostgresRanked):
 
 
 _PAGES: dict[tuple[str, ...], PreparedQuery] = {}
+_FIRST_PAGES: dict[tuple[str, ...], PreparedQuery] = {}
+
+
+def _first_page_rows(columns: tuple[str, ...]) -> PreparedQuery:
+    """A one-word search's first rows (values: the word's range, how many matches to read
+    and the count's cap), as rows of `columns` and then the count, in the words' order: one
+    prepared statement reading the course words' function and the courses."""
+    prepared = _FIRST_PAGES.get(columns)
+    if prepared is None:
+
+        def listed(*values: Any) -> tuple[str, list[Any]]:
+            return search_words.LISTED, list(values)
+
+        def build(*values: Any) -> QuerySet[Any]:
+            return (
+                Course.objects.published()
+                .filter(pk__in=_raw(search_words.LISTED_IDS, [], IntegerField()))
+                .annotate(
+                    listed_at=_raw(search_words.LISTED_POSITION, [], IntegerField()),
+                    matched=_raw(search_words.LISTED_MATCHED, [], IntegerField()),
+                )
+                .order_by("listed_at")
+                .values_list(*columns, "matched")
+            )
+
+        prepared = PreparedQuery(build, str, str, int, int, before=listed)
+        _FIRST_PAGES[columns] = prepared
+    return prepared
 
 
 def _page_rows(columns: tuple[str, ...]) -> PreparedQuery:

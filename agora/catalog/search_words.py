@@ -164,13 +164,24 @@ _FIRST = (
 _FIRST_OF_ONE = "SELECT course_id, matched FROM catalog_word_matches(%s, %s, %s, %s)"
 
 
+# A one-word search's first page in one statement: the word's first matches as a table the
+# page's query reads its courses, their order and the count from (search.py).
+LISTED = (
+    "WITH listed AS MATERIALIZED (SELECT * FROM catalog_word_matches(%s, %s, %s, %s)"
+    " WITH ORDINALITY AS listed (course_id, matched, position))"
+)
+LISTED_IDS = "SELECT course_id FROM listed"
+LISTED_POSITION = "(SELECT min(position) FROM listed WHERE listed.course_id = catalog_course.id)"
+LISTED_MATCHED = "(SELECT max(matched) FROM listed)"
+
+
 def usable(terms: list[str]) -> bool:
     """Whether a search for `terms` can be answered from the words: each is ASCII letters and
     digits, which PostgreSQL's parser keeps whole and lowercase as Python does."""
     return bool(terms) and all(term.isascii() and term.isalnum() for term in terms)
 
 
-def _bounds(terms: list[str]) -> list[str]:
+def bounds(terms: list[str]) -> list[str]:
     """Each term's range of words: from the term up to the next string of its length (for
     ASCII letters and digits, the last one's successor is another ASCII character)."""
     return [bound for term in terms for bound in (term, term[:-1] + chr(ord(term[-1]) + 1))]
@@ -179,7 +190,7 @@ def _bounds(terms: list[str]) -> list[str]:
 def matches_sql(terms: list[str]) -> tuple[str, list[Any]]:
     """The courses with every term as a prefix of one of their words, as (course_id, tier,
     popularity) rows: tier is the course's worst over the terms of its best for each."""
-    prefixes = _bounds(terms)
+    prefixes = bounds(terms)
     if len(terms) == 1:
         return _TERM, prefixes
     per_term = " UNION ALL ".join([_TERM] * len(terms))
@@ -192,16 +203,16 @@ def first_matches(terms: list[str], limit: int, cap: int) -> tuple[int, list[int
     then newest id), in one statement."""
     # Prepared: one statement per number of terms.
     if len(terms) == 1:
-        return _first_of_one(_bounds(terms), limit, cap)
+        return _first_of_one(bounds(terms), limit, cap)
     matches, params = matches_sql(terms)
     rows = prepared.fetch_all(_FIRST.replace("{matches}", matches), [*params, limit])
     return (int(rows[0][1]) if rows else 0), [int(row[0]) for row in rows]
 
 
-def _first_of_one(bounds: list[str], limit: int, cap: int) -> tuple[int, list[int]]:
+def _first_of_one(word_range: list[str], limit: int, cap: int) -> tuple[int, list[int]]:
     rows_read = limit + 10  # a few more: a course may have several words with the prefix
     while True:
-        rows = prepared.fetch_all(_FIRST_OF_ONE, [*bounds, rows_read, cap])
+        rows = prepared.fetch_all(_FIRST_OF_ONE, [*word_range, rows_read, cap])
         ids = list(dict.fromkeys(int(row[0]) for row in rows))  # first occurrences, in order
         if len(ids) >= limit or len(rows) < rows_read:  # enough courses, or every row read
             return (int(rows[0][1]) if rows else 0), ids[:limit]

@@ -64,12 +64,20 @@ class PreparedQuery:
     """`build(*values)` compiled once per database; `rows(*values)` runs it.
 
     `kinds` gives the type of each value, int or str, in the order `build` takes them.
+    `before(*values)`, when given, gives SQL and its parameters written before the queryset's
+    (a WITH clause that the queryset's raw SQL reads from), built with the same stand-ins.
     """
 
-    def __init__(self, build: Callable[..., QuerySet[Any]], *kinds: type) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet[Any]],
+        *kinds: type,
+        before: Callable[..., tuple[str, list[Any]]] | None = None,
+    ) -> None:
         if not all(kind in (int, str) for kind in kinds):
             raise TypeError("a prepared query's values are ints or strs")
         self._build = build
+        self._before = before
         self._kinds = kinds
         self._model: type[Model] | None = None
         self._plans: dict[str, _Plan] = {}
@@ -117,6 +125,9 @@ class PreparedQuery:
         alias = alias or queryset.db
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
+        if self._before is not None:
+            head, head_params = self._before(*stand_ins)
+            sql, params = f"{head} {sql}", [*head_params, *params]
         if connections[alias].vendor == "postgresql":
             sql, params = _constants_written_in(sql, params, stand_ins)
         slots = tuple(

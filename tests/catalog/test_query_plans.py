@@ -261,7 +261,7 @@ def executed_plans(client: Any, path: str) -> list[tuple[str, Any]]:
     plans: list[tuple[str, Any]] = []
 
     def explain_first(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT") and '"catalog_course"' in sql:
+        if sql.lstrip("( ").upper().startswith(("SELECT", "WITH")) and '"catalog_course"' in sql:
             raw = context["cursor"].cursor
             if connection.vendor == "postgresql":
                 raw.execute("EXPLAIN (FORMAT JSON) " + sql, params)

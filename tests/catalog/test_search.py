@@ -488,9 +488,12 @@ class TestQueryCounts:
             CourseFactory(title="Wool", subtitle="Knitting in winter")
 
         first = self._queries(api, q="knitting", page_size=1)
-        later = self._queries(api, q="knitting", page_size=1, page=3, x=1)
+        second = self._queries(api, q="knitting", page_size=1, page=2, x=1)
+        later = self._queries(api, q="knitting", page_size=1, page=3, x=2)
 
-        assert first == later
+        assert second == later
+        # On PostgreSQL the course words answer a first page with its count in one statement.
+        assert first == (later - 1 if connection.vendor == "postgresql" else later)
 
     def test_ranking_costs_the_same_queries_for_few_and_many_matches(self, api: ApiClient):
         for _ in range(FUZZY_BELOW):

@@ -145,9 +145,7 @@ def test_only_plain_ascii_words_are_read_from_the_words() -> None:
     assert not search_words.usable(["foo_bar"])  # split by PostgreSQL's parser
 
 
-def test_a_whole_catalog_search_is_two_statements_and_one_index(
-    generated, api, monkeypatch
-) -> None:
+def test_a_whole_catalog_search_is_one_statement_and_one_index(generated, api, monkeypatch) -> None:
     from agora.catalog import course_lists
 
     published, common = generated
@@ -160,8 +158,16 @@ def test_a_whole_catalog_search_is_two_statements_and_one_index(
     assert answer.json()["count"] == 5
     assert [item["id"] for item in answer.json()["items"]] == both(published, common, 5)[1][1][:3]
     statements = [q["sql"] for q in captured]
-    # The count with the first page's ids, then those courses' columns: no transaction, no
+    # The first page's courses with the count, from the words' function: no transaction, no
     # planner setting, no count over the vectors.
+    assert len(statements) == 1, statements
+    assert "catalog_word_matches" in statements[0]
+
+    # A later page: the count with the ids of the pages up to it, then the page's courses.
+    with CaptureQueriesContext(connection) as captured:
+        later = api.get(f"/courses?q={common}&page=2&page_size=2")
+    assert [item["id"] for item in later.json()["items"]] == both(published, common, 5)[1][1][2:4]
+    statements = [q["sql"] for q in captured]
     assert len(statements) == 2, statements
     assert "catalog_word_matches" in statements[0]
 
@@ -250,3 +256,22 @@ def test_a_prefix_of_many_words_in_one_course_still_fills_the_page() -> None:
     assert count == 4
     assert ids == [course.pk for course in courses[:3]]  # most popular first, once each
     assert search_words.first_matches(["alph"], 10, 1000) == (4, [c.pk for c in courses])
+
+
+def test_a_first_page_crowded_by_one_course_is_read_again_further() -> None:
+    # Each course has a dozen words starting "alp" (too short a word to look for typos of):
+    # the first rows read hold two courses.
+    words = " ".join(f"alp{letter}" for letter in "abcdefghijkl")
+    courses = [CourseFactory(title=f"{words} {n}", enrollments_count=100 - n) for n in range(4)]
+    results = search._WordsRanked(
+        Course.objects.published(), search._PostgresSearch(["alp"]), ("id",)
+    )
+    results.count_limit = results.window = 4  # reached: the page is the words' own
+
+    with CaptureQueriesContext(connection) as captured:
+        page = results[0:3]
+        total = results.total()
+
+    assert page == [(course.pk,) for course in courses[:3]]
+    assert total == 4
+    assert len(captured) == 2  # 13 rows read, then 26
