@@ -407,7 +407,9 @@ class TestApiDocs:
         page.goto("/api/v1/docs")
 
         operation = page.locator(".opblock-summary-path", has_text="/api/v1/auth/login")
-        operation.first.wait_for()
+        # Swagger UI renders the whole schema (about 430 KB) before the first operation shows:
+        # over the default 10 s on a slow two-core machine also running other tests.
+        operation.first.wait_for(timeout=30_000)
         assert page.locator(".opblock").count() >= 10
         screenshot(page, "api-docs")
         # The page fixture then checks that nothing broke the CSP or threw.
