@@ -328,7 +328,7 @@ class _WordsRanked(_PostgresRanked):
     def _by_tier(self, start: int, stop: int) -> list[Any]:
         ids = self._first_ids
         if len(ids) < stop:
-            ids = search_words.first_matches(self.search.terms, stop, self.count_limit)[1]
+            ids = search_words.first_matches(self.search.terms, stop, self._cap())[1]
         ids = ids[start:stop]
         if not self.columns:
             return self._results([(course_id,) for course_id in ids])
