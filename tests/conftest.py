@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.handlers.base import BaseHandler
 from django.test import Client
 
 from tests.accounts.factories import UserFactory
@@ -220,6 +221,40 @@ def user_api(user: Any) -> ApiClient:
 @pytest.fixture
 def admin_api(admin_user: Any) -> ApiClient:
     return ApiClient(login_tokens(admin_user.email)["access"])
+
+
+@pytest.fixture
+def redis_sends(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Call it to start counting what is sent to Redis: the list it gives grows by one for
+    each command, pipeline or script sent (a round trip each)."""
+    from redis.connection import Connection
+
+    def start() -> list[int]:
+        sent: list[int] = []
+        original = Connection.send_packed_command
+
+        def counting(self: Connection, command: Any, check_health: bool = True) -> None:
+            sent.append(1)
+            original(self, command, check_health)
+
+        monkeypatch.setattr(Connection, "send_packed_command", counting)
+        return sent
+
+    return start
+
+
+@pytest.fixture
+def resolved(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths that went as far as URL resolution: one answered ahead never gets there."""
+    paths: list[str] = []
+    original = BaseHandler.resolve_request
+
+    def resolve_request(self: BaseHandler, request: Any) -> Any:
+        paths.append(request.path_info)
+        return original(self, request)
+
+    monkeypatch.setattr(BaseHandler, "resolve_request", resolve_request)
+    return paths
 
 
 __all__ = ["PASSWORD", "ApiClient", "PrivateRedis", "login_tokens", "settings"]

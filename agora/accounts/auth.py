@@ -43,6 +43,7 @@ def count_bearer_call(request: HttpRequest, token: str, address_limit: tuple[str
     except tokens.InvalidToken:
         return False
     group, rate = address_limit
+    request.bearer_user_id = user_id  # type: ignore[attr-defined]  # for the planners
     (by_address, by_person), cached = ratelimit.hits_and_read(
         request,
         [
@@ -55,6 +56,32 @@ def count_bearer_call(request: HttpRequest, token: str, address_limit: tuple[str
     request.counted_call = CountedCall(token, claims, by_person, cached)  # type: ignore[attr-defined]
     ratelimit.refuse_over_limit(by_address)
     return True
+
+
+def bearer_user_id(request: HttpRequest) -> int | None:
+    """Whose good access token a bearer call carries, once the rate-limit middleware has
+    decoded it (before it plans what to read ahead); None for any other request."""
+    user_id: int | None = getattr(request, "bearer_user_id", None)
+    return user_id
+
+
+def authenticated_ahead(request: HttpRequest) -> User | None:
+    """The caller of a bearer call, as JWTAuth finds them, from what the rate-limit
+    middleware decoded, counted and read; None where JWTAuth would not simply let them in
+    (no such count, a token no longer theirs, over their limit): an answer given ahead of
+    the view leaves those to it."""
+    counted = getattr(request, "counted_call", None)
+    if not isinstance(counted, CountedCall):
+        return None
+    usage = counted.usage
+    if usage is not None and usage.count > usage.limit:
+        return None
+    try:
+        user = tokens.user_for_claims(counted.claims, counted.cached)
+    except tokens.InvalidToken:
+        return None
+    request.user = user
+    return user
 
 
 class JWTAuth(HttpBearer):

@@ -1,6 +1,7 @@
 """Learning endpoints: enrolling, progress, resume positions, quizzes and code exercises."""
 
 import json
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,16 +11,17 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticValidationError
 
-from agora.accounts.auth import current_user, jwt_auth
+from agora.accounts.auth import authenticated_ahead, bearer_user_id, current_user, jwt_auth
 from agora.catalog import queries as catalog_queries
 from agora.catalog.models import Lesson, LessonType
+from agora.core import read_ahead
 from agora.core.api_errors import validation_fields
 from agora.core.api_parser import BodyNotAnObject, check_text
 from agora.core.errors import DomainError, InvalidInput, NotFound
 from agora.core.pagination import PagePagination
 from agora.core.renderer import json_answer
 from agora.core.schemas import ErrorOut as E
-from agora.learning import assignments, exercises, queries, services
+from agora.learning import assignments, exercises, positions, queries, services
 from agora.learning import progress as learner_progress
 from agora.learning.errors import LearningError
 from agora.learning.models import Enrollment
@@ -142,6 +144,58 @@ def save_position(request: HttpRequest, lesson_id: int, payload: PositionIn) -> 
         spent_seconds=payload.spent_seconds,
     )
     return Status(204, None)
+
+
+# Where `save_position` answers, under the API's mount (agora/urls.py).
+_POSITION_PATH = re.compile(r"/api/v1/lessons/([0-9]{1,9})/position")
+_LARGEST_REPORT = 1024  # bytes: a player's report is about 40
+
+
+def plan_position_report(request: HttpRequest) -> read_ahead.ReadAhead | None:
+    """A player's position report (registered in LearningConfig): the learner's remembered
+    rights to the lesson are read with the call's rate-limit count, and the report is
+    answered from there, skipping the middleware further in, the URL resolver and the API
+    framework: every watching learner sends one every few seconds. Anything else it might
+    need (rights not remembered, a body other than a well-formed report, no Redis to buffer
+    it in, a caller JWTAuth would refuse) goes on to the view, which answers as usual."""
+    user_id = bearer_user_id(request) if request.method == "PUT" else None
+    match = _POSITION_PATH.fullmatch(request.path_info) if user_id is not None else None
+    if match is None or user_id is None:
+        return None
+    lesson_id = int(match[1])
+
+    def answer(request: HttpRequest, found: read_ahead.Found) -> HttpResponse | None:
+        rights = services.remembered_rights(found.value)
+        payload = _well_formed_report(request) if rights is not None else None
+        user = authenticated_ahead(request) if payload is not None else None
+        if rights is None or payload is None or user is None:
+            return None
+        report = services.position_report(
+            user, lesson_id, rights, payload.seconds, payload.spent_seconds
+        )
+        # Not buffered (no Redis, or it is gone): the view writes it at once.
+        if not positions.buffer(report):
+            return None
+        # As the API framework answers a 204 (CommonMiddleware adds the length).
+        response = HttpResponse(status=204, content_type="application/json; charset=utf-8")
+        response["Content-Length"] = "0"
+        return response
+
+    return read_ahead.ReadAhead(services.rights_key(user_id, lesson_id), answer=answer)
+
+
+def _well_formed_report(request: HttpRequest) -> PositionIn | None:
+    """The body as `save_position` takes it, when it is a small JSON object of whole numbers
+    in range; None for anything else, for the view to parse and answer as it does."""
+    try:
+        if int(request.META.get("CONTENT_LENGTH") or 0) > _LARGEST_REPORT:
+            return None
+        data = json.loads(request.body)
+        if not isinstance(data, dict) or not data.keys() <= PositionIn.model_fields.keys():
+            return None  # other fields: the view checks their text too
+        return PositionIn.model_validate(data, strict=True)
+    except (ValueError, PydanticValidationError):  # JSONDecodeError is a ValueError
+        return None
 
 
 # --- quizzes ---------------------------------------------------------------------------------

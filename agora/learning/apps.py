@@ -8,7 +8,11 @@ class LearningConfig(AppConfig):
 
     def ready(self) -> None:
         from agora.catalog import access
+        from agora.core import read_ahead
         from agora.learning import queries
+        from agora.learning.api import plan_position_report
+
+        read_ahead.register(plan_position_report)
 
         access.register_access_grant(queries.has_active_enrollment)
         access.register_learner_check(queries.course_has_learners)

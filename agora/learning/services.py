@@ -6,7 +6,7 @@ under the enrollment's row lock, so two devices completing lessons at the same m
 lose an update and the course is completed (and its certificate issued) exactly once.
 """
 
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from typing import Any
 
 from django.conf import settings
@@ -339,18 +339,27 @@ class ProgressRights:
     learner: bool  # enrolled (time counts as learning); False: staff going through it
 
 
-def _rights_key(user_id: int, lesson_id: int) -> str:
+def rights_key(user_id: int, lesson_id: int) -> str:
+    """Where `progress_rights` remembers them (the default cache's key)."""
     return f"learning:rights:{user_id}:{lesson_id}"
+
+
+def remembered_rights(value: Any) -> ProgressRights | None:
+    """The rights as `progress_rights` remembered them at `rights_key`, or None (not
+    remembered, or not in that shape)."""
+    if isinstance(value, tuple) and len(value) == len(fields(ProgressRights)):
+        return ProgressRights(*value)
+    return None
 
 
 def progress_rights(user: User, lesson: Lesson | int) -> ProgressRights:
     """`progress_as_learner`, remembered for PROGRESS_RIGHTS_CACHE_SECONDS: a position
     report every few seconds costs no query. A revocation forgets it when it commits."""
     lesson_id = lesson if isinstance(lesson, int) else lesson.pk
-    key = _rights_key(user.pk, lesson_id)
-    known = cache.get(key)
+    key = rights_key(user.pk, lesson_id)
+    known = remembered_rights(cache.get(key))
     if known is not None:
-        return ProgressRights(*known)
+        return known
     if isinstance(lesson, int):
         lesson = catalog_queries.get_lesson(lesson)
     learner = progress_as_learner(user, lesson.module.course)
@@ -361,7 +370,7 @@ def progress_rights(user: User, lesson: Lesson | int) -> ProgressRights:
 
 def _forget_rights(user_id: int, course: Course) -> None:
     lessons = Lesson.objects.filter(module__course=course).values_list("pk", flat=True)
-    keys = [_rights_key(user_id, pk) for pk in lessons]
+    keys = [rights_key(user_id, pk) for pk in lessons]
     cache.delete_many([queries.enrollment_source_key(user_id, course.pk), *keys])
 
 
@@ -381,14 +390,21 @@ def save_position(
         raise InvalidInput(fields={"seconds": [f"From 0 to {MAX_POSITION_SECONDS}."]})
     if spent_seconds < 0:
         raise InvalidInput(fields={"spent_seconds": ["Cannot be negative."]})
-    rights = progress_rights(user, lesson)
-    if rights.duration_seconds:
-        seconds = min(seconds, rights.duration_seconds)
     lesson_id = lesson if isinstance(lesson, int) else lesson.pk
-    spent = min(spent_seconds, MAX_SPENT_PER_REPORT)
-    report = positions.Report(user.pk, lesson_id, rights.course_id, seconds, spent, rights.learner)
+    report = position_report(user, lesson_id, progress_rights(user, lesson), seconds, spent_seconds)
     if not positions.buffer(report):
         write_position(user, report)
+
+
+def position_report(
+    user: User, lesson_id: int, rights: ProgressRights, seconds: int, spent_seconds: int
+) -> positions.Report:
+    """A valid report (`save_position` checked its numbers), kept within the lesson's length
+    and the most one report may add."""
+    if rights.duration_seconds:
+        seconds = min(seconds, rights.duration_seconds)
+    spent = min(spent_seconds, MAX_SPENT_PER_REPORT)
+    return positions.Report(user.pk, lesson_id, rights.course_id, seconds, spent, rights.learner)
 
 
 def write_position(user: User, report: positions.Report) -> None:

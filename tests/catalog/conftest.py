@@ -75,23 +75,3 @@ def redis_everything(buffer, settings):
     settings.RATELIMIT_USE_CACHE = "default"
     yield buffer
     caches["default"].clear()
-
-
-@pytest.fixture
-def redis_sends(monkeypatch):
-    """Call it to start counting what is sent to Redis: the list it gives grows by one for
-    each command, pipeline or script sent (a round trip each)."""
-    from redis.connection import Connection
-
-    def start() -> list[int]:
-        sent: list[int] = []
-        original = Connection.send_packed_command
-
-        def counting(self, command, check_health=True):
-            sent.append(1)
-            original(self, command, check_health)
-
-        monkeypatch.setattr(Connection, "send_packed_command", counting)
-        return sent
-
-    return start

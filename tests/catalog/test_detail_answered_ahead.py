@@ -3,7 +3,6 @@ with the address's count (agora/core/read_ahead.py), exactly as the view would a
 
 import pytest
 from django.core.cache import cache
-from django.core.handlers.base import BaseHandler
 
 from agora.catalog import cache_keys, view_counts
 from agora.catalog.models import CourseDailyStat
@@ -12,20 +11,6 @@ from tests.catalog.factories import CourseFactory
 from tests.conftest import ApiClient
 
 pytestmark = [pytest.mark.redis_server, pytest.mark.django_db]
-
-
-@pytest.fixture
-def resolved(monkeypatch) -> list[str]:
-    """The paths that went as far as URL resolution: one answered ahead never gets there."""
-    paths: list[str] = []
-    original = BaseHandler.resolve_request
-
-    def resolve_request(self, request):
-        paths.append(request.path_info)
-        return original(self, request)
-
-    monkeypatch.setattr(BaseHandler, "resolve_request", resolve_request)
-    return paths
 
 
 def _only_through_the_view(monkeypatch) -> None:
