@@ -101,6 +101,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "agora.urls"
+# A WSGI worker's long-lived objects leave the garbage collector's full passes after this
+# many requests (agora/core/warm_gc.py); 0 keeps them in.
+GC_FREEZE_AFTER_REQUESTS = env.int("GC_FREEZE_AFTER_REQUESTS", default=500)
 WSGI_APPLICATION = "agora.wsgi.application"
 ASGI_APPLICATION = "agora.asgi.application"
 
