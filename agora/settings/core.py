@@ -140,7 +140,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 elif _db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
-    _db["ENGINE"] = "django.db.backends.postgresql"
+    # Django's backend, reading timestamps in C (agora/core/postgresql/base.py).
+    _db["ENGINE"] = "agora.core.postgresql"
     # Connections the server dropped (a restart, a failover) are noticed before use and
     # replaced: with the pool, Django passes psycopg_pool the `ConnectionPool.check_connection`
     # callback, run on every checkout; without it, CONN_MAX_AGE connections are pinged per request.

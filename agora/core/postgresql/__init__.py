@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, with timestamps read in C (`base.py`)."""
