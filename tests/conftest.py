@@ -223,6 +223,19 @@ def admin_api(admin_user: Any) -> ApiClient:
     return ApiClient(login_tokens(admin_user.email)["access"])
 
 
+def limits_on_redis(settings: Any, location: str, alias: str, **options: Any) -> Any:
+    """The rate limits on Redis at `location`, in the cache `alias` (the default cache too,
+    as in production, when `alias` is "default")."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        **settings.CACHES,
+        alias: {"BACKEND": "agora.core.cache.ResilientRedisCache", "LOCATION": location, **options},
+    }
+    settings.RATELIMIT_USE_CACHE = alias
+    return caches[alias]
+
+
 @pytest.fixture
 def redis_sends(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Call it to start counting what is sent to Redis: the list it gives grows by one for

@@ -4,14 +4,14 @@ A process builds most of what it keeps for good while it answers its first reque
 patterns, the API's schemas and validators, templates, connections. Python's cyclic
 collector walks every one of them again at each full collection, about 250,000 objects in a
 worker, and the worker answers nothing meanwhile: 120 to 175 ms a pause on a two-core
-machine (bench/README.md, "A warm worker's collections"). Once a worker has answered
-`GC_FREEZE_AFTER_REQUESTS` requests, it collects once and moves everything still alive into
-the permanent generation (`gc.freeze()`), which the collector no longer walks: a full
-collection then sees only what was made since.
+machine (bench/README.md, "Reports answered ahead, timestamps read in C, a warm worker
+frozen"). Once a worker has answered `GC_FREEZE_AFTER_REQUESTS` requests, it collects once
+and moves everything still alive into the permanent generation (`gc.freeze()`), which the
+collector no longer walks: a full collection then sees only what was made since.
 
 What is frozen is never collected if it later becomes unreachable in a reference cycle
-(plain reference counting still frees the rest), so the process keeps at most what it had
-when it froze: the objects it was going to keep anyway.
+(plain reference counting still frees the rest): what can be lost that way is bounded by
+what was alive at that moment, nearly all of which the process keeps for good anyway.
 """
 
 import gc

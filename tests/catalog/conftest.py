@@ -6,7 +6,7 @@ import pytest
 from agora.catalog import view_counts
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import InstructorFactory, api_for
-from tests.conftest import PrivateRedis
+from tests.conftest import PrivateRedis, limits_on_redis
 
 
 @pytest.fixture
@@ -62,16 +62,6 @@ def buffer(private_redis: PrivateRedis, settings):
 def redis_everything(buffer, settings):
     """The default cache (answers, view marks, limits) on the same private Redis as the
     view buffer, as in production."""
-    from django.core.cache import caches
-
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "agora.core.cache.ResilientRedisCache",
-            "LOCATION": buffer.url(),
-            "KEY_PREFIX": "marks-test",
-        },
-    }
-    settings.RATELIMIT_USE_CACHE = "default"
+    cache = limits_on_redis(settings, buffer.url(), "default", KEY_PREFIX="marks-test")
     yield buffer
-    caches["default"].clear()
+    cache.clear()

@@ -10,7 +10,7 @@ from django_ratelimit.core import get_usage
 
 from agora.core import ratelimit, read_ahead
 from agora.core.errors import RateLimited
-from tests.conftest import PrivateRedis
+from tests.conftest import PrivateRedis, limits_on_redis
 
 request = RequestFactory().get("/api/v1/courses")
 
@@ -39,19 +39,9 @@ def _limits_and_refuses(rate: str = "3/m") -> None:
 SHORT_TIMEOUTS = {"socket_timeout": 0.2, "socket_connect_timeout": 0.2}
 
 
-def _limits_on_redis(settings: Any, location: str, alias: str, **options: Any) -> Any:
-    """The rate limits on Redis at `location`, in the cache `alias`."""
-    settings.CACHES = {
-        **settings.CACHES,
-        alias: {"BACKEND": "agora.core.cache.ResilientRedisCache", "LOCATION": location, **options},
-    }
-    settings.RATELIMIT_USE_CACHE = alias
-    return caches[alias]
-
-
 @pytest.fixture
 def redis_cache(private_redis: PrivateRedis, settings: Any) -> Any:
-    yield _limits_on_redis(settings, private_redis.url(), "limits", KEY_PREFIX="rl-test")
+    yield limits_on_redis(settings, private_redis.url(), "limits", KEY_PREFIX="rl-test")
     caches["limits"].close()
 
 
@@ -116,7 +106,7 @@ def test_round_trips_counted_on_the_wire(redis_cache: Any, monkeypatch: pytest.M
 def test_unreachable_redis_fails_open_for_the_api_and_closed_for_sign_in(
     settings: Any, silent_redis: str
 ) -> None:
-    _limits_on_redis(settings, silent_redis, "limits", OPTIONS=SHORT_TIMEOUTS)
+    limits_on_redis(settings, silent_redis, "limits", OPTIONS=SHORT_TIMEOUTS)
     from agora.core.errors import ServiceUnavailable
 
     ratelimit.hit(request, group="open", key="k", rate="1/m")  # not enforced, no error
@@ -146,31 +136,15 @@ def test_retry_after_uses_the_windows_clock(
 @pytest.fixture
 def redis_default(private_redis: PrivateRedis, settings: Any) -> Any:
     """The default cache (users, rights) and the limits on one private Redis, as in production."""
-    yield _limits_on_redis(settings, private_redis.url(), "default", KEY_PREFIX="one-trip")
+    yield limits_on_redis(settings, private_redis.url(), "default", KEY_PREFIX="one-trip")
     caches["default"].clear()
 
 
-def _sends(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    from redis.connection import Connection
-
-    sent: list[int] = []
-    original = Connection.send_packed_command
-
-    def counting(self: Connection, command: Any, check_health: bool = True) -> None:
-        sent.append(1)
-        original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
-    return sent
-
-
-def test_a_hit_and_a_read_share_one_round_trip(
-    redis_default: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_hit_and_a_read_share_one_round_trip(redis_default: Any, redis_sends: Any) -> None:
     redis_default.set("row", {"name": "Ada"})
     # Opens the connection and loads the script (EVALSHA, refused; SCRIPT LOAD; EVALSHA).
     ratelimit.hit_and_read(request, group="warm-up", key="k", rate="10/m", read_key="row")
-    sent = _sends(monkeypatch)
+    sent = redis_sends()
 
     first, value = ratelimit.hit_and_read(
         request, group="both", key="k", rate="2/m", read_key="row"
@@ -210,7 +184,7 @@ def test_hit_and_read_on_two_caches_makes_two_calls(memory_cache: Any) -> None:
 def test_hit_and_read_fails_open_when_redis_is_unreachable(
     settings: Any, silent_redis: str
 ) -> None:
-    _limits_on_redis(settings, silent_redis, "default", OPTIONS=SHORT_TIMEOUTS)
+    limits_on_redis(settings, silent_redis, "default", OPTIONS=SHORT_TIMEOUTS)
 
     assert ratelimit.hit_and_read(request, group="down", key="k", rate="1/m", read_key="row") == (
         None,
@@ -220,7 +194,7 @@ def test_hit_and_read_fails_open_when_redis_is_unreachable(
 
 @pytest.mark.django_db
 def test_an_api_call_counts_and_reads_its_person_in_one_round_trip(
-    redis_default: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+    redis_default: Any, redis_sends: Any, settings: Any
 ) -> None:
     from tests.accounts.factories import UserFactory
     from tests.catalog.factories import api_for
@@ -230,7 +204,7 @@ def test_an_api_call_counts_and_reads_its_person_in_one_round_trip(
     person = UserFactory()
     api = api_for(person)
     assert api.get("/me").status_code == 200  # caches the person's row
-    sent = _sends(monkeypatch)
+    sent = redis_sends()
 
     assert api.get("/me").json()["id"] == person.pk
     # The address's limit, the person's limit and their row, all in the middleware's call.
@@ -295,12 +269,12 @@ AHEAD = read_ahead.ReadAhead("answer", "mark", 1, 60)
 
 
 def test_a_hit_reads_ahead_and_marks_in_one_round_trip(
-    redis_default: Any, monkeypatch: pytest.MonkeyPatch
+    redis_default: Any, redis_sends: Any
 ) -> None:
     redis_default.set("answer", b"body")
     # Opens the connection and loads the script.
     ratelimit.hit_and_read(request, group="warm-up", key="k", rate="10/m", read_key="answer")
-    sent = _sends(monkeypatch)
+    sent = redis_sends()
     first, second = RequestFactory().get("/x"), RequestFactory().get("/x")
 
     assert ratelimit.hit_per_address_reading_ahead(first, group="ahead", rate="1/m", ahead=AHEAD)
@@ -373,7 +347,7 @@ def test_reading_ahead_needs_the_limits_on_redis(memory_cache: Any) -> None:
 def test_reading_ahead_fails_open_when_redis_is_unreachable(
     settings: Any, silent_redis: str
 ) -> None:
-    _limits_on_redis(settings, silent_redis, "default", OPTIONS=SHORT_TIMEOUTS)
+    limits_on_redis(settings, silent_redis, "default", OPTIONS=SHORT_TIMEOUTS)
     asked = RequestFactory().get("/x")
 
     assert ratelimit.hit_per_address_reading_ahead(asked, group="down", rate="1/m", ahead=AHEAD)
@@ -382,7 +356,7 @@ def test_reading_ahead_fails_open_when_redis_is_unreachable(
 
 @pytest.mark.django_db
 def test_a_lesson_read_is_one_round_trip_signed_in_or_not(
-    redis_default: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+    redis_default: Any, redis_sends: Any, settings: Any
 ) -> None:
     from tests.catalog.factories import course_with_curriculum, enroll
     from tests.conftest import ApiClient
@@ -397,7 +371,7 @@ def test_a_lesson_read_is_one_round_trip_signed_in_or_not(
     anonymous = ApiClient()
     assert api.get(f"/lessons/{locked.pk}").status_code == 200  # remembers the lesson
     assert anonymous.get(f"/lessons/{preview.pk}").status_code == 200
-    sent = _sends(monkeypatch)
+    sent = redis_sends()
 
     assert api.get(f"/lessons/{locked.pk}").json()["id"] == locked.pk
     assert anonymous.get(f"/lessons/{preview.pk}").json()["id"] == preview.pk

@@ -11,7 +11,7 @@ from agora.learning import positions, services, tasks
 from agora.learning.models import LessonProgress
 from tests.accounts.factories import UserFactory
 from tests.catalog.factories import api_for, course_with_curriculum, enroll
-from tests.conftest import PrivateRedis
+from tests.conftest import PrivateRedis, limits_on_redis
 from tests.learning.factories import lessons_of
 
 pytestmark = [pytest.mark.redis_server, pytest.mark.django_db]
@@ -21,15 +21,7 @@ pytestmark = [pytest.mark.redis_server, pytest.mark.django_db]
 def on_redis(private_redis: PrivateRedis, settings):
     """The default cache (users, rights, limits) and the position buffer on one private
     Redis, as in production."""
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {
-            "BACKEND": "agora.core.cache.ResilientRedisCache",
-            "LOCATION": private_redis.url(),
-            "KEY_PREFIX": "ahead-test",
-        },
-    }
-    settings.RATELIMIT_USE_CACHE = "default"
+    limits_on_redis(settings, private_redis.url(), "default", KEY_PREFIX="ahead-test")
     settings.POSITION_BUFFER_REDIS_URL = private_redis.url()
     settings.POSITION_BUFFER_KEY_PREFIX = "positions-ahead-test"
     positions._client.cache_clear()

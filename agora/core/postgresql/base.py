@@ -3,11 +3,11 @@
 Django gives every connection a Python subclass of psycopg's timestamp loader, so that the
 values come back in Django's time zone. Being Python, it parses each value in Python: about
 9 µs a value on a slow two-core machine, a quarter of a millisecond for a catalog page of 30
-courses (bench/README.md, "Timestamps read in C"). Where Django's time zone is UTC (USE_TZ
-with no TIME_ZONE for the database, as Agora runs), psycopg's compiled loader gives the same
-values: Django sets the session's time zone to UTC, and psycopg answers aware datetimes in
-the session's zone, `datetime.UTC`. This backend registers that loader then; with any other
-time zone the connection keeps Django's.
+courses (bench/README.md, "Reports answered ahead, timestamps read in C"). Where Django's
+time zone is UTC (USE_TZ with no TIME_ZONE for the database, as Agora runs), psycopg's
+compiled loader gives the same values: Django sets the session's time zone to UTC, and
+psycopg answers aware datetimes in the session's zone, `datetime.UTC`. This backend
+registers that loader then; with any other time zone the connection keeps Django's.
 """
 
 from datetime import UTC
