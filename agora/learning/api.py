@@ -166,9 +166,13 @@ def plan_position_report(request: HttpRequest) -> read_ahead.ReadAhead | None:
 
     def answer(request: HttpRequest, found: read_ahead.Found) -> HttpResponse | None:
         rights = services.remembered_rights(found.value)
-        payload = _well_formed_report(request) if rights is not None else None
-        user = authenticated_ahead(request) if payload is not None else None
-        if rights is None or payload is None or user is None:
+        if rights is None:
+            return None
+        payload = _well_formed_report(request)
+        if payload is None:
+            return None
+        user = authenticated_ahead(request)
+        if user is None:
             return None
         report = services.position_report(
             user, lesson_id, rights, payload.seconds, payload.spent_seconds
